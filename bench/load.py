@@ -1,0 +1,75 @@
+"""A small bounded HTTP/1.1 load generator: N keep-alive connections, fixed duration, latencies.
+
+Runs in its own process so it does not share an event loop with what it measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import msgspec
+
+
+class LoadResult(msgspec.Struct):
+    """What one load run measured."""
+
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        """Successful requests per second."""
+        return self.requests / self.seconds
+
+
+async def _connection(
+    host: str, port: int, request: bytes, deadline: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            if head.startswith(b"HTTP/1.1 201"):
+                latencies.append(time.perf_counter() - start)
+            else:
+                errors.append(1)
+    finally:
+        writer.close()
+
+
+async def _run(host: str, port: int, path: str, body: bytes, concurrency: int, seconds: float) -> LoadResult:
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    latencies: list[float] = []
+    errors: list[int] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(
+        *(_connection(host, port, request, deadline, latencies, errors) for _ in range(concurrency))
+    )
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
+
+    return LoadResult(concurrency, len(latencies), len(errors), elapsed, pct(0.50), pct(0.99))
+
+
+def run_load(host: str, port: int, path: str, body: bytes, concurrency: int, seconds: float) -> LoadResult:
+    """Blocking entry point (used from a separate process)."""
+    return asyncio.run(_run(host, port, path, body, concurrency, seconds))

@@ -1,0 +1,155 @@
+"""`make bench`: presign cost and POST /assets load, each beside a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+
+from bench.load import LoadResult, run_load  # noqa: E402
+from dam.db.migrate import ensure_database, upgrade  # noqa: E402
+from dam.devs3 import DevS3, free_ports  # noqa: E402
+from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
+
+ADMIN_URL = os.environ.get("DAM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+LOAD_SECONDS = float(os.environ.get("DAM_BENCH_SECONDS", "5"))
+BODY = b'{"filename": "photo.jpg", "content_type": "image/jpeg", "size": 123456}'
+
+
+def bench_presign(iterations: int = 5000) -> tuple[float, float]:
+    """µs per presigned PUT URL: ours, and botocore's generate_presigned_url."""
+    endpoint = "http://127.0.0.1:9000"
+    ours = SigV4Presigner(endpoint_url=endpoint, region="us-east-1", access_key="AK", secret_key="SK")
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AK", aws_secret_access_key="SK",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )  # fmt: skip
+    key = "originals/0b7f3c1e-6a52-4f0e-9d7b-3c8e2f1a9b44/holiday photo.jpg"
+
+    def mine() -> str:
+        return ours.presign("PUT", "dam", key, expires=900, headers={"Content-Type": "image/jpeg"})
+
+    def theirs() -> str:
+        return str(
+            client.generate_presigned_url(
+                "put_object", Params={"Bucket": "dam", "Key": key, "ContentType": "image/jpeg"}, ExpiresIn=900
+            )
+        )
+
+    for fn in (mine, theirs):
+        fn()
+    ours_us = min(timeit.repeat(mine, number=iterations, repeat=3)) / iterations * 1e6
+    boto_us = min(timeit.repeat(theirs, number=iterations // 5, repeat=3)) / (iterations // 5) * 1e6
+    return ours_us, boto_us
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+@contextlib.contextmanager
+def serve(argv: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
+    """Run a server process until the block ends."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            _wait_http(health)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def load(pool: ProcessPoolExecutor, port: int, concurrency: int) -> LoadResult:
+    """One bounded load run in a separate process (after a short warm-up)."""
+    pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, 1.0).result()
+    return pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, LOAD_SECONDS).result()
+
+
+def main() -> None:
+    """Run everything and print the figures."""
+    print(f"# DAM benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")  # fmt: skip
+    ours_us, boto_us = bench_presign()
+    print("\n## Presigned PUT URL (µs per URL, lower is better)")
+    print(f"our SigV4 signer       {ours_us:8.1f}")
+    print(f"botocore presign       {boto_us:8.1f}")
+    print(f"speed-up               {boto_us / ours_us:8.1f}x   (target >= 15x)")
+
+    db_url = ADMIN_URL.rsplit("/", 1)[0] + f"/dam_bench_{os.getpid()}"
+    asyncio.run(ensure_database(db_url))
+    upgrade(db_url)
+    tmp = Path(tempfile.mkdtemp(prefix="dam-bench-"))
+    store = DevS3(tmp / "s3", access_key="bench", secret_key="bench-secret")
+    store.start()
+    ours_port, floor_port = free_ports(2)
+    env = {
+        **os.environ, "DAM_DATABASE_URL": db_url, "DAM_S3_ENDPOINT_URL": store.endpoint_url,
+        "DAM_S3_ACCESS_KEY": "bench", "DAM_S3_SECRET_KEY": "bench-secret", "DAM_S3_BUCKET": "bench",
+        "DAM_LOG_LEVEL": "warning",
+    }  # fmt: skip
+    results: dict[str, dict[int, LoadResult]] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--no-access-log"]
+            floor = [*uvicorn, "bench.floor_app:app", "--port", str(floor_port)]
+            with serve(floor, env, f"http://127.0.0.1:{floor_port}/schema", tmp / "floor.log"):
+                results["floor app"] = {c: load(pool, floor_port, c) for c in (1, 64)}
+            ours = [sys.executable, "-m", "dam.cli", "--log-level", "warning", "api"]
+            with serve(ours, {**env, "DAM_PORT": str(ours_port)}, f"http://127.0.0.1:{ours_port}/health",
+                       tmp / "api.log"):  # fmt: skip
+                results["our API"] = {c: load(pool, ours_port, c) for c in (1, 64)}
+    finally:
+        store.stop()
+        asyncio.run(_drop(db_url))
+    _report(results)
+
+
+def _report(results: dict[str, dict[int, LoadResult]]) -> None:
+    print(f"\n## POST /assets ({LOAD_SECONDS:g} s per run, keep-alive connections, real PostgreSQL)")
+    print(f"{'app':<12}{'conns':>6}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'errors':>8}")
+    for name, runs in results.items():
+        for conns, r in runs.items():
+            ratio = r.p99_ms / r.p50_ms if r.p50_ms else 0
+            print(f"{name:<12}{conns:>6}{r.rps:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{ratio:>9.2f}{r.errors:>8}")
+    for conns in (1, 64):
+        share = results["our API"][conns].rps / results["floor app"][conns].rps
+        print(f"our API / floor throughput at {conns:>2} conns: {share:.2f}x   (target >= 0.5x)")
+
+
+async def _drop(url: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+if __name__ == "__main__":
+    main()

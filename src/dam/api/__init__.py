@@ -1,0 +1,1 @@
+"""HTTP API: Litestar app, controllers and the request/response shapes."""

@@ -1,0 +1,66 @@
+"""The one place where errors become HTTP answers, all of the same JSON shape."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from dam.domain.errors import DamError
+
+log = logging.getLogger(__name__)
+
+
+def _body(status_code: int, detail: str, error: str, extra: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status_code": status_code, "detail": detail, "error": error}
+    if extra:
+        body["extra"] = extra
+    return body
+
+
+def dam_error(request: Request[Any, Any, Any], exc: DamError) -> Response[dict[str, Any]]:
+    """Domain and storage errors carry their own status code."""
+    if exc.status_code >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
+    return Response(_body(exc.status_code, exc.detail, exc.code), status_code=exc.status_code)
+
+
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """Say which field is wrong and why, not just that validation failed."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    reasons = [
+        f"{item.get('message')}" + (f" ({item.get('source')} {item.get('key')!r})" if item.get("key") else "")
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    detail = "; ".join(reasons) or exc.detail
+    return Response(_body(exc.status_code, detail, "invalid_request", extra), status_code=exc.status_code)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    """Framework errors (unknown route, wrong method, body too large...) in the same shape."""
+    error = "request_too_large" if exc.status_code == 413 else "http_error"
+    return Response(
+        _body(exc.status_code, exc.detail, error), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A bug: log it whole, answer without internals."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Response(
+        _body(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged", "internal"),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+HANDLERS: ExceptionHandlersMap = {
+    DamError: dam_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

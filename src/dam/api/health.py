@@ -1,0 +1,45 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from litestar import Response, get
+
+from dam.api import schemas as s
+from dam.db import assets as db
+from dam.ingest import Ingest
+
+CHECK_TIMEOUT = 3.0
+
+
+@get("/health", tags=["health"], summary="Liveness (touches nothing)")
+async def health() -> s.Health:
+    """The process is up."""
+    return s.Health()
+
+
+@get("/ready", tags=["health"], summary="Readiness of PostgreSQL, Redis and S3")
+async def ready(ingest: Ingest) -> Response[s.Readiness]:
+    """200 when every dependency answers, else 503 naming the failing ones."""
+    checks: dict[str, Callable[[], Awaitable[object]]] = {
+        "postgres": lambda: db.ping(ingest.pool),
+        "redis": ingest.queue.ping,
+        "s3": ingest.storage.ping,
+    }
+    results = await asyncio.gather(*(_check(fn) for fn in checks.values()))
+    states = dict(zip(checks, results, strict=True))
+    failing = [name for name, state in states.items() if state != "ok"]
+    body = s.Readiness(status="unavailable" if failing else "ok", checks=states, failing=failing)
+    return Response(body, status_code=503 if failing else 200)
+
+
+async def _check(probe: Callable[[], Awaitable[object]]) -> str:
+    try:
+        await asyncio.wait_for(probe(), CHECK_TIMEOUT)
+    except TimeoutError:
+        return f"timeout after {CHECK_TIMEOUT:g}s"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}: {exc}"[:300]
+    return "ok"

@@ -1,0 +1,150 @@
+"""Request and response bodies of the public API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from dam.domain.status import AssetStatus
+from dam.domain.uploads import MAX_PARTS
+
+PartNumber = Annotated[int, Meta(ge=1, le=MAX_PARTS)]
+
+
+class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /assets``: the metadata of a file about to be uploaded."""
+
+    filename: Annotated[str, Meta(min_length=1, max_length=1024, description="Original file name")]
+    content_type: Annotated[str, Meta(max_length=255, examples=["image/jpeg"])]
+    size: Annotated[int, Meta(ge=0, description="Size in bytes; signed into the upload URL")] | None = None
+    sha256: Annotated[str, Meta(description="Hex SHA-256 of the bytes; storage verifies it")] | None = None
+    metadata: dict[str, Any] | None = None
+    multipart: bool = False
+
+
+class RenewUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /assets/{id}/upload``: optionally, which multipart parts to presign."""
+
+    part_numbers: Annotated[list[PartNumber], Meta(max_length=MAX_PARTS)] | None = None
+
+
+class CompletedPart(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One uploaded part, as storage answered the part's PUT."""
+
+    number: PartNumber
+    etag: Annotated[str, Meta(min_length=1, max_length=256)]
+
+
+class CompleteUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /assets/{id}/complete``: for multipart, the parts (read from storage when omitted)."""
+
+    parts: Annotated[list[CompletedPart], Meta(max_length=MAX_PARTS)] | None = None
+
+
+class PartUrl(msgspec.Struct, kw_only=True):
+    """A presigned URL for one part."""
+
+    number: int
+    url: str
+
+
+class StoredPartOut(msgspec.Struct, kw_only=True):
+    """A part storage already holds (from S3 ListParts)."""
+
+    number: int
+    etag: str
+    size: int
+
+
+class SingleUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="PUT"):
+    """Upload the whole file with one PUT to ``url``, sending exactly ``headers``."""
+
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class MultipartUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="multipart"):
+    """PUT each part to its URL, keep each ETag, then complete with the list."""
+
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    uploaded_parts: list[StoredPartOut]
+    expires_at: datetime
+    part_count: int | None = None
+
+
+UploadInstructions = SingleUpload | MultipartUpload
+
+
+class RenditionOut(msgspec.Struct, kw_only=True):
+    """A derived file (thumbnail, preview, poster...), with a presigned URL."""
+
+    kind: str
+    content_type: str
+    width: int | None
+    height: int | None
+    bytes: int | None
+    url: str
+
+
+class AssetOut(msgspec.Struct, kw_only=True):
+    """An asset as clients see it."""
+
+    id: uuid.UUID
+    status: AssetStatus
+    filename: str
+    content_type: str
+    size: int | None
+    sha256: str | None
+    storage_path: str
+    metadata: dict[str, Any]
+    media: dict[str, Any] | None
+    error: str | None
+    etag: str | None
+    stored_size: int | None
+    created_at: datetime
+    updated_at: datetime
+    uploaded_at: datetime | None
+    renditions: list[RenditionOut]
+    download_url: str | None
+
+
+class CreatedAsset(AssetOut, kw_only=True):
+    """``POST /assets`` answer: the asset and how to upload its bytes."""
+
+    upload: UploadInstructions
+
+
+class AssetPage(msgspec.Struct, kw_only=True):
+    """One page of ``GET /assets``."""
+
+    items: list[AssetOut]
+    next_cursor: str | None
+
+
+class Health(msgspec.Struct, kw_only=True):
+    """Liveness."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    """Readiness: each dependency's state, and which ones fail."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str]
+    failing: list[str]
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """Every error answer."""
+
+    status_code: int
+    detail: str
+    error: str

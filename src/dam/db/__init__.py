@@ -1,0 +1,1 @@
+"""PostgreSQL access: the pool, and every SQL statement of the project."""

@@ -1,0 +1,1 @@
+"""Pure domain rules: asset states, validation of client input, the error tree."""

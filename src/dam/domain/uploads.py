@@ -1,0 +1,44 @@
+"""Upload planning: single PUT or multipart, part sizes, which parts to presign. Pure functions."""
+
+from __future__ import annotations
+
+import math
+
+from dam.domain.errors import InvalidInput
+
+MAX_PARTS = 10_000  # S3's limit on parts per multipart upload
+UNKNOWN_SIZE_BATCH = 16  # parts presigned at a time when the total size was not declared
+MiB = 1024 * 1024
+
+
+def use_multipart(size: int | None, requested: bool, threshold: int) -> bool:
+    """Multipart when asked for, or when the declared size is above the threshold."""
+    return requested or (size is not None and size > threshold)
+
+
+def part_size_for(size: int | None, configured: int) -> int:
+    """The configured part size, grown (in whole MiB) when needed to stay within 10,000 parts."""
+    if size is None or math.ceil(size / configured) <= MAX_PARTS:
+        return configured
+    return math.ceil(size / MAX_PARTS / MiB) * MiB
+
+
+def part_count(size: int | None, part_size: int) -> int | None:
+    """How many parts a declared size takes; None when the size is unknown."""
+    if size is None:
+        return None
+    return max(1, math.ceil(size / part_size))
+
+
+def parts_to_presign(total: int | None, stored: set[int], requested: list[int] | None) -> list[int]:
+    """Explicitly requested parts, else every part storage does not hold yet."""
+    if requested:
+        bad = [n for n in requested if not 1 <= n <= (total or MAX_PARTS)]
+        if bad:
+            limit = total or MAX_PARTS
+            raise InvalidInput(f"part_numbers must be between 1 and {limit}; got {bad[:5]}")
+        return sorted(set(requested))
+    if total is not None:
+        return [n for n in range(1, total + 1) if n not in stored]
+    start = max(stored, default=0) + 1
+    return list(range(start, min(start + UNKNOWN_SIZE_BATCH, MAX_PARTS + 1)))

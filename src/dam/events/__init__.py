@@ -1,0 +1,1 @@
+"""Storage event intake (MinIO notifications on Redis): filled by the processing pipeline."""

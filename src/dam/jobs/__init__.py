@@ -1,0 +1,1 @@
+"""Background jobs: how the API hands uploaded assets to the processing pipeline."""

@@ -1,0 +1,35 @@
+"""Enqueueing the processing job: one deterministic job id per (asset, object version)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+from dam.settings import RedisSettings as DamRedisSettings
+
+log = logging.getLogger(__name__)
+
+PROCESS_ASSET = "process_asset"
+
+
+def process_job_id(asset_id: uuid.UUID, etag: str) -> str:
+    """Same asset, same bytes -> same job id, so duplicate triggers collapse into one job."""
+    return f"process:{asset_id}:{etag}"
+
+
+def open_queue(settings: DamRedisSettings) -> ArqRedis:
+    """The arq client used to enqueue jobs; it connects on first use, so Redis may start later."""
+    pool = ConnectionPool.from_url(settings.url, socket_connect_timeout=3, socket_timeout=5)
+    # auto_close: the client owns its pool, so aclose() at shutdown disconnects it too.
+    return ArqRedis(pool, default_queue_name=settings.queue_name, auto_close_connection_pool=True)
+
+
+async def enqueue_processing(queue: ArqRedis, asset_id: uuid.UUID, etag: str) -> bool:
+    """Hand an uploaded asset to the workers; False when that exact job already exists."""
+    job = await queue.enqueue_job(PROCESS_ASSET, str(asset_id), _job_id=process_job_id(asset_id, etag))
+    if job is None:
+        log.info("processing of %s (etag %s) already queued or done", asset_id, etag)
+    return job is not None

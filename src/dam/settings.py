@@ -1,0 +1,157 @@
+"""Service configuration, read once from ``DAM_*`` environment variables and passed down."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+# S3 limits: parts are 5 MiB..5 GiB (the last may be smaller), a presigned URL lives at most 7 days.
+PartSize = Annotated[int, Meta(ge=5 * MiB, le=5 * GiB)]
+Ttl = Annotated[int, Meta(ge=60, le=7 * 24 * 3600)]
+Port = Annotated[int, Meta(ge=1, le=65535)]
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """PostgreSQL connection."""
+
+    url: str = "postgresql://postgres@127.0.0.1:5432/dam"
+    pool_min: Annotated[int, Meta(ge=1)] = 2
+    pool_max: Annotated[int, Meta(ge=1)] = 20
+
+
+class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Redis connection and the job queue living in it."""
+
+    url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "dam:queue"
+
+
+class S3Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Object storage: where the service talks to it and where clients do."""
+
+    endpoint_url: str = "http://127.0.0.1:8333"
+    public_url: str = ""
+    bucket: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = "dam"
+    region: str = "us-east-1"
+    access_key: str = "minio"
+    secret_key: str = "minio123"  # noqa: S105 - development default, as in compose.yaml
+    presign_ttl: Ttl = 900
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def client_url(self) -> str:
+        """The endpoint presigned URLs are signed for (what browsers reach)."""
+        return (self.public_url or self.endpoint_url).rstrip("/")
+
+
+class UploadSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What clients may upload, and how it is split."""
+
+    max_upload_bytes: Annotated[int, Meta(ge=1)] = 5 * GiB
+    multipart_threshold: Annotated[int, Meta(ge=5 * MiB)] = 64 * MiB
+    part_size: PartSize = 16 * MiB
+    allowed_content_types: tuple[str, ...] = ("image/*", "audio/*", "video/*")
+
+
+class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the API listens."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8000
+    max_body_bytes: Annotated[int, Meta(ge=1024)] = 1 * MiB
+
+    @property
+    def origin(self) -> str:
+        """The API's own origin, the default CORS origin."""
+        return f"http://{self.host}:{self.port}"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """All settings, one struct per concern."""
+
+    db: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    redis: RedisSettings = msgspec.field(default_factory=RedisSettings)
+    s3: S3Settings = msgspec.field(default_factory=S3Settings)
+    upload: UploadSettings = msgspec.field(default_factory=UploadSettings)
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+
+    def cors_origins(self) -> tuple[str, ...]:
+        """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
+        if self.s3.cors_origins:
+            return self.s3.cors_origins
+        origins = [self.server.origin]
+        if self.server.host in {"127.0.0.1", "0.0.0.0"}:
+            origins.append(f"http://localhost:{self.server.port}")
+        return tuple(origins)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+# Environment variable -> (section, field). The README documents each of these.
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "DAM_DATABASE_URL": ("db", "url"),
+    "DAM_DATABASE_POOL_MIN": ("db", "pool_min"),
+    "DAM_DATABASE_POOL_MAX": ("db", "pool_max"),
+    "DAM_REDIS_URL": ("redis", "url"),
+    "DAM_QUEUE_NAME": ("redis", "queue_name"),
+    "DAM_S3_ENDPOINT_URL": ("s3", "endpoint_url"),
+    "DAM_S3_PUBLIC_URL": ("s3", "public_url"),
+    "DAM_S3_BUCKET": ("s3", "bucket"),
+    "DAM_S3_REGION": ("s3", "region"),
+    "DAM_S3_ACCESS_KEY": ("s3", "access_key"),
+    "DAM_S3_SECRET_KEY": ("s3", "secret_key"),
+    "DAM_PRESIGN_TTL": ("s3", "presign_ttl"),
+    "DAM_CORS_ORIGINS": ("s3", "cors_origins"),
+    "DAM_MAX_UPLOAD_BYTES": ("upload", "max_upload_bytes"),
+    "DAM_MULTIPART_THRESHOLD": ("upload", "multipart_threshold"),
+    "DAM_MULTIPART_PART_SIZE": ("upload", "part_size"),
+    "DAM_ALLOWED_CONTENT_TYPES": ("upload", "allowed_content_types"),
+    "DAM_HOST": ("server", "host"),
+    "DAM_PORT": ("server", "port"),
+    "DAM_MAX_BODY_BYTES": ("server", "max_body_bytes"),
+}
+_LIST_FIELDS = {"cors_origins", "allowed_content_types"}
+_SECTIONS: dict[str, type[msgspec.Struct]] = {
+    "db": DatabaseSettings,
+    "redis": RedisSettings,
+    "s3": S3Settings,
+    "upload": UploadSettings,
+    "server": ServerSettings,
+}
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build the settings from an environment mapping; unset variables keep their defaults."""
+    raw: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    for env, (section, field) in ENV_VARS.items():
+        value = environ.get(env)
+        if value is None or value == "":
+            continue
+        raw[section][field] = (
+            tuple(part.strip() for part in value.split(",") if part.strip())
+            if field in _LIST_FIELDS
+            else value
+        )
+    sections: dict[str, Any] = {}
+    for section, struct in _SECTIONS.items():
+        try:
+            sections[section] = msgspec.convert(raw[section], struct, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_explain(section, exc)) from exc
+    return Settings(**sections)
+
+
+def _explain(section: str, exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    for env, (sec, field) in ENV_VARS.items():
+        if sec == section and f"$.{field}" in message:
+            return f"{env}: {message.split(' - at ')[0]}"
+    return message

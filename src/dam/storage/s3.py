@@ -1,0 +1,293 @@
+"""Object storage operations. Presigning is local and cheap; everything else is an S3 call."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+import aioboto3
+import msgspec
+from aiobotocore.config import AioConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dam.domain.errors import Conflict, StorageUnavailable, UploadRejected
+from dam.settings import S3Settings
+from dam.storage.sigv4 import SigV4Presigner
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
+    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef, CORSRuleTypeDef
+
+log = logging.getLogger(__name__)
+
+
+class ObjectInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What a HEAD tells about a stored object."""
+
+    size: int
+    etag: str
+    content_type: str | None
+
+
+class StoredPart(msgspec.Struct, frozen=True, kw_only=True):
+    """A part storage already holds for a multipart upload."""
+
+    number: int
+    etag: str
+    size: int
+
+
+class PresignedPut(msgspec.Struct, frozen=True, kw_only=True):
+    """A single-request upload: the URL and the headers its signature covers."""
+
+    url: str
+    headers: dict[str, str]
+
+
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+_CLIENT_FAULT_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextlib.contextmanager
+def _translate(action: str) -> Any:
+    """Turn transport faults and 5xx answers into StorageUnavailable; leave 4xx to the caller."""
+    try:
+        yield
+    except ClientError as exc:
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if status >= 500:
+            raise StorageUnavailable(f"object storage failed to {action}: {_code(exc)}") from exc
+        raise
+    except BotoCoreError as exc:
+        raise StorageUnavailable(f"object storage unreachable while trying to {action}: {exc}") from exc
+
+
+class Storage:
+    """One bucket: local presigning plus the S3 calls the service makes."""
+
+    def __init__(self, settings: S3Settings, client: S3Client) -> None:
+        self.settings = settings
+        self.bucket = settings.bucket
+        self._client = client
+        self._signer = SigV4Presigner(
+            endpoint_url=settings.client_url,
+            region=settings.region,
+            access_key=settings.access_key,
+            secret_key=settings.secret_key,
+        )
+
+    # -- presigning (no I/O) -------------------------------------------------------------------
+
+    def presign_put(
+        self, key: str, *, content_type: str, size: int | None, sha256_hex: str | None
+    ) -> PresignedPut:
+        """A PUT URL; the signature covers the type, and the length and checksum when declared."""
+        headers = {"Content-Type": content_type}
+        if size is not None:
+            headers["Content-Length"] = str(size)
+        if sha256_hex is not None:
+            headers["x-amz-checksum-sha256"] = base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+        url = self._signer.presign(
+            "PUT", self.bucket, key, expires=self.settings.presign_ttl, headers=headers
+        )
+        return PresignedPut(url=url, headers=headers)
+
+    def presign_part(self, key: str, upload_id: str, number: int) -> str:
+        """A PUT URL for one part of a multipart upload."""
+        return self._signer.presign(
+            "PUT",
+            self.bucket,
+            key,
+            expires=self.settings.presign_ttl,
+            query={"partNumber": str(number), "uploadId": upload_id},
+        )
+
+    def presign_get(self, key: str) -> str:
+        """A GET URL for a stored object."""
+        return self._signer.presign("GET", self.bucket, key, expires=self.settings.presign_ttl)
+
+    # -- S3 calls ------------------------------------------------------------------------------
+
+    async def head(self, key: str) -> ObjectInfo | None:
+        """Size, ETag and type of an object; None when it does not exist."""
+        try:
+            with _translate("read object metadata"):
+                reply = await self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                return None
+            raise
+        return ObjectInfo(
+            size=int(reply["ContentLength"]),
+            etag=str(reply["ETag"]).strip('"'),
+            content_type=reply.get("ContentType"),
+        )
+
+    async def create_multipart(self, key: str, content_type: str) -> str:
+        """Start a multipart upload; returns its upload id."""
+        with _translate("start a multipart upload"):
+            reply = await self._client.create_multipart_upload(
+                Bucket=self.bucket, Key=key, ContentType=content_type
+            )
+        return reply["UploadId"]
+
+    async def list_parts(self, key: str, upload_id: str) -> list[StoredPart] | None:
+        """Parts already stored for an upload; None when the upload no longer exists."""
+        parts: list[StoredPart] = []
+        marker = 0
+        while True:
+            try:
+                with _translate("list uploaded parts"):
+                    reply = await self._client.list_parts(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                    )
+            except ClientError as exc:
+                if _code(exc) == "NoSuchUpload":
+                    return None
+                raise
+            for part in reply.get("Parts", []):
+                parts.append(
+                    StoredPart(
+                        number=int(part["PartNumber"]),
+                        etag=str(part["ETag"]).strip('"'),
+                        size=int(part["Size"]),
+                    )
+                )
+            if not reply.get("IsTruncated"):
+                return parts
+            marker = int(reply["NextPartNumberMarker"])
+
+    async def complete_multipart(self, key: str, upload_id: str, parts: Iterable[tuple[int, str]]) -> None:
+        """Assemble the object from its parts."""
+        ordered: list[CompletedPartTypeDef] = [
+            {"PartNumber": n, "ETag": f'"{etag.strip(chr(34))}"'} for n, etag in sorted(parts)
+        ]
+        try:
+            with _translate("complete the multipart upload"):
+                await self._client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": ordered}
+                )
+        except ClientError as exc:
+            code = _code(exc)
+            if code == "NoSuchUpload":
+                raise Conflict("the multipart upload no longer exists in storage") from exc
+            if code in _CLIENT_FAULT_PARTS:
+                message = exc.response.get("Error", {}).get("Message", code)
+                raise UploadRejected(f"storage refused the parts list: {code}: {message}") from exc
+            raise
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Abort an unfinished upload; an upload already gone is fine."""
+        try:
+            with _translate("abort the multipart upload"):
+                await self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if _code(exc) not in {"NoSuchUpload", *_MISSING}:
+                raise
+
+    async def delete(self, key: str) -> None:
+        """Delete one object (absent is fine, as in S3)."""
+        with _translate("delete an object"):
+            await self._client.delete_object(Bucket=self.bucket, Key=key)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under a prefix; returns how many were deleted."""
+        deleted = 0
+        async for keys in self._keys(prefix):
+            with _translate("delete objects"):
+                await self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+                )
+            deleted += len(keys)
+        return deleted
+
+    async def _keys(self, prefix: str) -> AsyncIterator[list[str]]:
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": 1000}
+            if token:
+                kwargs["ContinuationToken"] = token
+            with _translate("list objects"):
+                reply = await self._client.list_objects_v2(**kwargs)
+            keys = [str(item["Key"]) for item in reply.get("Contents", [])]
+            if keys:
+                yield keys
+            if not reply.get("IsTruncated"):
+                return
+            token = str(reply["NextContinuationToken"])
+
+    async def ping(self) -> None:
+        """Check the bucket answers."""
+        with _translate("reach the bucket"):
+            await self._client.head_bucket(Bucket=self.bucket)
+
+    async def ensure_bucket(self, cors_origins: tuple[str, ...]) -> None:
+        """Create the bucket if missing and apply browser CORS rules where the store supports them."""
+        try:
+            with _translate("reach the bucket"):
+                await self._client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if _code(exc) not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+            with _translate("create the bucket"):
+                await self._client.create_bucket(Bucket=self.bucket)
+            log.info("created bucket %s", self.bucket)
+        await self._apply_cors(cors_origins)
+
+    async def _apply_cors(self, origins: tuple[str, ...]) -> None:
+        rule: CORSRuleTypeDef = {
+            "AllowedOrigins": list(origins),
+            "AllowedMethods": ["GET", "PUT", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag", "Content-Length", "Content-Range", "x-amz-checksum-sha256"],
+            "MaxAgeSeconds": 3600,
+        }
+        try:
+            with _translate("set bucket CORS"):
+                await self._client.put_bucket_cors(
+                    Bucket=self.bucket, CORSConfiguration={"CORSRules": [rule]}
+                )
+        except (ClientError, StorageUnavailable) as exc:
+            # MinIO's community edition answers NotImplemented and uses MINIO_API_CORS_ALLOW_ORIGIN.
+            log.warning(
+                "bucket CORS not applied (%s); configure the store's own CORS setting for %s",
+                _code(exc.__cause__) if isinstance(exc.__cause__, ClientError) else exc,
+                ", ".join(origins),
+            )
+        else:
+            log.info("bucket %s allows browser uploads from %s", self.bucket, ", ".join(origins))
+
+
+def client_config() -> AioConfig:
+    """botocore settings for the store: path-style, bounded retries and timeouts."""
+    return AioConfig(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        retries={"max_attempts": 3, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=30,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_storage(settings: S3Settings) -> AsyncIterator[Storage]:
+    """Open the process's S3 client and wrap it."""
+    session = aioboto3.Session()
+    async with session.client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        region_name=settings.region,
+        aws_access_key_id=settings.access_key,
+        aws_secret_access_key=settings.secret_key,
+        config=client_config(),
+    ) as client:
+        yield Storage(settings, client)

@@ -1,0 +1,54 @@
+"""Session-wide real services: a throw-away database (migrated from scratch) and a SeaweedFS."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from dam.db.migrate import ensure_database, upgrade
+from dam.devs3 import DevS3
+
+ADMIN_URL = os.environ.get("DAM_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("DAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ACCESS_KEY = "dam-test"
+SECRET_KEY = "dam-test-secret-" + secrets.token_hex(8)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevS3]:
+    """One SeaweedFS on free loopback ports for the whole session."""
+    store = DevS3(tmp_path_factory.mktemp("seaweedfs"), access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    store.start()
+    yield store
+    store.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """A database of its own for this session, migrated from empty with Alembic, dropped at the end."""
+    name = f"dam_test_{uuid.uuid4().hex[:12]}"
+    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
+    assert await ensure_database(url)
+    await asyncio.to_thread(upgrade, url)
+    yield url
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Where tests leave files worth looking at (git-ignored)."""
+    path = Path(__file__).resolve().parent.parent / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path

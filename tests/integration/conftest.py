@@ -1,0 +1,100 @@
+"""Per-test API: its own bucket and job queue on the session's services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aioboto3
+import httpx
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+from types_aiobotocore_s3 import S3Client
+
+from dam.api.app import create_app
+from dam.devs3 import DevS3
+from dam.settings import MiB, Settings, load_settings
+from dam.storage.s3 import client_config
+from tests.conftest import ACCESS_KEY, REDIS_URL, SECRET_KEY
+
+
+@pytest.fixture
+def make_settings(s3_server: DevS3, database_url: str) -> Callable[..., Settings]:
+    """Settings for one test: a fresh bucket and queue; keyword overrides use DAM_* names."""
+
+    def build(**env: Any) -> Settings:
+        base = {
+            "DAM_DATABASE_URL": database_url,
+            "DAM_REDIS_URL": REDIS_URL,
+            "DAM_QUEUE_NAME": f"dam:test:{uuid.uuid4().hex}",
+            "DAM_S3_ENDPOINT_URL": s3_server.endpoint_url,
+            "DAM_S3_BUCKET": f"t-{uuid.uuid4().hex[:20]}",
+            "DAM_S3_ACCESS_KEY": ACCESS_KEY,
+            "DAM_S3_SECRET_KEY": SECRET_KEY,
+            "DAM_MULTIPART_THRESHOLD": str(8 * MiB),
+            "DAM_MULTIPART_PART_SIZE": str(5 * MiB),
+            "DAM_MAX_UPLOAD_BYTES": str(64 * MiB),
+            "DAM_CORS_ORIGINS": "http://app.example.test",
+        }
+        base.update({k: str(v) for k, v in env.items()})
+        return load_settings(base)
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """Default per-test settings."""
+    return make_settings()
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The API in-process, with its lifespan (pool, S3 client, bucket, queue) run for real."""
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """A plain HTTP client, as a browser or curl would talk to storage."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def s3(settings: Settings) -> AsyncIterator[S3Client]:
+    """A direct S3 client, to check what storage holds."""
+    session = aioboto3.Session()
+    async with session.client(
+        "s3",
+        endpoint_url=settings.s3.endpoint_url,
+        region_name=settings.s3.region,
+        aws_access_key_id=settings.s3.access_key,
+        aws_secret_access_key=settings.s3.secret_key,
+        config=client_config(),
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """Redis, to look at the job queue; the test's queue is removed afterwards."""
+    client = Redis.from_url(settings.redis.url)
+    yield client
+    keys = [settings.redis.queue_name]
+    async for key in client.scan_iter(match="arq:job:process:*"):
+        keys.append(key)
+    await client.delete(*keys)
+    await client.aclose()
+
+
+def json_of(response: httpx.Response) -> Any:
+    """Decode a JSON answer, failing loudly with the body when it is not JSON."""
+    try:
+        return msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        pytest.fail(f"not JSON ({response.status_code}): {response.text[:500]}")

@@ -1,0 +1,82 @@
+"""Health, readiness, interactive docs, start-up behaviour and browser CORS on the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from litestar.testing import AsyncTestClient
+
+from dam.api.app import create_app
+from dam.devs3 import free_ports
+from dam.settings import Settings
+from tests.integration.conftest import json_of
+from tests.integration.helpers import create
+
+
+async def test_health_touches_nothing(make_settings: Callable[..., Settings]) -> None:
+    (closed,) = free_ports(1)
+    settings = make_settings(DAM_REDIS_URL=f"redis://127.0.0.1:{closed}/0")
+    async with AsyncTestClient(app=create_app(settings)) as api:
+        response = await api.get("/health")
+    assert response.status_code == 200
+    assert json_of(response) == {"status": "ok"}
+
+
+async def test_ready_when_everything_answers(api: AsyncTestClient[Any]) -> None:
+    response = await api.get("/ready")
+    assert response.status_code == 200, response.text
+    body = json_of(response)
+    assert body["status"] == "ok"
+    assert body["checks"] == {"postgres": "ok", "redis": "ok", "s3": "ok"}
+
+
+async def test_ready_names_failing_dependencies(make_settings: Callable[..., Settings]) -> None:
+    redis_port, s3_port = free_ports(2)
+    settings = make_settings(
+        DAM_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{s3_port}"
+    )
+    async with AsyncTestClient(app=create_app(settings)) as api:
+        response = await api.get("/ready")
+        assert response.status_code == 503
+        body = json_of(response)
+        assert body["failing"] == ["redis", "s3"]
+        assert body["checks"]["postgres"] == "ok"
+        # The API stays up and answers clearly while storage is down.
+        created = await api.post("/assets", json={"filename": "a.jpg", "content_type": "image/jpeg", "multipart": True})
+        assert created.status_code == 503
+        assert json_of(created)["error"] == "storage_unavailable"
+
+
+async def test_docs_and_openapi(api: AsyncTestClient[Any]) -> None:
+    page = await api.get("/docs")
+    assert page.status_code == 200
+    assert "swagger" in page.text.lower()
+    schema = json_of(await api.get("/docs/openapi.json"))
+    paths = schema["paths"]
+    for path in ("/assets", "/assets/{asset_id}", "/assets/{asset_id}/upload", "/assets/{asset_id}/complete"):
+        assert path in paths, sorted(paths)
+    assert "/health" in paths and "/ready" in paths
+
+
+async def test_store_cors_allows_configured_origin_only(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient
+) -> None:
+    created = await create(api)
+    url = created["upload"]["url"]
+
+    def preflight(origin: str) -> dict[str, str]:
+        return {
+            "Origin": origin,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type",
+        }
+
+    allowed = await http.options(url, headers=preflight("http://app.example.test"))
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.headers["access-control-allow-origin"] == "http://app.example.test"
+    assert "PUT" in allowed.headers["access-control-allow-methods"]
+    refused = await http.options(url, headers=preflight("http://evil.example.test"))
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers

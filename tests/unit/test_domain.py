@@ -1,0 +1,133 @@
+"""Pure rules: names, types, upload planning, status transitions, settings."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from dam.domain import uploads
+from dam.domain.errors import InvalidInput, UnsupportedMedia
+from dam.domain.status import AssetStatus, can_transition, sources_of
+from dam.domain.validation import clean_content_type, clean_filename, parse_asset_id, storage_key
+from dam.settings import GiB, MiB, SettingsError, load_settings
+
+ALLOWED = ("image/*", "audio/*", "video/*")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param("photo.jpg", "photo.jpg", id="plain"),
+        pytest.param("  spaced name.png ", "spaced name.png", id="trimmed"),
+        pytest.param("e\u0301te\u0301.jpg", "\u00e9t\u00e9.jpg", id="nfc"),
+        pytest.param("日本語.mp4", "日本語.mp4", id="unicode"),
+    ],
+)
+def test_clean_filename_accepts(name: str, expected: str) -> None:
+    assert clean_filename(name) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("a/b", id="slash"),
+        pytest.param("a\\b", id="backslash"),
+        pytest.param("a\x7fb", id="del"),
+        pytest.param("a\u202eb", id="bidi-override"),
+        pytest.param("x" * 256, id="256-bytes"),
+        pytest.param(".", id="dot"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_clean_filename_refuses(name: str) -> None:
+    with pytest.raises(InvalidInput):
+        clean_filename(name)
+
+
+def test_content_type_allow_list() -> None:
+    assert clean_content_type("Image/JPEG", ALLOWED) == "image/jpeg"
+    with pytest.raises(UnsupportedMedia):
+        clean_content_type("text/html", ALLOWED)
+    with pytest.raises(InvalidInput):
+        clean_content_type("image/jpeg; charset=x", ALLOWED)
+    assert clean_content_type("application/pdf", ("application/pdf",)) == "application/pdf"
+
+
+def test_storage_key_comes_from_the_id() -> None:
+    asset = uuid.UUID("12345678-1234-4234-8234-123456789abc")
+    assert storage_key(asset, "a b.jpg") == f"originals/{asset}/a b.jpg"
+    with pytest.raises(InvalidInput):
+        parse_asset_id("../../x")
+
+
+@pytest.mark.parametrize(
+    ("size", "requested", "expected"),
+    [
+        pytest.param(None, False, False, id="unknown-size"),
+        pytest.param(64 * MiB, False, False, id="at-threshold"),
+        pytest.param(64 * MiB + 1, False, True, id="above-threshold"),
+        pytest.param(10, True, True, id="asked-for"),
+    ],
+)
+def test_use_multipart(size: int | None, requested: bool, expected: bool) -> None:
+    assert uploads.use_multipart(size, requested, 64 * MiB) is expected
+
+
+def test_part_size_grows_to_stay_within_ten_thousand_parts() -> None:
+    assert uploads.part_size_for(1 * GiB, 16 * MiB) == 16 * MiB
+    huge = 5 * 1024 * GiB
+    size = uploads.part_size_for(huge, 16 * MiB)
+    assert size % MiB == 0
+    assert 9_000 < (uploads.part_count(huge, size) or 0) <= uploads.MAX_PARTS
+
+
+def test_parts_to_presign() -> None:
+    assert uploads.parts_to_presign(4, {1, 3}, None) == [2, 4]
+    assert uploads.parts_to_presign(4, set(), [3, 3, 1]) == [1, 3]
+    assert uploads.parts_to_presign(None, {1, 2}, None) == list(range(3, 19))
+    with pytest.raises(InvalidInput):
+        uploads.parts_to_presign(4, set(), [5])
+
+
+def test_status_transitions() -> None:
+    assert can_transition(AssetStatus.PENDING_UPLOAD, AssetStatus.UPLOADED)
+    assert not can_transition(AssetStatus.PENDING_UPLOAD, AssetStatus.READY)
+    assert not can_transition(AssetStatus.DELETED, AssetStatus.UPLOADED)
+    assert sources_of(AssetStatus.DELETED) == tuple(
+        sorted(s for s in AssetStatus if s is not AssetStatus.DELETED)
+    )
+
+
+def test_settings_from_environment() -> None:
+    settings = load_settings(
+        {
+            "DAM_PORT": "9000",
+            "DAM_CORS_ORIGINS": "http://a.test, http://b.test",
+            "DAM_S3_ENDPOINT_URL": "http://minio:9000",
+            "DAM_S3_PUBLIC_URL": "http://localhost:9000/",
+        }
+    )
+    assert settings.server.port == 9000
+    assert settings.cors_origins() == ("http://a.test", "http://b.test")
+    assert settings.s3.client_url == "http://localhost:9000"
+    defaults = load_settings({})
+    assert defaults.upload.max_upload_bytes == 5 * GiB
+    assert defaults.upload.multipart_threshold == 64 * MiB
+    assert defaults.s3.presign_ttl == 900
+    assert defaults.cors_origins() == ("http://127.0.0.1:8000", "http://localhost:8000")
+    assert defaults.s3.client_url == "http://127.0.0.1:8333"
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        pytest.param({"DAM_PORT": "http"}, "DAM_PORT", id="port-not-int"),
+        pytest.param({"DAM_PRESIGN_TTL": "10"}, "DAM_PRESIGN_TTL", id="ttl-too-short"),
+        pytest.param({"DAM_S3_BUCKET": "Bad_Bucket"}, "DAM_S3_BUCKET", id="bucket-name"),
+        pytest.param({"DAM_MULTIPART_PART_SIZE": "1024"}, "DAM_MULTIPART_PART_SIZE", id="part-too-small"),
+    ],
+)
+def test_settings_errors_name_the_variable(env: dict[str, str], names: str) -> None:
+    with pytest.raises(SettingsError, match=names):
+        load_settings(env)

@@ -1,0 +1,1 @@
+"""Deployable worker entry points (arq WorkerSettings); the processing pipeline lands here."""
