@@ -38,9 +38,13 @@ def bench_presign(iterations: int = 5000) -> tuple[float, float]:
     endpoint = "http://127.0.0.1:9000"
     ours = SigV4Presigner(endpoint_url=endpoint, region="us-east-1", access_key="AK", secret_key="SK")
     client = boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AK", aws_secret_access_key="SK",
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="AK",
+        aws_secret_access_key="SK",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )  # fmt: skip
+    )
     key = "originals/0b7f3c1e-6a52-4f0e-9d7b-3c8e2f1a9b44/holiday photo.jpg"
 
     def mine() -> str:
@@ -135,7 +139,9 @@ def _report(results: dict[str, dict[int, LoadResult]]) -> None:
     for name, runs in results.items():
         for conns, r in runs.items():
             ratio = r.p99_ms / r.p50_ms if r.p50_ms else 0
-            print(f"{name:<12}{conns:>6}{r.rps:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{ratio:>9.2f}{r.errors:>8}")
+            print(
+                f"{name:<12}{conns:>6}{r.rps:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{ratio:>9.2f}{r.errors:>8}"
+            )
     for conns in (1, 64):
         share = results["our API"][conns].rps / results["floor app"][conns].rps
         print(f"our API / floor throughput at {conns:>2} conns: {share:.2f}x   (target >= 0.5x)")

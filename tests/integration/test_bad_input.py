@@ -31,10 +31,9 @@ VALID = {"filename": "a.jpg", "content_type": "image/jpeg"}
         pytest.param({**VALID, "content_type": "jpeg"}, 422, "media type", id="type-malformed"),
         pytest.param({**VALID, "size": -1}, 400, ">= 0", id="negative-size"),
         pytest.param({**VALID, "size": 6 * GiB}, 422, "exceeds", id="oversize"),
-        pytest.param({**VALID, "size": "12"}, 400, "Expected `int", id="size-string"),
         pytest.param({**VALID, "sha256": "abc"}, 422, "64 hexadecimal", id="sha-short"),
         pytest.param({**VALID, "sha256": "g" * 64}, 422, "64 hexadecimal", id="sha-not-hex"),
-        pytest.param({**VALID, "metadata": [1, 2]}, 400, "Expected `object`", id="metadata-not-object"),
+        pytest.param({**VALID, "metadata": [1, 2]}, 400, "Expected `object", id="metadata-not-object"),
         pytest.param([VALID], 400, "Expected `object`", id="array-body"),
     ],
 )
@@ -57,7 +56,9 @@ async def test_non_json_body(api: AsyncTestClient[Any]) -> None:
 
 
 async def test_huge_json_body(api: AsyncTestClient[Any]) -> None:
-    body = b'{"filename": "a.jpg", "content_type": "image/jpeg", "metadata": {"x": "' + b"y" * (2 << 20) + b'"}}'
+    body = (
+        b'{"filename": "a.jpg", "content_type": "image/jpeg", "metadata": {"x": "' + b"y" * (2 << 20) + b'"}}'
+    )
     response = await api.post("/assets", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert json_of(response)["error"] == "request_too_large"

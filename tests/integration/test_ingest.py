@@ -146,9 +146,13 @@ async def test_multipart_upload_of_three_parts(
     assert await queued_jobs(redis, settings) == 1
 
 
-async def test_multipart_resumes_with_listed_parts(api: AsyncTestClient[Any], http: httpx.AsyncClient) -> None:
+async def test_multipart_resumes_with_listed_parts(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient
+) -> None:
     data = os.urandom(12 * MiB)
-    created = await create(api, filename="long.mov", content_type="video/quicktime", multipart=True, size=len(data))
+    created = await create(
+        api, filename="long.mov", content_type="video/quicktime", multipart=True, size=len(data)
+    )
     await put_parts(http, created["upload"], data, numbers=[1])
 
     resumed = await api.post(f"/assets/{created['id']}/upload")

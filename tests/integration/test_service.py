@@ -44,7 +44,9 @@ async def test_ready_names_failing_dependencies(make_settings: Callable[..., Set
         assert body["failing"] == ["redis", "s3"]
         assert body["checks"]["postgres"] == "ok"
         # The API stays up and answers clearly while storage is down.
-        created = await api.post("/assets", json={"filename": "a.jpg", "content_type": "image/jpeg", "multipart": True})
+        created = await api.post(
+            "/assets", json={"filename": "a.jpg", "content_type": "image/jpeg", "multipart": True}
+        )
         assert created.status_code == 503
         assert json_of(created)["error"] == "storage_unavailable"
 
@@ -57,7 +59,8 @@ async def test_docs_and_openapi(api: AsyncTestClient[Any]) -> None:
     paths = schema["paths"]
     for path in ("/assets", "/assets/{asset_id}", "/assets/{asset_id}/upload", "/assets/{asset_id}/complete"):
         assert path in paths, sorted(paths)
-    assert "/health" in paths and "/ready" in paths
+    assert "/health" in paths
+    assert "/ready" in paths
 
 
 async def test_store_cors_allows_configured_origin_only(

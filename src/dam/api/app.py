@@ -19,7 +19,7 @@ from dam.api.health import health, ready
 from dam.db.pool import create_pool
 from dam.domain.errors import StorageUnavailable
 from dam.ingest import Ingest
-from dam.jobs.queue import open_queue
+from dam.jobs.queue import close_queue, open_queue
 from dam.settings import Settings
 from dam.storage.s3 import open_storage
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> Litestar:
                 # Start anyway: /ready reports the store, and the bucket is checked again next start.
                 log.error("object storage not ready at start-up: %s", exc.detail)
             queue = open_queue(settings.redis)
-            stack.push_async_callback(queue.aclose)
+            stack.push_async_callback(close_queue, queue)
             app.state.ingest = Ingest(settings, pool, storage, queue)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             yield

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from dam.api import schemas as s
 from dam.db import assets as db
@@ -21,7 +22,7 @@ async def health() -> s.Health:
 
 
 @get("/ready", tags=["health"], summary="Readiness of PostgreSQL, Redis and S3")
-async def ready(ingest: Ingest) -> Response[s.Readiness]:
+async def ready(ingest: NamedDependency[Ingest]) -> Response[s.Readiness]:
     """200 when every dependency answers, else 503 naming the failing ones."""
     checks: dict[str, Callable[[], Awaitable[object]]] = {
         "postgres": lambda: db.ping(ingest.pool),

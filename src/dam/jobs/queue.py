@@ -23,8 +23,13 @@ def process_job_id(asset_id: uuid.UUID, etag: str) -> str:
 def open_queue(settings: DamRedisSettings) -> ArqRedis:
     """The arq client used to enqueue jobs; it connects on first use, so Redis may start later."""
     pool = ConnectionPool.from_url(settings.url, socket_connect_timeout=3, socket_timeout=5)
-    # auto_close: the client owns its pool, so aclose() at shutdown disconnects it too.
-    return ArqRedis(pool, default_queue_name=settings.queue_name, auto_close_connection_pool=True)
+    return ArqRedis(pool, default_queue_name=settings.queue_name)
+
+
+async def close_queue(queue: ArqRedis) -> None:
+    """Close the client and the connection pool it was given."""
+    await queue.aclose()
+    await queue.connection_pool.disconnect()
 
 
 async def enqueue_processing(queue: ArqRedis, asset_id: uuid.UUID, etag: str) -> bool:

@@ -106,7 +106,7 @@ class Storage:
             self.bucket,
             key,
             expires=self.settings.presign_ttl,
-            query={"partNumber": str(number), "uploadId": upload_id},
+            query={"uploadId": upload_id, "partNumber": str(number)},  # botocore's order
         )
 
     def presign_get(self, key: str) -> str:
