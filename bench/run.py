@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import timeit
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -70,6 +71,8 @@ def _wait_http(url: str, timeout: float = 30) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310
                 return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means the server is up
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout}s")

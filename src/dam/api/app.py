@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -46,6 +47,9 @@ def create_app(settings: Settings) -> Litestar:
             stack.push_async_callback(close_queue, queue)
             app.state.ingest = Ingest(settings, pool, storage, queue)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
+            # Start-up objects live as long as the process: keep them out of every GC pass.
+            gc.collect()
+            gc.freeze()
             yield
 
     def provide_ingest(state: State) -> Ingest:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import string
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
@@ -18,9 +20,24 @@ _UNSIGNED = "UNSIGNED-PAYLOAD"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _ascii_table(safe: str) -> dict[int, str]:
+    unreserved = set(string.ascii_letters + string.digits + "-_.~" + safe)
+    return {c: f"%{c:02X}" for c in range(128) if chr(c) not in unreserved}
+
+
+# str.translate does ASCII in C; urllib's quote is kept for non-ASCII (UTF-8 bytes) only.
+_QUERY_TABLE = _ascii_table("")
+_PATH_TABLE = _ascii_table("/")
+
+
 def _enc(value: str) -> str:
     """RFC 3986 encoding, as SigV4 (and botocore's percent_encode) does it."""
-    return quote(value, safe="-_.~")
+    return value.translate(_QUERY_TABLE) if value.isascii() else quote(value, safe="-_.~")
+
+
+def _enc_path(value: str) -> str:
+    """Like ``_enc`` but keeping '/', as botocore encodes S3 keys."""
+    return value.translate(_PATH_TABLE) if value.isascii() else quote(value, safe="/~")
 
 
 class SigV4Presigner:
@@ -42,15 +59,18 @@ class SigV4Presigner:
         self._access_key = access_key
         self._secret = ("AWS4" + secret_key).encode()
         self._key_day = ""
-        self._key = b""
+        self._day: tuple[bytes, str, str] = (b"", "", "")
 
-    def _signing_key(self, day: str) -> bytes:
+    def _day_state(self, day: str) -> tuple[bytes, str, str]:
+        """Signing key, scope and encoded credential for a UTC day, derived once per day."""
         if day != self._key_day:
             key = self._secret
             for part in (day, self._region, self._service, "aws4_request"):
-                key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-            self._key, self._key_day = key, day
-        return self._key
+                key = hmac.digest(key, part.encode(), "sha256")
+            scope = f"{day}/{self._region}/{self._service}/aws4_request"
+            self._day = (key, scope, _enc(f"{self._access_key}/{scope}"))
+            self._key_day = day
+        return self._day
 
     def presign(
         self,
@@ -64,37 +84,52 @@ class SigV4Presigner:
         now: datetime | None = None,
     ) -> str:
         """A presigned URL; the client must send exactly ``headers`` with it."""
-        moment = (now or datetime.now(UTC)).astimezone(UTC)
-        stamp = moment.strftime("%Y%m%dT%H%M%SZ")
-        day = stamp[:8]
+        stamp = _stamp(now)
+        signing_key, scope, credential = self._day_state(stamp[:8])
         signed = {"host": self._host}
-        for name, value in (headers or {}).items():
-            signed[name.lower()] = " ".join(value.split())
+        if headers:
+            for name, value in headers.items():
+                signed[name.lower()] = " ".join(value.split())
         names = sorted(signed)
         signed_headers = ";".join(names)
-        scope = f"{day}/{self._region}/{self._service}/aws4_request"
         # Operation parameters first, then the auth parameters, each in botocore's order.
-        pairs = [(_enc(k), _enc(v)) for k, v in (query or {}).items()]
-        pairs += [
+        pairs = [(_enc(k), _enc(v)) for k, v in query.items()] if query else []
+        pairs += (
             ("X-Amz-Algorithm", _ALGORITHM),
-            ("X-Amz-Credential", _enc(f"{self._access_key}/{scope}")),
+            ("X-Amz-Credential", credential),
             ("X-Amz-Date", stamp),
             ("X-Amz-Expires", str(int(expires))),
             ("X-Amz-SignedHeaders", _enc(signed_headers)),
-        ]
-        query_string = "&".join(f"{k}={v}" for k, v in pairs)
+        )
+        query_string = "&".join([f"{k}={v}" for k, v in pairs])
         # S3 paths are signed as sent, not normalised: the key keeps '/' and '~' as they are.
-        path = f"{self._base_path}/{quote(bucket, safe='')}/{quote(key, safe='/~')}"
+        path = f"{self._base_path}/{_enc(bucket)}/{_enc_path(key)}"
         canonical = "\n".join(
             (
                 method.upper(),
                 path,
-                "&".join(f"{k}={v}" for k, v in sorted(pairs)),
-                "".join(f"{n}:{signed[n]}\n" for n in names),
+                "&".join([f"{k}={v}" for k, v in sorted(pairs)]),
+                "".join([f"{n}:{signed[n]}\n" for n in names]),
                 signed_headers,
                 _UNSIGNED,
             )
         )
         to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-        signature = hmac.new(self._signing_key(day), to_sign.encode(), hashlib.sha256).hexdigest()
+        signature = hmac.digest(signing_key, to_sign.encode(), "sha256").hex()
         return f"{self._base_origin}{path}?{query_string}&X-Amz-Signature={signature}"
+
+
+_last_second = -1
+_last_stamp = ""
+
+
+def _stamp(now: datetime | None) -> str:
+    """The SigV4 timestamp; formatted once per second for the current time."""
+    global _last_second, _last_stamp
+    if now is not None:
+        return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    second = int(time.time())
+    if second != _last_second:
+        _last_stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+        _last_second = second
+    return _last_stamp
