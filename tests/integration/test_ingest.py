@@ -258,3 +258,39 @@ async def test_get_unknown_and_malformed_ids(api: AsyncTestClient[Any]) -> None:
     malformed = await api.get("/assets/not-a-uuid")
     assert malformed.status_code == 422
     assert "UUID" in json_of(malformed)["detail"]
+
+
+async def test_store_accepts_our_urls_for_unusual_names_and_rejects_expired(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, settings: Settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from dam.storage.sigv4 import SigV4Presigner
+
+    data = jpeg_bytes()
+    name = "Été 2026 ~ plage + amis (1) 日本.jpg"
+    created = await create(api, filename=name, size=len(data))
+    assert created["filename"] == name
+    assert (await put_single(http, created["upload"], data)).status_code == 200
+    asset = json_of(await complete(api, created["id"]))
+    assert (await http.get(asset["download_url"])).content == data
+
+    signer = SigV4Presigner(
+        endpoint_url=settings.s3.client_url,
+        region=settings.s3.region,
+        access_key=settings.s3.access_key,
+        secret_key=settings.s3.secret_key,
+    )
+    key = asset["storage_path"]
+    fresh = signer.presign("GET", settings.s3.bucket, key, expires=60)
+    assert (await http.get(fresh)).status_code == 200
+    stale = signer.presign(
+        "GET", settings.s3.bucket, key, expires=60, now=datetime.now(UTC) - timedelta(minutes=5)
+    )
+    expired = await http.get(stale)
+    assert expired.status_code == 403
+    wrong_secret = SigV4Presigner(
+        endpoint_url=settings.s3.client_url, region=settings.s3.region,
+        access_key=settings.s3.access_key, secret_key="not-the-secret",
+    ).presign("GET", settings.s3.bucket, key, expires=60)  # fmt: skip
+    assert (await http.get(wrong_secret)).status_code == 403
