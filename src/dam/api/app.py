@@ -62,6 +62,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[resources],
         exception_handlers=errors.HANDLERS,
         request_max_body_size=settings.server.max_body_bytes,
+        logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(
             title="DAM ingest API",
             version=dam.__version__,
