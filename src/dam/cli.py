@@ -1,11 +1,15 @@
-"""The ``dam`` command: run the stack, serve the API, migrate, start the development S3 store."""
+"""The ``dam`` command: run the stack, serve the API, run workers and the event bridge, migrate."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,8 +33,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     """Create the database if missing and apply every migration."""
     from dam.db.migrate import migrate
 
-    settings = _settings()
-    migrate(settings.db.url)
+    migrate(_settings().db.url)
     log.info("database schema is up to date")
 
 
@@ -45,6 +48,20 @@ def cmd_api(args: argparse.Namespace) -> None:
     uvicorn.run(
         create_app(settings), host=settings.server.host, port=settings.server.port, log_level=args.log_level
     )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Run an arq worker for the processing jobs and the reconciler."""
+    from workers.main import build_worker
+
+    build_worker(_settings()).run()
+
+
+def cmd_bridge(args: argparse.Namespace) -> None:
+    """Turn MinIO notifications on the Redis list into processing jobs."""
+    from dam.events.service import run_bridge
+
+    asyncio.run(run_bridge(_settings()))
 
 
 def start_dev_s3(settings: Settings) -> DevS3:
@@ -62,27 +79,52 @@ def start_dev_s3(settings: Settings) -> DevS3:
 
 def cmd_dev_s3(args: argparse.Namespace) -> None:
     """Run the development S3 store in the foreground."""
-    import time
-
     store = start_dev_s3(_settings())
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         store.stop()
 
 
+def _pump(name: str, stream: object) -> None:
+    width = 6
+    for line in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        sys.stdout.write(f"{name:<{width}}| {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
 def cmd_run(args: argparse.Namespace) -> None:
-    """Migrate, start the development S3 store unless DAM_S3_ENDPOINT_URL is set, serve the API."""
+    """Migrate, start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, then API, worker and bridge."""
+    settings = _settings()
     store: DevS3 | None = None
+    env = dict(os.environ)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     if not os.environ.get("DAM_S3_ENDPOINT_URL"):
-        store = start_dev_s3(_settings())
+        store = start_dev_s3(settings)
+        env["DAM_S3_ENDPOINT_URL"] = store.endpoint_url
+    children: list[subprocess.Popen[bytes]] = []
     try:
         cmd_migrate(args)
-        cmd_api(args)
+        for name in ("api", "worker", "bridge"):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dam.cli", "--log-level", args.log_level, name],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+            children.append(proc)
+        print(
+            f"\n  DAM is running: http://{settings.server.host}:{settings.server.port}/docs  (Ctrl-C stops)\n"
+        )
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
+        log.info("stopping...")
+        for proc in children:
+            proc.send_signal(signal.SIGINT)
+        for proc in children:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         if store is not None:
             store.stop()
             log.info("development S3 stopped")
@@ -93,12 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dam", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("DAM_LOG_LEVEL", "info").lower())
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, func in (
-        ("run", cmd_run),
-        ("api", cmd_api),
-        ("migrate", cmd_migrate),
-        ("dev-s3", cmd_dev_s3),
-    ):
+    commands = {
+        "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
+        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3,
+    }  # fmt: skip
+    for name, func in commands.items():
         sub.add_parser(name, help=(func.__doc__ or "").strip()).set_defaults(func=func)
     return parser
 

@@ -21,7 +21,7 @@ from dam.db.pool import Pool
 from dam.domain import uploads, validation
 from dam.domain.errors import Conflict, InvalidInput, NotFound, UploadRejected
 from dam.domain.status import AssetStatus
-from dam.jobs.queue import enqueue_processing
+from dam.jobs.queue import PROCESS_ASSET, enqueue_processing, process_job_id
 from dam.settings import Settings
 from dam.storage.s3 import Storage, StoredPart
 
@@ -114,9 +114,19 @@ class Ingest:
 
     # -- complete --------------------------------------------------------------------------------
 
-    async def complete(self, asset_id: uuid.UUID, body: s.CompleteUpload | None) -> s.AssetOut:
-        """Check the stored object and hand the asset to processing; repeated calls do nothing more."""
+    async def complete(
+        self, asset_id: uuid.UUID, body: s.CompleteUpload | None, *, strict_enqueue: bool = False
+    ) -> s.AssetOut:
+        """Check the stored object and hand the asset to processing; repeated calls do nothing more.
+
+        ``strict_enqueue`` lets an enqueue failure propagate (the event bridge must not acknowledge
+        an event whose job was not queued); the API instead leaves that to the reconciler.
+        """
         row = await self._get(asset_id)
+        if row.status is AssetStatus.UPLOADED:
+            # Uploaded but maybe never queued (Redis was down): the same job id makes this a no-op
+            # when the job exists.
+            await self._hand_over(row, strict=strict_enqueue)
         if row.status in _DONE:
             return await self.read(asset_id)
         if row.status is not AssetStatus.PENDING_UPLOAD:
@@ -140,7 +150,7 @@ class Ingest:
             )
         updated = await db.mark_uploaded(self.pool, asset_id, etag=info.etag, stored_size=info.size)
         if updated is not None:
-            await self._hand_over(updated)
+            await self._hand_over(updated, strict=strict_enqueue)
         return await self.read(asset_id)
 
     async def _complete_multipart(self, row: db.AssetRow, body: s.CompleteUpload | None) -> None:
@@ -162,13 +172,30 @@ class Ingest:
             if await self.storage.head(row.storage_key) is None:
                 raise
 
-    async def _hand_over(self, row: db.AssetRow) -> None:
+    async def _hand_over(self, row: db.AssetRow, *, strict: bool = False) -> None:
         """The processing hook: enqueue once per (asset, etag); the reconciler covers a Redis outage."""
         assert row.etag is not None
         try:
             await enqueue_processing(self.queue, row.id, row.etag)
         except Exception:
+            if strict:
+                raise
             log.exception("could not enqueue processing of %s; the reconciler will retry", row.id)
+
+    async def reprocess(self, asset_id: uuid.UUID) -> s.AssetOut:
+        """Run the pipeline again for a ``ready`` or ``failed`` asset."""
+        row = await self._get(asset_id)
+        if row.status not in {AssetStatus.READY, AssetStatus.FAILED}:
+            raise Conflict(f"asset is {row.status.value}; only ready or failed assets can be reprocessed")
+        if row.etag is None:
+            raise Conflict("nothing was uploaded for this asset; upload it again as a new asset")
+        moved = await db.transition(self.pool, asset_id, AssetStatus.UPLOADED)
+        if moved is None:
+            raise Conflict("the asset changed meanwhile; retry")
+        # The earlier job's result still holds its id: a new id per reprocess request.
+        job_id = f"{process_job_id(row.id, row.etag)}:re:{int(moved.updated_at.timestamp() * 1000)}"
+        await self.queue.enqueue_job(PROCESS_ASSET, str(row.id), _job_id=job_id)
+        return await self.read(asset_id)
 
     # -- read ------------------------------------------------------------------------------------
 

@@ -59,6 +59,17 @@ class UploadSettings(msgspec.Struct, frozen=True, kw_only=True):
     allowed_content_types: tuple[str, ...] = ("image/*", "audio/*", "video/*")
 
 
+class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Processing: job limits, media limits, the event bridge and the reconciler."""
+
+    job_timeout: Annotated[int, Meta(ge=5)] = 600
+    max_tries: Annotated[int, Meta(ge=1, le=50)] = 5
+    max_image_pixels: Annotated[int, Meta(ge=1)] = 100_000_000
+    events_key: str = "dam:s3-events"
+    upload_grace: Annotated[int, Meta(ge=0)] = 3600
+    concurrency: Annotated[int, Meta(ge=1, le=64)] = 2
+
+
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Where the API listens."""
 
@@ -80,6 +91,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3: S3Settings = msgspec.field(default_factory=S3Settings)
     upload: UploadSettings = msgspec.field(default_factory=UploadSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
@@ -117,6 +129,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_HOST": ("server", "host"),
     "DAM_PORT": ("server", "port"),
     "DAM_MAX_BODY_BYTES": ("server", "max_body_bytes"),
+    "DAM_JOB_TIMEOUT": ("worker", "job_timeout"),
+    "DAM_JOB_MAX_TRIES": ("worker", "max_tries"),
+    "DAM_MAX_IMAGE_PIXELS": ("worker", "max_image_pixels"),
+    "DAM_EVENTS_KEY": ("worker", "events_key"),
+    "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),
+    "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
 }
 _LIST_FIELDS = {"cors_origins", "allowed_content_types"}
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
@@ -125,6 +143,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "s3": S3Settings,
     "upload": UploadSettings,
     "server": ServerSettings,
+    "worker": WorkerSettings,
 }
 
 

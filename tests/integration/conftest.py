@@ -98,3 +98,22 @@ def json_of(response: httpx.Response) -> Any:
         return msgspec.json.decode(response.content)
     except msgspec.DecodeError:
         pytest.fail(f"not JSON ({response.status_code}): {response.text[:500]}")
+
+
+@pytest.fixture
+def run_jobs(settings: Settings) -> Callable[..., Any]:
+    """Run every queued job to completion with a burst-mode arq worker (as arq's own tests do)."""
+    from workers.main import build_worker
+
+    async def run(**overrides: Any) -> Any:
+        options: dict[str, Any] = {
+            "burst": True, "poll_delay": 0, "cron_jobs": [], "handle_signals": False, **overrides,
+        }  # fmt: skip
+        worker = build_worker(overrides.pop("settings", settings), **options)
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+        return worker
+
+    return run

@@ -48,6 +48,11 @@ class AssetController(Controller):
         """Verify the stored object and queue processing (idempotent)."""
         return await ingest.complete(parse_asset_id(asset_id), data)
 
+    @post("/{asset_id:str}/reprocess", status_code=HTTP_202_ACCEPTED, summary="Run processing again")
+    async def reprocess(self, asset_id: FromPath[str], ingest: NamedDependency[Ingest]) -> s.AssetOut:
+        """Re-run the pipeline for a ready or failed asset."""
+        return await ingest.reprocess(parse_asset_id(asset_id))
+
     @get("/{asset_id:str}", summary="Get an asset")
     async def read(self, asset_id: FromPath[str], ingest: NamedDependency[Ingest]) -> s.AssetOut:
         """The asset, its media facts, renditions and a presigned download URL."""

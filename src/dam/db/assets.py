@@ -179,3 +179,70 @@ async def list_renditions(pool: Pool, asset_ids: list[uuid.UUID]) -> list[Rendit
 async def ping(pool: Pool) -> None:
     """Round-trip to the database."""
     await pool.fetchval("SELECT 1")
+
+
+async def start_processing(pool: Pool, asset_id: uuid.UUID) -> AssetRow | None:
+    """``uploaded -> processing``; also takes over an asset left ``processing`` by a dead worker."""
+    return _asset(
+        await pool.fetchrow(
+            f"""UPDATE assets SET status = 'processing', error = NULL, updated_at = now()
+                WHERE id = $1 AND status IN ('uploaded', 'processing')
+                RETURNING {_ASSET_COLUMNS}""",
+            asset_id,
+        )
+    )
+
+
+async def finish_processing(
+    pool: Pool, asset_id: uuid.UUID, media: dict[str, Any], renditions: list[NewRendition]
+) -> AssetRow | None:
+    """Record media facts and renditions and mark the asset ready, in one transaction."""
+    async with pool.transaction() as conn:
+        record = await conn.fetchrow(
+            f"""UPDATE assets SET status = 'ready', media = $2, error = NULL, updated_at = now()
+                WHERE id = $1 AND status = 'processing'
+                RETURNING {_ASSET_COLUMNS}""",
+            asset_id, media,
+        )  # fmt: skip
+        if record is None:
+            return None
+        await conn.execute("DELETE FROM renditions WHERE asset_id = $1", asset_id)
+        await conn.executemany(
+            """INSERT INTO renditions (asset_id, kind, storage_key, content_type, width, height, bytes)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+            [
+                (asset_id, r.kind, r.storage_key, r.content_type, r.width, r.height, r.bytes)
+                for r in renditions
+            ],
+        )
+    return _asset(record)
+
+
+class NewRendition(msgspec.Struct, frozen=True, kw_only=True):
+    """A rendition about to be recorded."""
+
+    kind: str
+    storage_key: str
+    content_type: str
+    width: int | None
+    height: int | None
+    bytes: int
+
+
+async def assets_in_status(
+    pool: Pool, status: AssetStatus, *, older_than_seconds: float, limit: int = 500
+) -> list[AssetRow]:
+    """Assets that have been in ``status`` for longer than the given age (reconciler)."""
+    records = await pool.fetch(
+        f"""SELECT {_ASSET_COLUMNS} FROM assets
+            WHERE status = $1 AND updated_at < now() - make_interval(secs => $2)
+            ORDER BY updated_at LIMIT $3""",
+        status.value, older_than_seconds, limit,
+    )  # fmt: skip
+    return [msgspec.convert(dict(r.items()), AssetRow) for r in records]
+
+
+async def count_by_status(pool: Pool) -> dict[str, int]:
+    """How many assets are in each status."""
+    records = await pool.fetch("SELECT status, count(*) AS n FROM assets GROUP BY status")
+    return {r["status"]: int(r["n"]) for r in records}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -44,6 +46,12 @@ class Pool:
         """A statement; returns its status tag."""
         async with self._gate:
             return await self._pool.execute(query, *args)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        """A connection inside a transaction, committed when the block ends without error."""
+        async with self._gate, self._pool.acquire() as conn, conn.transaction():
+            yield conn
 
     async def close(self) -> None:
         """Close every connection."""

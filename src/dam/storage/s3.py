@@ -130,6 +130,14 @@ class Storage:
             content_type=reply.get("ContentType"),
         )
 
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store a small object (a rendition)."""
+        with _translate("store an object"):
+            await self._client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
+                CacheControl="public, max-age=31536000, immutable",
+            )  # fmt: skip
+
     async def create_multipart(self, key: str, content_type: str) -> str:
         """Start a multipart upload; returns its upload id."""
         with _translate("start a multipart upload"):

@@ -1,0 +1,103 @@
+"""``dam bridge``: MinIO notifications on a Redis list -> the processing job, losing nothing.
+
+Each entry is moved atomically to a processing list (BLMOVE), handled, and only then removed
+(acknowledged). Entries left in the processing list by a crash are moved back at start-up.
+Malformed entries go to a dead-letter list with the reason; they never stop the bridge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from dam.domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable, UploadRejected
+from dam.events.minio import MalformedEvent, asset_of, parse_entry
+from dam.ingest import Ingest
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetter(msgspec.Struct):
+    """What the dead-letter list keeps about an entry."""
+
+    reason: str
+    entry: str
+    at: float
+
+
+def bridge_keys(events_key: str) -> tuple[str, str]:
+    """The processing and dead-letter lists beside the events list."""
+    return f"{events_key}:processing", f"{events_key}:dead"
+
+
+class Bridge:
+    """Moves storage events into processing jobs."""
+
+    def __init__(self, redis: Redis, ingest: Ingest, events_key: str) -> None:
+        self.redis = redis
+        self.ingest = ingest
+        self.events_key = events_key
+        self.processing_key, self.dead_key = bridge_keys(events_key)
+        self.handled = 0
+
+    async def recover(self) -> int:
+        """Put entries a previous run took but did not acknowledge back at the head of the list."""
+        moved = 0
+        while await self.redis.lmove(self.processing_key, self.events_key, "RIGHT", "LEFT") is not None:
+            moved += 1
+        if moved:
+            log.info("bridge: recovered %d unacknowledged event(s)", moved)
+        return moved
+
+    async def step(self, wait: int = 1) -> bool:
+        """Take one entry (waiting up to ``wait`` seconds), handle it, acknowledge it; False if none came."""
+        raw = await self.redis.blmove(self.events_key, self.processing_key, wait, "LEFT", "RIGHT")
+        if raw is None:
+            return False
+        await self.handle(raw)
+        await self.redis.lrem(self.processing_key, 1, raw)  # type: ignore[misc]
+        self.handled += 1
+        return True
+
+    async def handle(self, raw: bytes) -> None:
+        """Complete the assets whose originals the entry reports; transient faults propagate."""
+        try:
+            events = parse_entry(raw)
+        except MalformedEvent as exc:
+            await self.dead_letter(raw, str(exc))
+            return
+        bucket = self.ingest.storage.bucket
+        for event in events:
+            asset_id = asset_of(event.key)
+            if not event.name.startswith("s3:ObjectCreated:") or event.bucket != bucket or asset_id is None:
+                log.debug("bridge: skipping %s %s/%s", event.name, event.bucket, event.key)
+                continue
+            try:
+                await self.ingest.complete(asset_id, None, strict_enqueue=True)
+            except (NotFound, Conflict, UploadRejected, InvalidInput) as exc:
+                log.info("bridge: %s for asset %s not processed: %s", event.name, asset_id, exc.detail)
+
+    async def dead_letter(self, raw: bytes, reason: str) -> None:
+        """Keep an unusable entry, with why, for a human to look at."""
+        entry = DeadLetter(reason=reason, entry=raw.decode("utf-8", "replace")[:65536], at=time.time())
+        await self.redis.rpush(self.dead_key, msgspec.json.encode(entry))  # type: ignore[misc]
+        log.warning("bridge: dead-lettered an event: %s", reason)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set; transient faults back off and retry, never lose an entry."""
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                await self.recover()
+                while not stop.is_set():
+                    await self.step(wait=1)
+                    delay = 0.5
+            except (RedisError, StorageUnavailable, OSError) as exc:
+                log.warning("bridge: %s; retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)

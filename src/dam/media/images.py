@@ -1,0 +1,119 @@
+"""Still images with Pillow: facts, EXIF, and thumbnail/preview renditions (WebP, no metadata)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import IO, Any
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from dam.domain.media import MediaInfo, MediaRejected, RenderedFile
+
+# Only the formats we support; never EPS/PostScript (Ghostscript) or other exotic decoders.
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
+THUMBNAIL = 320
+PREVIEW = 1280
+MAX_PIXELS = 100_000_000  # refuse larger images (decompression bombs) before decoding
+_CAMERA_TAGS = {
+    "Make": "make", "Model": "model", "LensModel": "lens", "FNumber": "f_number",
+    "ExposureTime": "exposure_time", "ISOSpeedRatings": "iso", "FocalLength": "focal_length",
+}  # fmt: skip
+
+
+def render_image(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> tuple[MediaInfo, list[RenderedFile]]:
+    """Read facts and make thumbnail + preview from one decode."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fp, formats=IMAGE_FORMATS)
+    except UnidentifiedImageError:
+        raise MediaRejected(f"not a supported image (accepted: {', '.join(IMAGE_FORMATS)})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaRejected(f"image refused as a decompression bomb: {exc}") from None
+    with image:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise MediaRejected(f"image of {width}x{height} pixels exceeds the limit of {max_pixels} pixels")
+        info = _facts(image)
+        if image.format == "JPEG":
+            # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
+            image.draft("RGB", (PREVIEW, PREVIEW))
+        try:
+            upright = _decoded(image)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise MediaRejected(f"image data is corrupt or truncated: {exc}") from None
+    preview = upright
+    preview.thumbnail((PREVIEW, PREVIEW), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumbnail = preview.copy()
+    thumbnail.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
+    return info, [webp("preview", preview), webp("thumbnail", thumbnail)]
+
+
+def _decoded(image: Image.Image) -> Image.Image:
+    image.load()
+    upright = ImageOps.exif_transpose(image)
+    has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
+    return upright.convert("RGBA" if has_alpha else "RGB")
+
+
+def webp(kind: str, image: Image.Image) -> RenderedFile:
+    """Encode a rendition; nothing from the original's EXIF/XMP/ICC metadata is carried over."""
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=82, method=4)
+    return RenderedFile(
+        kind=kind, content_type="image/webp", data=buffer.getvalue(), width=image.width, height=image.height
+    )
+
+
+def _facts(image: Image.Image) -> MediaInfo:
+    exif = image.getexif()
+    orientation = exif.get(ExifTags.Base.Orientation)
+    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    camera: dict[str, Any] = {}
+    for tag, name in _CAMERA_TAGS.items():
+        tag_id = ExifTags.Base[tag].value
+        value = sub.get(tag_id, exif.get(tag_id))
+        if value is not None:
+            camera[name] = _plain(value)
+    captured = sub.get(ExifTags.Base.DateTimeOriginal.value) or exif.get(ExifTags.Base.DateTime.value)
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    if gps:
+        camera["gps"] = {ExifTags.GPSTAGS.get(k, str(k)): _plain(v) for k, v in gps.items()}
+    width, height = image.size
+    if orientation in {5, 6, 7, 8}:
+        width, height = height, width  # as displayed
+    return MediaInfo(
+        kind="image",
+        format=image.format,
+        width=width,
+        height=height,
+        orientation=int(orientation) if orientation else None,
+        color_mode=image.mode,
+        camera=camera,
+        captured_at=_exif_time(captured),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """EXIF values as JSON-friendly numbers and strings."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace").strip("\x00")
+    if isinstance(value, str):
+        return value.strip("\x00 ")
+    if isinstance(value, int):
+        return value
+    try:
+        return round(float(value), 6)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return str(value)
+
+
+def _exif_time(value: Any) -> str | None:
+    """EXIF 'YYYY:MM:DD HH:MM:SS' as ISO 8601 (local camera time, no zone)."""
+    if not isinstance(value, str) or len(value) < 19:
+        return None
+    date, _, time = value.strip().partition(" ")
+    return f"{date.replace(':', '-')}T{time[:8]}"
