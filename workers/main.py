@@ -17,6 +17,8 @@ from dam.settings import Settings
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Everything arq needs to run our jobs for these settings."""
+    # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
+    # again after that, so the cron's timeout must not exceed the processing job's.
     return {
         "functions": [
             func(
@@ -26,7 +28,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 max_tries=settings.worker.max_tries,
             )
         ],
-        "cron_jobs": [cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=120)],
+        "cron_jobs": [
+            cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=settings.worker.job_timeout)
+        ],
         "redis_settings": RedisSettings.from_dsn(settings.redis.url),
         "queue_name": settings.redis.queue_name,
         "on_startup": on_startup,

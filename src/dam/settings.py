@@ -62,7 +62,7 @@ class UploadSettings(msgspec.Struct, frozen=True, kw_only=True):
 class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Processing: job limits, media limits, the event bridge and the reconciler."""
 
-    job_timeout: Annotated[int, Meta(ge=5)] = 600
+    job_timeout: Annotated[int, Meta(ge=1)] = 600
     max_tries: Annotated[int, Meta(ge=1, le=50)] = 5
     max_image_pixels: Annotated[int, Meta(ge=1)] = 100_000_000
     events_key: str = "dam:s3-events"

@@ -105,11 +105,11 @@ def run_jobs(settings: Settings) -> Callable[..., Any]:
     """Run every queued job to completion with a burst-mode arq worker (as arq's own tests do)."""
     from workers.main import build_worker
 
-    async def run(**overrides: Any) -> Any:
+    async def run(settings: Settings = settings, **overrides: Any) -> Any:
         options: dict[str, Any] = {
             "burst": True, "poll_delay": 0, "cron_jobs": [], "handle_signals": False, **overrides,
         }  # fmt: skip
-        worker = build_worker(overrides.pop("settings", settings), **options)
+        worker = build_worker(settings, **options)
         try:
             await worker.main()
         finally:

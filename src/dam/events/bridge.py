@@ -56,7 +56,10 @@ class Bridge:
 
     async def step(self, wait: int = 1) -> bool:
         """Take one entry (waiting up to ``wait`` seconds), handle it, acknowledge it; False if none came."""
-        raw = await self.redis.blmove(self.events_key, self.processing_key, wait, "LEFT", "RIGHT")
+        if wait > 0:
+            raw = await self.redis.blmove(self.events_key, self.processing_key, wait, "LEFT", "RIGHT")
+        else:  # BLMOVE with 0 would block forever
+            raw = await self.redis.lmove(self.events_key, self.processing_key, "LEFT", "RIGHT")
         if raw is None:
             return False
         await self.handle(raw)

@@ -1,0 +1,242 @@
+"""Faults: a worker killed mid-job, storage outages, the reconciler's paths, reprocessing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from dam.db.pool import create_pool
+from dam.devs3 import free_ports
+from dam.jobs.context import JobContext
+from dam.jobs.queue import close_queue, open_queue
+from dam.jobs.reconcile import reconcile
+from dam.settings import ENV_VARS, MiB, Settings
+from dam.storage.s3 import open_storage
+from tests import media
+from tests.integration.conftest import json_of
+from tests.integration.helpers import create, put_parts, put_single
+from tests.integration.test_pipeline import ingest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env_of(settings: Settings, **extra: str) -> dict[str, str]:
+    """The DAM_* environment that reproduces these settings in another process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
+    for name, (section, field) in ENV_VARS.items():
+        value = getattr(getattr(settings, section), field)
+        env[name] = ",".join(value) if isinstance(value, tuple) else str(value)
+    env.update(extra)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def slow_proxy(upstream_port: int, delay: float) -> AsyncIterator[int]:
+    """A loopback TCP proxy that trickles the upstream's answers (Host is passed through unchanged)."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(16384):
+                await asyncio.sleep(pause)
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+        await asyncio.gather(pipe(client_r, up_w, 0), pipe(up_r, client_w, delay))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+
+
+async def wait_for_status(
+    api: AsyncTestClient[Any], asset_id: str, status: str, within: float
+) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
+        if asset["status"] == status:
+            return asset
+        await asyncio.sleep(0.05)
+    pytest.fail(f"asset {asset_id} did not reach {status} within {within}s (is {asset['status']})")
+
+
+async def test_job_of_a_killed_worker_runs_again(
+    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    from dam.api.app import create_app
+
+    settings = make_settings(DAM_JOB_TIMEOUT=2)
+    async with AsyncTestClient(app=create_app(settings)) as api:
+        asset_id = await ingest(api, http, media.big_jpeg(), "slow.jpg", "image/jpeg")
+        s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
+        async with slow_proxy(s3_port, delay=0.5) as proxy_port:
+            env = env_of(settings, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy_port}")
+            worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never waited on the loop
+                [sys.executable, "-m", "dam.cli", "--log-level", "warning", "worker"],
+                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                await wait_for_status(api, asset_id, "processing", within=30)
+            finally:
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+        # The dead worker's job is still queued; once its in-progress mark expires another worker runs it.
+        await asyncio.wait_for(run_jobs(settings=settings), timeout=60)
+        asset = json_of(await api.get(f"/assets/{asset_id}"))
+        assert asset["status"] == "ready", asset["error"]
+        assert {r["kind"] for r in asset["renditions"]} == {"thumbnail", "preview"}
+
+
+async def test_storage_outage_retries_then_recovers(
+    make_settings: Callable[..., Settings],
+    settings: Settings,
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    redis: Redis,
+) -> None:
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "retry.jpg", "image/jpeg")
+    (dead,) = free_ports(1)
+    outage = make_settings(
+        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
+        DAM_S3_BUCKET=settings.s3.bucket,
+        DAM_QUEUE_NAME=settings.redis.queue_name,
+    )
+    worker = await run_jobs(settings=outage, max_burst_jobs=1)
+    assert worker.jobs_retried == 1
+    assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "processing"
+    worker = await asyncio.wait_for(run_jobs(), timeout=30)  # storage is back
+    assert worker.jobs_complete == 1
+    assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
+
+
+async def test_storage_outage_gives_up_after_max_tries(
+    make_settings: Callable[..., Settings],
+    settings: Settings,
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+) -> None:
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "gone.jpg", "image/jpeg")
+    (dead,) = free_ports(1)
+    outage = make_settings(
+        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
+        DAM_S3_BUCKET=settings.s3.bucket,
+        DAM_QUEUE_NAME=settings.redis.queue_name,
+        DAM_JOB_MAX_TRIES=2,
+    )
+    await asyncio.wait_for(run_jobs(settings=outage), timeout=30)
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "failed"
+    assert "gave up after 2 attempts" in asset["error"]
+
+
+@pytest.fixture
+async def job_ctx(settings: Settings) -> AsyncIterator[dict[str, Any]]:
+    """The arq context a cron job gets: services and the queue."""
+    pool = await create_pool(settings.db)
+    queue = open_queue(settings.redis)
+    async with open_storage(settings.s3) as storage, contextlib.AsyncExitStack() as stack:
+        yield {"deps": JobContext(settings=settings, pool=pool, storage=storage, stack=stack), "redis": queue}
+    await close_queue(queue)
+    await pool.close()
+
+
+async def age(database_url: str, asset_id: str, seconds: float) -> None:
+    """Pretend an asset was created and last changed ``seconds`` ago."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        delta = timedelta(seconds=seconds)
+        await conn.execute(
+            "UPDATE assets SET created_at = created_at - $2::interval,"
+            " updated_at = updated_at - $2::interval WHERE id = $1::uuid",
+            asset_id, delta,
+        )  # fmt: skip
+    finally:
+        await conn.close()
+
+
+async def test_reconciler_paths(
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    settings: Settings,
+    database_url: str,
+    job_ctx: dict[str, Any],
+    redis: Redis,
+    run_jobs: Any,
+) -> None:
+    data = media.jpeg_with_exif()
+    # 1. Uploaded but never completed, no event: the reconciler completes it.
+    silent = await create(api, filename="silent.jpg", size=len(data))
+    await put_single(http, silent["upload"], data)
+    # 2. Never uploaded, URLs long expired: fails, and its multipart upload is aborted.
+    abandoned = await create(api, filename="abandoned.mp4", content_type="video/mp4", multipart=True)
+    await put_parts(http, abandoned["upload"], os.urandom(5 * MiB), numbers=[1])
+    # 3. Never uploaded but still within its URL lifetime: left alone.
+    waiting = await create(api, filename="waiting.jpg")
+    # 4. Stuck in processing past the job timeout (its worker died): enqueued again.
+    stuck = await ingest(api, http, data, "stuck.jpg", "image/jpeg")
+    await redis.delete(settings.redis.queue_name)
+    conn = await asyncpg.connect(database_url)
+    await conn.execute("UPDATE assets SET status = 'processing' WHERE id = $1::uuid", stuck)
+    await conn.close()
+
+    await age(database_url, silent["id"], 120)
+    await age(database_url, abandoned["id"], settings.s3.presign_ttl + settings.worker.upload_grace + 60)
+    await age(database_url, waiting["id"], 120)
+    await age(database_url, stuck, settings.worker.job_timeout + 120)
+
+    counts = await reconcile(job_ctx)
+    assert counts["completed"] >= 1
+    assert counts["expired"] >= 1
+    assert counts["restarted"] >= 1
+    assert json_of(await api.get(f"/assets/{silent['id']}"))["status"] == "uploaded"
+    gone = json_of(await api.get(f"/assets/{abandoned['id']}"))
+    assert gone["status"] == "failed"
+    assert "upload never arrived" in gone["error"]
+    uploads = await job_ctx["deps"].storage._client.list_multipart_uploads(Bucket=settings.s3.bucket)
+    assert not uploads.get("Uploads")
+    assert json_of(await api.get(f"/assets/{waiting['id']}"))["status"] == "pending_upload"
+
+    again = await reconcile(job_ctx)  # a second pass finds nothing new to do for these
+    assert again["restarted"] == 0
+    await run_jobs()
+    for asset_id in (silent["id"], stuck):
+        assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
+
+
+async def test_reprocess(api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any) -> None:
+    good = await ingest(api, http, media.png_with_alpha(), "again.png", "image/png")
+    bad = await ingest(api, http, b"plain text" * 10, "bad.png", "image/png")
+    pending = await create(api, filename="later.png", content_type="image/png")
+    await run_jobs()
+    assert (await api.post(f"/assets/{pending['id']}/reprocess")).status_code == 409
+    for asset_id in (good, bad):
+        response = await api.post(f"/assets/{asset_id}/reprocess")
+        assert response.status_code == 202
+        assert json_of(response)["status"] == "uploaded"
+    await run_jobs()
+    assert json_of(await api.get(f"/assets/{good}"))["status"] == "ready"
+    failed = json_of(await api.get(f"/assets/{bad}"))
+    assert failed["status"] == "failed"
+    assert "not a supported image" in failed["error"]
