@@ -83,3 +83,32 @@ async def test_store_cors_allows_configured_origin_only(
     refused = await http.options(url, headers=preflight("http://evil.example.test"))
     assert refused.status_code == 403
     assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_job_dashboard(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+) -> None:
+    from tests import media
+    from tests.integration.test_pipeline import ingest
+
+    good = await ingest(api, http, media.png_with_alpha(), "fine.png", "image/png")
+    bad = await ingest(api, http, b"not an image", "bad.png", "image/png")
+    before = json_of(await api.get("/api/jobs"))
+    assert before["queue"] == settings.redis.queue_name
+    assert {j["args"][0] for j in before["queued"]} == {good, bad}
+    await run_jobs()
+    data = json_of(await api.get("/api/jobs"))
+    assert data["queued"] == []
+    results = {j["args"][0]: j for j in data["recent"]}
+    assert results[good]["success"] is True
+    assert results[good]["result"].startswith("ready")
+    assert results[bad]["result"].startswith("failed: not a supported image")
+    assert results[good]["seconds"] >= 0
+    assert data["counts"]["process_asset"]["succeeded"] >= 2
+    assert data["assets"]["ready"] >= 1
+    assert bad in {a["id"] for a in data["failed_assets"]}
+    assert set(data["bridge"]) == {"backlog", "unacknowledged", "dead_letters"}
+    page = await api.get("/jobs")
+    assert page.status_code == 200
+    assert "/api/jobs" in page.text
+    assert "reprocess" in page.text

@@ -17,6 +17,7 @@ import dam
 from dam.api import errors
 from dam.api.assets import AssetController
 from dam.api.health import health, ready
+from dam.api.jobs import jobs_api, jobs_page
 from dam.db.pool import create_pool
 from dam.domain.errors import StorageUnavailable
 from dam.ingest import Ingest
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> Litestar:
         return ingest
 
     return Litestar(
-        route_handlers=[AssetController, health, ready],
+        route_handlers=[AssetController, health, ready, jobs_api, jobs_page],
         dependencies={"ingest": Provide(provide_ingest, sync_to_thread=False)},
         lifespan=[resources],
         exception_handlers=errors.HANDLERS,

@@ -1,0 +1,118 @@
+"""What the job dashboard shows, read from arq's own Redis data and the assets table."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import msgspec
+from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, result_key_prefix
+from arq.jobs import Job, JobDef, JobResult
+
+from dam.db import assets as db
+from dam.db.pool import Pool
+from dam.domain.status import AssetStatus
+from dam.events.bridge import bridge_keys
+
+MAX_LISTED = 100
+MAX_RESULT_KEYS = 2000
+
+
+class JobOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One job, queued, running or finished."""
+
+    job_id: str
+    function: str
+    args: list[str]
+    enqueued_at: datetime
+    tries: int | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    seconds: float | None = None
+    success: bool | None = None
+    result: str | None = None
+
+
+class FailedAsset(msgspec.Struct, kw_only=True):
+    """A failed asset, with why: the page can re-run it."""
+
+    id: str
+    filename: str
+    error: str | None
+    updated_at: datetime
+
+
+class Overview(msgspec.Struct, kw_only=True):
+    """``GET /api/jobs``."""
+
+    queue: str
+    queued: list[JobOut]
+    in_progress: list[JobOut]
+    recent: list[JobOut]
+    counts: dict[str, dict[str, int]]
+    bridge: dict[str, int]
+    dead_letters: list[str]
+    assets: dict[str, int]
+    failed_assets: list[FailedAsset]
+
+
+def _job(info: JobDef, job_id: str) -> JobOut:
+    out = JobOut(
+        job_id=job_id, function=info.function, args=[str(a) for a in info.args],
+        enqueued_at=info.enqueue_time, tries=info.job_try,
+    )  # fmt: skip
+    if isinstance(info, JobResult):
+        out.started_at, out.finished_at, out.success = info.start_time, info.finish_time, info.success
+        out.seconds = round((info.finish_time - info.start_time).total_seconds(), 3)
+        out.result = str(info.result)[:500]
+    return out
+
+
+async def _results(queue: ArqRedis, queue_name: str) -> list[JobOut]:
+    keys = []
+    async for key in queue.scan_iter(match=result_key_prefix + "*", count=500):
+        keys.append(key)
+        if len(keys) >= MAX_RESULT_KEYS:
+            break
+    ids = [k.decode()[len(result_key_prefix) :] for k in keys]
+    infos = await asyncio.gather(*(Job(i, queue, _queue_name=queue_name).result_info() for i in ids))
+    done = [(i, r) for i, r in zip(ids, infos, strict=True) if r is not None and r.queue_name == queue_name]
+    done.sort(key=lambda pair: pair[1].finish_time, reverse=True)
+    return [_job(r, i) for i, r in done]
+
+
+async def overview(queue: ArqRedis, pool: Pool, events_key: str) -> Overview:
+    """Everything the dashboard shows, in one read."""
+    name = queue.default_queue_name
+    queued_ids = [i.decode() for i in await queue.zrange(name, 0, MAX_LISTED - 1)]
+    running = await asyncio.gather(*(queue.exists(in_progress_key_prefix + i) for i in queued_ids))
+    infos = await asyncio.gather(*(Job(i, queue, _queue_name=name).info() for i in queued_ids))
+    queued: list[JobOut] = []
+    in_progress: list[JobOut] = []
+    for job_id, info, busy in zip(queued_ids, infos, running, strict=True):
+        if info is not None:
+            (in_progress if busy else queued).append(_job(info, job_id))
+    recent = await _results(queue, name)
+    counts: dict[str, dict[str, int]] = {}
+    for job in recent:
+        slot = counts.setdefault(job.function, {"succeeded": 0, "failed": 0})
+        slot["succeeded" if job.success else "failed"] += 1
+    processing_key, dead_key = bridge_keys(events_key)
+    async with queue.pipeline(transaction=False) as pipe:
+        for key in (events_key, processing_key, dead_key):
+            pipe.llen(key)
+        pipe.lrange(dead_key, -10, -1)
+        backlog, unacked, dead, tail = await pipe.execute()
+    letters = [d.decode("utf-8", "replace") for d in tail]
+    failed = await db.list_assets(pool, status=AssetStatus.FAILED, content_type=None, limit=20, after=None)
+    return Overview(
+        queue=name, queued=queued, in_progress=in_progress, recent=recent[:MAX_LISTED], counts=counts,
+        bridge={"backlog": backlog, "unacknowledged": unacked, "dead_letters": dead},
+        dead_letters=letters, assets=await db.count_by_status(pool),
+        failed_assets=[_failed(a) for a in failed],
+    )  # fmt: skip
+
+
+def _failed(row: db.AssetRow) -> FailedAsset:
+    return FailedAsset(id=str(row.id), filename=row.filename, error=row.error, updated_at=row.updated_at)
