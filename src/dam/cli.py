@@ -80,8 +80,12 @@ def start_dev_s3(settings: Settings) -> DevS3:
 def cmd_dev_s3(args: argparse.Namespace) -> None:
     """Run the development S3 store in the foreground."""
     store = start_dev_s3(_settings())
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        while not stop.wait(1.0):
+            pass
     finally:
         store.stop()
 
@@ -98,7 +102,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     settings = _settings()
     store: DevS3 | None = None
     env = dict(os.environ)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     if not os.environ.get("DAM_S3_ENDPOINT_URL"):
         store = start_dev_s3(settings)
         env["DAM_S3_ENDPOINT_URL"] = store.endpoint_url
@@ -109,13 +115,18 @@ def cmd_run(args: argparse.Namespace) -> None:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "dam.cli", "--log-level", args.log_level, name],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches children once, through us
             )  # fmt: skip
             threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
             children.append(proc)
         print(
             f"\n  DAM is running: http://{settings.server.host}:{settings.server.port}/docs  (Ctrl-C stops)\n"
         )
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        while not stop.wait(1.0):
+            for name, proc in zip(("api", "worker", "bridge"), children, strict=True):
+                if proc.poll() is not None:
+                    log.error("%s exited with %s; stopping the others", name, proc.returncode)
+                    stop.set()
     finally:
         log.info("stopping...")
         for proc in children:

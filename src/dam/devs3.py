@@ -36,6 +36,8 @@ def weed_binary() -> str:
 def port_free(port: int) -> bool:
     """Whether a loopback TCP port can be bound right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers (SeaweedFS included) do: connections of a previous run in TIME_WAIT do not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -97,7 +99,10 @@ class DevS3:
         identities.chmod(0o600)
         busy = [f"{name}={port}" for name, port in self.ports.items() if not port_free(port)]
         if busy:
-            raise RuntimeError(f"ports already in use for SeaweedFS: {', '.join(busy)}")
+            raise RuntimeError(
+                f"ports already in use for SeaweedFS: {', '.join(busy)} (another `make run`?); "
+                "stop it, or set DAM_S3_ENDPOINT_URL to use a store that is already running"
+            )
         self._log = self.log_file.open("ab")
         self._proc = subprocess.Popen(
             self.command(identities), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True

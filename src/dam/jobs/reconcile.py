@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
 
 from dam.db import assets as db
 from dam.domain.errors import DamError
@@ -35,9 +37,7 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     counts = {"completed": 0, "requeued": 0, "restarted": 0, "expired": 0}
     await _pending(deps, ingest, counts)
     for row in await db.assets_in_status(deps.pool, AssetStatus.UPLOADED, older_than_seconds=SETTLE_SECONDS):
-        if row.etag and await queue.enqueue_job(
-            PROCESS_ASSET, str(row.id), _job_id=process_job_id(row.id, row.etag)
-        ):
+        if row.etag and await _requeue(queue, row.id, row.etag, int(row.updated_at.timestamp())):
             counts["requeued"] += 1
     stale_after = deps.settings.worker.job_timeout + SETTLE_SECONDS
     for row in await db.assets_in_status(deps.pool, AssetStatus.PROCESSING, older_than_seconds=stale_after):
@@ -48,6 +48,18 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     if any(counts.values()):
         log.info("reconciler: %s", counts)
     return counts
+
+
+async def _requeue(queue: ArqRedis, asset_id: uuid.UUID, etag: str, episode: int) -> bool:
+    """Enqueue again; if the usual job id is held by a finished (or expired) job, use a new one."""
+    job_id = process_job_id(asset_id, etag)
+    if await queue.enqueue_job(PROCESS_ASSET, str(asset_id), _job_id=job_id):
+        return True
+    status = await Job(job_id, queue, _queue_name=queue.default_queue_name).status()
+    if status not in {JobStatus.complete, JobStatus.not_found}:
+        return False  # queued or running: nothing to do
+    again = await queue.enqueue_job(PROCESS_ASSET, str(asset_id), _job_id=f"{job_id}:requeue:{episode}")
+    return again is not None
 
 
 async def _pending(deps: JobContext, ingest: Ingest, counts: dict[str, int]) -> None:
