@@ -25,6 +25,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from bench.load import LoadResult, run_load  # noqa: E402
+from bench.media_bench import bench_image, bench_probe, make_jpeg, make_mp4  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
 from dam.devs3 import DevS3, free_ports  # noqa: E402
 from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
@@ -130,10 +131,11 @@ def main() -> None:
             with serve(ours, {**env, "DAM_PORT": str(ours_port)}, f"http://127.0.0.1:{ours_port}/health",
                        tmp / "api.log"):  # fmt: skip
                 results["our API"] = {c: load(pool, ours_port, c) for c in (1, 64)}
+        _report(results)
+        _media(store, tmp)
     finally:
         store.stop()
         asyncio.run(_drop(db_url))
-    _report(results)
 
 
 def _report(results: dict[str, dict[int, LoadResult]]) -> None:
@@ -148,6 +150,45 @@ def _report(results: dict[str, dict[int, LoadResult]]) -> None:
     for conns in (1, 64):
         share = results["our API"][conns].rps / results["floor app"][conns].rps
         print(f"our API / floor throughput at {conns:>2} conns: {share:.2f}x   (target >= 0.5x)")
+
+
+def _media(store: DevS3, tmp: Path) -> None:
+    client = boto3.client(
+        "s3",
+        endpoint_url=store.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=store.access_key,
+        aws_secret_access_key=store.secret_key,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    client.create_bucket(Bucket="media")
+    video = make_mp4(ROOT / ".dev" / "bench" / "1080p-100MB.mp4")
+    client.upload_file(str(video), "media", "video.mp4")
+    signer = SigV4Presigner(
+        endpoint_url=store.endpoint_url,
+        region="us-east-1",
+        access_key=store.access_key,
+        secret_key=store.secret_key,
+    )
+    figures = bench_probe(signer.presign("GET", "media", "video.mp4", expires=3600), video.stat().st_size)
+    share = figures["bytes_read"] / figures["size"] * 100
+    print(f"\n## Probe of a 1080p MP4 of {figures['size'] / 2**20:.0f} MiB in storage (median of 7)")
+    print(f"our probe (ranged reads, locked down)  {figures['ours_ms']:8.1f} ms, read {figures['bytes_read'] / 2**10:.0f} KiB"
+          f" = {share:.2f}% of the file   (target <= 1%)")  # fmt: skip
+    print(f"bare PyAV open+close of the same URL    {figures['bare_ms']:8.1f} ms")
+    print(
+        f"ratio                                   {figures['ours_ms'] / figures['bare_ms']:8.2f}x   (target <= 1.3x)"
+    )
+    photo = make_jpeg(ROOT / ".dev" / "bench" / "4000x3000.jpg")
+    image = bench_image(photo)
+    ours, bare = image["ours"], image["bare"]
+    print(
+        "\n## Image job core: preview (1280) + thumbnail (320), upright, from a 4000x3000 JPEG (median of 5)"
+    )
+    print(f"ours                      {ours['ms']:7.1f} ms, peak +{ours['peak_kib'] / 1024:6.1f} MiB")
+    print(f"bare Pillow thumbnail()   {bare['ms']:7.1f} ms, peak +{bare['peak_kib'] / 1024:6.1f} MiB")
+    print(f"ratio                     {ours['ms'] / bare['ms']:7.2f}x time (target <= 1.25x), "
+          f"{ours['peak_kib'] / max(1, bare['peak_kib']):.2f}x memory (target <= 1.5x)")  # fmt: skip
 
 
 async def _drop(url: str) -> None:

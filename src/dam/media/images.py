@@ -22,7 +22,15 @@ _CAMERA_TAGS = {
 
 
 def render_image(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> tuple[MediaInfo, list[RenderedFile]]:
-    """Read facts and make thumbnail + preview from one decode."""
+    """Read facts and make thumbnail + preview (WebP) from one decode."""
+    info, preview, thumbnail = scaled_images(fp, max_pixels=max_pixels)
+    return info, [webp("preview", preview), webp("thumbnail", thumbnail)]
+
+
+def scaled_images(
+    fp: IO[bytes], *, max_pixels: int = MAX_PIXELS
+) -> tuple[MediaInfo, Image.Image, Image.Image]:
+    """The pixel work: facts, then preview and thumbnail, upright, from a single (draft) decode."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -40,14 +48,13 @@ def render_image(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> tuple[MediaI
             # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
             image.draft("RGB", (PREVIEW, PREVIEW))
         try:
-            upright = _decoded(image)
+            preview = _decoded(image)
         except (OSError, SyntaxError, ValueError) as exc:
             raise MediaRejected(f"image data is corrupt or truncated: {exc}") from None
-    preview = upright
     preview.thumbnail((PREVIEW, PREVIEW), Image.Resampling.LANCZOS, reducing_gap=2.0)
     thumbnail = preview.copy()
     thumbnail.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
-    return info, [webp("preview", preview), webp("thumbnail", thumbnail)]
+    return info, preview, thumbnail
 
 
 def _decoded(image: Image.Image) -> Image.Image:
