@@ -81,8 +81,12 @@ def make_jpeg(path: Path, width: int = 4000, height: int = 3000) -> Path:
     """A 12-megapixel camera-like JPEG (gradient plus grain)."""
     if not path.exists():
         grain = Image.frombytes("L", (width // 8, height // 8), os.urandom(width * height // 64))
-        image = Image.merge("RGB", [Image.linear_gradient("L").resize((width, height)),
-                                    grain.resize((width, height)), Image.new("L", (width, height), 90)])  # fmt: skip
+        bands = [
+            Image.linear_gradient("L").resize((width, height)),
+            grain.resize((width, height)),
+            Image.new("L", (width, height), 90),
+        ]
+        image = Image.merge("RGB", bands)
         image.save(path, "JPEG", quality=90)
     return path
 
