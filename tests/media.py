@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import random
 import struct
 from fractions import Fraction
 
@@ -63,6 +64,22 @@ def mp4(
         out.mux(video.encode(None))
         if sound is not None:
             _write_audio(out, sound, seconds, 44100)
+    return buffer.getvalue()
+
+
+def noisy_mp4(frames: int = 40, width: int = 640, height: int = 480, fps: int = 25) -> bytes:
+    """A high-bit-rate MP4 (noise, near-lossless) of several MB; moov at the end, as muxers write it."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"preset": "ultrafast", "crf": "0"}
+        for i in range(frames):
+            image = Image.frombytes("L", (width, height), random.Random(i).randbytes(width * height))
+            frame = av.VideoFrame.from_image(image.convert("RGB"))
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
     return buffer.getvalue()
 
 

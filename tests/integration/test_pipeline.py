@@ -11,9 +11,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
+from dam.settings import Settings
 from tests import media
 from tests.integration.conftest import json_of
-from tests.integration.helpers import complete, create, put_single
+from tests.integration.helpers import complete, create, put_parts, put_single
 
 
 async def ingest(
@@ -190,3 +191,36 @@ async def test_bad_media_fails_with_reason(
     assert worker["status"] == "failed"
     assert reason in worker["error"]
     assert worker["renditions"] == []
+
+
+async def test_probing_a_large_video_reads_a_small_part_of_it(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, settings: Settings
+) -> None:
+    import asyncio
+
+    from dam.media.probe import open_media, probe
+    from dam.storage.ranged import BLOCK, RangeReader
+    from dam.storage.sigv4 import SigV4Presigner
+
+    data = media.noisy_mp4(frames=40)
+    assert len(data) > 8 * 2**20
+    created = await create(api, filename="big.mp4", content_type="video/mp4", size=len(data))
+    parts = await put_parts(http, created["upload"], data)  # above the test threshold: multipart
+    assert (await complete(api, created["id"], {"parts": parts})).status_code == 202
+    signer = SigV4Presigner(
+        endpoint_url=settings.s3.client_url, region=settings.s3.region,
+        access_key=settings.s3.access_key, secret_key=settings.s3.secret_key,
+    )  # fmt: skip
+    url = signer.presign("GET", settings.s3.bucket, created["storage_path"], expires=300)
+
+    def probe_it() -> tuple[int, float | None]:
+        with httpx.Client() as client:
+            reader = RangeReader(url, len(data), client=client)
+            with open_media(reader) as container:  # type: ignore[arg-type]
+                info = probe(container, "video")
+            return reader.bytes_fetched, info.duration
+
+    fetched, duration = await asyncio.to_thread(probe_it)
+    assert duration == pytest.approx(40 / 25, abs=0.1)
+    assert fetched <= 4 * BLOCK
+    assert fetched < len(data) / 8

@@ -131,3 +131,28 @@ def test_settings_from_environment() -> None:
 def test_settings_errors_name_the_variable(env: dict[str, str], names: str) -> None:
     with pytest.raises(SettingsError, match=names):
         load_settings(env)
+
+
+def test_images_over_the_pixel_limit_are_refused_before_decoding() -> None:
+    import io
+
+    from PIL import Image
+
+    from dam.domain.media import MediaRejected
+    from dam.media.images import render_image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200)).save(buffer, "PNG")
+    with pytest.raises(MediaRejected, match="exceeds the limit of 50000 pixels"):
+        render_image(io.BytesIO(buffer.getvalue()), max_pixels=50_000)
+
+
+def test_eps_is_not_an_accepted_image_format() -> None:
+    import io
+
+    from dam.domain.media import MediaRejected
+    from dam.media.images import render_image
+
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    with pytest.raises(MediaRejected, match="not a supported image"):
+        render_image(io.BytesIO(eps))

@@ -13,8 +13,11 @@ import httpx
 
 from dam.domain.errors import StorageUnavailable
 
-BLOCK = 256 * 1024
-CACHE_BLOCKS = 16  # 4 MiB
+# Each ranged GET costs a round trip (~5 ms to a local SeaweedFS): blocks are large enough that
+# probing a high-bit-rate 1080p MP4 takes 3 requests (header + first frames, index at the end,
+# the rest of the first frames) yet small enough to stay under 1% of a 100 MB file (make bench).
+BLOCK = 320 * 1024
+CACHE_BLOCKS = 12  # 3.75 MiB
 
 
 class RangeReader(io.RawIOBase):
