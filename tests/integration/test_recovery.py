@@ -107,6 +107,17 @@ async def test_job_of_a_killed_worker_runs_again(
         assert {r["kind"] for r in asset["renditions"]} == {"thumbnail", "preview"}
 
 
+def storage_down(make_settings: Callable[..., Settings], settings: Settings, **extra: Any) -> Settings:
+    """The same bucket and queue, with storage at a port where nothing listens."""
+    (dead,) = free_ports(1)
+    return make_settings(
+        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
+        DAM_S3_BUCKET=settings.s3.bucket,
+        DAM_QUEUE_NAME=settings.redis.queue_name,
+        **extra,
+    )
+
+
 async def test_storage_outage_retries_then_recovers(
     make_settings: Callable[..., Settings],
     settings: Settings,
@@ -116,12 +127,7 @@ async def test_storage_outage_retries_then_recovers(
     redis: Redis,
 ) -> None:
     asset_id = await ingest(api, http, media.jpeg_with_exif(), "retry.jpg", "image/jpeg")
-    (dead,) = free_ports(1)
-    outage = make_settings(
-        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
-        DAM_S3_BUCKET=settings.s3.bucket,
-        DAM_QUEUE_NAME=settings.redis.queue_name,
-    )
+    outage = storage_down(make_settings, settings)
     worker = await run_jobs(settings=outage, max_burst_jobs=1)
     assert worker.jobs_retried == 1
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "processing"
@@ -138,13 +144,7 @@ async def test_storage_outage_gives_up_after_max_tries(
     run_jobs: Any,
 ) -> None:
     asset_id = await ingest(api, http, media.jpeg_with_exif(), "gone.jpg", "image/jpeg")
-    (dead,) = free_ports(1)
-    outage = make_settings(
-        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
-        DAM_S3_BUCKET=settings.s3.bucket,
-        DAM_QUEUE_NAME=settings.redis.queue_name,
-        DAM_JOB_MAX_TRIES=2,
-    )
+    outage = storage_down(make_settings, settings, DAM_JOB_MAX_TRIES=2)
     await asyncio.wait_for(run_jobs(settings=outage), timeout=30)
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "failed"
