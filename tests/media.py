@@ -45,19 +45,28 @@ def png_with_alpha(size: int = 500) -> bytes:
 
 
 def mp4(
-    seconds: float = 2.0, width: int = 320, height: int = 240, fps: int = 25, audio: bool = True
+    seconds: float = 2.0,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 25,
+    audio: bool = True,
+    rotation: int = 0,
 ) -> bytes:
-    """An H.264 (+ AAC) MP4."""
+    """An H.264 (+ AAC) MP4; ``rotation``: display matrix, counter-clockwise degrees (as phones write)."""
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as out:
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.options = {"preset": "ultrafast"}
+        if rotation:
+            video.set_display_rotation(rotation)
         sound = out.add_stream("aac", rate=44100) if audio else None
         frames = int(seconds * fps)
         for i in range(frames):
             shade = int(255 * i / max(1, frames - 1))
-            frame = av.VideoFrame.from_image(Image.new("RGB", (width, height), (shade, 90, 255 - shade)))
+            picture = Image.new("RGB", (width, height), (shade, 90, 255 - shade))
+            ImageDraw.Draw(picture).rectangle([0, 0, width // 8, height], fill=(255, 0, 0))  # red left edge
+            frame = av.VideoFrame.from_image(picture)
             frame.pts = i
             frame.time_base = Fraction(1, fps)
             out.mux(video.encode(frame))

@@ -224,3 +224,19 @@ async def test_probing_a_large_video_reads_a_small_part_of_it(
     assert duration == pytest.approx(40 / 25, abs=0.1)
     assert fetched <= 4 * BLOCK
     assert fetched < len(data) / 8
+
+
+async def test_rotated_phone_video_gets_an_upright_poster(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    asset_id = await ingest(api, http, media.mp4(seconds=1.0, rotation=90), "phone.mp4", "video/mp4")
+    asset = await processed(api, run_jobs, asset_id)
+    assert asset["status"] == "ready", asset["error"]
+    video = next(s for s in asset["media"]["streams"] if s["type"] == "video")
+    assert video["rotation"] == 90
+    assert (video["width"], video["height"]) == (320, 240)  # as coded
+    assert (asset["media"]["width"], asset["media"]["height"]) == (240, 320)  # as displayed
+    poster = (await fetch_image(http, by_kind(asset)["poster"])).convert("RGB")
+    assert poster.size == (240, 320)
+    # 90° counter-clockwise: the coded frame's left edge is shown at the bottom.
+    assert poster.getpixel((120, 300))[0] > poster.getpixel((120, 20))[0]

@@ -100,11 +100,9 @@ def _stream(stream: Any) -> StreamInfo:
 
 
 def _rotation(stream: Any) -> int | None:
-    """Display rotation in degrees (from the stream's display matrix), if any."""
-    for frame_rotation in (getattr(stream, "rotation", None), stream.metadata.get("rotate")):
-        if frame_rotation not in (None, "", 0):
-            return int(float(frame_rotation)) % 360
-    return None
+    """Rotation from old-style stream metadata; the display matrix is read from the poster frame."""
+    value = stream.metadata.get("rotate")
+    return int(float(value)) % 360 if value not in (None, "", "0") else None
 
 
 def poster_frame(container: av.container.InputContainer, info: MediaInfo) -> Any:
@@ -121,7 +119,14 @@ def poster_frame(container: av.container.InputContainer, info: MediaInfo) -> Any
     try:
         for frame in container.decode(stream):
             image = frame.to_image()  # type: ignore[no-untyped-call]
-            rotation = getattr(frame, "rotation", 0) or 0
+            # Counter-clockwise degrees from the display matrix, as PIL's rotate() takes them.
+            rotation = int(frame.rotation or 0) % 360
+            if rotation:
+                for facts in info.streams:
+                    if facts.index == stream.index:
+                        facts.rotation = rotation
+                if info.width and info.height and rotation in {90, 270}:
+                    info.width, info.height = info.height, info.width  # as displayed
             return image.rotate(rotation, expand=True) if rotation else image
     except av.error.FFmpegError as exc:
         raise MediaRejected(f"video data is corrupt: {_reason(exc)}") from None
