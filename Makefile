@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench migrate dev-s3 clean
+.PHONY: run test lint fmt bench harness migrate dev-s3 clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ fmt: $(STAMP)
 
 bench: $(STAMP) ## presign and POST /assets figures against baselines measured in the same run
 	$(BIN)/python bench/run.py
+
+harness: $(STAMP) ## start the native stack, validate it with harness.yaml, stop it
+	$(BIN)/python -m dam.harness.native
 
 migrate: $(STAMP)
 	$(BIN)/dam migrate

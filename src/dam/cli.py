@@ -64,13 +64,15 @@ def cmd_bridge(args: argparse.Namespace) -> None:
     asyncio.run(run_bridge(_settings()))
 
 
-def start_dev_s3(settings: Settings) -> DevS3:
-    """Start SeaweedFS on the development ports with its data under ``.dev/``."""
+def start_dev_s3(
+    settings: Settings, data_dir: Path = DEV_DIR / "seaweedfs", *, any_ports: bool = False
+) -> DevS3:
+    """Start SeaweedFS with its data under ``.dev/``: on the development ports, or free ones."""
     store = DevS3(
-        DEV_DIR / "seaweedfs",
+        data_dir,
         access_key=settings.s3.access_key,
         secret_key=settings.s3.secret_key,
-        ports=DEV_S3_PORTS,
+        ports=None if any_ports else DEV_S3_PORTS,
     )
     endpoint = store.start()
     log.info("development S3 (SeaweedFS) on %s, data in %s", endpoint, store.data_dir)
@@ -106,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     if not os.environ.get("DAM_S3_ENDPOINT_URL"):
-        store = start_dev_s3(settings)
+        store = start_dev_s3(settings, Path(args.dev_dir), any_ports=args.any_ports)
         env["DAM_S3_ENDPOINT_URL"] = store.endpoint_url
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -141,6 +143,14 @@ def cmd_run(args: argparse.Namespace) -> None:
             log.info("development S3 stopped")
 
 
+def cmd_harness(args: argparse.Namespace) -> None:
+    """Validate a running deployment with the steps of harness.yaml."""
+    from dam.harness.runner import run
+    from dam.harness.spec import load_spec
+
+    raise SystemExit(run(load_spec(Path(args.file)), base_url=args.base_url))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="dam", description=__doc__)
@@ -148,10 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
-        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3,
+        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3, "harness": cmd_harness,
     }  # fmt: skip
+    parsers = {}
     for name, func in commands.items():
-        sub.add_parser(name, help=(func.__doc__ or "").strip()).set_defaults(func=func)
+        parsers[name] = sub.add_parser(name, help=(func.__doc__ or "").strip())
+        parsers[name].set_defaults(func=func)
+    parsers["run"].add_argument("--dev-dir", default=str(DEV_DIR / "seaweedfs"), help="development S3 data")
+    parsers["run"].add_argument("--any-ports", action="store_true", help="development S3 on free ports")
+    parsers["harness"].add_argument(
+        "--base-url", help="the deployment to check (default: the file's base_url)"
+    )
+    parsers["harness"].add_argument("file", nargs="?", default="harness.yaml")
     return parser
 
 

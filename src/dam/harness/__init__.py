@@ -1,0 +1,1 @@
+"""The deployment harness: ``dam harness`` runs the steps of ``harness.yaml`` against a base URL."""

@@ -1,0 +1,72 @@
+"""The harness fails clearly, naming the broken step, against a broken deployment; it never hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+
+from dam.devs3 import free_ports
+from dam.harness.runner import run
+from dam.harness.spec import Deadlines, Spec, load_spec
+from dam.settings import Settings
+from tests.integration.test_recovery import ROOT, env_of
+
+SPEC = Path(__file__).resolve().parents[2] / "harness.yaml"
+
+
+def quick(spec: Spec) -> Spec:
+    return msgspec.structs.replace(spec, deadlines=Deadlines(startup=3, request=5, processing=4))
+
+
+def test_harness_file_is_valid() -> None:
+    spec = load_spec(SPEC)
+    actions = {step.action for step in spec.steps}
+    assert actions == {
+        "wait_health", "health", "ready", "create", "upload", "complete", "wait_ready", "metadata",
+        "download", "renditions",
+    }  # fmt: skip
+    assert {s.kind for s in spec.samples.values()} == {"image", "video"}
+
+
+async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> None:
+    (closed,) = free_ports(1)
+    out = io.StringIO()
+    code = await asyncio.wait_for(
+        asyncio.to_thread(run, quick(load_spec(SPEC)), f"http://127.0.0.1:{closed}", out), timeout=30
+    )
+    assert code == 1
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("FAIL  startup")
+    assert "did not answer 200 within 3s" in lines[1]
+    assert "FAILED" in lines[-1]
+
+
+async def test_stopped_worker_fails_the_ready_step(settings: Settings) -> None:
+    (port,) = free_ports(1)
+    api = subprocess.Popen(  # noqa: ASYNC220 - a server for the harness, stopped below
+        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "api"],
+        env=env_of(settings, DAM_PORT=str(port)),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        out = io.StringIO()
+        spec = msgspec.structs.replace(quick(load_spec(SPEC)), deadlines=Deadlines(startup=30, processing=3))
+        code = await asyncio.wait_for(
+            asyncio.to_thread(run, spec, f"http://127.0.0.1:{port}", out), timeout=90
+        )
+    finally:
+        api.terminate()
+        api.wait(timeout=10)
+    text = out.getvalue()
+    assert code == 1, text
+    assert "PASS  complete image upload" in text
+    failed = [line for line in text.splitlines() if line.startswith("FAIL")]
+    assert failed[0].startswith("FAIL  image becomes ready"), text
+    assert "is a worker running?" in failed[0]
