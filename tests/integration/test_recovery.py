@@ -90,7 +90,7 @@ async def test_job_of_a_killed_worker_runs_again(
         asset_id = await ingest(api, http, media.big_jpeg(), "slow.jpg", "image/jpeg")
         s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
         async with slow_proxy(s3_port, delay=0.5) as proxy_port:
-            env = env_of(settings, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy_port}")
+            env = env_of(settings, DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}")
             worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never waited on the loop
                 [sys.executable, "-m", "dam.cli", "--log-level", "warning", "worker"],
                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

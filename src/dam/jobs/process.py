@@ -54,7 +54,7 @@ async def _process(deps: JobContext, aid: uuid.UUID) -> str:
     if info is None:
         await db.transition(deps.pool, aid, AssetStatus.FAILED, error="the original is missing from storage")
         return "failed: original missing"
-    url = deps.storage.presign_get(row.storage_key)
+    url = deps.storage.presign_get(row.storage_key, internal=True)
     started = time.perf_counter()
     try:
         result = await asyncio.to_thread(

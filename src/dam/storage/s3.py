@@ -82,6 +82,14 @@ class Storage:
             access_key=settings.access_key,
             secret_key=settings.secret_key,
         )
+        # Workers read objects from inside the deployment: sign for the endpoint the service uses
+        # (``minio:9000`` in compose), not the one browsers use (``localhost:9000``).
+        self._internal_signer = SigV4Presigner(
+            endpoint_url=settings.endpoint_url,
+            region=settings.region,
+            access_key=settings.access_key,
+            secret_key=settings.secret_key,
+        )
 
     # -- presigning (no I/O) -------------------------------------------------------------------
 
@@ -109,9 +117,10 @@ class Storage:
             query={"uploadId": upload_id, "partNumber": str(number)},  # botocore's order
         )
 
-    def presign_get(self, key: str) -> str:
-        """A GET URL for a stored object."""
-        return self._signer.presign("GET", self.bucket, key, expires=self.settings.presign_ttl)
+    def presign_get(self, key: str, *, internal: bool = False) -> str:
+        """A GET URL for a stored object, for clients (default) or for the service's own reads."""
+        signer = self._internal_signer if internal else self._signer
+        return signer.presign("GET", self.bucket, key, expires=self.settings.presign_ttl)
 
     # -- S3 calls ------------------------------------------------------------------------------
 

@@ -1,0 +1,22 @@
+# One image for api, worker and bridge: `docker compose up -d` builds it.
+# Build stage: install the pinned dependencies and the project into a virtualenv.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY workers ./workers
+RUN /opt/venv/bin/pip install .
+
+# Final stage: the virtualenv and what the commands read at run time; no compilers, not root.
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --create-home --home-dir /app dam
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY alembic.ini harness.yaml ./
+COPY migrations ./migrations
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 DAM_HOST=0.0.0.0
+USER dam
+EXPOSE 8000
+CMD ["dam", "api"]
