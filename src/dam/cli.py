@@ -151,6 +151,14 @@ def cmd_harness(args: argparse.Namespace) -> None:
     raise SystemExit(run(load_spec(Path(args.file)), base_url=args.base_url))
 
 
+def cmd_upload(args: argparse.Namespace) -> None:
+    """Upload files and folders straight to storage (resumable)."""
+    from dam.upload import main as upload_main
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # progress bars and the table say enough
+    raise SystemExit(upload_main(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="dam", description=__doc__)
@@ -158,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
-        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3, "harness": cmd_harness,
+        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3, "harness": cmd_harness, "upload": cmd_upload,
     }  # fmt: skip
     parsers = {}
     for name, func in commands.items():
@@ -170,6 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="the deployment to check (default: the file's base_url)"
     )
     parsers["harness"].add_argument("file", nargs="?", default="harness.yaml")
+    up = parsers["upload"]
+    up.add_argument("paths", nargs="+", metavar="PATH")
+    up.add_argument("--recursive", "-r", action="store_true", help="descend into sub-folders")
+    up.add_argument("--concurrency", "-c", type=int, default=4, help="files in flight (default 4)")
+    up.add_argument(
+        "--api", default=os.environ.get("DAM_API_URL", "http://127.0.0.1:8000"), help="API base URL"
+    )
+    up.add_argument("--wait", action="store_true", help="wait until every asset is ready or failed")
+    up.add_argument("--timeout", type=float, default=600, help="seconds --wait may take (default 600)")
+    up.add_argument("--json", action="store_true", help="print the outcome as JSON (no progress bars)")
     return parser
 
 

@@ -206,12 +206,19 @@ class Ingest:
         return self._out(row, renditions)
 
     async def page(
-        self, *, status: AssetStatus | None, content_type: str | None, limit: int, cursor: str | None
+        self,
+        *,
+        status: AssetStatus | None,
+        content_type: str | None,
+        limit: int,
+        cursor: str | None,
+        sha256: str | None = None,
     ) -> s.AssetPage:
         """A page of assets, newest first."""
         after = decode_cursor(cursor) if cursor else None
+        digest = validation.clean_sha256(sha256) if sha256 is not None else None
         rows = await db.list_assets(
-            self.pool, status=status, content_type=content_type, limit=limit + 1, after=after
+            self.pool, status=status, content_type=content_type, limit=limit + 1, after=after, sha256=digest
         )
         page, more = rows[:limit], len(rows) > limit
         by_asset: dict[uuid.UUID, list[db.RenditionRow]] = {}

@@ -73,6 +73,7 @@ async def test_huge_json_body(api: AsyncTestClient[Any]) -> None:
         pytest.param("limit=0", "limit", id="limit-zero"),
         pytest.param("limit=100000", "limit", id="limit-huge"),
         pytest.param("limit=ten", "limit", id="limit-not-int"),
+        pytest.param("sha256=xyz", "sha256", id="bad-sha256"),
     ],
 )
 async def test_list_rejects(api: AsyncTestClient[Any], query: str, says: str) -> None:

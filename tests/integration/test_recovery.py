@@ -46,8 +46,8 @@ def env_of(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def slow_proxy(upstream_port: int, delay: float) -> AsyncIterator[int]:
-    """A loopback TCP proxy that trickles the upstream's answers (Host is passed through unchanged)."""
+async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) -> AsyncIterator[int]:
+    """A loopback TCP proxy that trickles answers (and uploads); Host is passed through unchanged."""
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float) -> None:
         with contextlib.suppress(ConnectionError):
@@ -59,7 +59,7 @@ async def slow_proxy(upstream_port: int, delay: float) -> AsyncIterator[int]:
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-        await asyncio.gather(pipe(client_r, up_w, 0), pipe(up_r, client_w, delay))
+        await asyncio.gather(pipe(client_r, up_w, upload_delay), pipe(up_r, client_w, delay))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:

@@ -68,9 +68,12 @@ class AssetController(Controller):
         ] = None,
         limit: Limit = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+        sha256: Annotated[str | None, QueryParameter(max_length=64, description="Declared SHA-256")] = None,
     ) -> s.AssetPage:
         """Keyset-paginated: pass ``next_cursor`` back as ``cursor`` for the next page."""
-        return await ingest.page(status=status, content_type=content_type, limit=limit, cursor=cursor)
+        return await ingest.page(
+            status=status, content_type=content_type, limit=limit, cursor=cursor, sha256=sha256
+        )
 
     @delete("/{asset_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete an asset")
     async def remove(self, asset_id: FromPath[str], ingest: NamedDependency[Ingest]) -> Response[None]:

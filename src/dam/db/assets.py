@@ -138,6 +138,7 @@ async def list_assets(
     content_type: str | None,
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
+    sha256: str | None = None,
 ) -> list[AssetRow]:
     """Newest first, keyset-paginated on ``(created_at, id)``; deleted assets only when asked for."""
     args: list[Any] = []
@@ -154,6 +155,9 @@ async def list_assets(
             conditions.append(f"starts_with(content_type, ${len(args)})")
         else:
             conditions.append(f"content_type = ${len(args)}")
+    if sha256 is not None:
+        args.append(sha256)
+        conditions.append(f"sha256 = ${len(args)}")
     if after is not None:
         args.extend(after)
         conditions.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")

@@ -1,0 +1,181 @@
+"""``dam upload`` against the real stack: a mixed folder, a re-run, --wait, an interrupted multipart."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+
+from dam.devs3 import free_ports
+from dam.settings import MiB, Settings
+from tests import media
+from tests.integration.test_recovery import ROOT, env_of, slow_proxy
+
+
+def serve(settings: Settings, command: str, **env: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `dam api` or `dam worker` for these settings; returns the process and the API port."""
+    (port,) = free_ports(1)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dam.cli", "--log-level", "warning", command],
+        env=env_of(settings, DAM_PORT=str(port), **env), cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return proc, port
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def wait_http(url: str, within: float = 30) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer")
+
+
+@pytest.fixture
+def api_url(settings: Settings) -> Iterator[str]:
+    """The API as a real server process, as the CLI would find it."""
+    proc, port = serve(settings, "api")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/health")
+        yield url
+    finally:
+        stop(proc)
+
+
+def upload(api: str, *paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "upload", *map(str, paths),
+         "--api", api, "--json", *extra],
+        capture_output=True, cwd=ROOT, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.stdout, result.stderr.decode()
+    return result.returncode, msgspec.json.decode(result.stdout)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "album").mkdir()
+    (tmp_path / "photo.jpg").write_bytes(media.jpeg_with_exif())
+    (tmp_path / "album" / "alpha.png").write_bytes(media.png_with_alpha())
+    (tmp_path / "album" / "clip.mp4").write_bytes(media.mp4(seconds=1.0))
+    (tmp_path / "take.wav").write_bytes(media.audio_file("wav", "pcm_s16le", seconds=1.0))
+    (tmp_path / "notes.txt").write_text("not media")
+    (tmp_path / "big.mp4").write_bytes(media.noisy_mp4(frames=40))
+    return tmp_path
+
+
+async def test_folder_upload_then_rerun_uploads_nothing_twice(api_url: str, folder: Path) -> None:
+    big = (folder / "big.mp4").stat().st_size
+    assert big > 8 * MiB  # above the test multipart threshold
+    code, outcomes = await asyncio.to_thread(upload, api_url, folder, extra=("--recursive",))
+    assert code == 0, outcomes
+    by_name = {Path(o["path"]).name: o for o in outcomes}
+    assert by_name["notes.txt"]["status"] == "skipped"
+    assert "not image/audio/video" in by_name["notes.txt"]["detail"]
+    for name in ("photo.jpg", "alpha.png", "clip.mp4", "take.wav", "big.mp4"):
+        assert by_name[name]["status"] == "uploaded", by_name[name]
+    assert by_name["big.mp4"]["parts_sent"] == -(-big // (5 * MiB))
+    assert by_name["big.mp4"]["bytes_sent"] == big
+    async with httpx.AsyncClient() as client:
+        asset = (await client.get(f"{api_url}/assets/{by_name['big.mp4']['asset_id']}")).json()
+        assert asset["status"] == "uploaded"
+        assert asset["stored_size"] == big
+
+    code, again = await asyncio.to_thread(upload, api_url, folder, extra=("--recursive",))
+    assert code == 0
+    statuses = {Path(o["path"]).name: o["status"] for o in again}
+    assert statuses == {**dict.fromkeys(by_name, "skipped")}
+    assert sum(o["bytes_sent"] for o in again) == 0
+    assert {o["asset_id"] for o in again if o["asset_id"]} == {
+        o["asset_id"] for o in outcomes if o["asset_id"]
+    }
+
+
+async def test_wait_reports_processing_results(settings: Settings, api_url: str, tmp_path: Path) -> None:
+    (tmp_path / "good.png").write_bytes(media.png_with_alpha())
+    (tmp_path / "bad.jpg").write_bytes(b"this is text, not a jpeg" * 20)
+    worker, _ = serve(settings, "worker")
+    try:
+        code, outcomes = await asyncio.to_thread(
+            upload, api_url, tmp_path, extra=("--wait", "--timeout", "60")
+        )
+    finally:
+        stop(worker)
+    by_name = {Path(o["path"]).name: o for o in outcomes}
+    assert by_name["good.png"]["status"] == "ready"
+    assert by_name["bad.jpg"]["status"] == "failed"
+    assert "not a supported image" in by_name["bad.jpg"]["detail"]
+    assert code == 1  # something failed
+
+
+async def test_interrupted_multipart_upload_resumes(settings: Settings, tmp_path: Path) -> None:
+    data = media.noisy_mp4(frames=40)
+    path = tmp_path / "long.mp4"
+    path.write_bytes(data)
+    s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
+    async with slow_proxy(s3_port, delay=0, upload_delay=0.004) as proxy:
+        proc, port = serve(settings, "api", DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}")
+        api = f"http://127.0.0.1:{port}"
+        try:
+            await asyncio.to_thread(wait_http, api + "/health")
+            cli = subprocess.Popen(  # noqa: ASYNC220 - killed mid-transfer below
+                [sys.executable, "-m", "dam.cli", "upload", str(path), "--api", api, "--json"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            asset_id = await first_part_stored(api, settings)
+            cli.send_signal(signal.SIGKILL)
+            cli.wait()
+            code, outcomes = await asyncio.to_thread(upload, api, path)
+            async with httpx.AsyncClient(timeout=60) as client:
+                asset = (await client.get(f"{api}/assets/{asset_id}")).json()
+                stored = (await client.get(asset["download_url"])).content
+                listed = (await client.get(f"{api}/assets?sha256={hashlib.sha256(data).hexdigest()}")).json()
+        finally:
+            stop(proc)
+    (outcome,) = outcomes
+    assert code == 0, outcome
+    assert outcome["status"] == "resumed"
+    assert outcome["asset_id"] == asset_id
+    total = -(-len(data) // (5 * MiB))
+    assert 0 < outcome["parts_sent"] < total  # only what storage did not hold yet
+    assert asset["status"] == "uploaded"
+    assert stored == data
+    same = [item["id"] for item in listed["items"] if item["filename"] == "long.mp4"]
+    assert same == [asset_id]  # one asset, not two
+
+
+async def first_part_stored(api: str, settings: Settings) -> str:
+    """Wait until the interrupted run's asset has at least one part in storage; return its id."""
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            page = (await client.get(f"{api}/assets?status=pending_upload&limit=5")).json()
+            for item in page["items"]:
+                if item["filename"] == "long.mp4":
+                    renewed = (await client.post(f"{api}/assets/{item['id']}/upload")).json()
+                    if renewed.get("uploaded_parts"):
+                        return str(item["id"])
+            await asyncio.sleep(0.1)
+    pytest.fail("no part reached storage")
