@@ -16,6 +16,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY alembic.ini harness.yaml ./
 COPY migrations ./migrations
+COPY frontend ./frontend
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 DAM_HOST=0.0.0.0
 USER dam
 EXPOSE 8000

@@ -16,6 +16,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 import dam
 from dam.api import errors
 from dam.api.assets import AssetController
+from dam.api.frontend import frontend_routes
 from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
 from dam.db.pool import create_pool
@@ -58,7 +59,7 @@ def create_app(settings: Settings) -> Litestar:
         return ingest
 
     return Litestar(
-        route_handlers=[AssetController, health, ready, jobs_api, jobs_page],
+        route_handlers=[AssetController, health, ready, jobs_api, jobs_page, *frontend_routes()],
         dependencies={"ingest": Provide(provide_ingest, sync_to_thread=False)},
         lifespan=[resources],
         exception_handlers=errors.HANDLERS,

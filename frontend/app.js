@@ -1,0 +1,216 @@
+// The upload page: files go straight to storage through presigned URLs; the API only sees metadata.
+const $ = (id) => document.getElementById(id);
+const PARTS_IN_FLIGHT = 4;
+const RETRIES = 3;
+const RESUME_KEY = "dam.pending";
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+const fmtBytes = (n) => n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+const TYPES = {mp4: "video/mp4", mov: "video/quicktime", mkv: "video/x-matroska", webm: "video/webm", m4a: "audio/mp4",
+  mp3: "audio/mpeg", wav: "audio/wav", ogg: "audio/ogg", opus: "audio/ogg", flac: "audio/flac", jpg: "image/jpeg",
+  jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", tif: "image/tiff", tiff: "image/tiff"};
+
+async function api(method, path, body) {
+  const response = await fetch(path, {method, headers: body ? {"Content-Type": "application/json"} : {},
+    body: body ? JSON.stringify(body) : undefined});
+  const data = response.status === 204 ? null : await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data?.detail || `${method} ${path}: ${response.status}`);
+  return data;
+}
+
+// ---- resumable state: only asset ids and file identities are kept ----
+const pending = () => JSON.parse(localStorage.getItem(RESUME_KEY) || "{}");
+const fileKey = (f) => `${f.name}|${f.size}|${f.lastModified}`;
+function remember(file, assetId) { const p = pending(); p[fileKey(file)] = assetId; localStorage.setItem(RESUME_KEY, JSON.stringify(p)); }
+function forget(file) { const p = pending(); delete p[fileKey(file)]; localStorage.setItem(RESUME_KEY, JSON.stringify(p)); }
+function showResumable() {
+  const names = Object.keys(pending()).map((k) => k.split("|")[0]);
+  $("resume").textContent = names.length ? `Interrupted uploads: ${names.join(", ")}. Choose the same files again to resume.` : "";
+}
+
+// ---- progress ----
+const totals = {sent: 0, size: 0, started: 0};
+function overall() {
+  $("overall").hidden = totals.size === 0;
+  $("overall-bar").value = totals.size ? totals.sent / totals.size : 0;
+  const seconds = (performance.now() - totals.started) / 1000;
+  $("overall-text").textContent = `${fmtBytes(totals.sent)} of ${fmtBytes(totals.size)} · ${fmtBytes(totals.sent / Math.max(seconds, 0.001))}/s`;
+}
+
+function row(file) {
+  const li = document.createElement("li");
+  li.innerHTML = `<span class="name">${esc(file.name)}</span><span class="state">waiting</span><progress max="1" value="0" aria-label="${esc(file.name)}"></progress>`;
+  $("uploads").prepend(li);
+  const state = li.querySelector(".state");
+  const bar = li.querySelector("progress");
+  const started = performance.now();
+  let sent = 0;
+  return {
+    li,
+    set(text, cls = "") { state.textContent = text; state.className = `state ${cls}`; },
+    add(bytes) {
+      sent += bytes; totals.sent += bytes; bar.value = file.size ? sent / file.size : 1;
+      const rate = sent / Math.max((performance.now() - started) / 1000, 0.001);
+      state.textContent = `${fmtBytes(sent)} / ${fmtBytes(file.size)} · ${fmtBytes(rate)}/s`;
+      overall();
+    },
+  };
+}
+
+// One PUT with upload progress (fetch cannot report it); resolves with the ETag.
+function put(url, blob, headers, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.toLowerCase() !== "content-length") xhr.setRequestHeader(name, value);  // the browser sets it
+    }
+    let last = 0;
+    xhr.upload.onprogress = (e) => { onProgress(e.loaded - last); last = e.loaded; };
+    xhr.onload = () => xhr.status === 200
+      ? (onProgress(blob.size - last), resolve((xhr.getResponseHeader("ETag") || "").replaceAll('"', "")))
+      : (onProgress(-last), reject(new Error(`storage answered ${xhr.status}`)));
+    xhr.onerror = () => { onProgress(-last); reject(new Error("network failure")); };
+    xhr.send(blob);
+  });
+}
+
+async function withRetries(task) {
+  for (let attempt = 1; ; attempt++) {
+    try { return await task(); } catch (error) {
+      if (attempt >= RETRIES) throw error;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
+}
+
+async function uploadParts(file, assetId, upload, ui) {
+  const done = new Map(upload.uploaded_parts.map((p) => [p.number, p.etag]));
+  for (const p of upload.uploaded_parts) ui.add(p.size);
+  const total = Math.max(1, Math.ceil(file.size / upload.part_size));
+  const urls = new Map(upload.parts.map((p) => [p.number, p.url]));
+  const missing = [...Array(total).keys()].map((i) => i + 1).filter((n) => !done.has(n));
+  const unsigned = missing.filter((n) => !urls.has(n));
+  if (unsigned.length) {
+    const more = await api("POST", `/assets/${assetId}/upload`, {part_numbers: unsigned});
+    for (const p of more.parts) urls.set(p.number, p.url);
+  }
+  const queue = [...missing];
+  async function lane() {
+    while (queue.length) {
+      const n = queue.shift();
+      const blob = file.slice((n - 1) * upload.part_size, n * upload.part_size);
+      done.set(n, await withRetries(() => put(urls.get(n), blob, {}, (b) => ui.add(b))));
+    }
+  }
+  await Promise.all(Array.from({length: PARTS_IN_FLIGHT}, lane));
+  return [...done.entries()].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({number, etag}));
+}
+
+async function uploadFile(file) {
+  const ui = row(file);
+  const type = file.type || TYPES[file.name.split(".").pop().toLowerCase()] || "application/octet-stream";
+  try {
+    let assetId = pending()[fileKey(file)];
+    let upload;
+    if (assetId) {
+      ui.set("resuming…");
+      upload = await api("POST", `/assets/${assetId}/upload`).catch(() => null);
+      if (!upload) { forget(file); assetId = null; }
+    }
+    if (!assetId) {
+      const asset = await api("POST", "/assets", {filename: file.name, content_type: type, size: file.size});
+      assetId = asset.id;
+      upload = asset.upload;
+    }
+    remember(file, assetId);
+    ui.set("uploading…");
+    let parts;
+    if (upload.method === "PUT") {
+      await withRetries(() => put(upload.url, file, upload.headers, (b) => ui.add(b)));
+    } else {
+      parts = await uploadParts(file, assetId, upload, ui);
+    }
+    await api("POST", `/assets/${assetId}/complete`, parts ? {parts} : undefined);
+    forget(file);
+    ui.set("uploaded, processing…", "ok");
+    ui.li.dataset.asset = assetId;
+  } catch (error) {
+    ui.set(error.message, "error");
+    ui.li.classList.add("failed");
+  }
+  refresh();
+}
+
+function addFiles(files) {
+  const list = [...files];
+  if (!list.length) return;
+  if (!totals.size) totals.started = performance.now();
+  totals.size += list.reduce((n, f) => n + f.size, 0);
+  overall();
+  Promise.all(list.map(uploadFile)).then(showResumable);
+}
+
+// ---- the asset grid ----
+let cursor = null;
+function query(extra = "") {
+  const form = new FormData($("filters"));
+  const params = new URLSearchParams({limit: "24"});
+  for (const [k, v] of form) if (v) params.set(k, v);
+  return `/assets?${params}${extra}`;
+}
+function card(asset) {
+  const thumb = asset.renditions.find((r) => r.kind === "thumbnail");
+  const picture = thumb ? `<img class="thumb" src="${esc(thumb.url)}" alt="" width="${thumb.width}" height="${thumb.height}">`
+    : `<span class="placeholder">${esc(asset.content_type.split("/")[0])}</span>`;
+  const state = asset.status === "failed" ? `<span class="error">failed: ${esc(asset.error)}</span>` : esc(asset.status);
+  const li = document.createElement("li");
+  li.dataset.status = asset.status;
+  li.innerHTML = `<button type="button">${picture}<div class="caption">${esc(asset.filename)}</div><div class="caption">${state}</div></button>`;
+  li.querySelector("button").addEventListener("click", () => open(asset.id));
+  return li;
+}
+async function refresh(more = false) {
+  const page = await api("GET", query(more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
+  if (!more) $("grid").replaceChildren();
+  for (const asset of page.items) $("grid").append(card(asset));
+  cursor = page.next_cursor;
+  $("more").hidden = !cursor;
+}
+setInterval(() => {
+  if ([...$("grid").children].some((li) => ["pending_upload", "uploaded", "processing"].includes(li.dataset.status))) refresh();
+}, 2000);
+
+// ---- the asset page ----
+async function open(id) {
+  const asset = await api("GET", `/assets/${id}`);
+  const kinds = Object.fromEntries(asset.renditions.map((r) => [r.kind, r]));
+  $("detail-h").textContent = asset.filename;
+  const family = asset.content_type.split("/")[0];
+  let media = "";
+  if (asset.download_url && family === "video") media = `<video controls preload="metadata" src="${esc(asset.download_url)}" poster="${esc(kinds.poster?.url || "")}"></video>`;
+  else if (asset.download_url && family === "audio") media = `${kinds.waveform ? `<img src="${esc(kinds.waveform.url)}" alt="Waveform">` : ""}<audio controls preload="metadata" src="${esc(asset.download_url)}"></audio>`;
+  else if (kinds.preview) media = `<img src="${esc(kinds.preview.url)}" alt="Preview of ${esc(asset.filename)}">`;
+  $("detail-media").innerHTML = media;
+  const facts = {status: asset.status, type: asset.content_type, size: fmtBytes(asset.stored_size ?? asset.size ?? 0),
+    duration: asset.media?.duration, dimensions: asset.media?.width ? `${asset.media.width}×${asset.media.height}` : null, error: asset.error};
+  $("detail-facts").innerHTML = Object.entries(facts).filter(([, v]) => v != null).map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join("");
+  $("detail-json").textContent = JSON.stringify(asset.media, null, 2);
+  $("detail-download").hidden = !asset.download_url;
+  $("detail-download").href = asset.download_url || "#";
+  $("detail-reprocess").onclick = async () => { await api("POST", `/assets/${id}/reprocess`); $("detail").close(); refresh(); };
+  $("detail-delete").onclick = async () => { if (confirm(`Delete ${asset.filename}?`)) { await api("DELETE", `/assets/${id}`); $("detail").close(); refresh(); } };
+  $("detail").showModal();
+}
+$("detail-close").addEventListener("click", () => $("detail").close());
+
+// ---- wiring ----
+const drop = $("drop");
+$("files").addEventListener("change", (e) => { addFiles(e.target.files); e.target.value = ""; });
+drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("files").click(); } });
+for (const name of ["dragenter", "dragover"]) drop.addEventListener(name, (e) => { e.preventDefault(); drop.classList.add("over"); });
+for (const name of ["dragleave", "drop"]) drop.addEventListener(name, () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => { e.preventDefault(); addFiles(e.dataTransfer.files); });
+$("filters").addEventListener("change", () => refresh());
+$("more").addEventListener("click", () => refresh(true));
+showResumable();
+refresh();

@@ -1,0 +1,115 @@
+"""The upload page in a real browser (Debian's Chromium driven by Playwright) against the real stack."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from dam.devs3 import free_ports
+from dam.settings import Settings
+from tests import media
+from tests.integration.test_recovery import ROOT, env_of
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+def stack(settings: Settings) -> Iterator[str]:
+    """API and worker as real processes; the page's origin is allowed by the bucket's CORS rules."""
+    (port,) = free_ports(1)
+    origin = f"http://127.0.0.1:{port}"
+    env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dam.cli", "--log-level", "warning", command],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for command in ("api", "worker")
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(origin + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield origin
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium (Playwright's own browser download is not available here)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run installs it)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def page(chromium: str) -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        context = await browser.new_context(viewport={"width": 1200, "height": 1400})
+        yield await context.new_page()
+        await browser.close()
+
+
+async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, artifacts_dir: Path) -> None:
+    files = {
+        "photo.jpg": media.jpeg_with_exif(),
+        "clip.mp4": media.mp4(seconds=1.0),
+        "large.mp4": media.noisy_mp4(frames=40),  # above the multipart threshold: 2 parts in flight
+        "notes.txt": b"not a picture",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(stack)
+    await page.set_input_files("#files", [str(tmp_path / name) for name in files])
+
+    rejected = page.locator("#uploads li", has_text="notes.txt").locator(".state")
+    await rejected.filter(has_text="not accepted").wait_for(timeout=20_000)
+    for name in ("photo.jpg", "clip.mp4", "large.mp4"):
+        row = page.locator("#uploads li", has_text=name).locator(".state")
+        await row.filter(has_text="uploaded").wait_for(timeout=60_000)
+
+    ready = page.locator('#grid li[data-status="ready"]')
+    await page.wait_for_function(
+        "document.querySelectorAll('#grid li[data-status=\"ready\"]').length >= 3", timeout=60_000
+    )
+    assert await ready.count() == 3
+    widths: list[Any] = await page.eval_on_selector_all(
+        "#grid li[data-status='ready'] img.thumb", "imgs => imgs.map(i => i.complete && i.naturalWidth)"
+    )
+    assert len(widths) == 3
+    assert all(w and w > 0 for w in widths), widths
+    assert await page.locator("#overall-text").inner_text() != ""
+    await page.screenshot(path=str(artifacts_dir / "upload-page.png"), full_page=True)
+
+    await page.locator("#grid li", has_text="clip.mp4").locator("button").click()
+    video = page.locator("#detail video")
+    await video.wait_for(timeout=10_000)
+    assert "X-Amz-Signature" in (await video.get_attribute("src") or "")
+    await page.screenshot(path=str(artifacts_dir / "asset-page.png"))
+    assert errors == []
