@@ -122,7 +122,8 @@ def cmd_run(args: argparse.Namespace) -> None:
             threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
             children.append(proc)
         print(
-            f"\n  DAM is running: http://{settings.server.host}:{settings.server.port}/docs  (Ctrl-C stops)\n"
+            f"\n  DAM is running: http://{settings.server.host}:{settings.server.port}/  "
+            f"(upload page; /docs API, /jobs dashboard; Ctrl-C stops)\n"
         )
         while not stop.wait(1.0):
             for name, proc in zip(("api", "worker", "bridge"), children, strict=True):

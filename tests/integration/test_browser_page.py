@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import os
 import subprocess
 import sys
@@ -26,12 +29,12 @@ ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def stack(settings: Settings) -> Iterator[str]:
+@contextlib.contextmanager
+def running(settings: Settings, **extra: str) -> Iterator[str]:
     """API and worker as real processes; the page's origin is allowed by the bucket's CORS rules."""
     (port,) = free_ports(1)
     origin = f"http://127.0.0.1:{port}"
-    env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin)
+    env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, **extra)
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "dam.cli", "--log-level", "warning", command],
@@ -55,6 +58,12 @@ def stack(settings: Settings) -> Iterator[str]:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=15)
+
+
+@pytest.fixture
+def stack(settings: Settings) -> Iterator[str]:
+    with running(settings) as origin:
+        yield origin
 
 
 @pytest.fixture
@@ -113,3 +122,48 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
     assert "X-Amz-Signature" in (await video.get_attribute("src") or "")
     await page.screenshot(path=str(artifacts_dir / "asset-page.png"))
     assert errors == []
+
+
+async def test_interrupted_multipart_upload_resumes_after_a_reload(
+    settings: Settings, page: Page, tmp_path: Path
+) -> None:
+    from tests.integration.test_recovery import slow_proxy
+
+    data = media.noisy_mp4(frames=40)
+    path = tmp_path / "reload-resume.mp4"
+    path.write_bytes(data)
+    s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
+    async with slow_proxy(s3_port, delay=0, upload_delay=0.004) as proxy:
+        with running(settings, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}") as origin:
+            await page.goto(origin)
+            await page.set_input_files("#files", str(path))
+            async with httpx.AsyncClient() as client:
+                asset_id = await _first_part_stored(client, origin)
+                await page.reload()  # the page dies mid-upload
+                await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=10_000)
+                await page.set_input_files("#files", str(path))
+                state = page.locator("#uploads li", has_text="reload-resume.mp4").locator(".state")
+                await state.filter(has_text="uploaded").wait_for(timeout=60_000)
+                asset = (await client.get(f"{origin}/assets/{asset_id}")).json()
+                stored = (await client.get(asset["download_url"], timeout=60)).content
+                digest = hashlib.sha256(data).hexdigest()
+                same = (await client.get(f"{origin}/assets?content_type=video/mp4&limit=200")).json()
+    assert asset["status"] in {"uploaded", "processing", "ready"}
+    assert hashlib.sha256(stored).hexdigest() == digest
+    assert [a["id"] for a in same["items"] if a["filename"] == "reload-resume.mp4" and a["status"] != "deleted"] == [
+        asset_id
+    ]
+    assert await page.locator("#resume").inner_text() == ""
+
+
+async def _first_part_stored(client: httpx.AsyncClient, origin: str) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = (await client.get(f"{origin}/assets?status=pending_upload&limit=10")).json()
+        for item in page["items"]:
+            if item["filename"] == "reload-resume.mp4":
+                renewed = (await client.post(f"{origin}/assets/{item['id']}/upload")).json()
+                if renewed.get("uploaded_parts"):
+                    return str(item["id"])
+        await asyncio.sleep(0.1)
+    pytest.fail("no part reached storage")
