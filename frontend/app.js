@@ -159,14 +159,15 @@ function query(extra = "") {
   return `/assets?${params}${extra}`;
 }
 function card(asset) {
-  const thumb = asset.renditions.find((r) => r.kind === "thumbnail");
-  const picture = thumb ? `<img class="thumb" src="${esc(thumb.url)}" alt="" width="${thumb.width}" height="${thumb.height}">`
-    : `<span class="placeholder">${esc(asset.content_type.split("/")[0])}</span>`;
+  const thumb = asset.renditions.find((r) => r.kind === "thumbnail") || asset.renditions.find((r) => r.kind === "waveform");
+  const placeholder = `<span class="placeholder">${esc(asset.content_type.split("/")[0])}</span>`;
+  const picture = thumb ? `<img class="thumb" src="${esc(thumb.url)}" alt="" width="${thumb.width}" height="${thumb.height}">` : placeholder;
   const state = asset.status === "failed" ? `<span class="error">failed: ${esc(asset.error)}</span>` : esc(asset.status);
   const li = document.createElement("li");
   li.dataset.status = asset.status;
   li.innerHTML = `<button type="button">${picture}<div class="caption">${esc(asset.filename)}</div><div class="caption">${state}</div></button>`;
   li.querySelector("button").addEventListener("click", () => open(asset.id));
+  li.querySelector("img")?.addEventListener("error", (e) => { e.target.outerHTML = placeholder; });
   return li;
 }
 async function refresh(more = false) {
