@@ -51,12 +51,15 @@ class Ingest:
         asset_id = uuid.uuid4()
         key = validation.storage_key(asset_id, filename)
         upload_id = part_size = None
-        if uploads.use_multipart(body.size, body.multipart, limits.multipart_threshold):
+        multipart = uploads.use_multipart(body.size, body.multipart, limits.multipart_threshold)
+        checksums = multipart and body.part_checksums
+        if multipart:
             part_size = uploads.part_size_for(body.size, limits.part_size)
-            upload_id = await self.storage.create_multipart(key, content_type)
+            upload_id = await self.storage.create_multipart(key, content_type, checksums=checksums)
         new = db.NewAsset(
             id=asset_id, filename=filename, content_type=content_type, size=body.size, sha256=sha256,
-            storage_key=key, upload_id=upload_id, part_size=part_size, metadata=body.metadata or {},
+            storage_key=key, upload_id=upload_id, part_size=part_size, part_checksums=checksums,
+            metadata=body.metadata or {},
         )  # fmt: skip
         try:
             row = await db.insert_asset(self.pool, new)
@@ -65,7 +68,7 @@ class Ingest:
                 with contextlib.suppress(Exception):
                     await self.storage.abort_multipart(key, upload_id)
             raise
-        upload = self._instructions(row, stored=[], requested=None)
+        upload = self._instructions(row, stored=[], requested=None, checksums=None)
         return s.CreatedAsset(**msgspec.structs.asdict(self._out(row, [])), upload=upload)
 
     # -- upload URLs -----------------------------------------------------------------------------
@@ -73,23 +76,34 @@ class Ingest:
     async def renew_upload(self, asset_id: uuid.UUID, body: s.RenewUpload | None) -> s.UploadInstructions:
         """Fresh upload URLs; for multipart, the parts storage holds and URLs for the rest."""
         row = await self._pending(asset_id, "upload URLs")
+        checksums = _part_checksums(body)
         if row.upload_id is None:
-            if body is not None and body.part_numbers:
-                raise InvalidInput("part_numbers only applies to multipart uploads")
-            return self._instructions(row, stored=[], requested=None)
+            if body is not None and (body.part_numbers or checksums):
+                raise InvalidInput("part_numbers and part_checksums only apply to multipart uploads")
+            return self._instructions(row, stored=[], requested=None, checksums=None)
+        if checksums and not row.part_checksums:
+            raise InvalidInput("part_checksums only applies to assets created with part_checksums: true")
         stored = await self.storage.list_parts(row.storage_key, row.upload_id)
         if stored is None:
             # The upload was aborted or expired in storage: start a new one so the client can go on.
-            new_id = await self.storage.create_multipart(row.storage_key, row.content_type)
+            new_id = await self.storage.create_multipart(
+                row.storage_key, row.content_type, checksums=row.part_checksums
+            )
             replaced = await db.replace_upload_id(self.pool, asset_id, row.upload_id, new_id)
             if replaced is None:
                 await self.storage.abort_multipart(row.storage_key, new_id)
                 raise Conflict("the asset changed while renewing its upload; retry")
             row, stored = replaced, []
-        return self._instructions(row, stored=stored, requested=body.part_numbers if body else None)
+        requested = sorted(checksums) if checksums else (body.part_numbers if body else None)
+        return self._instructions(row, stored=stored, requested=requested, checksums=checksums)
 
     def _instructions(
-        self, row: db.AssetRow, *, stored: list[StoredPart], requested: list[int] | None
+        self,
+        row: db.AssetRow,
+        *,
+        stored: list[StoredPart],
+        requested: list[int] | None,
+        checksums: dict[int, str] | None,
     ) -> s.UploadInstructions:
         expires_at = datetime.now(UTC) + timedelta(seconds=self.settings.s3.presign_ttl)
         if row.upload_id is None:
@@ -100,14 +114,18 @@ class Ingest:
         assert row.part_size is not None
         total = uploads.part_count(row.size, row.part_size)
         numbers = uploads.parts_to_presign(total, {p.number for p in stored}, requested)
+        if row.part_checksums and not checksums:
+            numbers = []  # each part URL must sign its checksum: the client asks with part_checksums
+        parts = []
+        for n in numbers:
+            put = self.storage.presign_part(row.storage_key, row.upload_id, n, (checksums or {}).get(n))
+            parts.append(s.PartUrl(number=n, url=put.url, headers=put.headers))
         return s.MultipartUpload(
             upload_id=row.upload_id,
             part_size=row.part_size,
             part_count=total,
-            parts=[
-                s.PartUrl(number=n, url=self.storage.presign_part(row.storage_key, row.upload_id, n))
-                for n in numbers
-            ],
+            part_checksums=row.part_checksums,
+            parts=parts,
             uploaded_parts=[s.StoredPartOut(number=p.number, etag=p.etag, size=p.size) for p in stored],
             expires_at=expires_at,
         )
@@ -159,10 +177,16 @@ class Ingest:
             numbers = [p.number for p in body.parts]
             if len(set(numbers)) != len(numbers):
                 raise InvalidInput("parts lists a part number more than once")
-            parts = [(p.number, p.etag) for p in body.parts]
+            parts = [(p.number, p.etag, p.checksum_sha256) for p in body.parts]
+            if row.part_checksums and any(p.checksum_sha256 is None for p in body.parts):
+                raise InvalidInput("this upload has part checksums: give checksum_sha256 for every part")
         else:
             stored = await self.storage.list_parts(row.storage_key, row.upload_id)
-            parts = [(p.number, p.etag) for p in stored or []]
+            if row.part_checksums:
+                raise InvalidInput(
+                    "this upload has part checksums: list the parts with their checksum_sha256"
+                )
+            parts = [(p.number, p.etag, None) for p in stored or []]
             if not parts:
                 raise Conflict("no parts in storage yet: upload the parts before completing")
         try:
@@ -293,3 +317,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return created, uuid.UUID(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API issued") from None
+
+
+def _part_checksums(body: s.RenewUpload | None) -> dict[int, str] | None:
+    """``{"3": "<b64>"}`` from the request as ``{3: "<b64>"}``; a key that is not a part number is refused."""
+    if body is None or not body.part_checksums:
+        return None
+    try:
+        return {int(number): checksum for number, checksum in body.part_checksums.items()}
+    except ValueError:
+        raise InvalidInput("part_checksums keys must be part numbers") from None

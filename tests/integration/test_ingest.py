@@ -294,3 +294,33 @@ async def test_store_accepts_our_urls_for_unusual_names_and_rejects_expired(
         access_key=settings.s3.access_key, secret_key="not-the-secret",
     ).presign("GET", settings.s3.bucket, key, expires=60)  # fmt: skip
     assert (await http.get(wrong_secret)).status_code == 403
+
+
+async def test_multipart_with_part_checksums_is_verified_by_storage(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient
+) -> None:
+    import hashlib
+
+    data = os.urandom(11 * MiB)
+    created = await create(api, content_type="video/mp4", size=len(data), part_checksums=True)
+    upload = created["upload"]
+    assert upload["part_checksums"] is True
+    assert upload["parts"] == []  # every part URL must sign its checksum: asked for with them
+    chunks = [data[i : i + 5 * MiB] for i in range(0, len(data), 5 * MiB)]
+    sums = {str(n): base64.b64encode(hashlib.sha256(c).digest()).decode() for n, c in enumerate(chunks, 1)}
+    urls = json_of(await api.post(f"/assets/{created['id']}/upload", json={"part_checksums": sums}))
+    parts = []
+    for part, chunk in zip(urls["parts"], chunks, strict=True):
+        assert part["headers"] == {"x-amz-checksum-sha256": sums[str(part["number"])]}
+        tampered = await http.put(part["url"], content=chunk[:-1] + b"\x00", headers=part["headers"])
+        assert tampered.status_code == 400, tampered.text
+        stored = await http.put(part["url"], content=chunk, headers=part["headers"])
+        assert stored.status_code == 200, stored.text
+        parts.append({"number": part["number"], "etag": stored.headers["etag"].strip('"')})
+    without = await complete(api, created["id"], {"parts": parts})
+    assert without.status_code == 422
+    assert "checksum_sha256" in json_of(without)["detail"]
+    with_sums = [{**p, "checksum_sha256": sums[str(p["number"])]} for p in parts]
+    done = await complete(api, created["id"], {"parts": with_sums})
+    assert done.status_code == 202, done.text
+    assert (await http.get(json_of(done)["download_url"])).content == data

@@ -24,12 +24,22 @@ class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sha256: Annotated[str, Meta(description="Hex SHA-256 of the bytes; storage verifies it")] | None = None
     metadata: dict[str, Any] | None = None
     multipart: bool = False
+    part_checksums: Annotated[
+        bool, Meta(description="Multipart only: the client signs each part's SHA-256 and storage verifies it")
+    ] = False
 
 
 class RenewUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """``POST /assets/{id}/upload``: optionally, which multipart parts to presign."""
 
     part_numbers: Annotated[list[PartNumber], Meta(max_length=MAX_PARTS)] | None = None
+    part_checksums: (
+        Annotated[
+            dict[str, Annotated[str, Meta(pattern=r"^[A-Za-z0-9+/]{43}=$")]],
+            Meta(max_length=MAX_PARTS, description="Part number -> base64 SHA-256 of the part"),
+        ]
+        | None
+    ) = None
 
 
 class CompletedPart(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -37,6 +47,7 @@ class CompletedPart(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     number: PartNumber
     etag: Annotated[str, Meta(min_length=1, max_length=256)]
+    checksum_sha256: Annotated[str, Meta(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
 
 
 class CompleteUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -50,6 +61,7 @@ class PartUrl(msgspec.Struct, kw_only=True):
 
     number: int
     url: str
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class StoredPartOut(msgspec.Struct, kw_only=True):
@@ -77,6 +89,7 @@ class MultipartUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="mul
     uploaded_parts: list[StoredPartOut]
     expires_at: datetime
     part_count: int | None = None
+    part_checksums: bool = False
 
 
 UploadInstructions = SingleUpload | MultipartUpload

@@ -13,7 +13,8 @@ from dam.db.pool import Pool
 from dam.domain.status import AssetStatus, sources_of
 
 _ASSET_COLUMNS = (
-    "id, filename, content_type, size, sha256, storage_key, status, upload_id, part_size, etag,"
+    "id, filename, content_type, size, sha256, storage_key, status, upload_id, part_size, part_checksums,"
+    " etag,"
     " stored_size, error, metadata, media, created_at, updated_at, uploaded_at"
 )
 
@@ -30,6 +31,7 @@ class AssetRow(msgspec.Struct, frozen=True, kw_only=True):
     status: AssetStatus
     upload_id: str | None
     part_size: int | None
+    part_checksums: bool
     etag: str | None
     stored_size: int | None
     error: str | None
@@ -51,6 +53,7 @@ class NewAsset(msgspec.Struct, frozen=True, kw_only=True):
     storage_key: str
     upload_id: str | None
     part_size: int | None
+    part_checksums: bool
     metadata: dict[str, Any]
 
 
@@ -75,11 +78,11 @@ async def insert_asset(pool: Pool, new: NewAsset) -> AssetRow:
     """Insert a ``pending_upload`` asset."""
     record = await pool.fetchrow(
         f"""INSERT INTO assets (id, filename, content_type, size, sha256, storage_key, upload_id,
-                                part_size, metadata)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                part_size, part_checksums, metadata)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             RETURNING {_ASSET_COLUMNS}""",
         new.id, new.filename, new.content_type, new.size, new.sha256, new.storage_key,
-        new.upload_id, new.part_size, new.metadata,
+        new.upload_id, new.part_size, new.part_checksums, new.metadata,
     )  # fmt: skip
     row = _asset(record)
     assert row is not None

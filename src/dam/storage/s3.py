@@ -107,15 +107,20 @@ class Storage:
         )
         return PresignedPut(url=url, headers=headers)
 
-    def presign_part(self, key: str, upload_id: str, number: int) -> str:
-        """A PUT URL for one part of a multipart upload."""
-        return self._signer.presign(
+    def presign_part(
+        self, key: str, upload_id: str, number: int, checksum: str | None = None
+    ) -> PresignedPut:
+        """A PUT URL for one part; with ``checksum`` (base64 SHA-256) storage verifies the bytes."""
+        headers = {"x-amz-checksum-sha256": checksum} if checksum else {}
+        url = self._signer.presign(
             "PUT",
             self.bucket,
             key,
             expires=self.settings.presign_ttl,
             query={"uploadId": upload_id, "partNumber": str(number)},  # botocore's order
+            headers=headers,
         )
+        return PresignedPut(url=url, headers=headers)
 
     def presign_get(self, key: str, *, internal: bool = False) -> str:
         """A GET URL for a stored object, for clients (default) or for the service's own reads."""
@@ -147,12 +152,17 @@ class Storage:
                 CacheControl="public, max-age=31536000, immutable",
             )  # fmt: skip
 
-    async def create_multipart(self, key: str, content_type: str) -> str:
-        """Start a multipart upload; returns its upload id."""
+    async def create_multipart(self, key: str, content_type: str, *, checksums: bool = False) -> str:
+        """Start a multipart upload (with per-part SHA-256 checksums if asked); returns its upload id."""
         with _translate("start a multipart upload"):
-            reply = await self._client.create_multipart_upload(
-                Bucket=self.bucket, Key=key, ContentType=content_type
-            )
+            if checksums:
+                reply = await self._client.create_multipart_upload(
+                    Bucket=self.bucket, Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+                )
+            else:
+                reply = await self._client.create_multipart_upload(
+                    Bucket=self.bucket, Key=key, ContentType=content_type
+                )
         return reply["UploadId"]
 
     async def list_parts(self, key: str, upload_id: str) -> list[StoredPart] | None:
@@ -181,11 +191,16 @@ class Storage:
                 return parts
             marker = int(reply["NextPartNumberMarker"])
 
-    async def complete_multipart(self, key: str, upload_id: str, parts: Iterable[tuple[int, str]]) -> None:
-        """Assemble the object from its parts."""
-        ordered: list[CompletedPartTypeDef] = [
-            {"PartNumber": n, "ETag": f'"{etag.strip(chr(34))}"'} for n, etag in sorted(parts)
-        ]
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: Iterable[tuple[int, str, str | None]]
+    ) -> None:
+        """Assemble the object from its parts (number, ETag, base64 SHA-256 or None)."""
+        ordered: list[CompletedPartTypeDef] = []
+        for number, etag, checksum in sorted(parts):
+            part: CompletedPartTypeDef = {"PartNumber": number, "ETag": f'"{etag.strip(chr(34))}"'}
+            if checksum:
+                part["ChecksumSHA256"] = checksum
+            ordered.append(part)
         try:
             with _translate("complete the multipart upload"):
                 await self._client.complete_multipart_upload(
