@@ -21,7 +21,7 @@ from dam.db.pool import Pool
 from dam.domain import uploads, validation
 from dam.domain.errors import Conflict, InvalidInput, NotFound, UploadRejected
 from dam.domain.status import AssetStatus
-from dam.jobs.queue import PROCESS_ASSET, enqueue_processing, process_job_id
+from dam.jobs.queue import enqueue_processing
 from dam.settings import Settings
 from dam.storage.s3 import Storage, StoredPart
 
@@ -181,11 +181,11 @@ class Ingest:
             if row.part_checksums and any(p.checksum_sha256 is None for p in body.parts):
                 raise InvalidInput("this upload has part checksums: give checksum_sha256 for every part")
         else:
-            stored = await self.storage.list_parts(row.storage_key, row.upload_id)
             if row.part_checksums:
                 raise InvalidInput(
                     "this upload has part checksums: list the parts with their checksum_sha256"
                 )
+            stored = await self.storage.list_parts(row.storage_key, row.upload_id)
             parts = [(p.number, p.etag, None) for p in stored or []]
             if not parts:
                 raise Conflict("no parts in storage yet: upload the parts before completing")
@@ -217,8 +217,9 @@ class Ingest:
         if moved is None:
             raise Conflict("the asset changed meanwhile; retry")
         # The earlier job's result still holds its id: a new id per reprocess request.
-        job_id = f"{process_job_id(row.id, row.etag)}:re:{int(moved.updated_at.timestamp() * 1000)}"
-        await self.queue.enqueue_job(PROCESS_ASSET, str(row.id), _job_id=job_id)
+        await enqueue_processing(
+            self.queue, row.id, row.etag, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}"
+        )
         return await self.read(asset_id)
 
     # -- read ------------------------------------------------------------------------------------

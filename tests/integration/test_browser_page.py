@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
@@ -128,6 +127,7 @@ async def test_interrupted_multipart_upload_resumes_after_a_reload(
     settings: Settings, page: Page, tmp_path: Path
 ) -> None:
     from tests.integration.test_recovery import slow_proxy
+    from tests.integration.test_upload_cli import first_part_stored
 
     data = media.noisy_mp4(frames=40)
     path = tmp_path / "reload-resume.mp4"
@@ -137,8 +137,8 @@ async def test_interrupted_multipart_upload_resumes_after_a_reload(
         with running(settings, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}") as origin:
             await page.goto(origin)
             await page.set_input_files("#files", str(path))
+            asset_id = await first_part_stored(origin, "reload-resume.mp4")
             async with httpx.AsyncClient() as client:
-                asset_id = await _first_part_stored(client, origin)
                 await page.reload()  # the page dies mid-upload
                 await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=10_000)
                 await page.set_input_files("#files", str(path))
@@ -152,16 +152,3 @@ async def test_interrupted_multipart_upload_resumes_after_a_reload(
     assert hashlib.sha256(stored).hexdigest() == digest
     assert [a["id"] for a in same["items"] if a["filename"] == "reload-resume.mp4"] == [asset_id]
     assert await page.locator("#resume").inner_text() == ""
-
-
-async def _first_part_stored(client: httpx.AsyncClient, origin: str) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        page = (await client.get(f"{origin}/assets?status=pending_upload&limit=10")).json()
-        for item in page["items"]:
-            if item["filename"] == "reload-resume.mp4":
-                renewed = (await client.post(f"{origin}/assets/{item['id']}/upload")).json()
-                if renewed.get("uploaded_parts"):
-                    return str(item["id"])
-        await asyncio.sleep(0.1)
-    pytest.fail("no part reached storage")

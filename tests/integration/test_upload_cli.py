@@ -144,7 +144,7 @@ async def test_interrupted_multipart_upload_resumes(settings: Settings, tmp_path
                 [sys.executable, "-m", "dam.cli", "upload", str(path), "--api", api, "--json"],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
-            asset_id = await first_part_stored(api, settings)
+            asset_id = await first_part_stored(api, "long.mp4")
             cli.send_signal(signal.SIGKILL)
             cli.wait()
             code, outcomes = await asyncio.to_thread(upload, api, path)
@@ -166,16 +166,16 @@ async def test_interrupted_multipart_upload_resumes(settings: Settings, tmp_path
     assert same == [asset_id]  # one asset, not two
 
 
-async def first_part_stored(api: str, settings: Settings) -> str:
-    """Wait until the interrupted run's asset has at least one part in storage; return its id."""
+async def first_part_stored(api: str, filename: str) -> str:
+    """Wait until a pending upload of ``filename`` has at least one part in storage; return its id."""
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
-            page = (await client.get(f"{api}/assets?status=pending_upload&limit=5")).json()
+            page = (await client.get(f"{api}/assets?status=pending_upload&limit=10")).json()
             for item in page["items"]:
-                if item["filename"] == "long.mp4":
+                if item["filename"] == filename:
                     renewed = (await client.post(f"{api}/assets/{item['id']}/upload")).json()
                     if renewed.get("uploaded_parts"):
                         return str(item["id"])
             await asyncio.sleep(0.1)
-    pytest.fail("no part reached storage")
+    pytest.fail(f"no part of {filename} reached storage")

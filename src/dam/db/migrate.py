@@ -10,15 +10,12 @@ import asyncpg
 from alembic import command
 from alembic.config import Config
 
-_ROOT = Path(__file__).resolve().parents[3]
+from dam.paths import project_dir
 
 
 def migrations_dir() -> Path:
     """The ``migrations/`` folder of the checkout (or of the image's working directory)."""
-    for base in (_ROOT, Path.cwd()):
-        if (base / "migrations" / "env.py").exists():
-            return base / "migrations"
-    raise RuntimeError("cannot find the migrations/ folder; run from the project's directory")
+    return project_dir("migrations", "env.py")
 
 
 async def ensure_database(url: str) -> bool:

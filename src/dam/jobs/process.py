@@ -88,10 +88,6 @@ def read_media(url: str, size: int, content_type: str, max_image_pixels: int) ->
         reader = RangeReader(url, size, client=client)
         try:
             result = analyse(reader, content_type, max_pixels=max_image_pixels)  # type: ignore[arg-type]
-        except MediaRejected:
-            raise
-        except StorageUnavailable:
-            raise
         except (ValueError, SyntaxError, EOFError, OSError) as exc:
             raise MediaRejected(f"could not read the media: {str(exc)[:300]}") from None
         result.info.bytes_read = reader.bytes_fetched

@@ -23,7 +23,7 @@ from dam.domain.errors import DamError
 from dam.domain.status import AssetStatus
 from dam.ingest import Ingest
 from dam.jobs.context import JobContext
-from dam.jobs.queue import PROCESS_ASSET, process_job_id
+from dam.jobs.queue import enqueue_processing, process_job_id
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 60.0
@@ -42,8 +42,9 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     stale_after = deps.settings.worker.job_timeout + SETTLE_SECONDS
     for row in await db.assets_in_status(deps.pool, AssetStatus.PROCESSING, older_than_seconds=stale_after):
         # A new id per stale episode: the dead job's id is still taken by its kept result.
-        job_id = f"{process_job_id(row.id, row.etag or '')}:stale:{int(row.updated_at.timestamp())}"
-        if await queue.enqueue_job(PROCESS_ASSET, str(row.id), _job_id=job_id):
+        if await enqueue_processing(
+            queue, row.id, row.etag or "", rerun=f"stale:{int(row.updated_at.timestamp())}"
+        ):
             counts["restarted"] += 1
     if any(counts.values()):
         log.info("reconciler: %s", counts)
@@ -52,14 +53,12 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def _requeue(queue: ArqRedis, asset_id: uuid.UUID, etag: str, episode: int) -> bool:
     """Enqueue again; if the usual job id is held by a finished (or expired) job, use a new one."""
-    job_id = process_job_id(asset_id, etag)
-    if await queue.enqueue_job(PROCESS_ASSET, str(asset_id), _job_id=job_id):
+    if await enqueue_processing(queue, asset_id, etag):
         return True
-    status = await Job(job_id, queue, _queue_name=queue.default_queue_name).status()
+    status = await Job(process_job_id(asset_id, etag), queue, _queue_name=queue.default_queue_name).status()
     if status not in {JobStatus.complete, JobStatus.not_found}:
         return False  # queued or running: nothing to do
-    again = await queue.enqueue_job(PROCESS_ASSET, str(asset_id), _job_id=f"{job_id}:requeue:{episode}")
-    return again is not None
+    return await enqueue_processing(queue, asset_id, etag, rerun=f"requeue:{episode}")
 
 
 async def _pending(deps: JobContext, ingest: Ingest, counts: dict[str, int]) -> None:
