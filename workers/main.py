@@ -1,4 +1,8 @@
-"""arq worker entry point used by ``dam worker`` (and by ``workers/settings.py`` for the arq CLI)."""
+"""arq worker entry point used by ``dam worker`` (and by ``workers/settings.py`` for the arq CLI).
+
+One worker serves one queue (``dam worker --queue media``); the media worker also runs the
+reconciler. Each step queue has its own concurrency.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +12,50 @@ from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
+from dam import keys
+from dam.domain.steps import STEPS, Queue
 from dam.jobs.context import on_shutdown, on_startup
 from dam.jobs.process import process_asset
-from dam.jobs.queue import PROCESS_ASSET
 from dam.jobs.reconcile import reconcile
+from dam.queue import JOB_FUNCTIONS
 from dam.settings import Settings
 
+_HANDLERS = {Queue.MEDIA: process_asset}
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """Everything arq needs to run our jobs for these settings."""
+
+def concurrency(settings: Settings, queue: Queue) -> int:
+    """How many jobs one worker of ``queue`` runs at once."""
+    return {Queue.MEDIA: settings.worker.concurrency}[queue]
+
+
+def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, Any]:
+    """Everything arq needs to run one queue's jobs for these settings."""
+    steps = [spec for spec in STEPS.values() if spec.queue is queue]
+    # Each step retries on its own (DAM_JOB_MAX_TRIES attempts per step): arq's own limit on the
+    # job's tries only has to let every step of the queue use all of its attempts.
+    tries = settings.worker.max_tries * len(steps) + 1
     # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
     # again after that, so the cron's timeout must not exceed the processing job's.
+    timeout = settings.worker.job_timeout
     return {
-        "functions": [
-            func(
-                process_asset,
-                name=PROCESS_ASSET,
-                timeout=settings.worker.job_timeout,
-                max_tries=settings.worker.max_tries,
-            )
-        ],
-        "cron_jobs": [
-            cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=settings.worker.job_timeout)
-        ],
+        "functions": [func(_HANDLERS[queue], name=JOB_FUNCTIONS[queue], timeout=timeout, max_tries=tries)],
+        "cron_jobs": (
+            [cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=timeout)]
+            if queue is Queue.MEDIA
+            else []
+        ),
         "redis_settings": RedisSettings.from_dsn(settings.redis.url),
-        "queue_name": settings.redis.queue_name,
+        "queue_name": keys.queue_key(settings.redis.queue_name, queue),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "ctx": {"settings": settings},
-        "max_jobs": settings.worker.concurrency,
+        "max_jobs": concurrency(settings, queue),
         "keep_result": 24 * 3600,
-        "job_timeout": settings.worker.job_timeout,
+        "job_timeout": timeout,
+        "poll_delay": settings.worker.poll_delay,
     }
 
 
-def build_worker(settings: Settings, **overrides: Any) -> Worker:
+def build_worker(settings: Settings, queue: Queue = Queue.MEDIA, **overrides: Any) -> Worker:
     """A worker for these settings (tests pass burst=True, poll_delay=0...)."""
-    return Worker(**{**worker_options(settings), **overrides})
+    return Worker(**{**worker_options(settings, queue), **overrides})

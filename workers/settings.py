@@ -23,3 +23,4 @@ class WorkerSettings:
     max_jobs = _options["max_jobs"]
     keep_result = _options["keep_result"]
     job_timeout = _options["job_timeout"]
+    poll_delay = _options["poll_delay"]

@@ -12,9 +12,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dam.devs3 import DevS3
+from dam.domain.steps import Queue
 from dam.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from dam.devs3 import DevS3
 
 log = logging.getLogger("dam")
 
@@ -51,10 +55,10 @@ def cmd_api(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    """Run an arq worker for the processing jobs and the reconciler."""
+    """Run an arq worker for one queue's steps (the media worker also runs the reconciler)."""
     from workers.main import build_worker
 
-    build_worker(_settings()).run()
+    build_worker(_settings(), Queue(args.queue)).run()
 
 
 def cmd_bridge(args: argparse.Namespace) -> None:
@@ -68,6 +72,8 @@ def start_dev_s3(
     settings: Settings, data_dir: Path = DEV_DIR / "seaweedfs", *, any_ports: bool = False
 ) -> DevS3:
     """Start SeaweedFS with its data under ``.dev/``: on the development ports, or free ones."""
+    from dam.devs3 import DevS3  # development only: not in the runtime image
+
     store = DevS3(
         data_dir,
         access_key=settings.s3.access_key,
@@ -111,11 +117,17 @@ def cmd_run(args: argparse.Namespace) -> None:
         store = start_dev_s3(settings, Path(args.dev_dir), any_ports=args.any_ports)
         env["DAM_S3_ENDPOINT_URL"] = store.endpoint_url
     children: list[subprocess.Popen[bytes]] = []
+    # The API, a worker for every queue, the bridge.
+    commands = {"api": ["api"]}
+    commands.update(
+        {"worker" if q is Queue.MEDIA else q.value[:6]: ["worker", "--queue", q.value] for q in Queue}
+    )
+    commands["bridge"] = ["bridge"]
     try:
         cmd_migrate(args)
-        for name in ("api", "worker", "bridge"):
+        for name, command in commands.items():
             proc = subprocess.Popen(
-                [sys.executable, "-m", "dam.cli", "--log-level", args.log_level, name],
+                [sys.executable, "-m", "dam.cli", "--log-level", args.log_level, *command],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches children once, through us
             )  # fmt: skip
@@ -126,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             f"(upload page; /docs API, /jobs dashboard; Ctrl-C stops)\n"
         )
         while not stop.wait(1.0):
-            for name, proc in zip(("api", "worker", "bridge"), children, strict=True):
+            for name, proc in zip(commands, children, strict=True):
                 if proc.poll() is not None:
                     log.error("%s exited with %s; stopping the others", name, proc.returncode)
                     stop.set()
@@ -154,7 +166,7 @@ def cmd_harness(args: argparse.Namespace) -> None:
 
 def cmd_upload(args: argparse.Namespace) -> None:
     """Upload files and folders straight to storage (resumable)."""
-    from dam.upload import main as upload_main
+    from dam.client.upload import main as upload_main
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # progress bars and the table say enough
     raise SystemExit(upload_main(args))
@@ -175,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
         parsers[name].set_defaults(func=func)
     parsers["run"].add_argument("--dev-dir", default=str(DEV_DIR / "seaweedfs"), help="development S3 data")
     parsers["run"].add_argument("--any-ports", action="store_true", help="development S3 on free ports")
+    parsers["worker"].add_argument(
+        "--queue", choices=[q.value for q in Queue], default=Queue.MEDIA.value, help="the queue to serve"
+    )
     parsers["harness"].add_argument(
         "--base-url", help="the deployment to check (default: the file's base_url)"
     )

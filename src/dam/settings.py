@@ -68,6 +68,8 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     events_key: str = "dam:s3-events"
     upload_grace: Annotated[int, Meta(ge=0)] = 3600
     concurrency: Annotated[int, Meta(ge=1, le=64)] = 2
+    # arq looks for new jobs this often; arq's own 0.5 s would add ~250 ms to every upload's wait.
+    poll_delay: Annotated[float, Meta(ge=0.005, le=5)] = 0.05
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,6 +137,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_EVENTS_KEY": ("worker", "events_key"),
     "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),
     "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
+    "DAM_WORKER_POLL_DELAY": ("worker", "poll_delay"),
 }
 _LIST_FIELDS = {"cors_origins", "allowed_content_types"}
 _SECTIONS: dict[str, type[msgspec.Struct]] = {

@@ -11,14 +11,13 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
-from dam.db.pool import create_pool
+from dam.domain.errors import QueueUnavailable
 from dam.events.bridge import Bridge
-from dam.ingest import Ingest
-from dam.jobs.queue import close_queue, open_queue
+from dam.queue import close_queue, open_queue
+from dam.resources import Resources, open_resources
+from dam.services.uploads import Uploads
 from dam.settings import Settings
-from dam.storage.s3 import open_storage
 from tests import media
 from tests.integration.conftest import json_of
 from tests.integration.helpers import create, put_single
@@ -29,14 +28,10 @@ from tests.minio_events import minio_entry
 async def bridge(api: AsyncTestClient[Any], redis: Redis, settings: Settings) -> AsyncIterator[Bridge]:
     """A bridge on this test's own events list, with services of its own (as `dam bridge` has)."""
     events_key = f"dam:test-events:{uuid.uuid4().hex}"
-    pool = await create_pool(settings.db)
-    queue = open_queue(settings.redis)
-    async with open_storage(settings.s3) as storage:
-        b = Bridge(redis, Ingest(settings, pool, storage, queue), events_key)
+    async with open_resources(settings) as resources:
+        b = Bridge(resources, events_key)
         yield b
     await redis.delete(events_key, b.processing_key, b.dead_key)
-    await close_queue(b.ingest.queue)
-    await pool.close()
 
 
 async def drain(bridge: Bridge) -> int:
@@ -137,15 +132,17 @@ async def test_event_is_not_acknowledged_when_enqueueing_fails(
 
     asset = await uploaded_not_completed(api, http, "outage.jpg", media.jpeg_with_exif())
     await redis.rpush(bridge.events_key, minio_entry(settings.s3.bucket, asset["storage_path"]))
-    ingest = bridge.ingest
+    # The events list answers, but the job queue does not.
     (dead_port,) = free_ports(1)
-    healthy, ingest.queue = ingest.queue, open_queue(RedisSettings(url=f"redis://127.0.0.1:{dead_port}/0"))
+    dead = open_queue(RedisSettings(url=f"redis://127.0.0.1:{dead_port}/0"))
+    live = bridge.resources
+    healthy, bridge.uploads = bridge.uploads, Uploads(Resources(settings, live.pool, live.storage, dead))
     try:
-        with pytest.raises(RedisConnectionError):
+        with pytest.raises(QueueUnavailable):
             await bridge.step(wait=0)
     finally:
-        await close_queue(ingest.queue)
-        ingest.queue = healthy
+        await close_queue(dead)
+        bridge.uploads = healthy
     assert await redis.llen(bridge.processing_key) == 1  # kept, not lost
     await bridge.recover()
     assert await drain(bridge) == 1

@@ -13,7 +13,8 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from types_aiobotocore_s3 import S3Client
 
-from dam.jobs.queue import process_job_id
+from dam.domain.steps import Queue
+from dam.keys import job_id
 from dam.settings import MiB, Settings
 from tests.integration.conftest import json_of
 from tests.integration.helpers import complete, create, jpeg_bytes, put_parts, put_single, sha256_hex
@@ -50,7 +51,7 @@ async def test_single_put_upload_completes_and_downloads(
     assert download.status_code == 200
     assert download.content == data
     assert await queued_jobs(redis, settings) == 1
-    assert await redis.exists(f"arq:job:{process_job_id(uuid.UUID(asset['id']), asset['etag'])}")
+    assert await redis.exists(f"arq:job:{job_id(Queue.MEDIA, uuid.UUID(asset['id']), asset['etag'])}")
 
 
 async def test_repeated_and_racing_completes_enqueue_once(

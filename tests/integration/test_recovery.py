@@ -20,13 +20,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.db.pool import create_pool
 from dam.devs3 import free_ports
-from dam.jobs.context import JobContext
-from dam.jobs.queue import close_queue, open_queue
 from dam.jobs.reconcile import reconcile
+from dam.resources import open_resources
 from dam.settings import ENV_VARS, MiB, Settings
-from dam.storage.s3 import open_storage
 from tests import media
 from tests.integration.conftest import json_of
 from tests.integration.helpers import create, put_parts, put_single
@@ -154,12 +151,8 @@ async def test_storage_outage_gives_up_after_max_tries(
 @pytest.fixture
 async def job_ctx(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     """The arq context a cron job gets: services and the queue."""
-    pool = await create_pool(settings.db)
-    queue = open_queue(settings.redis)
-    async with open_storage(settings.s3) as storage, contextlib.AsyncExitStack() as stack:
-        yield {"deps": JobContext(settings=settings, pool=pool, storage=storage, stack=stack), "redis": queue}
-    await close_queue(queue)
-    await pool.close()
+    async with open_resources(settings) as resources:
+        yield {"resources": resources, "redis": resources.queue}
 
 
 async def age(database_url: str, asset_id: str, seconds: float) -> None:
@@ -214,7 +207,7 @@ async def test_reconciler_paths(
     gone = json_of(await api.get(f"/assets/{abandoned['id']}"))
     assert gone["status"] == "failed"
     assert "upload never arrived" in gone["error"]
-    uploads = await job_ctx["deps"].storage._client.list_multipart_uploads(Bucket=settings.s3.bucket)
+    uploads = await job_ctx["resources"].storage._client.list_multipart_uploads(Bucket=settings.s3.bucket)
     assert not uploads.get("Uploads")
     assert json_of(await api.get(f"/assets/{waiting['id']}"))["status"] == "pending_upload"
 

@@ -19,12 +19,10 @@ from dam.api.assets import AssetController
 from dam.api.frontend import frontend_routes
 from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
-from dam.db.pool import create_pool
-from dam.domain.errors import StorageUnavailable
-from dam.ingest import Ingest
-from dam.jobs.queue import close_queue, open_queue
+from dam.resources import Resources, open_resources
+from dam.services.assets import Assets
+from dam.services.uploads import Uploads
 from dam.settings import Settings
-from dam.storage.s3 import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +33,37 @@ def create_app(settings: Settings) -> Litestar:
     """Build the API for the given settings."""
 
     @contextlib.asynccontextmanager
-    async def resources(app: Litestar) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack:
-            pool = await create_pool(settings.db)
-            stack.push_async_callback(pool.close)
-            storage = await stack.enter_async_context(open_storage(settings.s3))
-            try:
-                await storage.ensure_bucket(settings.cors_origins())
-            except StorageUnavailable as exc:
-                # Start anyway: /ready reports the store, and the bucket is checked again next start.
-                log.error("object storage not ready at start-up: %s", exc.detail)
-            queue = open_queue(settings.redis)
-            stack.push_async_callback(close_queue, queue)
-            app.state.ingest = Ingest(settings, pool, storage, queue)
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_resources(settings, ensure_bucket=True) as resources:
+            app.state.resources = resources
+            app.state.uploads = Uploads(resources)
+            app.state.assets = Assets(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
             gc.freeze()
             yield
 
-    def provide_ingest(state: State) -> Ingest:
-        ingest: Ingest = state.ingest
-        return ingest
+    def provide_resources(state: State) -> Resources:
+        resources: Resources = state.resources
+        return resources
+
+    def provide_uploads(state: State) -> Uploads:
+        uploads: Uploads = state.uploads
+        return uploads
+
+    def provide_assets(state: State) -> Assets:
+        assets: Assets = state.assets
+        return assets
 
     return Litestar(
         route_handlers=[AssetController, health, ready, jobs_api, jobs_page, *frontend_routes()],
-        dependencies={"ingest": Provide(provide_ingest, sync_to_thread=False)},
-        lifespan=[resources],
+        dependencies={
+            "resources": Provide(provide_resources, sync_to_thread=False),
+            "uploads": Provide(provide_uploads, sync_to_thread=False),
+            "assets": Provide(provide_assets, sync_to_thread=False),
+        },
+        lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process

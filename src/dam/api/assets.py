@@ -1,9 +1,10 @@
-"""Asset endpoints: validate, call the ingest service, shape the answer."""
+"""Asset endpoints: validate, call the services, shape the answer."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -11,8 +12,10 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from dam.api import schemas as s
 from dam.domain.status import AssetStatus
+from dam.domain.uploads import UploadInstructions
 from dam.domain.validation import parse_asset_id
-from dam.ingest import Ingest
+from dam.services.assets import Assets
+from dam.services.uploads import Draft, PartDone, Uploads
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
 
@@ -24,44 +27,63 @@ class AssetController(Controller):
     tags = ("assets",)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create an asset and get its upload URL(s)")
-    async def create(self, data: JSONBody[s.CreateAsset], ingest: NamedDependency[Ingest]) -> s.CreatedAsset:
+    async def create(
+        self,
+        data: JSONBody[s.CreateAsset],
+        uploads: NamedDependency[Uploads],
+        assets: NamedDependency[Assets],
+    ) -> s.CreatedAsset:
         """Record the metadata; the client then uploads the bytes straight to storage."""
-        return await ingest.create(data)
+        asset, upload = await uploads.create(Draft(**msgspec.structs.asdict(data)))
+        return s.created_out(assets.new_detail(asset), upload)
 
     @post("/{asset_id:str}/upload", status_code=200, summary="Re-issue upload URLs / resume multipart")
     async def upload(
         self,
         asset_id: FromPath[str],
-        ingest: NamedDependency[Ingest],
+        uploads: NamedDependency[Uploads],
         data: JSONBody[s.RenewUpload | None] = None,
-    ) -> s.UploadInstructions:
+    ) -> UploadInstructions:
         """Fresh URLs for a pending asset; for multipart, the parts already stored and URLs for the rest."""
-        return await ingest.renew_upload(parse_asset_id(asset_id), data)
+        return await uploads.renew(
+            parse_asset_id(asset_id),
+            data.part_numbers if data else None,
+            data.part_checksums if data else None,
+        )
 
     @post("/{asset_id:str}/complete", status_code=HTTP_202_ACCEPTED, summary="Signal the upload is done")
     async def complete(
         self,
         asset_id: FromPath[str],
-        ingest: NamedDependency[Ingest],
+        uploads: NamedDependency[Uploads],
+        assets: NamedDependency[Assets],
         data: JSONBody[s.CompleteUpload | None] = None,
     ) -> s.AssetOut:
         """Verify the stored object and queue processing (idempotent)."""
-        return await ingest.complete(parse_asset_id(asset_id), data)
+        parts = [PartDone(**msgspec.structs.asdict(p)) for p in data.parts] if data and data.parts else None
+        completion = await uploads.complete(parse_asset_id(asset_id), parts)
+        return s.asset_out(await assets.detail(completion.asset))
 
     @post("/{asset_id:str}/reprocess", status_code=HTTP_202_ACCEPTED, summary="Run processing again")
-    async def reprocess(self, asset_id: FromPath[str], ingest: NamedDependency[Ingest]) -> s.AssetOut:
-        """Re-run the pipeline for a ready or failed asset."""
-        return await ingest.reprocess(parse_asset_id(asset_id))
+    async def reprocess(
+        self,
+        asset_id: FromPath[str],
+        assets: NamedDependency[Assets],
+        data: JSONBody[s.ReprocessRequest | None] = None,
+    ) -> s.AssetOut:
+        """Re-run the named steps (default: all) for a ready or failed asset."""
+        steps = data.steps if data else None
+        return s.asset_out(await assets.reprocess(parse_asset_id(asset_id), steps))
 
     @get("/{asset_id:str}", summary="Get an asset")
-    async def read(self, asset_id: FromPath[str], ingest: NamedDependency[Ingest]) -> s.AssetOut:
-        """The asset, its media facts, renditions and a presigned download URL."""
-        return await ingest.read(parse_asset_id(asset_id))
+    async def read(self, asset_id: FromPath[str], assets: NamedDependency[Assets]) -> s.AssetOut:
+        """The asset, its media facts, steps, renditions and a presigned download URL."""
+        return s.asset_out(await assets.read(parse_asset_id(asset_id)))
 
     @get("/", summary="List assets, newest first")
     async def list_assets(
         self,
-        ingest: NamedDependency[Ingest],
+        assets: NamedDependency[Assets],
         status: FromQuery[AssetStatus | None] = None,
         content_type: Annotated[
             str | None, QueryParameter(max_length=255, description="Exact type, or a family like image/*")
@@ -71,12 +93,13 @@ class AssetController(Controller):
         sha256: Annotated[str | None, QueryParameter(max_length=64, description="Declared SHA-256")] = None,
     ) -> s.AssetPage:
         """Keyset-paginated: pass ``next_cursor`` back as ``cursor`` for the next page."""
-        return await ingest.page(
+        page = await assets.page(
             status=status, content_type=content_type, limit=limit, cursor=cursor, sha256=sha256
         )
+        return s.AssetPage(items=[s.asset_out(d) for d in page.items], next_cursor=page.next_cursor)
 
     @delete("/{asset_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete an asset")
-    async def remove(self, asset_id: FromPath[str], ingest: NamedDependency[Ingest]) -> Response[None]:
+    async def remove(self, asset_id: FromPath[str], assets: NamedDependency[Assets]) -> Response[None]:
         """Delete the original and renditions from storage and mark the asset deleted."""
-        await ingest.delete(parse_asset_id(asset_id))
+        await assets.delete(parse_asset_id(asset_id))
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -10,9 +10,32 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from dam.domain.errors import DamError
+from dam.domain.errors import (
+    Conflict,
+    DamError,
+    InvalidInput,
+    MediaRejected,
+    NotFound,
+    Unavailable,
+    UploadRejected,
+)
 
 log = logging.getLogger(__name__)
+
+# The one statement of which domain error is which HTTP answer; the first matching class wins.
+STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
+    (NotFound, 404),
+    (InvalidInput, 422),
+    (Conflict, 409),
+    (UploadRejected, 422),
+    (MediaRejected, 422),
+    (Unavailable, 503),
+)
+
+
+def status_of(exc: DamError) -> int:
+    """The HTTP status of a domain error (500 for one the map does not know: a bug)."""
+    return next((code for cls, code in STATUS_OF if isinstance(exc, cls)), HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 def _body(status_code: int, detail: str, error: str, extra: Any = None) -> dict[str, Any]:
@@ -23,10 +46,11 @@ def _body(status_code: int, detail: str, error: str, extra: Any = None) -> dict[
 
 
 def dam_error(request: Request[Any, Any, Any], exc: DamError) -> Response[dict[str, Any]]:
-    """Domain and storage errors carry their own status code."""
-    if exc.status_code >= 500:
+    """Domain and storage errors, answered with the status ``STATUS_OF`` gives them."""
+    status = status_of(exc)
+    if status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
-    return Response(_body(exc.status_code, exc.detail, exc.code), status_code=exc.status_code)
+    return Response(_body(status, exc.detail, exc.code), status_code=status)
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

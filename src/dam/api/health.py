@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 
 from dam.api import schemas as s
 from dam.db import assets as db
-from dam.ingest import Ingest
+from dam.resources import Resources
 
 CHECK_TIMEOUT = 3.0
 
@@ -22,12 +22,12 @@ async def health() -> s.Health:
 
 
 @get("/ready", tags=["health"], summary="Readiness of PostgreSQL, Redis and S3")
-async def ready(ingest: NamedDependency[Ingest]) -> Response[s.Readiness]:
+async def ready(resources: NamedDependency[Resources]) -> Response[s.Readiness]:
     """200 when every dependency answers, else 503 naming the failing ones."""
     checks: dict[str, Callable[[], Awaitable[object]]] = {
-        "postgres": lambda: db.ping(ingest.pool),
-        "redis": ingest.queue.ping,
-        "s3": ingest.storage.ping,
+        "postgres": lambda: db.ping(resources.pool),
+        "redis": resources.queue.ping,
+        "s3": resources.storage.ping,
     }
     results = await asyncio.gather(*(_check(fn) for fn in checks.values()))
     states = dict(zip(checks, results, strict=True))

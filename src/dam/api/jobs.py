@@ -7,16 +7,16 @@ from pathlib import Path
 from litestar import MediaType, get
 from litestar.di import NamedDependency
 
-from dam.ingest import Ingest
-from dam.jobs.overview import Overview, overview
+from dam.resources import Resources
+from dam.services.dashboard import Overview, overview
 
 _PAGE = (Path(__file__).parent / "jobs.html").read_text()
 
 
 @get("/api/jobs", tags=["jobs"], summary="Queue, running and recent jobs, bridge backlog, assets by status")
-async def jobs_api(ingest: NamedDependency[Ingest]) -> Overview:
-    """What the workers are doing, from arq's own Redis data."""
-    return await overview(ingest.queue, ingest.pool, ingest.settings.worker.events_key)
+async def jobs_api(resources: NamedDependency[Resources]) -> Overview:
+    """What the workers are doing (arq's own Redis data), steps by state and duration, failures."""
+    return await overview(resources)
 
 
 @get("/jobs", media_type=MediaType.HTML, include_in_schema=False)

@@ -9,8 +9,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from dam.domain.assets import AssetDetail
+from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
-from dam.domain.uploads import MAX_PARTS
+from dam.domain.steps import StepState
+from dam.domain.uploads import MAX_PARTS, UploadInstructions
 
 PartNumber = Annotated[int, Meta(ge=1, le=MAX_PARTS)]
 
@@ -56,43 +59,10 @@ class CompleteUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     parts: Annotated[list[CompletedPart], Meta(max_length=MAX_PARTS)] | None = None
 
 
-class PartUrl(msgspec.Struct, kw_only=True):
-    """A presigned URL for one part."""
+class ReprocessRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /assets/{id}/reprocess``: which steps to run again (default: all)."""
 
-    number: int
-    url: str
-    headers: dict[str, str] = msgspec.field(default_factory=dict)
-
-
-class StoredPartOut(msgspec.Struct, kw_only=True):
-    """A part storage already holds (from S3 ListParts)."""
-
-    number: int
-    etag: str
-    size: int
-
-
-class SingleUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="PUT"):
-    """Upload the whole file with one PUT to ``url``, sending exactly ``headers``."""
-
-    url: str
-    headers: dict[str, str]
-    expires_at: datetime
-
-
-class MultipartUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="multipart"):
-    """PUT each part to its URL, keep each ETag, then complete with the list."""
-
-    upload_id: str
-    part_size: int
-    parts: list[PartUrl]
-    uploaded_parts: list[StoredPartOut]
-    expires_at: datetime
-    part_count: int | None = None
-    part_checksums: bool = False
-
-
-UploadInstructions = SingleUpload | MultipartUpload
+    steps: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=32)] | None = None
 
 
 class RenditionOut(msgspec.Struct, kw_only=True):
@@ -106,6 +76,17 @@ class RenditionOut(msgspec.Struct, kw_only=True):
     url: str
 
 
+class StepOut(msgspec.Struct, kw_only=True):
+    """One processing step of the asset."""
+
+    name: str
+    state: StepState
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+
 class AssetOut(msgspec.Struct, kw_only=True):
     """An asset as clients see it."""
 
@@ -117,7 +98,7 @@ class AssetOut(msgspec.Struct, kw_only=True):
     sha256: str | None
     storage_path: str
     metadata: dict[str, Any]
-    media: dict[str, Any] | None
+    media: MediaInfo | None
     error: str | None
     etag: str | None
     stored_size: int | None
@@ -126,6 +107,7 @@ class AssetOut(msgspec.Struct, kw_only=True):
     uploaded_at: datetime | None
     renditions: list[RenditionOut]
     download_url: str | None
+    steps: list[StepOut]
 
 
 class CreatedAsset(AssetOut, kw_only=True):
@@ -155,9 +137,34 @@ class Readiness(msgspec.Struct, kw_only=True):
     failing: list[str]
 
 
-class ErrorBody(msgspec.Struct, kw_only=True):
-    """Every error answer."""
+class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Every error answer: the HTTP status, what went wrong, a stable code, and for invalid
+    requests the fields at fault."""
 
     status_code: int
     detail: str
     error: str
+    extra: list[dict[str, Any]] | None = None
+
+
+def asset_out(detail: AssetDetail) -> AssetOut:
+    """The API's shape of an asset read by the services."""
+    a = detail.asset
+    return AssetOut(
+        id=a.id, status=a.status, filename=a.filename, content_type=a.content_type, size=a.size,
+        sha256=a.sha256, storage_path=a.storage_key, metadata=a.metadata, media=a.media, error=a.error,
+        etag=a.etag, stored_size=a.stored_size, created_at=a.created_at, updated_at=a.updated_at,
+        uploaded_at=a.uploaded_at,
+        renditions=[RenditionOut(**msgspec.structs.asdict(r)) for r in detail.renditions],
+        download_url=detail.download_url,
+        steps=[
+            StepOut(name=s.name, state=s.state, attempts=s.attempts, started_at=s.started_at,
+                    finished_at=s.finished_at, error=s.error)
+            for s in detail.steps
+        ],
+    )  # fmt: skip
+
+
+def created_out(detail: AssetDetail, upload: UploadInstructions) -> CreatedAsset:
+    """``POST /assets``'s answer."""
+    return CreatedAsset(**msgspec.structs.asdict(asset_out(detail)), upload=upload)

@@ -1,7 +1,12 @@
-"""Asset and rendition rows: every SQL statement touching them lives here."""
+"""Asset and rendition rows: every SQL statement touching them lives here.
+
+Status guards are ``Move`` values from ``domain/status.py`` (``MOVES`` lists them by function), so
+no statement here names a status the transition table has not allowed.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -9,129 +14,161 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from dam.db.pool import Pool
-from dam.domain.status import AssetStatus, sources_of
+from dam.db import steps as step_rows
+from dam.db.pool import Connection, Pool
+from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
+from dam.domain.media import MediaInfo
+from dam.domain.status import AssetStatus, Move, move, sources_of
+from dam.domain.steps import FIRST
 
-_ASSET_COLUMNS = (
+log = logging.getLogger(__name__)
+
+_S = AssetStatus
+ASSET_COLUMNS = (
     "id, filename, content_type, size, sha256, storage_key, status, upload_id, part_size, part_checksums,"
-    " etag,"
-    " stored_size, error, metadata, media, created_at, updated_at, uploaded_at"
+    " etag, stored_size, error, metadata, media, created_at, updated_at, uploaded_at"
 )
+_RENDITION_COLUMNS = "asset_id, kind, storage_key, content_type, width, height, bytes, created_at"
+
+# The guarded moves each function makes; a unit test checks them against the transition table.
+MARK_UPLOADED = move(_S.UPLOADED, sources={_S.PENDING_UPLOAD})
+START_PROCESSING = move(_S.PROCESSING, sources={_S.UPLOADED})
+RESTART = move(_S.UPLOADED, sources={_S.READY, _S.FAILED})
+FINISH = move(_S.READY, sources={_S.PROCESSING})
+FAIL_PROCESSING = move(_S.FAILED, sources={_S.PROCESSING})
+MOVES: dict[str, tuple[Move, ...]] = {
+    "mark_uploaded": (MARK_UPLOADED,),
+    "start_processing": (START_PROCESSING,),
+    "restart": (RESTART,),
+    "mark_ready": (FINISH,),
+    "mark_failed": (FAIL_PROCESSING,),
+    "transition": tuple(move(s) for s in _S if sources_of(s)),
+}
 
 
-class AssetRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One row of ``assets``."""
-
-    id: uuid.UUID
-    filename: str
-    content_type: str
-    size: int | None
-    sha256: str | None
-    storage_key: str
-    status: AssetStatus
-    upload_id: str | None
-    part_size: int | None
-    part_checksums: bool
-    etag: str | None
-    stored_size: int | None
-    error: str | None
-    metadata: dict[str, Any]
-    media: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
-    uploaded_at: datetime | None
+def asset_of(record: asyncpg.Record | None) -> Asset | None:
+    """Decode an ``assets`` row; facts stored by an older release that no longer decode are dropped."""
+    if record is None:
+        return None
+    values = dict(record.items())
+    try:
+        return msgspec.convert(values, Asset)
+    except msgspec.ValidationError as exc:
+        log.warning("asset %s: stored media facts do not decode (%s); shown without them", values["id"], exc)
+        return msgspec.convert({**values, "media": None}, Asset)
 
 
-class NewAsset(msgspec.Struct, frozen=True, kw_only=True):
-    """What ``POST /assets`` inserts."""
-
-    id: uuid.UUID
-    filename: str
-    content_type: str
-    size: int | None
-    sha256: str | None
-    storage_key: str
-    upload_id: str | None
-    part_size: int | None
-    part_checksums: bool
-    metadata: dict[str, Any]
+def _assets(records: list[asyncpg.Record]) -> list[Asset]:
+    return [a for a in map(asset_of, records) if a is not None]
 
 
-class RenditionRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One row of ``renditions``."""
-
-    asset_id: uuid.UUID
-    kind: str
-    storage_key: str
-    content_type: str
-    width: int | None
-    height: int | None
-    bytes: int | None
-    created_at: datetime
-
-
-def _asset(record: asyncpg.Record | None) -> AssetRow | None:
-    return None if record is None else msgspec.convert(dict(record.items()), AssetRow)
-
-
-async def insert_asset(pool: Pool, new: NewAsset) -> AssetRow:
+async def insert_asset(pool: Pool, new: NewAsset) -> Asset:
     """Insert a ``pending_upload`` asset."""
     record = await pool.fetchrow(
         f"""INSERT INTO assets (id, filename, content_type, size, sha256, storage_key, upload_id,
-                                part_size, part_checksums, metadata)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            RETURNING {_ASSET_COLUMNS}""",
+                                part_size, part_checksums, metadata, status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            RETURNING {ASSET_COLUMNS}""",
         new.id, new.filename, new.content_type, new.size, new.sha256, new.storage_key,
-        new.upload_id, new.part_size, new.part_checksums, new.metadata,
+        new.upload_id, new.part_size, new.part_checksums, new.metadata, _S.PENDING_UPLOAD.value,
     )  # fmt: skip
-    row = _asset(record)
+    row = asset_of(record)
     assert row is not None
     return row
 
 
-async def get_asset(pool: Pool, asset_id: uuid.UUID) -> AssetRow | None:
+async def get_asset(pool: Pool, asset_id: uuid.UUID) -> Asset | None:
     """Fetch one asset."""
-    return _asset(await pool.fetchrow(f"SELECT {_ASSET_COLUMNS} FROM assets WHERE id = $1", asset_id))
+    return asset_of(await pool.fetchrow(f"SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1", asset_id))
 
 
-async def replace_upload_id(pool: Pool, asset_id: uuid.UUID, old: str | None, new: str) -> AssetRow | None:
+async def lock_asset(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
+    """Inside a transaction: the asset's row, locked until the transaction ends."""
+    return asset_of(
+        await conn.fetchrow(f"SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1 FOR UPDATE", asset_id)
+    )
+
+
+async def replace_upload_id(pool: Pool, asset_id: uuid.UUID, old: str | None, new: str) -> Asset | None:
     """Record a new multipart upload id, if the asset still waits on ``old``."""
-    return _asset(
+    return asset_of(
         await pool.fetchrow(
             f"""UPDATE assets SET upload_id = $3, updated_at = now()
-                WHERE id = $1 AND status = 'pending_upload' AND upload_id IS NOT DISTINCT FROM $2
-                RETURNING {_ASSET_COLUMNS}""",
-            asset_id, old, new,
+                WHERE id = $1 AND status = $4 AND upload_id IS NOT DISTINCT FROM $2
+                RETURNING {ASSET_COLUMNS}""",
+            asset_id, old, new, _S.PENDING_UPLOAD.value,
         )
     )  # fmt: skip
 
 
-async def mark_uploaded(pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_size: int) -> AssetRow | None:
-    """``pending_upload -> uploaded``; None when the asset was not pending (another caller won)."""
-    return _asset(
-        await pool.fetchrow(
-            f"""UPDATE assets
-                SET status = 'uploaded', etag = $2, stored_size = $3, upload_id = NULL, error = NULL,
-                    uploaded_at = now(), updated_at = now()
-                WHERE id = $1 AND status = 'pending_upload'
-                RETURNING {_ASSET_COLUMNS}""",
-            asset_id, etag, stored_size,
+async def mark_uploaded(pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_size: int) -> Asset | None:
+    """``pending_upload -> uploaded`` with its first step planned; None when another caller won."""
+    async with pool.transaction() as conn:
+        row = asset_of(
+            await conn.fetchrow(
+                f"""UPDATE assets
+                    SET status = $4, etag = $2, stored_size = $3, upload_id = NULL, error = NULL,
+                        uploaded_at = now(), updated_at = now()
+                    WHERE id = $1 AND status = ANY($5::text[])
+                    RETURNING {ASSET_COLUMNS}""",
+                asset_id, etag, stored_size, MARK_UPLOADED.target.value, MARK_UPLOADED.source_values,
+            )
+        )  # fmt: skip
+        if row is not None:
+            await step_rows.replan(conn, asset_id, (FIRST,))
+    return row
+
+
+async def set_status(
+    conn: Connection, asset_id: uuid.UUID, guard: Move, *, error: str | None = None
+) -> Asset | None:
+    """Inside a transaction: make the guarded move; None when the asset is in none of its sources."""
+    return asset_of(
+        await conn.fetchrow(
+            f"""UPDATE assets SET status = $2, error = $3, updated_at = now()
+                WHERE id = $1 AND status = ANY($4::text[])
+                RETURNING {ASSET_COLUMNS}""",
+            asset_id, guard.target.value, error, guard.source_values,
         )
     )  # fmt: skip
 
 
 async def transition(
     pool: Pool, asset_id: uuid.UUID, new: AssetStatus, *, error: str | None = None
-) -> AssetRow | None:
-    """Move an asset to ``new`` if its current status allows it; None when it does not."""
-    return _asset(
-        await pool.fetchrow(
-            f"""UPDATE assets SET status = $2, error = $3, updated_at = now()
-                WHERE id = $1 AND status = ANY($4::text[])
-                RETURNING {_ASSET_COLUMNS}""",
-            asset_id, new.value, error, [s.value for s in sources_of(new)],
-        )
-    )  # fmt: skip
+) -> Asset | None:
+    """Move an asset to ``new`` from any status the table allows; None when it does not."""
+    async with pool.transaction() as conn:
+        return await set_status(conn, asset_id, move(new), error=error)
+
+
+async def start_processing(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
+    """Inside a transaction: ``uploaded -> processing`` (the first step starts)."""
+    return await set_status(conn, asset_id, START_PROCESSING)
+
+
+async def restart(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
+    """Inside a transaction: ``ready``/``failed -> uploaded`` for reprocessing."""
+    return await set_status(conn, asset_id, RESTART)
+
+
+async def mark_ready(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
+    """Inside a transaction: ``processing -> ready`` (every step is done)."""
+    return await set_status(conn, asset_id, FINISH)
+
+
+async def mark_failed(conn: Connection, asset_id: uuid.UUID, error: str) -> Asset | None:
+    """Inside a transaction: ``processing -> failed`` (a step failed for good)."""
+    return await set_status(conn, asset_id, FAIL_PROCESSING, error=error)
+
+
+async def touch(conn: Connection, asset_id: uuid.UUID) -> None:
+    """Inside a transaction: note progress (the reconciler restarts only assets that make none)."""
+    await conn.execute("UPDATE assets SET updated_at = now() WHERE id = $1", asset_id)
+
+
+async def set_media(conn: Connection, asset_id: uuid.UUID, media: MediaInfo) -> None:
+    """Inside a transaction: record the asset's media facts."""
+    await conn.execute("UPDATE assets SET media = $2, updated_at = now() WHERE id = $1", asset_id, media)
 
 
 async def list_assets(
@@ -142,12 +179,13 @@ async def list_assets(
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
     sha256: str | None = None,
-) -> list[AssetRow]:
+) -> list[Asset]:
     """Newest first, keyset-paginated on ``(created_at, id)``; deleted assets only when asked for."""
     args: list[Any] = []
     conditions: list[str] = []
     if status is None:
-        conditions.append("status <> 'deleted'")
+        args.append(_S.DELETED.value)
+        conditions.append(f"status <> ${len(args)}")
     else:
         args.append(status.value)
         conditions.append(f"status = ${len(args)}")
@@ -166,21 +204,34 @@ async def list_assets(
         conditions.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
     args.append(limit)
     records = await pool.fetch(
-        f"""SELECT {_ASSET_COLUMNS} FROM assets WHERE {" AND ".join(conditions)}
+        f"""SELECT {ASSET_COLUMNS} FROM assets WHERE {" AND ".join(conditions)}
             ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
         *args,
     )
-    return [msgspec.convert(dict(r.items()), AssetRow) for r in records]
+    return _assets(records)
 
 
-async def list_renditions(pool: Pool, asset_ids: list[uuid.UUID]) -> list[RenditionRow]:
+async def list_renditions(pool: Pool, asset_ids: list[uuid.UUID]) -> list[StoredRendition]:
     """Renditions of the given assets."""
     records = await pool.fetch(
-        """SELECT asset_id, kind, storage_key, content_type, width, height, bytes, created_at
-           FROM renditions WHERE asset_id = ANY($1::uuid[]) ORDER BY asset_id, kind""",
+        f"""SELECT {_RENDITION_COLUMNS} FROM renditions WHERE asset_id = ANY($1::uuid[])
+            ORDER BY asset_id, kind""",
         asset_ids,
     )
-    return [msgspec.convert(dict(r.items()), RenditionRow) for r in records]
+    return [msgspec.convert(dict(r.items()), StoredRendition) for r in records]
+
+
+async def put_renditions(conn: Connection, asset_id: uuid.UUID, renditions: list[Rendition]) -> None:
+    """Inside a transaction: record renditions, replacing earlier ones of the same kinds."""
+    await conn.execute(
+        "DELETE FROM renditions WHERE asset_id = $1 AND kind = ANY($2::text[])",
+        asset_id, [r.kind for r in renditions],
+    )  # fmt: skip
+    await conn.executemany(
+        """INSERT INTO renditions (asset_id, kind, storage_key, content_type, width, height, bytes)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        [(asset_id, r.kind, r.storage_key, r.content_type, r.width, r.height, r.bytes) for r in renditions],
+    )
 
 
 async def ping(pool: Pool) -> None:
@@ -188,65 +239,17 @@ async def ping(pool: Pool) -> None:
     await pool.fetchval("SELECT 1")
 
 
-async def start_processing(pool: Pool, asset_id: uuid.UUID) -> AssetRow | None:
-    """``uploaded -> processing``; also takes over an asset left ``processing`` by a dead worker."""
-    return _asset(
-        await pool.fetchrow(
-            f"""UPDATE assets SET status = 'processing', error = NULL, updated_at = now()
-                WHERE id = $1 AND status IN ('uploaded', 'processing')
-                RETURNING {_ASSET_COLUMNS}""",
-            asset_id,
-        )
-    )
-
-
-async def finish_processing(
-    pool: Pool, asset_id: uuid.UUID, media: dict[str, Any], renditions: list[NewRendition]
-) -> AssetRow | None:
-    """Record media facts and renditions and mark the asset ready, in one transaction."""
-    async with pool.transaction() as conn:
-        record = await conn.fetchrow(
-            f"""UPDATE assets SET status = 'ready', media = $2, error = NULL, updated_at = now()
-                WHERE id = $1 AND status = 'processing'
-                RETURNING {_ASSET_COLUMNS}""",
-            asset_id, media,
-        )  # fmt: skip
-        if record is None:
-            return None
-        await conn.execute("DELETE FROM renditions WHERE asset_id = $1", asset_id)
-        await conn.executemany(
-            """INSERT INTO renditions (asset_id, kind, storage_key, content_type, width, height, bytes)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-            [
-                (asset_id, r.kind, r.storage_key, r.content_type, r.width, r.height, r.bytes)
-                for r in renditions
-            ],
-        )
-    return _asset(record)
-
-
-class NewRendition(msgspec.Struct, frozen=True, kw_only=True):
-    """A rendition about to be recorded."""
-
-    kind: str
-    storage_key: str
-    content_type: str
-    width: int | None
-    height: int | None
-    bytes: int
-
-
 async def assets_in_status(
     pool: Pool, status: AssetStatus, *, older_than_seconds: float, limit: int = 500
-) -> list[AssetRow]:
+) -> list[Asset]:
     """Assets that have been in ``status`` for longer than the given age (reconciler)."""
     records = await pool.fetch(
-        f"""SELECT {_ASSET_COLUMNS} FROM assets
+        f"""SELECT {ASSET_COLUMNS} FROM assets
             WHERE status = $1 AND updated_at < now() - make_interval(secs => $2)
             ORDER BY updated_at LIMIT $3""",
         status.value, older_than_seconds, limit,
     )  # fmt: skip
-    return [msgspec.convert(dict(r.items()), AssetRow) for r in records]
+    return _assets(records)
 
 
 async def count_by_status(pool: Pool) -> dict[str, int]:

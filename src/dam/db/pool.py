@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 import msgspec
@@ -13,6 +13,11 @@ import msgspec
 from dam.settings import DatabaseSettings
 
 Record = asyncpg.Record
+if TYPE_CHECKING:
+    # What a transaction block gets: a pooled connection (asyncpg's proxy has a connection's methods).
+    Connection: TypeAlias = asyncpg.pool.PoolConnectionProxy[Record]
+else:
+    Connection = asyncpg.pool.PoolConnectionProxy
 
 
 class Pool:
@@ -48,7 +53,7 @@ class Pool:
             return await self._pool.execute(query, *args)
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Any]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A connection inside a transaction, committed when the block ends without error."""
         async with self._gate, self._pool.acquire() as conn, conn.transaction():
             yield conn

@@ -1,22 +1,25 @@
-"""The service's error tree. Domain and storage code raise these; the API maps them to HTTP once.
+"""The service's error tree. Domain, storage and media code raise these; ``api/errors.py`` alone
+decides which HTTP answer each one becomes.
 
 DamError
-├── NotFound               the asset does not exist (or is deleted)         -> 404
-├── InvalidInput           a request value is unusable                      -> 422
-│   └── UnsupportedMedia   content type outside the allow-list              -> 422
-├── Conflict               the asset is not in a state that allows this     -> 409
-│   └── InvalidTransition  a status change lost a race or is not allowed    -> 409
-├── UploadRejected         the stored object breaks a rule (size, absence)  -> 409 / 422
-└── StorageUnavailable     the object store did not answer                  -> 503
+├── NotFound               the asset does not exist
+├── InvalidInput           a request value is unusable
+│   └── UnsupportedMedia   content type outside the allow-list
+├── Conflict               the asset is not in a state that allows this
+│   └── InvalidTransition  a status change lost a race or is not allowed
+├── UploadRejected         the stored object breaks a rule (size, parts list)
+├── MediaRejected          the bytes are not usable media of the declared kind (never retried)
+└── Unavailable            a dependency did not answer (worth retrying)
+    ├── StorageUnavailable the object store
+    └── QueueUnavailable   Redis, when a job could not be queued
 """
 
 from __future__ import annotations
 
 
 class DamError(Exception):
-    """Base of every error the service raises on purpose."""
+    """Base of every error the service raises on purpose; ``code`` names it in error bodies."""
 
-    status_code = 500
     code = "error"
 
     def __init__(self, detail: str) -> None:
@@ -27,14 +30,12 @@ class DamError(Exception):
 class NotFound(DamError):
     """The asset does not exist."""
 
-    status_code = 404
     code = "not_found"
 
 
 class InvalidInput(DamError):
     """A request value is unusable."""
 
-    status_code = 422
     code = "invalid_input"
 
 
@@ -47,7 +48,6 @@ class UnsupportedMedia(InvalidInput):
 class Conflict(DamError):
     """The asset's state does not allow the request."""
 
-    status_code = 409
     code = "conflict"
 
 
@@ -58,17 +58,30 @@ class InvalidTransition(Conflict):
 
 
 class UploadRejected(DamError):
-    """The uploaded object breaks a rule; the status code says whether retrying can help."""
+    """The uploaded object breaks a rule (too large, wrong size, a parts list storage refused)."""
 
     code = "upload_rejected"
 
-    def __init__(self, detail: str, *, status_code: int = 422) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
+
+class MediaRejected(DamError):
+    """The bytes are not usable media of the declared kind; retrying cannot help."""
+
+    code = "media_rejected"
 
 
-class StorageUnavailable(DamError):
+class Unavailable(DamError):
+    """A service the request depends on did not answer; the same request may succeed later."""
+
+    code = "unavailable"
+
+
+class StorageUnavailable(Unavailable):
     """The object store could not be reached or answered with a server error."""
 
-    status_code = 503
     code = "storage_unavailable"
+
+
+class QueueUnavailable(Unavailable):
+    """The job queue (Redis) could not take a job."""
+
+    code = "queue_unavailable"

@@ -1,19 +1,20 @@
-"""What the media step finds and makes: facts for ``assets.media`` and rendition files."""
+"""What the media steps find and make: typed facts for ``assets.media`` and rendition files."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
-from dam.domain.errors import DamError
+from dam.domain.errors import MediaRejected
 
+__all__ = ["Camera", "MediaInfo", "MediaKind", "MediaRejected", "RenderedFile", "StreamInfo"]
 
-class MediaRejected(DamError):
-    """The bytes are not usable media of the declared kind; retrying cannot help."""
+MediaKind = Literal["image", "video", "audio"]
+# An EXIF value as JSON can hold it: text, a number, or a list of them (rationals, versions).
+ExifValue = str | int | float | list[Any]
 
-    status_code = 422
-    code = "media_rejected"
+_EXTENSIONS = {"image/webp": "webp", "image/png": "png", "application/json": "json", "image/jpeg": "jpg"}
 
 
 class StreamInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -33,10 +34,23 @@ class StreamInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     duration: float | None = None
 
 
+class Camera(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Camera fields from a photo's EXIF data."""
+
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    f_number: float | None = None
+    exposure_time: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None
+    gps: dict[str, ExifValue] | None = None
+
+
 class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Media facts recorded on the asset."""
 
-    kind: str  # image | video | audio
+    kind: MediaKind
     format: str | None = None
     duration: float | None = None
     bit_rate: int | None = None
@@ -45,7 +59,7 @@ class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     streams: list[StreamInfo] = msgspec.field(default_factory=list)
     orientation: int | None = None
     color_mode: str | None = None
-    camera: dict[str, Any] = msgspec.field(default_factory=dict)
+    camera: Camera | None = None
     captured_at: str | None = None
     bytes_read: int | None = None
 
@@ -62,13 +76,4 @@ class RenderedFile(msgspec.Struct, kw_only=True):
     @property
     def extension(self) -> str:
         """File extension for the rendition's object key."""
-        return {"image/webp": "webp", "image/png": "png", "application/json": "json", "image/jpeg": "jpg"}[
-            self.content_type
-        ]
-
-
-class MediaResult(msgspec.Struct, kw_only=True):
-    """Everything one media step produced."""
-
-    info: MediaInfo
-    renditions: list[RenderedFile]
+        return _EXTENSIONS[self.content_type]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
+
+import msgspec
 
 from dam.domain.errors import InvalidInput
 
@@ -42,3 +45,42 @@ def parts_to_presign(total: int | None, stored: set[int], requested: list[int] |
         return [n for n in range(1, total + 1) if n not in stored]
     start = max(stored, default=0) + 1
     return list(range(start, min(start + UNKNOWN_SIZE_BATCH, MAX_PARTS + 1)))
+
+
+class StoredPart(msgspec.Struct, frozen=True, kw_only=True):
+    """A part storage already holds for a multipart upload (from S3 ListParts)."""
+
+    number: int
+    etag: str
+    size: int
+
+
+class PartUrl(msgspec.Struct, kw_only=True):
+    """A presigned URL for one part, and the headers its signature covers."""
+
+    number: int
+    url: str
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class SingleUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="PUT"):
+    """Upload the whole file with one PUT to ``url``, sending exactly ``headers``."""
+
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class MultipartUpload(msgspec.Struct, kw_only=True, tag_field="method", tag="multipart"):
+    """PUT each part to its URL, keep each ETag, then complete with the list."""
+
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    uploaded_parts: list[StoredPart]
+    expires_at: datetime
+    part_count: int | None = None
+    part_checksums: bool = False
+
+
+UploadInstructions = SingleUpload | MultipartUpload

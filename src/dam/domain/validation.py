@@ -40,11 +40,16 @@ def clean_content_type(value: str, allowed: tuple[str, ...]) -> str:
     content_type = value.strip().lower()
     if not _CONTENT_TYPE.match(content_type):
         raise InvalidInput(f"content_type {value!r} is not a media type like 'image/jpeg'")
-    if not any(fnmatch.fnmatchcase(content_type, pattern) for pattern in allowed):
+    if not accepts(content_type, allowed):
         raise UnsupportedMedia(
             f"content_type {content_type!r} is not accepted; allowed: {', '.join(allowed)}"
         )
     return content_type
+
+
+def accepts(content_type: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a (lower-case) media type matches one of the allow-list's patterns (``image/*``)."""
+    return any(fnmatch.fnmatchcase(content_type.lower(), pattern) for pattern in allowed)
 
 
 def clean_sha256(value: str) -> str:

@@ -15,9 +15,11 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from dam.domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable, UploadRejected
+from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable, Unavailable, UploadRejected
 from dam.events.minio import MalformedEvent, asset_of, parse_entry
-from dam.ingest import Ingest
+from dam.keys import bridge_keys
+from dam.resources import Resources
+from dam.services.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +32,15 @@ class DeadLetter(msgspec.Struct):
     at: float
 
 
-def bridge_keys(events_key: str) -> tuple[str, str]:
-    """The processing and dead-letter lists beside the events list."""
-    return f"{events_key}:processing", f"{events_key}:dead"
-
-
 class Bridge:
     """Moves storage events into processing jobs."""
 
-    def __init__(self, redis: Redis, ingest: Ingest, events_key: str) -> None:
-        self.redis = redis
-        self.ingest = ingest
-        self.events_key = events_key
-        self.processing_key, self.dead_key = bridge_keys(events_key)
+    def __init__(self, resources: Resources, events_key: str | None = None) -> None:
+        self.resources = resources
+        self.redis: Redis = resources.queue
+        self.uploads = Uploads(resources)
+        self.events_key: str = events_key or resources.settings.worker.events_key
+        self.processing_key, self.dead_key = bridge_keys(self.events_key)
         self.handled = 0
 
     async def recover(self) -> int:
@@ -74,16 +72,19 @@ class Bridge:
         except MalformedEvent as exc:
             await self.dead_letter(raw, str(exc))
             return
-        bucket = self.ingest.storage.bucket
+        bucket = self.resources.storage.bucket
         for event in events:
             asset_id = asset_of(event.key)
             if not event.name.startswith("s3:ObjectCreated:") or event.bucket != bucket or asset_id is None:
                 log.debug("bridge: skipping %s %s/%s", event.name, event.bucket, event.key)
                 continue
             try:
-                await self.ingest.complete(asset_id, None, strict_enqueue=True)
+                completion = await self.uploads.complete(asset_id)
             except (NotFound, Conflict, UploadRejected, InvalidInput) as exc:
                 log.info("bridge: %s for asset %s not processed: %s", event.name, asset_id, exc.detail)
+                continue
+            if not completion.queued:  # keep the entry: it is handled again once Redis is back
+                raise QueueUnavailable(f"processing of {asset_id} could not be queued")
 
     async def dead_letter(self, raw: bytes, reason: str) -> None:
         """Keep an unusable entry, with why, for a human to look at."""
@@ -100,7 +101,7 @@ class Bridge:
                 while not stop.is_set():
                     await self.step(wait=1)
                     delay = 0.5
-            except (RedisError, StorageUnavailable, OSError) as exc:
+            except (RedisError, Unavailable, OSError) as exc:
                 log.warning("bridge: %s; retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)

@@ -1,4 +1,11 @@
-"""The ``process_asset`` job: guard the status, probe and render in a thread, persist, mark ready."""
+"""The job that runs an asset's steps of one queue (``process_asset`` for the media queue).
+
+The job takes the asset's runnable steps of its queue one after the other (short steps of one
+queue run in sequence inside one job: one queue round trip per asset instead of one per step).
+Each step is its own unit: begun and finished in its own transaction, retried on its own, taken
+over after a dead worker, recorded in ``asset_steps``. Steps of other queues are handed over to
+those queues when the job ends.
+"""
 
 from __future__ import annotations
 
@@ -9,86 +16,79 @@ import uuid
 from typing import Any
 
 import asyncpg
-import httpx
-import msgspec
 from arq import Retry
 from redis.exceptions import RedisError
 
-from dam.db import assets as db
-from dam.domain.errors import StorageUnavailable
-from dam.domain.media import MediaRejected, MediaResult, RenderedFile
+from dam.db import steps as step_rows
+from dam.domain.errors import MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.validation import rendition_prefix
-from dam.jobs.context import JobContext
-from dam.media.pipeline import analyse
-from dam.storage.ranged import RangeReader
+from dam.domain.steps import STEPS, Queue, runnable
+from dam.jobs.steps import HANDLERS
+from dam.resources import Resources
+from dam.services.processing import Processing
 
 log = logging.getLogger(__name__)
 
 # Faults of the services around us, not of the media: worth retrying with backoff.
-TRANSIENT = (StorageUnavailable, OSError, asyncpg.PostgresConnectionError, RedisError, TimeoutError)
+TRANSIENT = (Unavailable, OSError, asyncpg.PostgresConnectionError, RedisError, TimeoutError)
 
 
 async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
-    """Probe the original, make renditions, record them, mark the asset ready (or failed)."""
-    deps: JobContext = ctx["deps"]
-    aid = uuid.UUID(asset_id)
-    try:
-        return await _process(deps, aid)
-    except TRANSIENT as exc:
-        tries, limit = int(ctx.get("job_try", 1)), deps.settings.worker.max_tries
-        if tries >= limit:
-            reason = f"gave up after {tries} attempts: {type(exc).__name__}: {exc}"[:500]
-            await db.transition(deps.pool, aid, AssetStatus.FAILED, error=reason)
-            return f"failed: {reason}"
-        log.warning("asset %s: transient fault (try %d/%d): %s", aid, tries, limit, exc)
-        raise Retry(defer=min(60, 2**tries)) from exc
+    """Run the asset's media steps; the result says how the asset ended (or why nothing ran)."""
+    return await run_queue(ctx["resources"], Queue.MEDIA, uuid.UUID(asset_id))
 
 
-async def _process(deps: JobContext, aid: uuid.UUID) -> str:
-    row = await db.start_processing(deps.pool, aid)
-    if row is None:
-        current = await db.get_asset(deps.pool, aid)
-        return f"skipped: asset is {current.status.value if current else 'gone'}"
-    info = await deps.storage.head(row.storage_key)
-    if info is None:
-        await db.transition(deps.pool, aid, AssetStatus.FAILED, error="the original is missing from storage")
-        return "failed: original missing"
-    url = deps.storage.presign_get(row.storage_key, internal=True)
+async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> str:
+    """Every runnable step of ``queue``, in plan order, until none is left or the asset is done."""
+    processing = Processing(resources)
     started = time.perf_counter()
-    try:
-        result = await asyncio.to_thread(
-            read_media, url, info.size, row.content_type, deps.settings.worker.max_image_pixels
-        )
-    except MediaRejected as exc:
-        await db.transition(deps.pool, aid, AssetStatus.FAILED, error=exc.detail)
-        return f"failed: {exc.detail}"
-    renditions = [await _store(deps, aid, r) for r in result.renditions]
-    media = msgspec.to_builtins(result.info)
-    done = await db.finish_processing(deps.pool, aid, media, renditions)
-    if done is None:
-        return "skipped: asset changed while processing (deleted?)"
+    ran: list[str] = []
+    while True:
+        states = await step_rows.states(resources.pool, asset_id)
+        todo = runnable(states, queue, resume=True)
+        if not todo:
+            break
+        outcome = await _run_step(resources, processing, asset_id, todo[0])
+        if outcome is None:
+            return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
+        ran.append(todo[0])
+        if outcome.startswith("failed"):
+            return outcome
+    if not ran:
+        return "skipped: no step waiting on this queue"
+    asset = await processing.current(asset_id)
+    if asset is not None and asset.status is AssetStatus.PROCESSING:
+        await processing.hand_over(asset)  # steps of other queues
     took = time.perf_counter() - started
-    log.info("asset %s ready in %.2fs (%d renditions)", aid, took, len(renditions))
-    return f"ready: {len(renditions)} renditions"
+    log.info("asset %s: %s in %.2fs", asset_id, ", ".join(ran), took)
+    state = asset.status.value if asset else "gone"
+    return f"{state}: {', '.join(ran)}"
 
 
-async def _store(deps: JobContext, aid: uuid.UUID, rendition: RenderedFile) -> db.NewRendition:
-    key = f"{rendition_prefix(aid)}{rendition.kind}.{rendition.extension}"
-    await deps.storage.put(key, rendition.data, rendition.content_type)
-    return db.NewRendition(
-        kind=rendition.kind, storage_key=key, content_type=rendition.content_type,
-        width=rendition.width, height=rendition.height, bytes=len(rendition.data),
-    )  # fmt: skip
-
-
-def read_media(url: str, size: int, content_type: str, max_image_pixels: int) -> MediaResult:
-    """Blocking: open the object through ranged reads and run the media step (in a worker thread)."""
-    with httpx.Client(timeout=httpx.Timeout(30, connect=5)) as client:
-        reader = RangeReader(url, size, client=client)
-        try:
-            result = analyse(reader, content_type, max_pixels=max_image_pixels)  # type: ignore[arg-type]
-        except (ValueError, SyntaxError, EOFError, OSError) as exc:
-            raise MediaRejected(f"could not read the media: {str(exc)[:300]}") from None
-        result.info.bytes_read = reader.bytes_fetched
-        return result
+async def _run_step(
+    resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str
+) -> str | None:
+    start = await processing.begin(asset_id, name)
+    if start is None:
+        return None
+    spec = STEPS[name]
+    try:
+        async with asyncio.timeout(spec.timeout):
+            result = await HANDLERS[name](resources, start.asset)
+    except MediaRejected as exc:
+        await processing.finish(asset_id, name, error=exc.detail)
+        return f"failed: {exc.detail} (step {name})"
+    except TRANSIENT as exc:
+        limit = resources.settings.worker.max_tries
+        if start.step.attempts >= limit:
+            reason = f"gave up after {start.step.attempts} attempts: {type(exc).__name__}: {exc}"[:500]
+            log.error("asset %s: step %s %s", asset_id, name, reason)
+            await processing.finish(asset_id, name, error=reason)
+            return f"failed: {reason} (step {name})"
+        log.warning("asset %s: step %s: transient fault (try %d/%d): %s", asset_id, name,
+                    start.step.attempts, limit, exc)  # fmt: skip
+        raise Retry(defer=min(60, 2**start.step.attempts)) from exc
+    end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
+    if end is None:
+        return None
+    return "ok"

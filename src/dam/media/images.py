@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
+from collections.abc import Iterator
 from typing import IO, Any
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from dam.domain.media import MediaInfo, MediaRejected, RenderedFile
+from dam.domain.media import Camera, MediaInfo, MediaRejected, RenderedFile
 
 # Only the formats we support; never EPS/PostScript (Ghostscript) or other exotic decoders.
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
@@ -21,16 +23,28 @@ _CAMERA_TAGS = {
 }  # fmt: skip
 
 
+def image_facts(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
+    """The ``probe`` step for images: format, size, EXIF facts; reads the header, decodes nothing."""
+    with _opened(fp, max_pixels) as image:
+        return _facts(image)
+
+
+def stills(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> Iterator[RenderedFile]:
+    """The ``stills`` step: preview, then thumbnail (WebP), each yielded as soon as it is encoded."""
+    _, preview, thumbnail = scaled_images(fp, max_pixels=max_pixels)
+    yield webp("preview", preview)
+    yield webp("thumbnail", thumbnail)
+
+
 def render_image(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> tuple[MediaInfo, list[RenderedFile]]:
     """Read facts and make thumbnail + preview (WebP) from one decode."""
     info, preview, thumbnail = scaled_images(fp, max_pixels=max_pixels)
     return info, [webp("preview", preview), webp("thumbnail", thumbnail)]
 
 
-def scaled_images(
-    fp: IO[bytes], *, max_pixels: int = MAX_PIXELS
-) -> tuple[MediaInfo, Image.Image, Image.Image]:
-    """The pixel work: facts, then preview and thumbnail, upright, from a single (draft) decode."""
+@contextlib.contextmanager
+def _opened(fp: IO[bytes], max_pixels: int) -> Iterator[Image.Image]:
+    """Open with the allow-listed formats only, refusing images above the pixel limit."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -43,6 +57,14 @@ def scaled_images(
         width, height = image.size
         if width * height > max_pixels:
             raise MediaRejected(f"image of {width}x{height} pixels exceeds the limit of {max_pixels} pixels")
+        yield image
+
+
+def scaled_images(
+    fp: IO[bytes], *, max_pixels: int = MAX_PIXELS
+) -> tuple[MediaInfo, Image.Image, Image.Image]:
+    """The pixel work: facts, then preview and thumbnail, upright, from a single (draft) decode."""
+    with _opened(fp, max_pixels) as image:
         info = _facts(image)
         if image.format == "JPEG":
             # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
@@ -77,16 +99,7 @@ def _facts(image: Image.Image) -> MediaInfo:
     exif = image.getexif()
     orientation = exif.get(ExifTags.Base.Orientation)
     sub = exif.get_ifd(ExifTags.IFD.Exif)
-    camera: dict[str, Any] = {}
-    for tag, name in _CAMERA_TAGS.items():
-        tag_id = ExifTags.Base[tag].value
-        value = sub.get(tag_id, exif.get(tag_id))
-        if value is not None:
-            camera[name] = _plain(value)
     captured = sub.get(ExifTags.Base.DateTimeOriginal.value) or exif.get(ExifTags.Base.DateTime.value)
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    if gps:
-        camera["gps"] = {ExifTags.GPSTAGS.get(k, str(k)): _plain(v) for k, v in gps.items()}
     width, height = image.size
     if orientation in {5, 6, 7, 8}:
         width, height = height, width  # as displayed
@@ -97,9 +110,34 @@ def _facts(image: Image.Image) -> MediaInfo:
         height=height,
         orientation=int(orientation) if orientation else None,
         color_mode=image.mode,
-        camera=camera,
+        camera=_camera(exif, sub),
         captured_at=_exif_time(captured),
     )
+
+
+def _camera(exif: Image.Exif, sub: dict[int, Any]) -> Camera | None:
+    values: dict[str, Any] = {}
+    for tag, name in _CAMERA_TAGS.items():
+        tag_id = ExifTags.Base[tag].value
+        value = _plain(sub.get(tag_id, exif.get(tag_id)))
+        if isinstance(value, list):  # e.g. ISOSpeedRatings given per channel: the first one
+            value = value[0] if value else None
+        if value is not None:
+            values[name] = _coerce(name, value)
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    if gps:
+        values["gps"] = {ExifTags.GPSTAGS.get(k, str(k)): _plain(v) for k, v in gps.items()}
+    values = {k: v for k, v in values.items() if v is not None}
+    return Camera(**values) if values else None
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """A camera field in its declared type, or None when the camera wrote something else."""
+    kind = {"make": str, "model": str, "lens": str, "iso": int}.get(name, float)
+    try:
+        return kind(value) if not isinstance(value, str) or kind is str else kind(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _plain(value: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import IO, Any
 import av
 import av.error
 
-from dam.domain.media import MediaInfo, MediaRejected, StreamInfo
+from dam.domain.media import MediaInfo, MediaKind, MediaRejected, StreamInfo
 
 # FFmpeg demuxer names of the containers the service accepts; nothing that reads playlists or lists.
 DEMUXERS = (
@@ -54,7 +54,7 @@ def _reason(exc: BaseException) -> str:
     return text.replace("\n", " ")[:300]
 
 
-def probe(container: av.container.InputContainer, kind: str) -> MediaInfo:
+def probe(container: av.container.InputContainer, kind: MediaKind) -> MediaInfo:
     """Container and stream facts; refuses what is not of the declared kind or is absurd."""
     streams = [_stream(s) for s in container.streams]
     duration = container.duration / av.time_base if container.duration else None
@@ -125,8 +125,11 @@ def poster_frame(container: av.container.InputContainer, info: MediaInfo) -> Any
                 for facts in info.streams:
                     if facts.index == stream.index:
                         facts.rotation = rotation
-                if info.width and info.height and rotation in {90, 270}:
-                    info.width, info.height = info.height, info.width  # as displayed
+                        if facts.width and facts.height:  # displayed size, from the coded one
+                            turned = rotation in {90, 270}
+                            info.width, info.height = (
+                                (facts.height, facts.width) if turned else (facts.width, facts.height)
+                            )
             return image.rotate(rotation, expand=True) if rotation else image
     except av.error.FFmpegError as exc:
         raise MediaRejected(f"video data is corrupt: {_reason(exc)}") from None

@@ -14,6 +14,7 @@ from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dam.domain.errors import Conflict, StorageUnavailable, UploadRejected
+from dam.domain.uploads import StoredPart
 from dam.settings import S3Settings
 from dam.storage.sigv4 import SigV4Presigner
 
@@ -30,14 +31,6 @@ class ObjectInfo(msgspec.Struct, frozen=True, kw_only=True):
     size: int
     etag: str
     content_type: str | None
-
-
-class StoredPart(msgspec.Struct, frozen=True, kw_only=True):
-    """A part storage already holds for a multipart upload."""
-
-    number: int
-    etag: str
-    size: int
 
 
 class PresignedPut(msgspec.Struct, frozen=True, kw_only=True):

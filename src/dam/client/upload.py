@@ -19,9 +19,14 @@ from typing import Any
 import httpx
 import msgspec
 
+from dam.domain.uploads import part_count
+from dam.domain.validation import accepts
+from dam.settings import UploadSettings
+
 CHUNK = 1024 * 1024
 RETRIES = 4
-FAMILIES = ("image/", "audio/", "video/")
+# What a default deployment accepts; the server has the last word (it answers 422 otherwise).
+ACCEPTED = UploadSettings().allowed_content_types
 _EXTRA_TYPES = {".opus": "audio/ogg", ".m4a": "audio/mp4", ".webp": "image/webp", ".mkv": "video/x-matroska",
                 ".flac": "audio/flac", ".heic": "image/heic", ".mov": "video/quicktime"}  # fmt: skip
 
@@ -67,7 +72,7 @@ def collect(paths: list[str], recursive: bool) -> tuple[list[Path], list[Outcome
     keep = []
     for file in files:
         kind = content_type_of(file)
-        if kind is None or not kind.startswith(FAMILIES):
+        if kind is None or not accepts(kind, ACCEPTED):
             skipped.append(
                 Outcome(
                     path=str(file),
@@ -84,7 +89,7 @@ def part_checksums(path: Path, size: int, part_size: int) -> dict[int, str]:
     """Base64 SHA-256 of every part, as S3's x-amz-checksum-sha256 wants it."""
     sums = {}
     with path.open("rb") as f:
-        for number in range(1, max(1, -(-size // part_size)) + 1):
+        for number in range(1, (part_count(size, part_size) or 1) + 1):
             digest = hashlib.sha256()
             left = part_size
             while left > 0 and (chunk := f.read(min(CHUNK, left))):
@@ -202,7 +207,7 @@ class Uploader:
         self, path: Path, size: int, upload: dict[str, Any], outcome: Outcome
     ) -> list[dict[str, Any]]:
         part_size = upload["part_size"]
-        total = max(1, -(-size // part_size))
+        total = part_count(size, part_size) or 1
         sums = (
             await asyncio.to_thread(part_checksums, path, size, part_size) if upload["part_checksums"] else {}
         )

@@ -7,13 +7,14 @@ from datetime import datetime
 
 import msgspec
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, result_key_prefix
 from arq.jobs import Job, JobDef, JobResult
 
 from dam.db import assets as db
-from dam.db.pool import Pool
+from dam.db import steps as step_rows
+from dam.domain.assets import Asset
 from dam.domain.status import AssetStatus
-from dam.events.bridge import bridge_keys
+from dam.keys import bridge_keys, in_progress_key_prefix, result_key_prefix
+from dam.resources import Resources
 
 MAX_LISTED = 100
 MAX_RESULT_KEYS = 2000
@@ -55,6 +56,8 @@ class Overview(msgspec.Struct, kw_only=True):
     dead_letters: list[str]
     assets: dict[str, int]
     failed_assets: list[FailedAsset]
+    steps: list[step_rows.StepStats]
+    step_failures: list[step_rows.StepFailure]
 
 
 def _job(info: JobDef, job_id: str) -> JobOut:
@@ -82,8 +85,9 @@ async def _results(queue: ArqRedis, queue_name: str) -> list[JobOut]:
     return [_job(r, i) for i, r in done]
 
 
-async def overview(queue: ArqRedis, pool: Pool, events_key: str) -> Overview:
+async def overview(resources: Resources) -> Overview:
     """Everything the dashboard shows, in one read."""
+    queue, pool, events_key = resources.queue, resources.pool, resources.settings.worker.events_key
     name = queue.default_queue_name
     queued_ids = [i.decode() for i in await queue.zrange(name, 0, MAX_LISTED - 1)]
     running = await asyncio.gather(*(queue.exists(in_progress_key_prefix + i) for i in queued_ids))
@@ -111,8 +115,9 @@ async def overview(queue: ArqRedis, pool: Pool, events_key: str) -> Overview:
         bridge={"backlog": backlog, "unacknowledged": unacked, "dead_letters": dead},
         dead_letters=letters, assets=await db.count_by_status(pool),
         failed_assets=[_failed(a) for a in failed],
+        steps=await step_rows.stats(pool), step_failures=await step_rows.failures(pool),
     )  # fmt: skip
 
 
-def _failed(row: db.AssetRow) -> FailedAsset:
+def _failed(row: Asset) -> FailedAsset:
     return FailedAsset(id=str(row.id), filename=row.filename, error=row.error, updated_at=row.updated_at)

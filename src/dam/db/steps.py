@@ -1,0 +1,138 @@
+"""``asset_steps`` rows: every SQL statement touching processing steps lives here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from dam.db.pool import Connection, Pool
+from dam.domain.assets import Rendition, StepRecord
+from dam.domain.steps import StepState
+
+_COLUMNS = "asset_id, step AS name, state, attempts, started_at, finished_at, error, outputs"
+_P, _R, _D, _F = (s.value for s in (StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAILED))
+
+
+class StepStats(msgspec.Struct, kw_only=True):
+    """One step across all assets: how many are in each state, and how long done ones took."""
+
+    step: str
+    states: dict[str, int]
+    mean_seconds: float | None
+    max_seconds: float | None
+
+
+class StepFailure(msgspec.Struct, kw_only=True):
+    """A step that failed for good."""
+
+    asset_id: uuid.UUID
+    step: str
+    error: str | None
+    finished_at: datetime | None
+
+
+async def replan(conn: Connection, asset_id: uuid.UUID, names: tuple[str, ...]) -> None:
+    """Inside a transaction: forget earlier steps; ``names`` are the asset's steps, all pending."""
+    await conn.execute("DELETE FROM asset_steps WHERE asset_id = $1", asset_id)
+    await add(conn, asset_id, names)
+
+
+async def add(conn: Connection, asset_id: uuid.UUID, names: tuple[str, ...]) -> None:
+    """Inside a transaction: plan more steps after the existing ones (known ones are kept)."""
+    await conn.execute(
+        """INSERT INTO asset_steps (asset_id, step, position, state)
+           SELECT $1, name, coalesce((SELECT max(position) + 1 FROM asset_steps WHERE asset_id = $1), 0)
+                            + ordinality - 1, $3
+           FROM unnest($2::text[]) WITH ORDINALITY AS planned(name, ordinality)
+           ON CONFLICT (asset_id, step) DO NOTHING""",
+        asset_id, list(names), _P,
+    )  # fmt: skip
+
+
+async def rerun(conn: Connection, asset_id: uuid.UUID, names: tuple[str, ...]) -> None:
+    """Inside a transaction: make the named steps pending again."""
+    await conn.execute(
+        """UPDATE asset_steps SET state = $3, attempts = 0, started_at = NULL, finished_at = NULL,
+                                  error = NULL, outputs = '[]'::jsonb, updated_at = now()
+           WHERE asset_id = $1 AND step = ANY($2::text[])""",
+        asset_id, list(names), _P,
+    )  # fmt: skip
+
+
+async def states(conn: Connection | Pool, asset_id: uuid.UUID) -> dict[str, StepState]:
+    """Every planned step of an asset and its state, in plan order."""
+    records = await conn.fetch(
+        "SELECT step, state FROM asset_steps WHERE asset_id = $1 ORDER BY position", asset_id
+    )
+    return {r["step"]: StepState(r["state"]) for r in records}
+
+
+async def begin(conn: Connection, asset_id: uuid.UUID, name: str) -> StepRecord | None:
+    """Inside a transaction: a pending step (or one a dead worker left running) starts an attempt."""
+    record = await conn.fetchrow(
+        f"""UPDATE asset_steps SET state = $3, attempts = attempts + 1, started_at = now(),
+                                   finished_at = NULL, error = NULL, updated_at = now()
+            WHERE asset_id = $1 AND step = $2 AND state = ANY($4::text[])
+            RETURNING {_COLUMNS}""",
+        asset_id, name, _R, [_P, _R],
+    )  # fmt: skip
+    return None if record is None else msgspec.convert(dict(record.items()), StepRecord)
+
+
+async def finish(
+    conn: Connection,
+    asset_id: uuid.UUID,
+    name: str,
+    *,
+    state: StepState,
+    outputs: list[Rendition],
+    error: str | None = None,
+) -> bool:
+    """Inside a transaction: a running step ends as done or failed; False when it was not running."""
+    status = await conn.execute(
+        """UPDATE asset_steps SET state = $3, finished_at = now(), error = $4, outputs = $5,
+                                  updated_at = now()
+           WHERE asset_id = $1 AND step = $2 AND state = $6""",
+        asset_id, name, state.value, error, outputs, _R,
+    )  # fmt: skip
+    return status.endswith(" 1")
+
+
+async def list_steps(pool: Pool, asset_ids: list[uuid.UUID]) -> list[StepRecord]:
+    """The steps of the given assets, in plan order."""
+    records = await pool.fetch(
+        f"SELECT {_COLUMNS} FROM asset_steps WHERE asset_id = ANY($1::uuid[]) ORDER BY asset_id, position",
+        asset_ids,
+    )
+    return [msgspec.convert(dict(r.items()), StepRecord) for r in records]
+
+
+async def stats(pool: Pool) -> list[StepStats]:
+    """Per step: counts by state, mean and longest duration of done attempts."""
+    records = await pool.fetch(
+        """SELECT step, state, count(*) AS n,
+                  avg(extract(epoch FROM finished_at - started_at)) AS mean,
+                  max(extract(epoch FROM finished_at - started_at)) AS longest
+           FROM asset_steps GROUP BY step, state ORDER BY step"""
+    )
+    out: dict[str, StepStats] = {}
+    for r in records:
+        entry = out.setdefault(
+            r["step"], StepStats(step=r["step"], states={}, mean_seconds=None, max_seconds=None)
+        )
+        entry.states[r["state"]] = int(r["n"])
+        if r["state"] == _D and r["mean"] is not None:
+            entry.mean_seconds, entry.max_seconds = round(float(r["mean"]), 3), round(float(r["longest"]), 3)
+    return list(out.values())
+
+
+async def failures(pool: Pool, limit: int = 20) -> list[StepFailure]:
+    """The most recent steps that failed for good."""
+    records = await pool.fetch(
+        """SELECT asset_id, step, error, finished_at FROM asset_steps WHERE state = $1
+           ORDER BY finished_at DESC NULLS LAST LIMIT $2""",
+        _F, limit,
+    )  # fmt: skip
+    return [msgspec.convert(dict(r.items()), StepFailure) for r in records]

@@ -1,0 +1,103 @@
+"""Processing as a chain of steps: which steps an asset needs, on which queue, and what follows.
+
+Pure decisions, as Immich's job service makes them: ``plan`` says from the asset's kind and its
+probe which steps it needs; ``runnable`` which of them may start now; ``outcome`` whether the asset
+is done. Later steps (``ladder``, ``storyboard``, enrichment) are new entries in ``STEPS`` with
+their own queue.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+import msgspec
+
+from dam.domain.errors import InvalidInput
+from dam.domain.media import MediaInfo
+from dam.domain.status import AssetStatus
+
+
+class Queue(enum.StrEnum):
+    """Work queues; each has its own workers and concurrency."""
+
+    MEDIA = "media"
+
+
+class StepState(enum.StrEnum):
+    """Lifecycle of one step of one asset."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A step: its queue, how long one attempt may take, and the steps it needs first."""
+
+    name: str
+    queue: Queue
+    timeout: int
+    needs: tuple[str, ...] = ()
+
+
+STEPS: dict[str, StepSpec] = {
+    spec.name: spec
+    for spec in (
+        StepSpec(name="probe", queue=Queue.MEDIA, timeout=120),
+        StepSpec(name="stills", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
+        StepSpec(name="poster", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
+        StepSpec(name="waveform", queue=Queue.MEDIA, timeout=600, needs=("probe",)),
+    )
+}
+FIRST = "probe"
+_RENDER = {"image": "stills", "video": "poster", "audio": "waveform"}
+
+
+def plan(info: MediaInfo | None) -> tuple[str, ...]:
+    """The steps an asset needs: ``probe`` until its facts are known, then what its kind needs."""
+    if info is None:
+        return (FIRST,)
+    return (FIRST, _RENDER[info.kind])
+
+
+def runnable(
+    states: Mapping[str, StepState], queue: Queue | None = None, *, resume: bool = False
+) -> list[str]:
+    """Pending steps whose prerequisites are done (on ``queue`` only, when given), in plan order.
+
+    ``resume`` adds running steps: a job that runs again after its worker died takes them over.
+    """
+    waiting = {StepState.PENDING, StepState.RUNNING} if resume else {StepState.PENDING}
+    return [
+        name
+        for name, state in states.items()
+        if state in waiting
+        and all(states.get(need) is StepState.DONE for need in STEPS[name].needs)
+        and (queue is None or STEPS[name].queue is queue)
+    ]
+
+
+def outcome(states: Mapping[str, StepState]) -> AssetStatus | None:
+    """``ready`` when every planned step is done, ``failed`` when one failed; None while work remains."""
+    if any(state is StepState.FAILED for state in states.values()):
+        return AssetStatus.FAILED
+    if states and all(state is StepState.DONE for state in states.values()):
+        return AssetStatus.READY
+    return None
+
+
+def chosen_steps(requested: list[str] | None, planned: tuple[str, ...]) -> tuple[str, ...]:
+    """Which planned steps a reprocess request re-runs (all when none are named)."""
+    if not requested:
+        return planned
+    unknown = [name for name in requested if name not in STEPS]
+    if unknown:
+        raise InvalidInput(f"unknown step(s) {unknown}; steps are {', '.join(STEPS)}")
+    missing = [name for name in requested if name not in planned]
+    if missing:
+        raise InvalidInput(
+            f"step(s) {missing} are not part of this asset's processing ({', '.join(planned)})"
+        )
+    return tuple(name for name in planned if name in requested)

@@ -1,0 +1,142 @@
+"""What each step does around its media work: read the original, store each output as it comes.
+
+The media work runs in a thread over a seekable reader that fetches ranges of the original; each
+rendition a step yields is uploaded before the next one is made, so memory holds one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Generator, Iterator
+from typing import IO, Any, TypeVar, cast
+
+import httpx
+import msgspec
+
+from dam.domain.assets import Asset, Rendition
+from dam.domain.errors import MediaRejected
+from dam.domain.media import MediaInfo, RenderedFile
+from dam.domain.validation import rendition_prefix
+from dam.media import pipeline
+from dam.resources import Resources
+from dam.storage.ranged import RangeReader
+
+T = TypeVar("T")
+# What a decoder raises on bytes it cannot read; anything else is ours or the store's.
+_UNREADABLE = (ValueError, SyntaxError, EOFError, OSError)
+
+
+class StepResult(msgspec.Struct, kw_only=True):
+    """What a step produced: renditions it stored, and media facts it found (or corrected)."""
+
+    outputs: list[Rendition] = msgspec.field(default_factory=list)
+    media: MediaInfo | None = None
+
+
+Step = Callable[[Resources, Asset], Awaitable[StepResult]]
+
+
+@contextlib.contextmanager
+def _reader(url: str, size: int) -> Iterator[RangeReader]:
+    with httpx.Client(timeout=httpx.Timeout(30, connect=5)) as client:
+        yield RangeReader(url, size, client=client)
+
+
+def _readable(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except _UNREADABLE as exc:
+        raise MediaRejected(f"could not read the media: {str(exc)[:300]}") from None
+
+
+async def _source(resources: Resources, asset: Asset) -> tuple[str, int]:
+    """A presigned URL the worker reads the original through, and its size."""
+    info = await resources.storage.head(asset.storage_key)
+    if info is None:
+        raise MediaRejected("the original is missing from storage")
+    return resources.storage.presign_get(asset.storage_key, internal=True), info.size
+
+
+async def _store(resources: Resources, asset: Asset, file: RenderedFile) -> Rendition:
+    key = f"{rendition_prefix(asset.id)}{file.kind}.{file.extension}"
+    await resources.storage.put(key, file.data, file.content_type)
+    return Rendition(
+        kind=file.kind, storage_key=key, content_type=file.content_type,
+        width=file.width, height=file.height, bytes=len(file.data),
+    )  # fmt: skip
+
+
+async def _store_all(
+    resources: Resources, asset: Asset, make: Callable[[IO[bytes]], Generator[RenderedFile, None, Any]]
+) -> tuple[list[Rendition], Any]:
+    """Run a rendering generator in a thread, storing each file it yields; returns its return value."""
+    url, size = await _source(resources, asset)
+    with contextlib.ExitStack() as stack:
+        reader = stack.enter_context(_reader(url, size))
+        files = make(cast(IO[bytes], reader))
+        stack.callback(files.close)
+        outputs: list[Rendition] = []
+        while True:
+            item = await asyncio.to_thread(_readable, lambda: _next(files))
+            if isinstance(item, _Return):
+                return outputs, item.value
+            outputs.append(await _store(resources, asset, item))
+
+
+class _Return:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _next(files: Generator[RenderedFile, None, Any]) -> RenderedFile | _Return:
+    try:
+        return next(files)
+    except StopIteration as stop:
+        return _Return(stop.value)
+
+
+async def probe(resources: Resources, asset: Asset) -> StepResult:
+    """Facts of the declared kind, reading as little of the original as the format allows."""
+    url, size = await _source(resources, asset)
+    limit = resources.settings.worker.max_image_pixels
+
+    def work() -> MediaInfo:
+        with _reader(url, size) as reader:
+            fp = cast(IO[bytes], reader)
+            info = pipeline.probe_media(fp, asset.content_type, max_pixels=limit)
+            info.bytes_read = reader.bytes_fetched
+            return info
+
+    return StepResult(media=await asyncio.to_thread(_readable, work))
+
+
+async def stills(resources: Resources, asset: Asset) -> StepResult:
+    """Preview and thumbnail of an image."""
+    limit = resources.settings.worker.max_image_pixels
+    outputs, _ = await _store_all(
+        resources, asset, lambda r: _generated(pipeline.stills(r, max_pixels=limit))
+    )
+    return StepResult(outputs=outputs)
+
+
+async def poster(resources: Resources, asset: Asset) -> StepResult:
+    """Poster, preview and thumbnail of a video; the facts corrected by the decoded frame."""
+    if asset.media is None:
+        raise MediaRejected("no media facts: the probe step must run first")
+    info = asset.media
+    outputs, facts = await _store_all(resources, asset, lambda r: pipeline.poster(r, info))
+    return StepResult(outputs=outputs, media=facts)
+
+
+async def waveform(resources: Resources, asset: Asset) -> StepResult:
+    """Waveform picture and peaks of an audio file."""
+    outputs, _ = await _store_all(resources, asset, lambda r: _generated(pipeline.waveform(r)))
+    return StepResult(outputs=outputs)
+
+
+def _generated(files: Iterator[RenderedFile]) -> Generator[RenderedFile, None, None]:
+    yield from files
+
+
+HANDLERS: dict[str, Step] = {"probe": probe, "stills": stills, "poster": poster, "waveform": waveform}

@@ -1,0 +1,51 @@
+"""Every Redis key the service uses, in one place (as arq keeps its own in ``arq/constants.py``).
+
+- job queues: the media queue is ``DAM_QUEUE_NAME`` itself (``dam:queue``); queues added later
+  live beside it as ``<DAM_QUEUE_NAME>:<queue>`` (``dam:queue:transcode``);
+- arq's per-job keys (``arq:job:<id>``, ``arq:in-progress:<id>``, ``arq:result:<id>``,
+  ``arq:retry:<id>``), named by arq;
+- the storage events list ``DAM_EVENTS_KEY`` that MinIO appends to, and beside it the bridge's
+  ``<key>:processing`` (taken, not yet acknowledged) and ``<key>:dead`` (unusable entries).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
+
+from dam.domain.steps import Queue
+
+__all__ = [
+    "bridge_keys",
+    "in_progress_key_prefix",
+    "job_id",
+    "job_key_prefix",
+    "queue_key",
+    "result_key_prefix",
+    "retry_key_prefix",
+]
+
+# The job that runs a queue's steps for an asset; ``process`` is the media queue's historic name.
+_JOB_PREFIX = {Queue.MEDIA: "process"}
+
+
+def queue_key(queue_name: str, queue: Queue) -> str:
+    """The Redis key of one work queue, from the configured ``DAM_QUEUE_NAME``."""
+    return queue_name if queue is Queue.MEDIA else f"{queue_name}:{queue.value}"
+
+
+def job_id(queue: Queue, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str:
+    """Same asset, same bytes, same queue -> same job id, so duplicate triggers collapse.
+
+    ``rerun`` names a deliberate new run (reprocess, a dead worker's job, a lost result): the first
+    job's id stays taken by its kept result, so a rerun needs an id of its own, the same for every
+    trigger of that one rerun.
+    """
+    base = f"{_JOB_PREFIX.get(queue, queue.value)}:{asset_id}:{etag}"
+    return f"{base}:{rerun}" if rerun else base
+
+
+def bridge_keys(events_key: str) -> tuple[str, str]:
+    """The processing and dead-letter lists beside the events list."""
+    return f"{events_key}:processing", f"{events_key}:dead"

@@ -1,0 +1,52 @@
+"""One place that opens and closes a process's resources: the database pool, the object store
+client and the job queue. The API, workers, the bridge, the CLI and the tests all use it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from arq.connections import ArqRedis
+
+from dam.db.pool import Pool, create_pool
+from dam.domain.errors import StorageUnavailable
+from dam.queue import close_queue, open_queue
+from dam.settings import Settings
+from dam.storage.s3 import Storage, open_storage
+
+log = logging.getLogger(__name__)
+
+
+class Resources:
+    """What a process opened once at start-up, passed to every service it runs."""
+
+    def __init__(self, settings: Settings, pool: Pool, storage: Storage, queue: ArqRedis) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.storage = storage
+        self.queue = queue
+
+
+@contextlib.asynccontextmanager
+async def open_resources(
+    settings: Settings, *, queue: ArqRedis | None = None, ensure_bucket: bool = False
+) -> AsyncIterator[Resources]:
+    """Open the pool, the S3 client and (unless one is given, as arq gives workers) the queue.
+
+    ``ensure_bucket`` creates the bucket and applies browser CORS rules (the API does, at start-up);
+    a store that is down then is logged and left to ``/ready``.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        pool = await create_pool(settings.db)
+        stack.push_async_callback(pool.close)
+        storage = await stack.enter_async_context(open_storage(settings.s3))
+        if ensure_bucket:
+            try:
+                await storage.ensure_bucket(settings.cors_origins())
+            except StorageUnavailable as exc:
+                log.error("object storage not ready at start-up: %s", exc.detail)
+        if queue is None:
+            queue = open_queue(settings.redis)
+            stack.push_async_callback(close_queue, queue)
+        yield Resources(settings, pool, storage, queue)

@@ -1,0 +1,1 @@
+"""Use cases: what the API, the workers, the bridge and the CLI do, returning domain values."""

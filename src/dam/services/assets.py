@@ -1,0 +1,132 @@
+"""Asset use cases: read one (with renditions, steps and URLs), list, delete, reprocess."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from dam.db import assets as db
+from dam.db import steps as step_rows
+from dam.domain import validation
+from dam.domain.assets import Asset, AssetDetail, AssetPage, RenditionLink, StepRecord, StoredRendition
+from dam.domain.errors import InvalidInput, NotFound
+from dam.domain.status import AssetStatus
+from dam.resources import Resources
+from dam.services.processing import Processing
+
+
+class Assets:
+    """Reading and managing assets."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.pool = resources.pool
+        self.storage = resources.storage
+        self.processing = Processing(resources)
+
+    async def read(self, asset_id: uuid.UUID) -> AssetDetail:
+        """One asset with renditions, steps and a download URL."""
+        return await self.detail(await self._get(asset_id))
+
+    async def detail(self, asset: Asset) -> AssetDetail:
+        """The detail of an asset already read."""
+        renditions = await db.list_renditions(self.pool, [asset.id])
+        steps = await step_rows.list_steps(self.pool, [asset.id])
+        return self._detail(asset, renditions, steps)
+
+    def new_detail(self, asset: Asset) -> AssetDetail:
+        """The detail of an asset just created: nothing stored or processed yet."""
+        return self._detail(asset, [], [])
+
+    async def page(
+        self,
+        *,
+        status: AssetStatus | None,
+        content_type: str | None,
+        limit: int,
+        cursor: str | None,
+        sha256: str | None = None,
+    ) -> AssetPage:
+        """A page of assets, newest first."""
+        after = decode_cursor(cursor) if cursor else None
+        digest = validation.clean_sha256(sha256) if sha256 is not None else None
+        rows = await db.list_assets(
+            self.pool, status=status, content_type=content_type, limit=limit + 1, after=after, sha256=digest
+        )
+        page, more = rows[:limit], len(rows) > limit
+        ids = [a.id for a in page]
+        renditions: dict[uuid.UUID, list[StoredRendition]] = {}
+        for rendition in await db.list_renditions(self.pool, ids):
+            renditions.setdefault(rendition.asset_id, []).append(rendition)
+        steps: dict[uuid.UUID, list[StepRecord]] = {}
+        for step in await step_rows.list_steps(self.pool, ids):
+            steps.setdefault(step.asset_id, []).append(step)
+        return AssetPage(
+            items=[self._detail(a, renditions.get(a.id, []), steps.get(a.id, [])) for a in page],
+            next_cursor=encode_cursor(page[-1]) if more else None,
+        )
+
+    def _detail(
+        self, asset: Asset, renditions: list[StoredRendition], steps: list[StepRecord]
+    ) -> AssetDetail:
+        live = asset.status is not AssetStatus.DELETED
+        has_object = live and asset.status is not AssetStatus.PENDING_UPLOAD
+        links = [
+            RenditionLink(
+                kind=r.kind,
+                content_type=r.content_type,
+                width=r.width,
+                height=r.height,
+                bytes=r.bytes,
+                url=self.storage.presign_get(r.storage_key),
+            )
+            for r in renditions
+            if live
+        ]
+        download = self.storage.presign_get(asset.storage_key) if has_object else None
+        return AssetDetail(asset=asset, renditions=links, steps=steps, download_url=download)
+
+    async def delete(self, asset_id: uuid.UUID) -> None:
+        """Remove the original and renditions from storage, then mark the asset deleted."""
+        asset = await self._get(asset_id)
+        if asset.status is AssetStatus.DELETED:
+            return
+        if asset.upload_id is not None:
+            await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
+        await self.storage.delete(asset.storage_key)
+        await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
+        await db.transition(self.pool, asset_id, AssetStatus.DELETED)
+
+    async def reprocess(self, asset_id: uuid.UUID, steps: list[str] | None = None) -> AssetDetail:
+        """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset."""
+        await self._get(asset_id)
+        moved = await self.processing.restart(asset_id, steps)
+        # The earlier job's result still holds its id: a new id per reprocess request.
+        await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")
+        return await self.detail(moved)
+
+    async def _get(self, asset_id: uuid.UUID) -> Asset:
+        asset = await db.get_asset(self.pool, asset_id)
+        if asset is None:
+            raise NotFound(f"asset {asset_id} not found")
+        return asset
+
+
+def encode_cursor(asset: Asset) -> str:
+    """Opaque cursor: the last item's (created_at, id)."""
+    raw = f"{asset.created_at.isoformat()}|{asset.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """Inverse of ``encode_cursor``; a malformed cursor is the client's error."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, ident = raw.partition("|")
+        created = datetime.fromisoformat(stamp)
+        if created.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return created, uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API issued") from None

@@ -1,0 +1,149 @@
+"""Processing use cases: hand an asset's steps to their queues, begin and finish one step.
+
+A step's row and the asset's status change in one transaction, with the asset's row locked, so an
+asset is never ``ready`` while a step still runs and two steps ending together cannot both miss
+that they were the last.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import msgspec
+from redis.exceptions import RedisError
+
+from dam.db import assets as db
+from dam.db import steps as step_rows
+from dam.domain.assets import Asset, Rendition, StepRecord
+from dam.domain.errors import Conflict, QueueUnavailable
+from dam.domain.media import MediaInfo
+from dam.domain.status import AssetStatus
+from dam.domain.steps import STEPS, Queue, StepState, chosen_steps, outcome, plan, runnable
+from dam.queue import enqueue_steps
+from dam.resources import Resources
+
+log = logging.getLogger(__name__)
+_ACTIVE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING}
+
+
+class StepStart(msgspec.Struct, frozen=True, kw_only=True):
+    """A step that has begun an attempt, and its asset."""
+
+    asset: Asset
+    step: StepRecord
+
+
+class StepEnd(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the asset stands once a step ended."""
+
+    status: AssetStatus
+    states: dict[str, StepState]
+
+
+class Processing:
+    """Steps of assets: queue them, run their bookkeeping."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.pool = resources.pool
+
+    async def hand_over(self, asset: Asset, *, rerun: str = "", only: Queue | None = None) -> int:
+        """Queue a job on every queue that has runnable steps; returns how many were new.
+
+        QueueUnavailable when Redis could not take them (the reconciler tries again later).
+        """
+        assert asset.etag is not None
+        states = await step_rows.states(self.pool, asset.id)
+        queues = {STEPS[name].queue for name in runnable(states, resume=True)}
+        new = 0
+        for work in sorted(queues):
+            if only is not None and work is not only:
+                continue
+            try:
+                new += await enqueue_steps(
+                    self.resources.queue, self.resources.settings.redis.queue_name, work, asset.id,
+                    asset.etag, rerun,
+                )  # fmt: skip
+            except (RedisError, OSError) as exc:
+                raise QueueUnavailable(f"could not queue {work.value} steps of {asset.id}: {exc}") from exc
+        return new
+
+    async def current(self, asset_id: uuid.UUID) -> Asset | None:
+        """The asset as it is now."""
+        return await db.get_asset(self.pool, asset_id)
+
+    async def begin(self, asset_id: uuid.UUID, name: str) -> StepStart | None:
+        """Start an attempt of a step; None when the asset or the step is not waiting for it."""
+        async with self.pool.transaction() as conn:
+            asset = await db.lock_asset(conn, asset_id)
+            if asset is None or asset.status not in _ACTIVE:
+                return None
+            step = await step_rows.begin(conn, asset_id, name)
+            if step is None:
+                return None
+            if asset.status is AssetStatus.UPLOADED:
+                asset = await db.start_processing(conn, asset_id)
+                assert asset is not None  # the row is locked
+            else:
+                await db.touch(conn, asset_id)
+        return StepStart(asset=asset, step=step)
+
+    async def finish(
+        self,
+        asset_id: uuid.UUID,
+        name: str,
+        *,
+        outputs: list[Rendition] | None = None,
+        media: MediaInfo | None = None,
+        error: str | None = None,
+    ) -> StepEnd | None:
+        """End a running step (done, or failed for good with ``error``); None if it was not running.
+
+        A step that records media facts plans the steps those facts call for.
+        """
+        async with self.pool.transaction() as conn:
+            asset = await db.lock_asset(conn, asset_id)
+            if asset is None or asset.status is not AssetStatus.PROCESSING:
+                return None
+            state = StepState.FAILED if error is not None else StepState.DONE
+            if not await step_rows.finish(
+                conn, asset_id, name, state=state, outputs=outputs or [], error=error
+            ):
+                return None
+            if outputs:
+                await db.put_renditions(conn, asset_id, outputs)
+            if media is not None:
+                await db.set_media(conn, asset_id, media)
+                await step_rows.add(conn, asset_id, plan(media))
+            states = await step_rows.states(conn, asset_id)
+            result = outcome(states)
+            if result is AssetStatus.READY:
+                await db.mark_ready(conn, asset_id)
+            elif result is AssetStatus.FAILED:
+                await db.mark_failed(conn, asset_id, f"{name}: {error}" if error else f"{name} failed")
+            else:
+                await db.touch(conn, asset_id)
+        return StepEnd(status=result or AssetStatus.PROCESSING, states=states)
+
+    async def restart(self, asset_id: uuid.UUID, requested: list[str] | None) -> Asset:
+        """Reprocess a ``ready`` or ``failed`` asset: the named steps, or all of them."""
+        async with self.pool.transaction() as conn:
+            asset = await db.lock_asset(conn, asset_id)
+            if asset is None:
+                raise Conflict("the asset is gone")
+            if asset.status not in {AssetStatus.READY, AssetStatus.FAILED}:
+                raise Conflict(
+                    f"asset is {asset.status.value}; only ready or failed assets can be reprocessed"
+                )
+            if asset.etag is None:
+                raise Conflict("nothing was uploaded for this asset; upload it again as a new asset")
+            planned = tuple(await step_rows.states(conn, asset_id)) or plan(None)
+            chosen = chosen_steps(requested, planned)
+            if chosen == planned and not requested:
+                await step_rows.replan(conn, asset_id, plan(None))
+            else:
+                await step_rows.rerun(conn, asset_id, chosen)
+            moved = await db.restart(conn, asset_id)
+            assert moved is not None  # the row is locked and was ready or failed
+        return moved

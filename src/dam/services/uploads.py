@@ -1,0 +1,233 @@
+"""Upload use cases: create an asset and presign its upload, re-issue URLs (resume), complete."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from dam.db import assets as db
+from dam.domain import uploads, validation
+from dam.domain.assets import Asset, NewAsset
+from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable, UploadRejected
+from dam.domain.status import AssetStatus
+from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart, UploadInstructions
+from dam.resources import Resources
+from dam.services.processing import Processing
+
+log = logging.getLogger(__name__)
+_DONE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING, AssetStatus.READY}
+
+
+class Draft(msgspec.Struct, frozen=True, kw_only=True):
+    """What a client says about a file it is about to upload."""
+
+    filename: str
+    content_type: str
+    size: int | None = None
+    sha256: str | None = None
+    metadata: dict[str, Any] | None = None
+    multipart: bool = False
+    part_checksums: bool = False
+
+
+class PartDone(msgspec.Struct, frozen=True, kw_only=True):
+    """An uploaded part as the client reports it."""
+
+    number: int
+    etag: str
+    checksum_sha256: str | None = None
+
+
+class Completion(msgspec.Struct, frozen=True, kw_only=True):
+    """The asset after ``complete``, and whether its processing is queued (False: Redis was down)."""
+
+    asset: Asset
+    queued: bool
+
+
+class Uploads:
+    """Creating assets and getting their bytes into storage."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.settings = resources.settings
+        self.pool = resources.pool
+        self.storage = resources.storage
+        self.processing = Processing(resources)
+
+    async def create(self, draft: Draft) -> tuple[Asset, UploadInstructions]:
+        """Record a ``pending_upload`` asset and presign its upload."""
+        limits = self.settings.upload
+        filename = validation.clean_filename(draft.filename)
+        content_type = validation.clean_content_type(draft.content_type, limits.allowed_content_types)
+        sha256 = validation.clean_sha256(draft.sha256) if draft.sha256 is not None else None
+        if draft.size is not None and draft.size > limits.max_upload_bytes:
+            raise InvalidInput(f"size {draft.size} exceeds the limit of {limits.max_upload_bytes} bytes")
+        asset_id = uuid.uuid4()
+        key = validation.storage_key(asset_id, filename)
+        upload_id = part_size = None
+        multipart = uploads.use_multipart(draft.size, draft.multipart, limits.multipart_threshold)
+        checksums = multipart and draft.part_checksums
+        if multipart:
+            part_size = uploads.part_size_for(draft.size, limits.part_size)
+            upload_id = await self.storage.create_multipart(key, content_type, checksums=checksums)
+        new = NewAsset(
+            id=asset_id, filename=filename, content_type=content_type, size=draft.size, sha256=sha256,
+            storage_key=key, upload_id=upload_id, part_size=part_size, part_checksums=checksums,
+            metadata=draft.metadata or {},
+        )  # fmt: skip
+        try:
+            asset = await db.insert_asset(self.pool, new)
+        except BaseException:
+            if upload_id is not None:
+                with contextlib.suppress(Exception):
+                    await self.storage.abort_multipart(key, upload_id)
+            raise
+        return asset, self._instructions(asset, stored=[], requested=None, checksums=None)
+
+    async def renew(
+        self, asset_id: uuid.UUID, part_numbers: list[int] | None, part_checksums: dict[str, str] | None
+    ) -> UploadInstructions:
+        """Fresh upload URLs; for multipart, the parts storage holds and URLs for the rest."""
+        asset = await self._pending(asset_id)
+        checksums = _part_checksums(part_checksums)
+        if asset.upload_id is None:
+            if part_numbers or checksums:
+                raise InvalidInput("part_numbers and part_checksums only apply to multipart uploads")
+            return self._instructions(asset, stored=[], requested=None, checksums=None)
+        if checksums and not asset.part_checksums:
+            raise InvalidInput("part_checksums only applies to assets created with part_checksums: true")
+        stored = await self.storage.list_parts(asset.storage_key, asset.upload_id)
+        if stored is None:
+            # The upload was aborted or expired in storage: start a new one so the client can go on.
+            new_id = await self.storage.create_multipart(
+                asset.storage_key, asset.content_type, checksums=asset.part_checksums
+            )
+            replaced = await db.replace_upload_id(self.pool, asset_id, asset.upload_id, new_id)
+            if replaced is None:
+                await self.storage.abort_multipart(asset.storage_key, new_id)
+                raise Conflict("the asset changed while renewing its upload; retry")
+            asset, stored = replaced, []
+        requested = sorted(checksums) if checksums else part_numbers
+        return self._instructions(asset, stored=stored, requested=requested, checksums=checksums)
+
+    def _instructions(
+        self,
+        asset: Asset,
+        *,
+        stored: list[StoredPart],
+        requested: list[int] | None,
+        checksums: dict[int, str] | None,
+    ) -> UploadInstructions:
+        expires_at = datetime.now(UTC) + timedelta(seconds=self.settings.s3.presign_ttl)
+        if asset.upload_id is None:
+            put = self.storage.presign_put(
+                asset.storage_key, content_type=asset.content_type, size=asset.size, sha256_hex=asset.sha256
+            )
+            return SingleUpload(url=put.url, headers=put.headers, expires_at=expires_at)
+        assert asset.part_size is not None
+        total = uploads.part_count(asset.size, asset.part_size)
+        numbers = uploads.parts_to_presign(total, {p.number for p in stored}, requested)
+        if asset.part_checksums and not checksums:
+            numbers = []  # each part URL must sign its checksum: the client asks with part_checksums
+        parts = []
+        for n in numbers:
+            put = self.storage.presign_part(asset.storage_key, asset.upload_id, n, (checksums or {}).get(n))
+            parts.append(PartUrl(number=n, url=put.url, headers=put.headers))
+        return MultipartUpload(
+            upload_id=asset.upload_id, part_size=asset.part_size, part_count=total,
+            part_checksums=asset.part_checksums, parts=parts, uploaded_parts=stored, expires_at=expires_at,
+        )  # fmt: skip
+
+    async def complete(self, asset_id: uuid.UUID, parts: list[PartDone] | None = None) -> Completion:
+        """Check the stored object and hand the asset to processing; repeated calls do nothing more."""
+        asset = await self._get(asset_id)
+        if asset.status is AssetStatus.UPLOADED:
+            # Uploaded but maybe never queued (Redis was down): the same job id makes this a no-op
+            # when the job exists.
+            return Completion(asset=asset, queued=await self._hand_over(asset))
+        if asset.status in _DONE:
+            return Completion(asset=asset, queued=True)
+        if asset.status is not AssetStatus.PENDING_UPLOAD:
+            raise Conflict(f"asset is {asset.status.value}; only a pending upload can be completed")
+        if asset.upload_id is not None:
+            await self._complete_multipart(asset, parts)
+        elif parts:
+            raise InvalidInput("parts only applies to multipart uploads")
+        info = await self.storage.head(asset.storage_key)
+        if info is None:
+            raise Conflict("no object in storage yet: upload the bytes before completing")
+        limit = self.settings.upload.max_upload_bytes
+        if info.size > limit:
+            await self.storage.delete(asset.storage_key)
+            reason = f"object of {info.size} bytes exceeds the limit of {limit} bytes and was deleted"
+            await db.transition(self.pool, asset_id, AssetStatus.FAILED, error=reason)
+            raise UploadRejected(reason)
+        if asset.size is not None and info.size != asset.size:
+            raise UploadRejected(
+                f"stored object has {info.size} bytes but {asset.size} were declared; upload it again"
+            )
+        updated = await db.mark_uploaded(self.pool, asset_id, etag=info.etag, stored_size=info.size)
+        if updated is None:  # another caller completed it first
+            return Completion(asset=await self._get(asset_id), queued=True)
+        return Completion(asset=updated, queued=await self._hand_over(updated))
+
+    async def _complete_multipart(self, asset: Asset, parts: list[PartDone] | None) -> None:
+        assert asset.upload_id is not None
+        if parts:
+            numbers = [p.number for p in parts]
+            if len(set(numbers)) != len(numbers):
+                raise InvalidInput("parts lists a part number more than once")
+            if asset.part_checksums and any(p.checksum_sha256 is None for p in parts):
+                raise InvalidInput("this upload has part checksums: give checksum_sha256 for every part")
+            listed = [(p.number, p.etag, p.checksum_sha256) for p in parts]
+        else:
+            if asset.part_checksums:
+                raise InvalidInput(
+                    "this upload has part checksums: list the parts with their checksum_sha256"
+                )
+            stored = await self.storage.list_parts(asset.storage_key, asset.upload_id)
+            listed = [(p.number, p.etag, None) for p in stored or []]
+            if not listed:
+                raise Conflict("no parts in storage yet: upload the parts before completing")
+        try:
+            await self.storage.complete_multipart(asset.storage_key, asset.upload_id, listed)
+        except Conflict:
+            # A concurrent complete may have assembled the object already; the HEAD after decides.
+            if await self.storage.head(asset.storage_key) is None:
+                raise
+
+    async def _hand_over(self, asset: Asset) -> bool:
+        """Queue processing; False (logged) when Redis is down: the reconciler queues it later."""
+        try:
+            await self.processing.hand_over(asset)
+        except QueueUnavailable as exc:
+            log.warning("%s; the reconciler will retry", exc.detail)
+            return False
+        return True
+
+    async def _get(self, asset_id: uuid.UUID) -> Asset:
+        asset = await db.get_asset(self.pool, asset_id)
+        if asset is None:
+            raise NotFound(f"asset {asset_id} not found")
+        return asset
+
+    async def _pending(self, asset_id: uuid.UUID) -> Asset:
+        asset = await self._get(asset_id)
+        if asset.status is not AssetStatus.PENDING_UPLOAD:
+            raise Conflict(f"asset is {asset.status.value}; upload URLs are only issued while pending_upload")
+        return asset
+
+
+def _part_checksums(raw: dict[str, str] | None) -> dict[int, str] | None:
+    """``{"3": "<b64>"}`` from the request as ``{3: "<b64>"}``; a key that is not a part number is refused."""
+    if not raw:
+        return None
+    try:
+        return {int(number): checksum for number, checksum in raw.items()}
+    except ValueError:
+        raise InvalidInput("part_checksums keys must be part numbers") from None
