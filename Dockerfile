@@ -7,7 +7,8 @@ RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY workers ./workers
-RUN /opt/venv/bin/pip install .
+# The development S3 launcher (SeaweedFS, a dev extra) has no place in the runtime image.
+RUN rm src/dam/devs3.py && /opt/venv/bin/pip install .
 
 # Final stage: the virtualenv and what the commands read at run time; no compilers, not root.
 FROM python:3.11-slim

@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src workers tests bench migrations
 	$(BIN)/ruff format --check src workers tests bench migrations
 	$(BIN)/mypy --strict src workers
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src workers tests bench migrations

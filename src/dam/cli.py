@@ -105,8 +105,38 @@ def _pump(name: str, stream: object) -> None:
         sys.stdout.flush()
 
 
+def stack_commands() -> dict[str, list[str]]:
+    """What ``dam run`` starts, by log prefix: the API, a worker for every queue, the bridge."""
+    commands = {"api": ["api"]}
+    for queue in Queue:
+        name = "worker" if queue is Queue.MEDIA else queue.value[:6]
+        commands[name] = ["worker", "--queue", queue.value]
+    commands["bridge"] = ["bridge"]
+    return commands
+
+
+def _start(name: str, command: list[str], env: dict[str, str], log_level: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dam.cli", "--log-level", log_level, *command],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C reaches children once, through us
+    )  # fmt: skip
+    threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+    return proc
+
+
+def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+    for proc in children:
+        proc.send_signal(signal.SIGINT)
+    for proc in children:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def cmd_run(args: argparse.Namespace) -> None:
-    """Migrate, start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, then API, worker and bridge."""
+    """Migrate, start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, then API, workers and bridge."""
     settings = _settings()
     store: DevS3 | None = None
     env = dict(os.environ)
@@ -116,41 +146,23 @@ def cmd_run(args: argparse.Namespace) -> None:
     if not os.environ.get("DAM_S3_ENDPOINT_URL"):
         store = start_dev_s3(settings, Path(args.dev_dir), any_ports=args.any_ports)
         env["DAM_S3_ENDPOINT_URL"] = store.endpoint_url
-    children: list[subprocess.Popen[bytes]] = []
-    # The API, a worker for every queue, the bridge.
-    commands = {"api": ["api"]}
-    commands.update(
-        {"worker" if q is Queue.MEDIA else q.value[:6]: ["worker", "--queue", q.value] for q in Queue}
-    )
-    commands["bridge"] = ["bridge"]
+    children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         cmd_migrate(args)
-        for name, command in commands.items():
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "dam.cli", "--log-level", args.log_level, *command],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches children once, through us
-            )  # fmt: skip
-            threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
-            children.append(proc)
+        for name, command in stack_commands().items():
+            children[name] = _start(name, command, env, args.log_level)
         print(
             f"\n  DAM is running: http://{settings.server.host}:{settings.server.port}/  "
             f"(upload page; /docs API, /jobs dashboard; Ctrl-C stops)\n"
         )
         while not stop.wait(1.0):
-            for name, proc in zip(commands, children, strict=True):
+            for name, proc in children.items():
                 if proc.poll() is not None:
                     log.error("%s exited with %s; stopping the others", name, proc.returncode)
                     stop.set()
     finally:
         log.info("stopping...")
-        for proc in children:
-            proc.send_signal(signal.SIGINT)
-        for proc in children:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop_all(list(children.values()))
         if store is not None:
             store.stop()
             log.info("development S3 stopped")

@@ -98,6 +98,24 @@ def test_dockerfile_is_multi_stage_slim_and_not_root() -> None:
     assert "apt-get" not in text
     for needed in ("migrations", "alembic.ini"):
         assert needed in final
+    # The development S3 launcher is removed before the package is installed into the image.
+    build = text.split("\nFROM ", 2)[1]
+    assert build.index("rm src/dam/devs3.py") < build.index("pip install")
+
+
+def test_a_worker_for_every_queue() -> None:
+    from dam.cli import stack_commands
+    from dam.domain.steps import Queue
+
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    served = {
+        svc["command"][svc["command"].index("--queue") + 1]
+        for svc in services.values()
+        if svc.get("command", [])[:2] == ["dam", "worker"]
+    }
+    assert served == {q.value for q in Queue}
+    run = [c for c in stack_commands().values() if c[0] == "worker"]
+    assert {c[c.index("--queue") + 1] for c in run} == {q.value for q in Queue}
 
 
 @pytest.mark.skipif(

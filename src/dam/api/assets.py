@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from dam.api import schemas as s
+from dam.api.errors import ERROR_RESPONSES
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import UploadInstructions
 from dam.domain.validation import parse_asset_id
@@ -26,7 +27,12 @@ class AssetController(Controller):
     path = "/assets"
     tags = ("assets",)
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Create an asset and get its upload URL(s)")
+    @post(
+        "/",
+        responses=ERROR_RESPONSES,
+        status_code=HTTP_201_CREATED,
+        summary="Create an asset and get its upload URL(s)",
+    )
     async def create(
         self,
         data: JSONBody[s.CreateAsset],
@@ -37,7 +43,12 @@ class AssetController(Controller):
         asset, upload = await uploads.create(Draft(**msgspec.structs.asdict(data)))
         return s.created_out(assets.new_detail(asset), upload)
 
-    @post("/{asset_id:str}/upload", status_code=200, summary="Re-issue upload URLs / resume multipart")
+    @post(
+        "/{asset_id:str}/upload",
+        responses=ERROR_RESPONSES,
+        status_code=200,
+        summary="Re-issue upload URLs / resume multipart",
+    )
     async def upload(
         self,
         asset_id: FromPath[str],
@@ -51,7 +62,12 @@ class AssetController(Controller):
             data.part_checksums if data else None,
         )
 
-    @post("/{asset_id:str}/complete", status_code=HTTP_202_ACCEPTED, summary="Signal the upload is done")
+    @post(
+        "/{asset_id:str}/complete",
+        responses=ERROR_RESPONSES,
+        status_code=HTTP_202_ACCEPTED,
+        summary="Signal the upload is done",
+    )
     async def complete(
         self,
         asset_id: FromPath[str],
@@ -64,7 +80,12 @@ class AssetController(Controller):
         completion = await uploads.complete(parse_asset_id(asset_id), parts)
         return s.asset_out(await assets.detail(completion.asset))
 
-    @post("/{asset_id:str}/reprocess", status_code=HTTP_202_ACCEPTED, summary="Run processing again")
+    @post(
+        "/{asset_id:str}/reprocess",
+        responses=ERROR_RESPONSES,
+        status_code=HTTP_202_ACCEPTED,
+        summary="Run processing again",
+    )
     async def reprocess(
         self,
         asset_id: FromPath[str],
@@ -75,12 +96,12 @@ class AssetController(Controller):
         steps = data.steps if data else None
         return s.asset_out(await assets.reprocess(parse_asset_id(asset_id), steps))
 
-    @get("/{asset_id:str}", summary="Get an asset")
+    @get("/{asset_id:str}", responses=ERROR_RESPONSES, summary="Get an asset")
     async def read(self, asset_id: FromPath[str], assets: NamedDependency[Assets]) -> s.AssetOut:
         """The asset, its media facts, steps, renditions and a presigned download URL."""
         return s.asset_out(await assets.read(parse_asset_id(asset_id)))
 
-    @get("/", summary="List assets, newest first")
+    @get("/", responses=ERROR_RESPONSES, summary="List assets, newest first")
     async def list_assets(
         self,
         assets: NamedDependency[Assets],
@@ -98,7 +119,12 @@ class AssetController(Controller):
         )
         return s.AssetPage(items=[s.asset_out(d) for d in page.items], next_cursor=page.next_cursor)
 
-    @delete("/{asset_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete an asset")
+    @delete(
+        "/{asset_id:str}",
+        responses=ERROR_RESPONSES,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete an asset",
+    )
     async def remove(self, asset_id: FromPath[str], assets: NamedDependency[Assets]) -> Response[None]:
         """Delete the original and renditions from storage and mark the asset deleted."""
         await assets.delete(parse_asset_id(asset_id))

@@ -7,9 +7,11 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from dam.api.schemas import ErrorBody
 from dam.domain.errors import (
     Conflict,
     DamError,
@@ -31,6 +33,20 @@ STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
     (MediaRejected, 422),
     (Unavailable, 503),
 )
+
+
+def _spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
+
+
+# The error answers every asset route documents in OpenAPI, all with the ErrorBody shape.
+ERROR_RESPONSES: dict[int, ResponseSpec] = {
+    400: _spec("Malformed request (not JSON, wrong shape)"),
+    404: _spec("No such asset"),
+    409: _spec("The asset's state does not allow this"),
+    422: _spec("A value is unusable, or the stored object / media breaks a rule"),
+    503: _spec("A dependency (storage, Redis) did not answer; retry later"),
+}
 
 
 def status_of(exc: DamError) -> int:

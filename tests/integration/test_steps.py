@@ -1,0 +1,118 @@
+"""Processing as chained steps: per-step status in the API, failures that name their step,
+reprocessing one step only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from litestar.testing import AsyncTestClient
+
+from tests import media
+from tests.integration.conftest import json_of
+from tests.integration.helpers import complete, create, put_single
+
+
+async def ingest(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, data: bytes, name: str, kind: str
+) -> str:
+    created = await create(api, filename=name, content_type=kind, size=len(data))
+    assert (await put_single(http, created["upload"], data)).status_code == 200
+    assert (await complete(api, created["id"])).status_code == 202
+    return str(created["id"])
+
+
+def steps_of(asset: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in asset["steps"]}
+
+
+async def test_steps_are_shown_with_their_state(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "steps.jpg", "image/jpeg")
+    queued = json_of(await api.get(f"/assets/{asset_id}"))
+    assert [(s["name"], s["state"], s["attempts"]) for s in queued["steps"]] == [("probe", "pending", 0)]
+    await run_jobs()
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "ready", asset["error"]
+    assert [s["name"] for s in asset["steps"]] == ["probe", "stills"]
+    for step in asset["steps"]:
+        assert step["state"] == "done"
+        assert step["attempts"] == 1
+        assert step["error"] is None
+        assert step["started_at"] <= step["finished_at"]
+    assert steps_of(asset)["probe"]["finished_at"] <= steps_of(asset)["stills"]["started_at"]
+
+
+async def test_a_step_failing_for_good_names_itself_and_keeps_earlier_outputs(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    # The header is intact (probe succeeds), the pixel data is cut short (stills cannot decode it).
+    asset_id = await ingest(api, http, media.corrupt_jpeg(), "cut.jpg", "image/jpeg")
+    await run_jobs()
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "failed"
+    assert asset["error"].startswith("stills: ")
+    assert "corrupt" in asset["error"]
+    steps = steps_of(asset)
+    assert steps["probe"]["state"] == "done"
+    assert steps["stills"]["state"] == "failed"
+    assert steps["stills"]["error"] in asset["error"]
+    # What the probe found stays recorded.
+    assert asset["media"]["kind"] == "image"
+    assert (asset["media"]["width"], asset["media"]["height"]) == (400, 300)
+    assert asset["media"]["camera"]["make"] == "TestCam"
+    assert asset["renditions"] == []
+    dashboard = json_of(await api.get("/api/jobs"))
+    assert any(f["asset_id"] == asset_id and f["step"] == "stills" for f in dashboard["step_failures"])
+    stats = {s["step"]: s for s in dashboard["steps"]}
+    assert stats["stills"]["states"]["failed"] >= 1
+    assert stats["probe"]["states"]["done"] >= 1
+    assert stats["probe"]["mean_seconds"] >= 0
+
+
+async def test_reprocess_of_one_step_reruns_only_it(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    asset_id = await ingest(api, http, media.png_with_alpha(), "again.png", "image/png")
+    await run_jobs()
+    before = json_of(await api.get(f"/assets/{asset_id}"))
+    assert before["status"] == "ready", before["error"]
+    response = await api.post(f"/assets/{asset_id}/reprocess", json={"steps": ["stills"]})
+    assert response.status_code == 202, response.text
+    queued = json_of(response)
+    assert queued["status"] == "uploaded"
+    assert steps_of(queued)["stills"]["state"] == "pending"
+    assert steps_of(queued)["probe"] == steps_of(before)["probe"]
+    worker = await run_jobs()
+    assert worker.jobs_complete == 1
+    after = json_of(await api.get(f"/assets/{asset_id}"))
+    assert after["status"] == "ready", after["error"]
+    assert steps_of(after)["probe"] == steps_of(before)["probe"]  # not run again
+    assert steps_of(after)["stills"]["attempts"] == 1
+    assert steps_of(after)["stills"]["started_at"] > steps_of(before)["stills"]["finished_at"]
+    assert {r["kind"] for r in after["renditions"]} == {"thumbnail", "preview"}
+    for rendition in after["renditions"]:
+        assert (await http.get(rendition["url"])).status_code == 200
+
+
+async def test_reprocess_refuses_steps_the_asset_does_not_have(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    asset_id = await ingest(api, http, media.png_with_alpha(), "steps.png", "image/png")
+    await run_jobs()
+    for steps, reason in ((["poster"], "not part of this asset"), (["nonsense"], "unknown step")):
+        response = await api.post(f"/assets/{asset_id}/reprocess", json={"steps": steps})
+        assert response.status_code == 422
+        assert reason in json_of(response)["detail"]
+    assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
+
+
+async def test_openapi_shows_media_steps_and_errors_with_their_fields(api: AsyncTestClient[Any]) -> None:
+    schemas = json_of(await api.get("/docs/openapi.json"))["components"]["schemas"]
+    assert {"kind", "width", "height", "streams", "camera"} <= set(schemas["MediaInfo"]["properties"])
+    assert {"make", "model", "gps"} <= set(schemas["Camera"]["properties"])
+    assert set(schemas["StepOut"]["properties"]) == {
+        "name", "state", "attempts", "started_at", "finished_at", "error",
+    }  # fmt: skip
+    assert {"status_code", "detail", "error"} <= set(schemas["ErrorBody"]["properties"])
