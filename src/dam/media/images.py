@@ -119,7 +119,10 @@ def _camera(exif: Image.Exif, sub: dict[int, Any]) -> Camera | None:
     values: dict[str, Any] = {}
     for tag, name in _CAMERA_TAGS.items():
         tag_id = ExifTags.Base[tag].value
-        value = _plain(sub.get(tag_id, exif.get(tag_id)))
+        raw = sub.get(tag_id, exif.get(tag_id))
+        if raw is None:
+            continue
+        value = _plain(raw)
         if isinstance(value, list):  # e.g. ISOSpeedRatings given per channel: the first one
             value = value[0] if value else None
         if value is not None:
