@@ -8,7 +8,6 @@ from typing import Any
 
 import aioboto3
 import httpx
-import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
@@ -18,7 +17,7 @@ from dam.api.app import create_app
 from dam.devs3 import DevS3
 from dam.settings import MiB, Settings, load_settings
 from dam.storage.s3 import client_config
-from tests.conftest import ACCESS_KEY, REDIS_URL, SECRET_KEY
+from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY
 
 
 @pytest.fixture
@@ -89,14 +88,6 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     job_ids = await client.zrange(settings.redis.queue_name, 0, -1)
     await client.delete(settings.redis.queue_name, *(b"arq:job:" + job_id for job_id in job_ids))
     await client.aclose()
-
-
-def json_of(response: httpx.Response) -> Any:
-    """Decode a JSON answer, failing loudly with the body when it is not JSON."""
-    try:
-        return msgspec.json.decode(response.content)
-    except msgspec.DecodeError:
-        pytest.fail(f"not JSON ({response.status_code}): {response.text[:500]}")
 
 
 @pytest.fixture

@@ -18,8 +18,11 @@ from playwright.async_api import Page, async_playwright
 
 from dam.devs3 import free_ports
 from dam.settings import Settings
-from tests import media
-from tests.integration.test_recovery import ROOT, env_of
+from tests.support import media
+from tests.support.config import ROOT
+from tests.support.flows import first_part_stored
+from tests.support.net import slow_proxy
+from tests.support.processes import env_of
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -126,9 +129,6 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
 async def test_interrupted_multipart_upload_resumes_after_a_reload(
     settings: Settings, page: Page, tmp_path: Path
 ) -> None:
-    from tests.integration.test_recovery import slow_proxy
-    from tests.integration.test_upload_cli import first_part_stored
-
     data = media.noisy_mp4(frames=40)
     path = tmp_path / "reload-resume.mp4"
     path.write_bytes(data)

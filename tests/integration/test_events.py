@@ -19,10 +19,9 @@ from dam.ingest import Ingest
 from dam.jobs.queue import close_queue, open_queue
 from dam.settings import Settings
 from dam.storage.s3 import open_storage
-from tests import media
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create, put_single
-from tests.minio_events import minio_entry
+from tests.support import media
+from tests.support.flows import create, json_of, put_single
+from tests.support.minio_events import minio_entry
 
 
 @pytest.fixture

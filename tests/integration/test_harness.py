@@ -6,7 +6,6 @@ import asyncio
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import msgspec
 
@@ -14,9 +13,10 @@ from dam.devs3 import free_ports
 from dam.harness.runner import run
 from dam.harness.spec import Deadlines, Spec, load_spec
 from dam.settings import Settings
-from tests.integration.test_recovery import ROOT, env_of
+from tests.support.config import ROOT
+from tests.support.processes import env_of
 
-SPEC = Path(__file__).resolve().parents[2] / "harness.yaml"
+SPEC = ROOT / "harness.yaml"
 
 
 def quick(spec: Spec) -> Spec:

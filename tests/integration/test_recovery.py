@@ -8,10 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,63 +19,16 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from dam.db.pool import create_pool
-from dam.devs3 import free_ports
 from dam.jobs.context import JobContext
 from dam.jobs.queue import close_queue, open_queue
 from dam.jobs.reconcile import reconcile
-from dam.settings import ENV_VARS, MiB, Settings
+from dam.settings import MiB, Settings
 from dam.storage.s3 import open_storage
-from tests import media
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create, put_parts, put_single
-from tests.integration.test_pipeline import ingest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def env_of(settings: Settings, **extra: str) -> dict[str, str]:
-    """The DAM_* environment that reproduces these settings in another process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
-    for name, (section, field) in ENV_VARS.items():
-        value = getattr(getattr(settings, section), field)
-        env[name] = ",".join(value) if isinstance(value, tuple) else str(value)
-    env.update(extra)
-    return env
-
-
-@contextlib.asynccontextmanager
-async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) -> AsyncIterator[int]:
-    """A loopback TCP proxy that trickles answers (and uploads); Host is passed through unchanged."""
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await reader.read(16384):
-                await asyncio.sleep(pause)
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-        await asyncio.gather(pipe(client_r, up_w, upload_delay), pipe(up_r, client_w, delay))
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-
-
-async def wait_for_status(
-    api: AsyncTestClient[Any], asset_id: str, status: str, within: float
-) -> dict[str, Any]:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
-        if asset["status"] == status:
-            return asset
-        await asyncio.sleep(0.05)
-    pytest.fail(f"asset {asset_id} did not reach {status} within {within}s (is {asset['status']})")
+from tests.support import media
+from tests.support.config import ROOT
+from tests.support.flows import create, ingest, json_of, put_parts, put_single, storage_down, wait_for_status
+from tests.support.net import slow_proxy
+from tests.support.processes import env_of
 
 
 async def test_job_of_a_killed_worker_runs_again(
@@ -105,17 +56,6 @@ async def test_job_of_a_killed_worker_runs_again(
         asset = json_of(await api.get(f"/assets/{asset_id}"))
         assert asset["status"] == "ready", asset["error"]
         assert {r["kind"] for r in asset["renditions"]} == {"thumbnail", "preview"}
-
-
-def storage_down(make_settings: Callable[..., Settings], settings: Settings, **extra: Any) -> Settings:
-    """The same bucket and queue, with storage at a port where nothing listens."""
-    (dead,) = free_ports(1)
-    return make_settings(
-        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
-        DAM_S3_BUCKET=settings.s3.bucket,
-        DAM_QUEUE_NAME=settings.redis.queue_name,
-        **extra,
-    )
 
 
 async def test_storage_outage_retries_then_recovers(

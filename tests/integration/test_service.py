@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 from dam.api.app import create_app
 from dam.devs3 import free_ports
 from dam.settings import Settings
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create
+from tests.support import media
+from tests.support.flows import create, ingest, json_of
 
 
 async def test_health_touches_nothing(make_settings: Callable[..., Settings]) -> None:
@@ -88,9 +88,6 @@ async def test_store_cors_allows_configured_origin_only(
 async def test_job_dashboard(
     api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
 ) -> None:
-    from tests import media
-    from tests.integration.test_pipeline import ingest
-
     good = await ingest(api, http, media.png_with_alpha(), "fine.png", "image/png")
     bad = await ingest(api, http, b"not an image", "bad.png", "image/png")
     before = json_of(await api.get("/api/jobs"))

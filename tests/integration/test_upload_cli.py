@@ -18,8 +18,11 @@ import pytest
 
 from dam.devs3 import free_ports
 from dam.settings import MiB, Settings
-from tests import media
-from tests.integration.test_recovery import ROOT, env_of, slow_proxy
+from tests.support import media
+from tests.support.config import ROOT
+from tests.support.flows import first_part_stored
+from tests.support.net import slow_proxy
+from tests.support.processes import env_of
 
 
 def serve(settings: Settings, command: str, **env: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -164,18 +167,3 @@ async def test_interrupted_multipart_upload_resumes(settings: Settings, tmp_path
     assert stored == data
     same = [item["id"] for item in listed["items"] if item["filename"] == "long.mp4"]
     assert same == [asset_id]  # one asset, not two
-
-
-async def first_part_stored(api: str, filename: str) -> str:
-    """Wait until a pending upload of ``filename`` has at least one part in storage; return its id."""
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            page = (await client.get(f"{api}/assets?status=pending_upload&limit=10")).json()
-            for item in page["items"]:
-                if item["filename"] == filename:
-                    renewed = (await client.post(f"{api}/assets/{item['id']}/upload")).json()
-                    if renewed.get("uploaded_parts"):
-                        return str(item["id"])
-            await asyncio.sleep(0.1)
-    pytest.fail(f"no part of {filename} reached storage")
