@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aioboto3
@@ -107,3 +109,9 @@ def run_jobs(settings: Settings) -> Callable[..., Any]:
         return worker
 
     return run
+
+
+@pytest.fixture
+def process_logs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this test's service processes write their logs (apart from tmp_path, which tests upload)."""
+    return tmp_path_factory.mktemp("logs-" + re.sub(r"\W+", "-", request.node.name)[:40])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import subprocess
-import sys
+from pathlib import Path
 
 import msgspec
 
@@ -14,7 +13,7 @@ from dam.harness.runner import run
 from dam.harness.spec import Deadlines, Spec, load_spec
 from dam.settings import Settings
 from tests.support.config import ROOT
-from tests.support.processes import env_of
+from tests.support.processes import dam, env_of
 
 SPEC = ROOT / "harness.yaml"
 
@@ -46,24 +45,14 @@ async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> No
     assert "FAILED" in lines[-1]
 
 
-async def test_stopped_worker_fails_the_ready_step(settings: Settings) -> None:
+async def test_stopped_worker_fails_the_ready_step(settings: Settings, process_logs: Path) -> None:
     (port,) = free_ports(1)
-    api = subprocess.Popen(  # noqa: ASYNC220 - a server for the harness, stopped below
-        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "api"],
-        env=env_of(settings, DAM_PORT=str(port)),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        out = io.StringIO()
+    url = f"http://127.0.0.1:{port}"
+    out = io.StringIO()
+    async with dam("api", env=env_of(settings, DAM_PORT=str(port)), log_dir=process_logs) as api:
+        await api.healthy(url + "/health")
         spec = msgspec.structs.replace(quick(load_spec(SPEC)), deadlines=Deadlines(startup=30, processing=3))
-        code = await asyncio.wait_for(
-            asyncio.to_thread(run, spec, f"http://127.0.0.1:{port}", out), timeout=90
-        )
-    finally:
-        api.terminate()
-        api.wait(timeout=10)
+        code = await asyncio.wait_for(asyncio.to_thread(run, spec, url, out), timeout=90)
     text = out.getvalue()
     assert code == 1, text
     assert "PASS  complete image upload" in text

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -25,14 +23,13 @@ from dam.jobs.reconcile import reconcile
 from dam.settings import MiB, Settings
 from dam.storage.s3 import open_storage
 from tests.support import media
-from tests.support.config import ROOT
 from tests.support.flows import create, ingest, json_of, put_parts, put_single, storage_down, wait_for_status
 from tests.support.net import slow_proxy
-from tests.support.processes import env_of
+from tests.support.processes import dam, env_of
 
 
 async def test_job_of_a_killed_worker_runs_again(
-    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any
+    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any, process_logs: Path
 ) -> None:
     from dam.api.app import create_app
 
@@ -42,15 +39,9 @@ async def test_job_of_a_killed_worker_runs_again(
         s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
         async with slow_proxy(s3_port, delay=0.5) as proxy_port:
             env = env_of(settings, DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}")
-            worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never waited on the loop
-                [sys.executable, "-m", "dam.cli", "--log-level", "warning", "worker"],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            try:
-                await wait_for_status(api, asset_id, "processing", within=30)
-            finally:
-                worker.send_signal(signal.SIGKILL)
-                worker.wait()
+            async with dam("worker", env=env, log_dir=process_logs) as worker:
+                await wait_for_status(api, asset_id, "processing", within=60, watch=[worker])
+                worker.kill()
         # The dead worker's job is still queued; once its in-progress mark expires another worker runs it.
         await asyncio.wait_for(run_jobs(settings=settings), timeout=60)
         asset = json_of(await api.get(f"/assets/{asset_id}"))

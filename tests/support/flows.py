@@ -6,8 +6,8 @@ import asyncio
 import hashlib
 import io
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import msgspec
@@ -17,6 +17,9 @@ from PIL import Image
 
 from dam.devs3 import free_ports
 from dam.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.support.processes import ServiceProcess
 
 
 def json_of(response: httpx.Response) -> Any:
@@ -88,14 +91,20 @@ async def ingest(
 
 
 async def wait_for_status(
-    api: AsyncTestClient[Any], asset_id: str, status: str, within: float
+    api: AsyncTestClient[Any],
+    asset_id: str,
+    status: str,
+    within: float,
+    watch: Sequence[ServiceProcess] = (),
 ) -> dict[str, Any]:
-    """Poll an asset until it has ``status``; fail at the deadline."""
+    """Poll an asset until it has ``status``; fail at the deadline, or as soon as a watched process dies."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
         if asset["status"] == status:
             return asset
+        for process in watch:
+            process.assert_running(f"while asset {asset_id} was to reach {status}")
         await asyncio.sleep(0.05)
     pytest.fail(f"asset {asset_id} did not reach {status} within {within}s (is {asset['status']})")
 
