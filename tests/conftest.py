@@ -1,4 +1,4 @@
-"""Session-wide real services: a throw-away database (migrated from scratch) and a SeaweedFS."""
+"""Session-wide real services (a throw-away database migrated from scratch, a SeaweedFS); folder markers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ import pytest
 from dam.db.migrate import ensure_database, upgrade
 from dam.devs3 import DevS3
 from tests.support.config import ACCESS_KEY, ADMIN_URL, ROOT, SECRET_KEY
+from tests.support.marks import folder_mark
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder, and run the unit tests first."""
+    for item in items:
+        if mark := folder_mark(item):
+            item.add_marker(mark)
+    items.sort(key=lambda item: folder_mark(item) != "unit")  # stable: file order kept otherwise
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ from tests.support.flows import first_part_stored
 from tests.support.net import slow_proxy
 from tests.support.processes import dam, env_of
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

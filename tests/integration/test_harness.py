@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from dam.devs3 import free_ports
 from dam.harness.runner import run
@@ -32,6 +33,7 @@ def test_harness_file_is_valid() -> None:
     assert {s.kind for s in spec.samples.values()} == {"image", "video"}
 
 
+@pytest.mark.slow
 async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> None:
     (closed,) = free_ports(1)
     out = io.StringIO()
@@ -45,6 +47,7 @@ async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> No
     assert "FAILED" in lines[-1]
 
 
+@pytest.mark.slow
 async def test_stopped_worker_fails_the_ready_step(settings: Settings, process_logs: Path) -> None:
     (port,) = free_ports(1)
     url = f"http://127.0.0.1:{port}"

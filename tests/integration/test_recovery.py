@@ -28,6 +28,7 @@ from tests.support.net import slow_proxy
 from tests.support.processes import dam, env_of
 
 
+@pytest.mark.slow
 async def test_job_of_a_killed_worker_runs_again(
     make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any, process_logs: Path
 ) -> None:
@@ -49,6 +50,7 @@ async def test_job_of_a_killed_worker_runs_again(
         assert {r["kind"] for r in asset["renditions"]} == {"thumbnail", "preview"}
 
 
+@pytest.mark.slow
 async def test_storage_outage_retries_then_recovers(
     make_settings: Callable[..., Settings],
     settings: Settings,
@@ -67,6 +69,7 @@ async def test_storage_outage_retries_then_recovers(
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
 
 
+@pytest.mark.slow
 async def test_storage_outage_gives_up_after_max_tries(
     make_settings: Callable[..., Settings],
     settings: Settings,

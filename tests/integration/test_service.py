@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 
 from dam.api.app import create_app
@@ -32,6 +33,7 @@ async def test_ready_when_everything_answers(api: AsyncTestClient[Any]) -> None:
     assert body["checks"] == {"postgres": "ok", "redis": "ok", "s3": "ok"}
 
 
+@pytest.mark.slow
 async def test_ready_names_failing_dependencies(make_settings: Callable[..., Settings]) -> None:
     redis_port, s3_port = free_ports(2)
     settings = make_settings(

@@ -102,6 +102,7 @@ async def test_wait_reports_processing_results(
     assert code == 1  # something failed
 
 
+@pytest.mark.slow
 async def test_interrupted_multipart_upload_resumes(
     settings: Settings, tmp_path: Path, process_logs: Path
 ) -> None:
