@@ -99,7 +99,7 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
 
     await page.locator("#grid li", has_text="clip.mp4").locator("button").click()
     video = page.locator("#detail video")
-    await video.wait_for(timeout=10_000)
+    await video.wait_for(timeout=30_000)
     assert "X-Amz-Signature" in (await video.get_attribute("src") or "")
     await page.screenshot(path=str(artifacts_dir / "asset-page.png"))
     assert errors == []
@@ -121,7 +121,7 @@ async def test_interrupted_multipart_upload_resumes_after_a_reload(
         asset_id = await first_part_stored(origin, "reload-resume.mp4")
         async with httpx.AsyncClient() as client:
             await page.reload()  # the page dies mid-upload
-            await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=10_000)
+            await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=30_000)
             await page.set_input_files("#files", str(path))
             state = page.locator("#uploads li", has_text="reload-resume.mp4").locator(".state")
             await state.filter(has_text="uploaded").wait_for(timeout=60_000)

@@ -64,7 +64,7 @@ async def test_storage_outage_retries_then_recovers(
     worker = await run_jobs(settings=outage, max_burst_jobs=1)
     assert worker.jobs_retried == 1
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "processing"
-    worker = await asyncio.wait_for(run_jobs(), timeout=30)  # storage is back
+    worker = await asyncio.wait_for(run_jobs(), timeout=60)  # storage is back
     assert worker.jobs_complete == 1
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
 
@@ -79,7 +79,7 @@ async def test_storage_outage_gives_up_after_max_tries(
 ) -> None:
     asset_id = await ingest(api, http, media.jpeg_with_exif(), "gone.jpg", "image/jpeg")
     outage = storage_down(make_settings, settings, DAM_JOB_MAX_TRIES=2)
-    await asyncio.wait_for(run_jobs(settings=outage), timeout=30)
+    await asyncio.wait_for(run_jobs(settings=outage), timeout=60)
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "failed"
     assert "gave up after 2 attempts" in asset["error"]
