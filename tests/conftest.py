@@ -1,10 +1,8 @@
-"""Session-wide real services: a throw-away database (migrated from scratch) and a SeaweedFS."""
+"""Session-wide real services (a throw-away database migrated from scratch, a SeaweedFS); folder markers."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,11 +13,17 @@ import pytest
 
 from dam.db.migrate import ensure_database, upgrade
 from dam.devs3 import DevS3
+from tests.support.config import ACCESS_KEY, ADMIN_URL, ROOT, SECRET_KEY
+from tests.support.marks import folder_mark
 
-ADMIN_URL = os.environ.get("DAM_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("DAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-ACCESS_KEY = "dam-test"
-SECRET_KEY = "dam-test-secret-" + secrets.token_hex(8)
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder, and run the unit tests first."""
+    for item in items:
+        if mark := folder_mark(item):
+            item.add_marker(mark)
+    items.sort(key=lambda item: folder_mark(item) != "unit")  # stable: file order kept otherwise
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +53,6 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture
 def artifacts_dir() -> Path:
     """Where tests leave files worth looking at (git-ignored)."""
-    path = Path(__file__).resolve().parent.parent / "artifacts"
+    path = ROOT / "artifacts"
     path.mkdir(exist_ok=True)
     return path

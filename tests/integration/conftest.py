@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aioboto3
 import httpx
-import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
@@ -18,7 +19,7 @@ from dam.api.app import create_app
 from dam.devs3 import DevS3
 from dam.settings import MiB, Settings, load_settings
 from dam.storage.s3 import client_config
-from tests.conftest import ACCESS_KEY, REDIS_URL, SECRET_KEY
+from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY
 
 
 @pytest.fixture
@@ -91,14 +92,6 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def json_of(response: httpx.Response) -> Any:
-    """Decode a JSON answer, failing loudly with the body when it is not JSON."""
-    try:
-        return msgspec.json.decode(response.content)
-    except msgspec.DecodeError:
-        pytest.fail(f"not JSON ({response.status_code}): {response.text[:500]}")
-
-
 @pytest.fixture
 def run_jobs(settings: Settings) -> Callable[..., Any]:
     """Run every queued job to completion with a burst-mode arq worker (as arq's own tests do)."""
@@ -116,3 +109,9 @@ def run_jobs(settings: Settings) -> Callable[..., Any]:
         return worker
 
     return run
+
+
+@pytest.fixture
+def process_logs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this test's service processes write their logs (apart from tmp_path, which tests upload)."""
+    return tmp_path_factory.mktemp("logs-" + re.sub(r"\W+", "-", request.node.name)[:40])

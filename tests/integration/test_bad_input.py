@@ -8,8 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from dam.settings import GiB
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create
+from tests.support.flows import create, json_of
 
 VALID = {"filename": "a.jpg", "content_type": "image/jpeg"}
 

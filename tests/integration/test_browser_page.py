@@ -5,10 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +15,12 @@ from playwright.async_api import Page, async_playwright
 
 from dam.devs3 import free_ports
 from dam.settings import Settings
-from tests import media
-from tests.integration.test_recovery import ROOT, env_of
+from tests.support import media
+from tests.support.flows import first_part_stored
+from tests.support.net import slow_proxy
+from tests.support.processes import dam, env_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -28,40 +29,21 @@ ARGS = [
 ]  # fmt: skip
 
 
-@contextlib.contextmanager
-def running(settings: Settings, **extra: str) -> Iterator[str]:
+@contextlib.asynccontextmanager
+async def running(settings: Settings, log_dir: Path, **extra: str) -> AsyncIterator[str]:
     """API and worker as real processes; the page's origin is allowed by the bucket's CORS rules."""
     (port,) = free_ports(1)
     origin = f"http://127.0.0.1:{port}"
     env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, **extra)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dam.cli", "--log-level", "warning", command],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for command in ("api", "worker")
-    ]
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(origin + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    async with dam("api", env=env, log_dir=log_dir) as api, dam("worker", env=env, log_dir=log_dir):
+        await api.healthy(origin + "/health")
         yield origin
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=15)
 
 
 @pytest.fixture
-def stack(settings: Settings) -> Iterator[str]:
-    with running(settings) as origin:
+async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
+    """The stack the page talks to, served from the API's own origin."""
+    async with running(settings, process_logs) as origin:
         yield origin
 
 
@@ -69,7 +51,7 @@ def stack(settings: Settings) -> Iterator[str]:
 def chromium() -> str:
     """Debian's Chromium (Playwright's own browser download is not available here)."""
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run installs it)")
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make chromium` (a step of `make test`) installs it")
     return CHROMIUM
 
 
@@ -117,37 +99,36 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
 
     await page.locator("#grid li", has_text="clip.mp4").locator("button").click()
     video = page.locator("#detail video")
-    await video.wait_for(timeout=10_000)
+    await video.wait_for(timeout=30_000)
     assert "X-Amz-Signature" in (await video.get_attribute("src") or "")
     await page.screenshot(path=str(artifacts_dir / "asset-page.png"))
     assert errors == []
 
 
 async def test_interrupted_multipart_upload_resumes_after_a_reload(
-    settings: Settings, page: Page, tmp_path: Path
+    settings: Settings, page: Page, tmp_path: Path, process_logs: Path
 ) -> None:
-    from tests.integration.test_recovery import slow_proxy
-    from tests.integration.test_upload_cli import first_part_stored
-
     data = media.noisy_mp4(frames=40)
     path = tmp_path / "reload-resume.mp4"
     path.write_bytes(data)
     s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
-    async with slow_proxy(s3_port, delay=0, upload_delay=0.004) as proxy:
-        with running(settings, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}") as origin:
-            await page.goto(origin)
+    async with (
+        slow_proxy(s3_port, delay=0, upload_delay=0.004) as proxy,
+        running(settings, process_logs, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}") as origin,
+    ):
+        await page.goto(origin)
+        await page.set_input_files("#files", str(path))
+        asset_id = await first_part_stored(origin, "reload-resume.mp4")
+        async with httpx.AsyncClient() as client:
+            await page.reload()  # the page dies mid-upload
+            await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=30_000)
             await page.set_input_files("#files", str(path))
-            asset_id = await first_part_stored(origin, "reload-resume.mp4")
-            async with httpx.AsyncClient() as client:
-                await page.reload()  # the page dies mid-upload
-                await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=10_000)
-                await page.set_input_files("#files", str(path))
-                state = page.locator("#uploads li", has_text="reload-resume.mp4").locator(".state")
-                await state.filter(has_text="uploaded").wait_for(timeout=60_000)
-                asset = (await client.get(f"{origin}/assets/{asset_id}")).json()
-                stored = (await client.get(asset["download_url"], timeout=60)).content
-                digest = hashlib.sha256(data).hexdigest()
-                same = (await client.get(f"{origin}/assets?content_type=video/mp4&limit=200")).json()
+            state = page.locator("#uploads li", has_text="reload-resume.mp4").locator(".state")
+            await state.filter(has_text="uploaded").wait_for(timeout=60_000)
+            asset = (await client.get(f"{origin}/assets/{asset_id}")).json()
+            stored = (await client.get(asset["download_url"], timeout=60)).content
+            digest = hashlib.sha256(data).hexdigest()
+            same = (await client.get(f"{origin}/assets?content_type=video/mp4&limit=200")).json()
     assert asset["status"] in {"uploaded", "processing", "ready"}
     assert hashlib.sha256(stored).hexdigest() == digest
     assert [a["id"] for a in same["items"] if a["filename"] == "reload-resume.mp4"] == [asset_id]

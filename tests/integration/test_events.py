@@ -18,10 +18,9 @@ from dam.queue import close_queue, open_queue
 from dam.resources import Resources, open_resources
 from dam.services.uploads import Uploads
 from dam.settings import Settings
-from tests import media
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create, put_single
-from tests.minio_events import minio_entry
+from tests.support import media
+from tests.support.flows import create, json_of, put_single
+from tests.support.minio_events import minio_entry
 
 
 @pytest.fixture

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from dam.devs3 import free_ports
 from dam.harness.runner import run
 from dam.harness.spec import Deadlines, Spec, load_spec
 from dam.settings import Settings
-from tests.integration.test_recovery import ROOT, env_of
+from tests.support.config import ROOT
+from tests.support.processes import dam, env_of
 
-SPEC = Path(__file__).resolve().parents[2] / "harness.yaml"
+SPEC = ROOT / "harness.yaml"
 
 
 def quick(spec: Spec) -> Spec:
@@ -33,6 +33,7 @@ def test_harness_file_is_valid() -> None:
     assert {s.kind for s in spec.samples.values()} == {"image", "video"}
 
 
+@pytest.mark.slow
 async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> None:
     (closed,) = free_ports(1)
     out = io.StringIO()
@@ -46,24 +47,15 @@ async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> No
     assert "FAILED" in lines[-1]
 
 
-async def test_stopped_worker_fails_the_ready_step(settings: Settings) -> None:
+@pytest.mark.slow
+async def test_stopped_worker_fails_the_ready_step(settings: Settings, process_logs: Path) -> None:
     (port,) = free_ports(1)
-    api = subprocess.Popen(  # noqa: ASYNC220 - a server for the harness, stopped below
-        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "api"],
-        env=env_of(settings, DAM_PORT=str(port)),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        out = io.StringIO()
+    url = f"http://127.0.0.1:{port}"
+    out = io.StringIO()
+    async with dam("api", env=env_of(settings, DAM_PORT=str(port)), log_dir=process_logs) as api:
+        await api.healthy(url + "/health")
         spec = msgspec.structs.replace(quick(load_spec(SPEC)), deadlines=Deadlines(startup=30, processing=3))
-        code = await asyncio.wait_for(
-            asyncio.to_thread(run, spec, f"http://127.0.0.1:{port}", out), timeout=90
-        )
-    finally:
-        api.terminate()
-        api.wait(timeout=10)
+        code = await asyncio.wait_for(asyncio.to_thread(run, spec, url, out), timeout=90)
     text = out.getvalue()
     assert code == 1, text
     assert "PASS  complete image upload" in text

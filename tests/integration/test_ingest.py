@@ -16,8 +16,7 @@ from types_aiobotocore_s3 import S3Client
 from dam.domain.steps import Queue
 from dam.keys import job_id
 from dam.settings import MiB, Settings
-from tests.integration.conftest import json_of
-from tests.integration.helpers import complete, create, jpeg_bytes, put_parts, put_single, sha256_hex
+from tests.support.flows import complete, create, jpeg_bytes, json_of, put_parts, put_single, sha256_hex
 
 
 async def queued_jobs(redis: Redis, settings: Settings) -> int:

@@ -7,8 +7,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create
+from tests.support.flows import create, json_of
 
 
 async def test_pages_are_stable_under_inserts(api: AsyncTestClient[Any]) -> None:

@@ -12,19 +12,8 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from dam.settings import Settings
-from tests import media
-from tests.integration.conftest import json_of
-from tests.integration.helpers import complete, create, put_parts, put_single
-
-
-async def ingest(
-    api: AsyncTestClient[Any], http: httpx.AsyncClient, data: bytes, filename: str, content_type: str
-) -> str:
-    """Create, upload and complete one asset; returns its id."""
-    created = await create(api, filename=filename, content_type=content_type, size=len(data))
-    assert (await put_single(http, created["upload"], data)).status_code == 200
-    assert (await complete(api, created["id"])).status_code == 202
-    return str(created["id"])
+from tests.support import media
+from tests.support.flows import complete, create, ingest, json_of, put_parts
 
 
 async def processed(api: AsyncTestClient[Any], run_jobs: Any, asset_id: str) -> dict[str, Any]:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,65 +15,18 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.devs3 import free_ports
 from dam.jobs.reconcile import reconcile
 from dam.resources import open_resources
-from dam.settings import ENV_VARS, MiB, Settings
-from tests import media
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create, put_parts, put_single
-from tests.integration.test_pipeline import ingest
-
-ROOT = Path(__file__).resolve().parents[2]
+from dam.settings import MiB, Settings
+from tests.support import media
+from tests.support.flows import create, ingest, json_of, put_parts, put_single, storage_down, wait_for_status
+from tests.support.net import slow_proxy
+from tests.support.processes import dam, env_of
 
 
-def env_of(settings: Settings, **extra: str) -> dict[str, str]:
-    """The DAM_* environment that reproduces these settings in another process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
-    for name, (section, field) in ENV_VARS.items():
-        value = getattr(getattr(settings, section), field)
-        env[name] = ",".join(value) if isinstance(value, tuple) else str(value)
-    env.update(extra)
-    return env
-
-
-@contextlib.asynccontextmanager
-async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) -> AsyncIterator[int]:
-    """A loopback TCP proxy that trickles answers (and uploads); Host is passed through unchanged."""
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await reader.read(16384):
-                await asyncio.sleep(pause)
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-        await asyncio.gather(pipe(client_r, up_w, upload_delay), pipe(up_r, client_w, delay))
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-
-
-async def wait_for_status(
-    api: AsyncTestClient[Any], asset_id: str, status: str, within: float
-) -> dict[str, Any]:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
-        if asset["status"] == status:
-            return asset
-        await asyncio.sleep(0.05)
-    pytest.fail(f"asset {asset_id} did not reach {status} within {within}s (is {asset['status']})")
-
-
+@pytest.mark.slow
 async def test_job_of_a_killed_worker_runs_again(
-    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any
+    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any, process_logs: Path
 ) -> None:
     from dam.api.app import create_app
 
@@ -88,15 +36,9 @@ async def test_job_of_a_killed_worker_runs_again(
         s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
         async with slow_proxy(s3_port, delay=0.5) as proxy_port:
             env = env_of(settings, DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}")
-            worker = subprocess.Popen(  # noqa: ASYNC220 - killed below, never waited on the loop
-                [sys.executable, "-m", "dam.cli", "--log-level", "warning", "worker"],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            try:
-                await wait_for_status(api, asset_id, "processing", within=30)
-            finally:
-                worker.send_signal(signal.SIGKILL)
-                worker.wait()
+            async with dam("worker", env=env, log_dir=process_logs) as worker:
+                await wait_for_status(api, asset_id, "processing", within=60, watch=[worker])
+                worker.kill()
         # The dead worker's job is still queued; once its in-progress mark expires another worker runs it.
         await asyncio.wait_for(run_jobs(settings=settings), timeout=60)
         asset = json_of(await api.get(f"/assets/{asset_id}"))
@@ -104,17 +46,7 @@ async def test_job_of_a_killed_worker_runs_again(
         assert {r["kind"] for r in asset["renditions"]} == {"thumbnail", "preview"}
 
 
-def storage_down(make_settings: Callable[..., Settings], settings: Settings, **extra: Any) -> Settings:
-    """The same bucket and queue, with storage at a port where nothing listens."""
-    (dead,) = free_ports(1)
-    return make_settings(
-        DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{dead}",
-        DAM_S3_BUCKET=settings.s3.bucket,
-        DAM_QUEUE_NAME=settings.redis.queue_name,
-        **extra,
-    )
-
-
+@pytest.mark.slow
 async def test_storage_outage_retries_then_recovers(
     make_settings: Callable[..., Settings],
     settings: Settings,
@@ -128,11 +60,12 @@ async def test_storage_outage_retries_then_recovers(
     worker = await run_jobs(settings=outage, max_burst_jobs=1)
     assert worker.jobs_retried == 1
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "processing"
-    worker = await asyncio.wait_for(run_jobs(), timeout=30)  # storage is back
+    worker = await asyncio.wait_for(run_jobs(), timeout=60)  # storage is back
     assert worker.jobs_complete == 1
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
 
 
+@pytest.mark.slow
 async def test_storage_outage_gives_up_after_max_tries(
     make_settings: Callable[..., Settings],
     settings: Settings,
@@ -142,7 +75,7 @@ async def test_storage_outage_gives_up_after_max_tries(
 ) -> None:
     asset_id = await ingest(api, http, media.jpeg_with_exif(), "gone.jpg", "image/jpeg")
     outage = storage_down(make_settings, settings, DAM_JOB_MAX_TRIES=2)
-    await asyncio.wait_for(run_jobs(settings=outage), timeout=30)
+    await asyncio.wait_for(run_jobs(settings=outage), timeout=60)
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "failed"
     assert "gave up after 2 attempts" in asset["error"]

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 
 from dam.api.app import create_app
 from dam.devs3 import free_ports
 from dam.settings import Settings
-from tests.integration.conftest import json_of
-from tests.integration.helpers import create
+from tests.support import media
+from tests.support.flows import create, ingest, json_of
 
 
 async def test_health_touches_nothing(make_settings: Callable[..., Settings]) -> None:
@@ -32,6 +33,7 @@ async def test_ready_when_everything_answers(api: AsyncTestClient[Any]) -> None:
     assert body["checks"] == {"postgres": "ok", "redis": "ok", "s3": "ok"}
 
 
+@pytest.mark.slow
 async def test_ready_names_failing_dependencies(make_settings: Callable[..., Settings]) -> None:
     redis_port, s3_port = free_ports(2)
     settings = make_settings(
@@ -88,9 +90,6 @@ async def test_store_cors_allows_configured_origin_only(
 async def test_job_dashboard(
     api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
 ) -> None:
-    from tests import media
-    from tests.integration.test_pipeline import ingest
-
     good = await ingest(api, http, media.png_with_alpha(), "fine.png", "image/png")
     bad = await ingest(api, http, b"not an image", "bad.png", "image/png")
     before = json_of(await api.get("/api/jobs"))

@@ -8,18 +8,8 @@ from typing import Any
 import httpx
 from litestar.testing import AsyncTestClient
 
-from tests import media
-from tests.integration.conftest import json_of
-from tests.integration.helpers import complete, create, put_single
-
-
-async def ingest(
-    api: AsyncTestClient[Any], http: httpx.AsyncClient, data: bytes, name: str, kind: str
-) -> str:
-    created = await create(api, filename=name, content_type=kind, size=len(data))
-    assert (await put_single(http, created["upload"], data)).status_code == 200
-    assert (await complete(api, created["id"])).status_code == 202
-    return str(created["id"])
+from tests.support import media
+from tests.support.flows import ingest, json_of
 
 
 def steps_of(asset: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests import media
-from tests.integration.test_pipeline import ingest
+from tests.support import media
+from tests.support.flows import ingest
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,56 +15,32 @@ import pytest
 
 from dam.devs3 import free_ports
 from dam.settings import MiB, Settings
-from tests import media
-from tests.integration.test_recovery import ROOT, env_of, slow_proxy
+from tests.support import media
+from tests.support.config import ROOT
+from tests.support.flows import first_part_stored
+from tests.support.net import slow_proxy
+from tests.support.processes import ServiceProcess, dam, dam_args, env_of
 
 
-def serve(settings: Settings, command: str, **env: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start `dam api` or `dam worker` for these settings; returns the process and the API port."""
+def api_process(settings: Settings, log_dir: Path, **env: str) -> tuple[ServiceProcess, str]:
+    """`dam api` for these settings on a free port (not started yet), and its base URL."""
     (port,) = free_ports(1)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dam.cli", "--log-level", "warning", command],
-        env=env_of(settings, DAM_PORT=str(port), **env), cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    return proc, port
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def wait_http(url: str, within: float = 30) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not answer")
+    process = dam("api", env=env_of(settings, DAM_PORT=str(port), **env), log_dir=log_dir)
+    return process, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
-def api_url(settings: Settings) -> Iterator[str]:
+def api_url(settings: Settings, process_logs: Path) -> Iterator[str]:
     """The API as a real server process, as the CLI would find it."""
-    proc, port = serve(settings, "api")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/health")
+    process, url = api_process(settings, process_logs)
+    with process:
+        process.wait_healthy(url + "/health")
         yield url
-    finally:
-        stop(proc)
 
 
 def upload(api: str, *paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]]]:
     result = subprocess.run(
-        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "upload", *map(str, paths),
-         "--api", api, "--json", *extra],
+        dam_args("upload", *map(str, paths), "--api", api, "--json", *extra),
         capture_output=True, cwd=ROOT, timeout=120, check=False,
     )  # fmt: skip
     assert result.stdout, result.stderr.decode()
@@ -113,16 +86,15 @@ async def test_folder_upload_then_rerun_uploads_nothing_twice(api_url: str, fold
     }
 
 
-async def test_wait_reports_processing_results(settings: Settings, api_url: str, tmp_path: Path) -> None:
+async def test_wait_reports_processing_results(
+    settings: Settings, api_url: str, tmp_path: Path, process_logs: Path
+) -> None:
     (tmp_path / "good.png").write_bytes(media.png_with_alpha())
     (tmp_path / "bad.jpg").write_bytes(b"this is text, not a jpeg" * 20)
-    worker, _ = serve(settings, "worker")
-    try:
+    async with dam("worker", env=env_of(settings), log_dir=process_logs):
         code, outcomes = await asyncio.to_thread(
             upload, api_url, tmp_path, extra=("--wait", "--timeout", "60")
         )
-    finally:
-        stop(worker)
     by_name = {Path(o["path"]).name: o for o in outcomes}
     assert by_name["good.png"]["status"] == "ready"
     assert by_name["bad.jpg"]["status"] == "failed"
@@ -130,30 +102,29 @@ async def test_wait_reports_processing_results(settings: Settings, api_url: str,
     assert code == 1  # something failed
 
 
-async def test_interrupted_multipart_upload_resumes(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.slow
+async def test_interrupted_multipart_upload_resumes(
+    settings: Settings, tmp_path: Path, process_logs: Path
+) -> None:
     data = media.noisy_mp4(frames=40)
     path = tmp_path / "long.mp4"
     path.write_bytes(data)
     s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
     async with slow_proxy(s3_port, delay=0, upload_delay=0.004) as proxy:
-        proc, port = serve(settings, "api", DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}")
-        api = f"http://127.0.0.1:{port}"
-        try:
-            await asyncio.to_thread(wait_http, api + "/health")
-            cli = subprocess.Popen(  # noqa: ASYNC220 - killed mid-transfer below
-                [sys.executable, "-m", "dam.cli", "upload", str(path), "--api", api, "--json"],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            asset_id = await first_part_stored(api, "long.mp4")
-            cli.send_signal(signal.SIGKILL)
-            cli.wait()
+        server, api = api_process(settings, process_logs, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}")
+        async with server:
+            await server.healthy(api + "/health")
+            upload_cli = dam(
+                "upload", str(path), "--api", api, "--json", log_dir=process_logs, log_level=None
+            )
+            async with upload_cli:
+                asset_id = await first_part_stored(api, "long.mp4")
+                upload_cli.kill()  # mid-transfer
             code, outcomes = await asyncio.to_thread(upload, api, path)
             async with httpx.AsyncClient(timeout=60) as client:
                 asset = (await client.get(f"{api}/assets/{asset_id}")).json()
                 stored = (await client.get(asset["download_url"])).content
                 listed = (await client.get(f"{api}/assets?sha256={hashlib.sha256(data).hexdigest()}")).json()
-        finally:
-            stop(proc)
     (outcome,) = outcomes
     assert code == 0, outcome
     assert outcome["status"] == "resumed"
@@ -164,18 +135,3 @@ async def test_interrupted_multipart_upload_resumes(settings: Settings, tmp_path
     assert stored == data
     same = [item["id"] for item in listed["items"] if item["filename"] == "long.mp4"]
     assert same == [asset_id]  # one asset, not two
-
-
-async def first_part_stored(api: str, filename: str) -> str:
-    """Wait until a pending upload of ``filename`` has at least one part in storage; return its id."""
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            page = (await client.get(f"{api}/assets?status=pending_upload&limit=10")).json()
-            for item in page["items"]:
-                if item["filename"] == filename:
-                    renewed = (await client.post(f"{api}/assets/{item['id']}/upload")).json()
-                    if renewed.get("uploaded_parts"):
-                        return str(item["id"])
-            await asyncio.sleep(0.1)
-    pytest.fail(f"no part of {filename} reached storage")

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from dam.events.minio import MalformedEvent, asset_of, parse_entry
-from tests.minio_events import SAMPLE, minio_entry
+from tests.support.minio_events import SAMPLE, minio_entry
 
 
 def test_documented_sample_parses() -> None:

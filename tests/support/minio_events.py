@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-SAMPLE = Path(__file__).parent / "data" / "minio_redis_access_event.json"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "minio_redis_access_event.json"
 
 
 def minio_entry(
