@@ -36,7 +36,7 @@ $(CHROMIUM):
 	  apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
 	@test -x $@ || { echo "chromium was installed but $@ is still missing" >&2; exit 1; }
 
-lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/ and workers/
+lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/ and workers/, the layer contracts (lint-imports)
 	$(BIN)/ruff check src workers tests bench migrations
 	$(BIN)/ruff format --check src workers tests bench migrations
 	$(BIN)/mypy --strict src workers
