@@ -27,6 +27,10 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+GRID_SETTLED = """() => {
+  const cards = [...document.querySelectorAll('#grid li[data-status="ready"]')];
+  return cards.length >= 3 && cards.every((li) => li.querySelector("img.thumb")?.complete ?? true);
+}"""
 
 
 @contextlib.asynccontextmanager
@@ -88,6 +92,9 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
     await page.wait_for_function(
         "document.querySelectorAll('#grid li[data-status=\"ready\"]').length >= 3", timeout=60_000
     )
+    # The grid re-renders every 2 s while something is pending, and thumbnails load after their cards:
+    # wait until three ready cards show with no thumbnail still loading (a broken one counts as loaded).
+    await page.wait_for_function(GRID_SETTLED, timeout=30_000)
     assert await ready.count() == 3
     widths: list[Any] = await page.eval_on_selector_all(
         "#grid li[data-status='ready'] img.thumb", "imgs => imgs.map(i => i.complete && i.naturalWidth)"

@@ -19,8 +19,11 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
                 await writer.drain()
         writer.close()
 
+    open_writers: set[asyncio.StreamWriter] = set()
+
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+        open_writers.update((client_w, up_w))
         await asyncio.gather(pipe(client_r, up_w, upload_delay), pipe(up_r, client_w, delay))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -28,3 +31,7 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
         yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
+        # Connections still open (a killed client's upload) would keep the upstream server from stopping.
+        for writer in open_writers:
+            writer.close()
+        await server.wait_closed()
