@@ -170,8 +170,11 @@ function card(asset) {
   li.querySelector("img")?.addEventListener("error", (e) => { e.target.outerHTML = placeholder; });
   return li;
 }
+let latest = 0; // answers can arrive out of order: only the newest request may redraw the grid
 async function refresh(more = false) {
+  const mine = ++latest;
   const page = await api("GET", query(more && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
+  if (mine !== latest) return;
   if (!more) $("grid").replaceChildren();
   for (const asset of page.items) $("grid").append(card(asset));
   cursor = page.next_cursor;
