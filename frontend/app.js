@@ -196,7 +196,8 @@ async function open(id) {
   else if (kinds.preview) media = `<img src="${esc(kinds.preview.url)}" alt="Preview of ${esc(asset.filename)}">`;
   $("detail-media").innerHTML = media;
   const facts = {status: asset.status, type: asset.content_type, size: fmtBytes(asset.stored_size ?? asset.size ?? 0),
-    duration: asset.media?.duration, dimensions: asset.media?.width ? `${asset.media.width}×${asset.media.height}` : null, error: asset.error};
+    duration: asset.media?.duration, dimensions: asset.media?.width ? `${asset.media.width}×${asset.media.height}` : null,
+    steps: asset.steps?.length ? asset.steps.map((s) => `${s.name}: ${s.state}`).join(", ") : null, error: asset.error};
   $("detail-facts").innerHTML = Object.entries(facts).filter(([, v]) => v != null).map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join("");
   $("detail-json").textContent = JSON.stringify(asset.media, null, 2);
   $("detail-download").hidden = !asset.download_url;
