@@ -48,6 +48,13 @@ def upgrade() -> None:
         FROM assets WHERE status = 'ready'
         """
     )
+    # Assets in flight during the upgrade start again from their first step.
+    op.execute(
+        """
+        INSERT INTO asset_steps (asset_id, step, position, state)
+        SELECT id, 'probe', 0, 'pending' FROM assets WHERE status IN ('uploaded', 'processing')
+        """
+    )
 
 
 def downgrade() -> None:

@@ -3,11 +3,15 @@ reprocessing one step only."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 from litestar.testing import AsyncTestClient
 
+from dam.domain.steps import Queue
+from dam.queue import close_queue, enqueue_steps, open_queue
 from tests.support import media
 from tests.support.flows import ingest, json_of
 
@@ -106,3 +110,42 @@ async def test_openapi_shows_media_steps_and_errors_with_their_fields(api: Async
         "name", "state", "attempts", "started_at", "finished_at", "error",
     }  # fmt: skip
     assert {"status_code", "detail", "error"} <= set(schemas["ErrorBody"]["properties"])
+
+
+async def test_a_live_step_is_not_taken_over_by_a_duplicate_job(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Any, database_url: str
+) -> None:
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "busy.jpg", "image/jpeg")
+    conn = await asyncpg.connect(database_url)
+    queue = open_queue(settings.redis)
+    try:
+        # Another worker is running the probe right now.
+        await conn.execute("UPDATE assets SET status = 'processing' WHERE id = $1::uuid", asset_id)
+        await conn.execute(
+            "UPDATE asset_steps SET state = 'running', attempts = 1, started_at = now()"
+            " WHERE asset_id = $1::uuid AND step = 'probe'",
+            asset_id,
+        )
+        # A duplicate trigger with an id of its own (a rerun, an expired result) does nothing.
+        assert await enqueue_steps(
+            queue, settings.redis.queue_name, Queue.MEDIA, uuid.UUID(asset_id), "x", "dup"
+        )
+        await run_jobs()
+        asset = json_of(await api.get(f"/assets/{asset_id}"))
+        assert asset["status"] == "processing"
+        assert (steps_of(asset)["probe"]["state"], steps_of(asset)["probe"]["attempts"]) == ("running", 1)
+        # Its worker died long ago: the next job (the reconciler's) takes the step over.
+        await conn.execute(
+            "UPDATE asset_steps SET started_at = now() - interval '1 hour' WHERE asset_id = $1::uuid",
+            asset_id,
+        )
+        assert await enqueue_steps(
+            queue, settings.redis.queue_name, Queue.MEDIA, uuid.UUID(asset_id), "x", "stale"
+        )
+        await run_jobs()
+    finally:
+        await close_queue(queue)
+        await conn.close()
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "ready", asset["error"]
+    assert steps_of(asset)["probe"]["attempts"] == 2

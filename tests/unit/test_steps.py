@@ -62,6 +62,7 @@ def test_reprocess_chooses_planned_steps_only() -> None:
     planned = ("probe", "stills")
     assert chosen_steps(None, planned) == planned
     assert chosen_steps(["stills"], planned) == ("stills",)
+    assert chosen_steps(["probe"], planned) == planned  # what needs the probe runs again too
     with pytest.raises(InvalidInput, match="unknown step"):
         chosen_steps(["transcode"], planned)
     with pytest.raises(InvalidInput, match="not part of this asset"):

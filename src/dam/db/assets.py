@@ -36,12 +36,14 @@ START_PROCESSING = move(_S.PROCESSING, sources={_S.UPLOADED})
 RESTART = move(_S.UPLOADED, sources={_S.READY, _S.FAILED})
 FINISH = move(_S.READY, sources={_S.PROCESSING})
 FAIL_PROCESSING = move(_S.FAILED, sources={_S.PROCESSING})
+FAIL_UPLOAD = move(_S.FAILED, sources={_S.PENDING_UPLOAD})
 MOVES: dict[str, tuple[Move, ...]] = {
     "mark_uploaded": (MARK_UPLOADED,),
     "start_processing": (START_PROCESSING,),
     "restart": (RESTART,),
     "mark_ready": (FINISH,),
     "mark_failed": (FAIL_PROCESSING,),
+    "fail_upload": (FAIL_UPLOAD,),
     "transition": tuple(move(s) for s in _S if sources_of(s)),
 }
 
@@ -159,6 +161,12 @@ async def mark_ready(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
 async def mark_failed(conn: Connection, asset_id: uuid.UUID, error: str) -> Asset | None:
     """Inside a transaction: ``processing -> failed`` (a step failed for good)."""
     return await set_status(conn, asset_id, FAIL_PROCESSING, error=error)
+
+
+async def fail_upload(pool: Pool, asset_id: uuid.UUID, error: str) -> Asset | None:
+    """``pending_upload -> failed`` (the upload broke a rule or never arrived); None if it moved on."""
+    async with pool.transaction() as conn:
+        return await set_status(conn, asset_id, FAIL_UPLOAD, error=error)
 
 
 async def touch(conn: Connection, asset_id: uuid.UUID) -> None:

@@ -69,16 +69,27 @@ async def states(conn: Connection | Pool, asset_id: uuid.UUID) -> dict[str, Step
     return {r["step"]: StepState(r["state"]) for r in records}
 
 
-async def begin(conn: Connection, asset_id: uuid.UUID, name: str) -> StepRecord | None:
-    """Inside a transaction: a pending step (or one a dead worker left running) starts an attempt."""
+async def begin(conn: Connection, asset_id: uuid.UUID, name: str, *, stale_after: float) -> StepRecord | None:
+    """Inside a transaction: a pending step starts an attempt, or a running one whose attempt began
+    more than ``stale_after`` seconds ago (its worker died) is taken over; a live one is left alone."""
     record = await conn.fetchrow(
         f"""UPDATE asset_steps SET state = $3, attempts = attempts + 1, started_at = now(),
                                    finished_at = NULL, error = NULL, updated_at = now()
-            WHERE asset_id = $1 AND step = $2 AND state = ANY($4::text[])
+            WHERE asset_id = $1 AND step = $2
+              AND (state = $4 OR (state = $3 AND started_at < now() - make_interval(secs => $5)))
             RETURNING {_COLUMNS}""",
-        asset_id, name, _R, [_P, _R],
+        asset_id, name, _R, _P, stale_after,
     )  # fmt: skip
     return None if record is None else msgspec.convert(dict(record.items()), StepRecord)
+
+
+async def release(pool: Pool, asset_id: uuid.UUID, name: str) -> None:
+    """A running step whose attempt hit a transient fault waits again (its retry may take it at once)."""
+    await pool.execute(
+        """UPDATE asset_steps SET state = $3, updated_at = now()
+           WHERE asset_id = $1 AND step = $2 AND state = $4""",
+        asset_id, name, _P, _R,
+    )  # fmt: skip
 
 
 async def finish(

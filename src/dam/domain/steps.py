@@ -48,7 +48,7 @@ STEPS: dict[str, StepSpec] = {
         StepSpec(name="probe", queue=Queue.MEDIA, timeout=120),
         StepSpec(name="stills", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
         StepSpec(name="poster", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
-        StepSpec(name="waveform", queue=Queue.MEDIA, timeout=600, needs=("probe",)),
+        StepSpec(name="waveform", queue=Queue.MEDIA, timeout=480, needs=("probe",)),
     )
 }
 FIRST = "probe"
@@ -100,4 +100,10 @@ def chosen_steps(requested: list[str] | None, planned: tuple[str, ...]) -> tuple
         raise InvalidInput(
             f"step(s) {missing} are not part of this asset's processing ({', '.join(planned)})"
         )
-    return tuple(name for name in planned if name in requested)
+    # A step's outputs are made from what the steps it needs found: those that need a rerun one
+    # run again too (probe again, and the poster's corrected facts are corrected again).
+    chosen = set(requested)
+    for name in planned:
+        if any(need in chosen for need in STEPS[name].needs):
+            chosen.add(name)
+    return tuple(name for name in planned if name in chosen)

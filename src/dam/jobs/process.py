@@ -10,6 +10,7 @@ those queues when the job ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -35,7 +36,12 @@ TRANSIENT = (Unavailable, OSError, asyncpg.PostgresConnectionError, RedisError, 
 
 async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
     """Run the asset's media steps; the result says how the asset ended (or why nothing ran)."""
-    return await run_queue(ctx["resources"], Queue.MEDIA, uuid.UUID(asset_id))
+    try:
+        return await run_queue(ctx["resources"], Queue.MEDIA, uuid.UUID(asset_id))
+    except TRANSIENT as exc:  # the database or Redis failed between steps: the job runs again
+        tries = int(ctx.get("job_try", 1))
+        log.warning("asset %s: transient fault between steps (try %d): %s", asset_id, tries, exc)
+        raise Retry(defer=min(60, 2**tries)) from exc
 
 
 async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> str:
@@ -68,18 +74,24 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> 
 async def _run_step(
     resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str
 ) -> str | None:
-    start = await processing.begin(asset_id, name)
+    settings = resources.settings.worker
+    seconds = min(STEPS[name].timeout, settings.job_timeout)
+    start = await processing.begin(asset_id, name, stale_after=seconds)
     if start is None:
         return None
-    spec = STEPS[name]
+    limit = settings.max_tries
+    if start.step.attempts > limit:  # taken over again and again: its worker keeps dying
+        reason = f"gave up after {limit} attempts: each one was interrupted (worker died or timed out)"
+        log.error("asset %s: step %s %s", asset_id, name, reason)
+        await processing.finish(asset_id, name, error=reason)
+        return f"failed: {reason} (step {name})"
     try:
-        async with asyncio.timeout(spec.timeout):
+        async with asyncio.timeout(seconds):
             result = await HANDLERS[name](resources, start.asset)
     except MediaRejected as exc:
         await processing.finish(asset_id, name, error=exc.detail)
         return f"failed: {exc.detail} (step {name})"
     except TRANSIENT as exc:
-        limit = resources.settings.worker.max_tries
         if start.step.attempts >= limit:
             reason = f"gave up after {start.step.attempts} attempts: {type(exc).__name__}: {exc}"[:500]
             log.error("asset %s: step %s %s", asset_id, name, reason)
@@ -87,6 +99,8 @@ async def _run_step(
             return f"failed: {reason} (step {name})"
         log.warning("asset %s: step %s: transient fault (try %d/%d): %s", asset_id, name,
                     start.step.attempts, limit, exc)  # fmt: skip
+        with contextlib.suppress(*TRANSIENT):
+            await processing.release(asset_id, name)
         raise Retry(defer=min(60, 2**start.step.attempts)) from exc
     end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
     if end is None:

@@ -92,5 +92,5 @@ async def _pending(resources: Resources, counts: dict[str, int]) -> None:
             if asset.upload_id is not None:
                 await resources.storage.abort_multipart(asset.storage_key, asset.upload_id)
             reason = "upload never arrived: no object in storage before the upload URLs expired"
-            if await db.transition(resources.pool, asset.id, AssetStatus.FAILED, error=reason):
+            if await db.fail_upload(resources.pool, asset.id, reason):
                 counts["expired"] += 1

@@ -75,13 +75,20 @@ async def _store_all(
     with contextlib.ExitStack() as stack:
         reader = stack.enter_context(_reader(url, size))
         files = make(cast(IO[bytes], reader))
-        stack.callback(files.close)
+        stack.callback(_close, files)
         outputs: list[Rendition] = []
         while True:
             item = await asyncio.to_thread(_readable, lambda: _next(files))
             if isinstance(item, _Return):
                 return outputs, item.value
             outputs.append(await _store(resources, asset, item))
+
+
+def _close(files: Generator[RenderedFile, None, Any]) -> None:
+    # ValueError: still running in its thread (the step ran out of time); it ends by itself, its
+    # reader's connection closed under it.
+    with contextlib.suppress(ValueError):
+        files.close()
 
 
 class _Return:

@@ -73,13 +73,18 @@ class Processing:
         """The asset as it is now."""
         return await db.get_asset(self.pool, asset_id)
 
-    async def begin(self, asset_id: uuid.UUID, name: str) -> StepStart | None:
-        """Start an attempt of a step; None when the asset or the step is not waiting for it."""
+    async def release(self, asset_id: uuid.UUID, name: str) -> None:
+        """Give a step back after a transient fault, so that its retry can start it again."""
+        await step_rows.release(self.pool, asset_id, name)
+
+    async def begin(self, asset_id: uuid.UUID, name: str, *, stale_after: float) -> StepStart | None:
+        """Start an attempt of a step; None when the asset or the step is not waiting for it
+        (another job runs it, or it ran already)."""
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
             if asset is None or asset.status not in _ACTIVE:
                 return None
-            step = await step_rows.begin(conn, asset_id, name)
+            step = await step_rows.begin(conn, asset_id, name, stale_after=stale_after)
             if step is None:
                 return None
             if asset.status is AssetStatus.UPLOADED:

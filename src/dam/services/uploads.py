@@ -165,7 +165,7 @@ class Uploads:
         if info.size > limit:
             await self.storage.delete(asset.storage_key)
             reason = f"object of {info.size} bytes exceeds the limit of {limit} bytes and was deleted"
-            await db.transition(self.pool, asset_id, AssetStatus.FAILED, error=reason)
+            await db.fail_upload(self.pool, asset_id, reason)
             raise UploadRejected(reason)
         if asset.size is not None and info.size != asset.size:
             raise UploadRejected(
