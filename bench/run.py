@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import platform
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 import timeit
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +21,7 @@ from botocore.config import Config  # noqa: E402
 
 from bench.load import LoadResult, run_load  # noqa: E402
 from bench.media_bench import bench_image, bench_probe, make_jpeg, make_mp4  # noqa: E402
+from bench.stack import StackFailed, drop_database, serve  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
 from dam.devs3 import DevS3, free_ports  # noqa: E402
 from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
@@ -68,32 +64,6 @@ def bench_presign(iterations: int = 5000) -> tuple[float, float]:
     return ours_us, boto_us
 
 
-def _wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
-                return
-        except urllib.error.HTTPError:
-            return  # any HTTP answer means the server is up
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-@contextlib.contextmanager
-def serve(argv: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
-    """Run a server process until the block ends."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            _wait_http(health)
-            yield
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
-
-
 def load(pool: ProcessPoolExecutor, port: int, concurrency: int) -> LoadResult:
     """One bounded load run in a separate process (after a short warm-up)."""
     pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, 1.0).result()
@@ -113,9 +83,9 @@ def main() -> None:
     db_url = ADMIN_URL.rsplit("/", 1)[0] + f"/dam_bench_{os.getpid()}"
     asyncio.run(ensure_database(db_url))
     upgrade(db_url)
+    CACHE.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="dam-bench-"))
     store = DevS3(tmp / "s3", access_key="bench", secret_key="bench-secret")
-    store.start()
     ours_port, floor_port = free_ports(2)
     env = {
         **os.environ, "DAM_DATABASE_URL": db_url, "DAM_S3_ENDPOINT_URL": store.endpoint_url,
@@ -123,7 +93,9 @@ def main() -> None:
         "DAM_LOG_LEVEL": "warning",
     }  # fmt: skip
     results: dict[str, dict[int, LoadResult]] = {}
+    done = False
     try:
+        store.start()
         with ProcessPoolExecutor(max_workers=1) as pool:
             uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--no-access-log"]
             floor = [*uvicorn, "bench.floor_app:app", "--port", str(floor_port)]
@@ -135,9 +107,14 @@ def main() -> None:
                 results["our API"] = {c: load(pool, ours_port, c) for c in (1, 64)}
         _report(results)
         _media(store, tmp)
+        done = True
     finally:
         store.stop()
-        asyncio.run(_drop(db_url))
+        drop_database(ADMIN_URL, db_url)
+        if done:
+            shutil.rmtree(tmp, ignore_errors=True)  # SeaweedFS's data (the video) and the logs
+        else:
+            print(f"\n(the services' logs are kept in {tmp})", file=sys.stderr)
 
 
 def _report(results: dict[str, dict[int, LoadResult]]) -> None:
@@ -164,7 +141,6 @@ def _media(store: DevS3, tmp: Path) -> None:
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
     client.create_bucket(Bucket="media")
-    CACHE.mkdir(parents=True, exist_ok=True)
     video = make_mp4(CACHE / "1080p-100MB.mp4")
     client.upload_file(str(video), "media", "video.mp4")
     signer = SigV4Presigner(
@@ -194,15 +170,8 @@ def _media(store: DevS3, tmp: Path) -> None:
           f"{ours['peak_kib'] / max(1, bare['peak_kib']):.2f}x memory (target <= 1.5x)")  # fmt: skip
 
 
-async def _drop(url: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except StackFailed as exc:
+        raise SystemExit(f"\nbench failed: {exc}") from None
