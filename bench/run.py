@@ -1,4 +1,5 @@
-"""`make bench`: presign cost and POST /assets load, each beside a baseline measured in the same run."""
+"""`make bench`: presign cost, POST /assets load, probe, image core and end-to-end ingest, each beside a
+baseline measured in the same run."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
+from bench.e2e import ingest_figures  # noqa: E402
 from bench.load import LoadResult, run_load  # noqa: E402
 from bench.media_bench import bench_image, bench_probe, make_jpeg, make_mp4  # noqa: E402
 from bench.stack import StackFailed, drop_database, serve  # noqa: E402
@@ -107,12 +109,13 @@ def main() -> None:
                 results["our API"] = {c: load(pool, ours_port, c) for c in (1, 64)}
         _report(results)
         _media(store, tmp)
+        ingest_figures(store, tmp, ADMIN_URL, CACHE)
         done = True
     finally:
         store.stop()
         drop_database(ADMIN_URL, db_url)
         if done:
-            shutil.rmtree(tmp, ignore_errors=True)  # SeaweedFS's data (the video) and the logs
+            shutil.rmtree(tmp, ignore_errors=True)  # SeaweedFS's data (photos, video, renditions) and logs
         else:
             print(f"\n(the services' logs are kept in {tmp})", file=sys.stderr)
 

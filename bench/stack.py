@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import redis
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
@@ -136,7 +137,10 @@ def job_results(redis_url: str, job_ids: list[str]) -> dict[str, JobResult]:
     """arq's kept results of these jobs (enqueue, start and finish times), by job id."""
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
     try:
-        raw = client.mget([result_key_prefix + job_id for job_id in job_ids]) if job_ids else []
+        keys = [result_key_prefix + job_id for job_id in job_ids]
+        raw = (
+            cast(list[bytes | None], client.mget(keys)) if keys else []
+        )  # redis-py types sync and async as one
     finally:
         client.close()
     results = {}
@@ -156,7 +160,7 @@ def forget_queue(redis_url: str, queue: str, events_key: str, job_ids: list[str]
         # Results carry the queue their job ran on: ours go (the reconciler's too, and those of jobs
         # a failed run never learnt the ids of); other queues' stay.
         for key in client.scan_iter(match=f"{result_key_prefix}*", count=1000):
-            data = client.get(key)
+            data = cast(bytes | None, client.get(key))
             with contextlib.suppress(DeserializationError):
                 if data is not None and deserialize_result(data).queue_name == queue:
                     keys.append(key.decode())
