@@ -46,7 +46,7 @@ fmt: $(STAMP) ## format and autofix with ruff
 	$(BIN)/ruff format src workers tests bench migrations
 	$(BIN)/ruff check --fix src workers tests bench migrations
 
-bench: $(STAMP) ## presign and POST /assets figures against baselines measured in the same run
+bench: $(STAMP) ## presign, POST /assets, probe, image and end-to-end ingest figures beside baselines of the same run
 	$(BIN)/python bench/run.py
 
 harness: $(STAMP) ## start the native stack, validate it with harness.yaml, stop it

@@ -1,19 +1,15 @@
-"""`make bench`: presign cost and POST /assets load, each beside a baseline measured in the same run."""
+"""`make bench`: presign cost, POST /assets load, probe, image core and end-to-end ingest, each beside a
+baseline measured in the same run."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import platform
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 import timeit
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +20,10 @@ sys.path.insert(0, str(ROOT))
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
+from bench.e2e import ingest_figures  # noqa: E402
 from bench.load import LoadResult, run_load  # noqa: E402
 from bench.media_bench import bench_image, bench_probe, make_jpeg, make_mp4  # noqa: E402
+from bench.stack import StackFailed, drop_database, serve  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
 from dam.devs3 import DevS3, free_ports  # noqa: E402
 from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
@@ -33,6 +31,8 @@ from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
 ADMIN_URL = os.environ.get("DAM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOAD_SECONDS = float(os.environ.get("DAM_BENCH_SECONDS", "5"))
 BODY = b'{"filename": "photo.jpg", "content_type": "image/jpeg", "size": 123456}'
+# Generated media, made once and kept between runs (git-ignored, so absent in a fresh clone).
+CACHE = ROOT / ".dev" / "bench"
 
 
 def bench_presign(iterations: int = 5000) -> tuple[float, float]:
@@ -66,32 +66,6 @@ def bench_presign(iterations: int = 5000) -> tuple[float, float]:
     return ours_us, boto_us
 
 
-def _wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
-                return
-        except urllib.error.HTTPError:
-            return  # any HTTP answer means the server is up
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-@contextlib.contextmanager
-def serve(argv: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
-    """Run a server process until the block ends."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            _wait_http(health)
-            yield
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
-
-
 def load(pool: ProcessPoolExecutor, port: int, concurrency: int) -> LoadResult:
     """One bounded load run in a separate process (after a short warm-up)."""
     pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, 1.0).result()
@@ -111,9 +85,9 @@ def main() -> None:
     db_url = ADMIN_URL.rsplit("/", 1)[0] + f"/dam_bench_{os.getpid()}"
     asyncio.run(ensure_database(db_url))
     upgrade(db_url)
+    CACHE.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="dam-bench-"))
     store = DevS3(tmp / "s3", access_key="bench", secret_key="bench-secret")
-    store.start()
     ours_port, floor_port = free_ports(2)
     env = {
         **os.environ, "DAM_DATABASE_URL": db_url, "DAM_S3_ENDPOINT_URL": store.endpoint_url,
@@ -121,7 +95,9 @@ def main() -> None:
         "DAM_LOG_LEVEL": "warning",
     }  # fmt: skip
     results: dict[str, dict[int, LoadResult]] = {}
+    done = False
     try:
+        store.start()
         with ProcessPoolExecutor(max_workers=1) as pool:
             uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--no-access-log"]
             floor = [*uvicorn, "bench.floor_app:app", "--port", str(floor_port)]
@@ -133,9 +109,15 @@ def main() -> None:
                 results["our API"] = {c: load(pool, ours_port, c) for c in (1, 64)}
         _report(results)
         _media(store, tmp)
+        ingest_figures(store, tmp, ADMIN_URL, CACHE)
+        done = True
     finally:
         store.stop()
-        asyncio.run(_drop(db_url))
+        drop_database(ADMIN_URL, db_url)
+        if done:
+            shutil.rmtree(tmp, ignore_errors=True)  # SeaweedFS's data (photos, video, renditions) and logs
+        else:
+            print(f"\n(the services' logs are kept in {tmp})", file=sys.stderr)
 
 
 def _report(results: dict[str, dict[int, LoadResult]]) -> None:
@@ -162,7 +144,7 @@ def _media(store: DevS3, tmp: Path) -> None:
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
     client.create_bucket(Bucket="media")
-    video = make_mp4(ROOT / ".dev" / "bench" / "1080p-100MB.mp4")
+    video = make_mp4(CACHE / "1080p-100MB.mp4")
     client.upload_file(str(video), "media", "video.mp4")
     signer = SigV4Presigner(
         endpoint_url=store.endpoint_url,
@@ -179,7 +161,7 @@ def _media(store: DevS3, tmp: Path) -> None:
     print(f"  = {share:.2f}% of the file   (target <= 1%)")
     print(f"bare PyAV open+close of the same URL  {figures['bare_ms']:8.1f} ms")
     print(f"ratio                                 {ratio:8.2f}x   (target <= 1.3x)")
-    photo = make_jpeg(ROOT / ".dev" / "bench" / "4000x3000.jpg")
+    photo = make_jpeg(CACHE / "4000x3000.jpg")
     image = bench_image(photo)
     ours, bare = image["ours"], image["bare"]
     print(
@@ -191,15 +173,8 @@ def _media(store: DevS3, tmp: Path) -> None:
           f"{ours['peak_kib'] / max(1, bare['peak_kib']):.2f}x memory (target <= 1.5x)")  # fmt: skip
 
 
-async def _drop(url: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except StackFailed as exc:
+        raise SystemExit(f"\nbench failed: {exc}") from None
