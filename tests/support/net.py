@@ -22,8 +22,13 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
     open_writers: set[asyncio.StreamWriter] = set()
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-        open_writers.update((client_w, up_w))
+        open_writers.add(client_w)  # before any await: a connection taken while closing is closed too
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+        except OSError:
+            client_w.close()
+            return
+        open_writers.add(up_w)
         await asyncio.gather(pipe(client_r, up_w, upload_delay), pipe(up_r, client_w, delay))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -34,4 +39,7 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
         # Connections still open (a killed client's upload) would keep the upstream server from stopping.
         for writer in open_writers:
             writer.close()
+        for writer in open_writers:
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
         await server.wait_closed()
