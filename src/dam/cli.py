@@ -227,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # httpx logs every request's URL at info level: presigned URLs are credentials while they live.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     args.func(args)
 
 

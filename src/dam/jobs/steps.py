@@ -11,7 +11,6 @@ import contextlib
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from typing import IO, Any, TypeVar, cast
 
-import httpx
 import msgspec
 
 from dam.domain.assets import Asset, Rendition
@@ -20,7 +19,7 @@ from dam.domain.media import MediaInfo, RenderedFile
 from dam.domain.validation import rendition_prefix
 from dam.media import pipeline
 from dam.resources import Resources
-from dam.storage.ranged import RangeReader
+from dam.storage.ranged import SEQUENTIAL_BLOCK, SEQUENTIAL_CACHE_BLOCKS, RangeReader
 
 T = TypeVar("T")
 # What a decoder raises on bytes it cannot read; anything else is ours or the store's.
@@ -37,10 +36,13 @@ class StepResult(msgspec.Struct, kw_only=True):
 Step = Callable[[Resources, Asset], Awaitable[StepResult]]
 
 
-@contextlib.contextmanager
-def _reader(url: str, size: int) -> Iterator[RangeReader]:
-    with httpx.Client(timeout=httpx.Timeout(30, connect=5)) as client:
-        yield RangeReader(url, size, client=client)
+def _reader(resources: Resources, url: str, size: int, *, sequential: bool = False) -> RangeReader:
+    """The original as a seekable file; ``sequential`` for steps that decode it front to back."""
+    if sequential:
+        return RangeReader(
+            url, size, client=resources.reads, block=SEQUENTIAL_BLOCK, cache_blocks=SEQUENTIAL_CACHE_BLOCKS
+        )
+    return RangeReader(url, size, client=resources.reads)
 
 
 def _readable(fn: Callable[[], T]) -> T:
@@ -73,7 +75,7 @@ async def _store_all(
     """Run a rendering generator in a thread, storing each file it yields; returns its return value."""
     url, size = await _source(resources, asset)
     with contextlib.ExitStack() as stack:
-        reader = stack.enter_context(_reader(url, size))
+        reader = _reader(resources, url, size, sequential=True)
         files = make(cast(IO[bytes], reader))
         stack.callback(_close, files)
         outputs: list[Rendition] = []
@@ -109,11 +111,10 @@ async def probe(resources: Resources, asset: Asset) -> StepResult:
     limit = resources.settings.worker.max_image_pixels
 
     def work() -> MediaInfo:
-        with _reader(url, size) as reader:
-            fp = cast(IO[bytes], reader)
-            info = pipeline.probe_media(fp, asset.content_type, max_pixels=limit)
-            info.bytes_read = reader.bytes_fetched
-            return info
+        reader = _reader(resources, url, size)
+        info = pipeline.probe_media(cast(IO[bytes], reader), asset.content_type, max_pixels=limit)
+        info.bytes_read = reader.bytes_fetched
+        return info
 
     return StepResult(media=await asyncio.to_thread(_readable, work))
 

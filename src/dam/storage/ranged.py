@@ -18,17 +18,29 @@ from dam.domain.errors import StorageUnavailable
 # the rest of the first frames) yet small enough to stay under 1% of a 100 MB file (make bench).
 BLOCK = 320 * 1024
 CACHE_BLOCKS = 12  # 3.75 MiB
+# Rendering decodes the whole file front to back: few large reads, few kept (at most 8 MiB).
+SEQUENTIAL_BLOCK = 2 * 1024 * 1024
+SEQUENTIAL_CACHE_BLOCKS = 4
 
 
 class RangeReader(io.RawIOBase):
     """Random access to an object of known size with HTTP range requests."""
 
-    def __init__(self, url: str, size: int, *, client: httpx.Client, block: int = BLOCK) -> None:
+    def __init__(
+        self,
+        url: str,
+        size: int,
+        *,
+        client: httpx.Client,
+        block: int = BLOCK,
+        cache_blocks: int = CACHE_BLOCKS,
+    ) -> None:
         super().__init__()
         self._url = url
         self._size = size
         self._client = client
         self._block = block
+        self._cache_blocks = cache_blocks
         self._pos = 0
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self.bytes_fetched = 0
@@ -88,6 +100,6 @@ class RangeReader(io.RawIOBase):
         self.requests += 1
         self.bytes_fetched += len(data)
         self._cache[index] = data
-        if len(self._cache) > CACHE_BLOCKS:
+        if len(self._cache) > self._cache_blocks:
             self._cache.popitem(last=False)
         return data
