@@ -40,7 +40,7 @@ PHOTOS = int(os.environ.get("DAM_BENCH_PHOTOS", "200"))
 SMALL_IMAGES = 60
 IN_FLIGHT = 8
 REDIS_URL = os.environ.get("DAM_REDIS_URL", "redis://127.0.0.1:6379/0")
-# The worker setting for a shorter arq poll is on its way in src/; unknown DAM_ variables are ignored.
+# The worker's poll of its queue (also the default of DAM_WORKER_POLL_DELAY), stated for the record.
 POLL_DELAY = "0.05"
 
 

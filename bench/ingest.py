@@ -21,7 +21,8 @@ import httpx
 import msgspec
 
 from bench.stack import StackFailed
-from dam.jobs.queue import process_job_id
+from dam import keys
+from dam.domain.steps import Queue
 
 
 class Running(Protocol):
@@ -66,7 +67,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def job_id(asset: dict[str, Any]) -> str:
     """The id of the asset's processing job, as the service derives it."""
-    return process_job_id(uuid.UUID(asset["id"]), asset["etag"])
+    return keys.job_id(Queue.MEDIA, uuid.UUID(asset["id"]), asset["etag"])
 
 
 async def _call(client: httpx.AsyncClient, method: str, url: str, expect: int, **kw: Any) -> dict[str, Any]:
