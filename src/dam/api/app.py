@@ -15,7 +15,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 import dam
 from dam.api import errors
-from dam.api.assets import AssetController
+from dam.api.assets import AssetController, Services
 from dam.api.frontend import frontend_routes
 from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
@@ -36,8 +36,7 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_resources(settings, ensure_bucket=True) as resources:
             app.state.resources = resources
-            app.state.uploads = Uploads(resources)
-            app.state.assets = Assets(resources)
+            app.state.services = Services(Uploads(resources), Assets(resources))
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -48,20 +47,15 @@ def create_app(settings: Settings) -> Litestar:
         resources: Resources = state.resources
         return resources
 
-    def provide_uploads(state: State) -> Uploads:
-        uploads: Uploads = state.uploads
-        return uploads
-
-    def provide_assets(state: State) -> Assets:
-        assets: Assets = state.assets
-        return assets
+    def provide_services(state: State) -> Services:
+        services: Services = state.services
+        return services
 
     return Litestar(
         route_handlers=[AssetController, health, ready, jobs_api, jobs_page, *frontend_routes()],
         dependencies={
             "resources": Provide(provide_resources, sync_to_thread=False),
-            "uploads": Provide(provide_uploads, sync_to_thread=False),
-            "assets": Provide(provide_assets, sync_to_thread=False),
+            "services": Provide(provide_services, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
