@@ -28,7 +28,7 @@ class Resources:
         pool: Pool,
         storage: Storage,
         queue: ArqRedis,
-        reads: httpx.Client | None = None,
+        reads: httpx.Client,
     ) -> None:
         self.settings = settings
         self.pool = pool
@@ -36,7 +36,7 @@ class Resources:
         self.queue = queue
         # Ranged reads of originals from worker threads: one pooled client per process (a new one per
         # job cost ~45 ms of CPU for its TLS context alone).
-        self.reads = reads or httpx.Client(timeout=httpx.Timeout(30, connect=5))
+        self.reads = reads
 
 
 @contextlib.asynccontextmanager

@@ -135,7 +135,10 @@ async def test_event_is_not_acknowledged_when_enqueueing_fails(
     (dead_port,) = free_ports(1)
     dead = open_queue(RedisSettings(url=f"redis://127.0.0.1:{dead_port}/0"))
     live = bridge.resources
-    healthy, bridge.uploads = bridge.uploads, Uploads(Resources(settings, live.pool, live.storage, dead))
+    healthy, bridge.uploads = (
+        bridge.uploads,
+        Uploads(Resources(settings, live.pool, live.storage, dead, live.reads)),
+    )
     try:
         with pytest.raises(QueueUnavailable):
             await bridge.step(wait=0)

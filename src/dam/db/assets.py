@@ -122,9 +122,10 @@ async def mark_uploaded(pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_si
 
 
 async def set_status(
-    conn: Connection, asset_id: uuid.UUID, guard: Move, *, error: str | None = None
+    conn: Connection | Pool, asset_id: uuid.UUID, guard: Move, *, error: str | None = None
 ) -> Asset | None:
-    """Inside a transaction: make the guarded move; None when the asset is in none of its sources."""
+    """Make the guarded move (one statement: on the pool, or inside a transaction); None when the
+    asset is in none of its sources."""
     return asset_of(
         await conn.fetchrow(
             f"""UPDATE assets SET status = $2, error = $3, updated_at = now()
@@ -139,8 +140,7 @@ async def transition(
     pool: Pool, asset_id: uuid.UUID, new: AssetStatus, *, error: str | None = None
 ) -> Asset | None:
     """Move an asset to ``new`` from any status the table allows; None when it does not."""
-    async with pool.transaction() as conn:
-        return await set_status(conn, asset_id, move(new), error=error)
+    return await set_status(pool, asset_id, move(new), error=error)
 
 
 async def start_processing(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
@@ -165,8 +165,7 @@ async def mark_failed(conn: Connection, asset_id: uuid.UUID, error: str) -> Asse
 
 async def fail_upload(pool: Pool, asset_id: uuid.UUID, error: str) -> Asset | None:
     """``pending_upload -> failed`` (the upload broke a rule or never arrived); None if it moved on."""
-    async with pool.transaction() as conn:
-        return await set_status(conn, asset_id, FAIL_UPLOAD, error=error)
+    return await set_status(pool, asset_id, FAIL_UPLOAD, error=error)
 
 
 async def touch(conn: Connection, asset_id: uuid.UUID) -> None:

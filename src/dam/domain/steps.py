@@ -79,6 +79,11 @@ def runnable(
     ]
 
 
+def queues_of(states: Mapping[str, StepState]) -> list[Queue]:
+    """The queues that have work for an asset: those of its runnable (or interrupted) steps."""
+    return sorted({STEPS[name].queue for name in runnable(states, resume=True)})
+
+
 def outcome(states: Mapping[str, StepState]) -> AssetStatus | None:
     """``ready`` when every planned step is done, ``failed`` when one failed; None while work remains."""
     if any(state is StepState.FAILED for state in states.values()):

@@ -17,16 +17,18 @@ import uuid
 from typing import Any
 
 import asyncpg
+import msgspec
 from arq import Retry
 from redis.exceptions import RedisError
 
 from dam.db import steps as step_rows
+from dam.domain.assets import Asset
 from dam.domain.errors import MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
 from dam.domain.steps import STEPS, Queue, runnable
 from dam.jobs.steps import HANDLERS
 from dam.resources import Resources
-from dam.services.processing import Processing
+from dam.services.processing import Processing, StepEnd
 
 log = logging.getLogger(__name__)
 
@@ -44,65 +46,73 @@ async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
         raise Retry(defer=min(60, 2**tries)) from exc
 
 
+class _Ran(msgspec.Struct, frozen=True, kw_only=True):
+    """One step's run: where the asset stands after it, and why it failed for good (if it did)."""
+
+    asset: Asset
+    end: StepEnd
+    failure: str | None = None
+
+
 async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> str:
     """Every runnable step of ``queue``, in plan order, until none is left or the asset is done."""
     processing = Processing(resources)
     started = time.perf_counter()
     ran: list[str] = []
-    while True:
-        states = await step_rows.states(resources.pool, asset_id)
-        todo = runnable(states, queue, resume=True)
-        if not todo:
-            break
-        outcome = await _run_step(resources, processing, asset_id, todo[0])
-        if outcome is None:
+    last: _Ran | None = None
+    states = await step_rows.states(resources.pool, asset_id)
+    while todo := runnable(states, queue, resume=True):
+        last = await _run_step(resources, processing, asset_id, todo[0])
+        if last is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
+        if last.failure is not None:
+            return last.failure
         ran.append(todo[0])
-        if outcome.startswith("failed"):
-            return outcome
-    if not ran:
+        states = last.end.states
+    if last is None:
         return "skipped: no step waiting on this queue"
-    asset = await processing.current(asset_id)
-    if asset is not None and asset.status is AssetStatus.PROCESSING:
-        await processing.hand_over(asset)  # steps of other queues
-    took = time.perf_counter() - started
-    log.info("asset %s: %s in %.2fs", asset_id, ", ".join(ran), took)
-    state = asset.status.value if asset else "gone"
-    return f"{state}: {', '.join(ran)}"
+    if last.end.status is AssetStatus.PROCESSING:
+        await processing.hand_over(last.asset, states=states)  # steps of other queues
+    log.info("asset %s: %s in %.2fs", asset_id, ", ".join(ran), time.perf_counter() - started)
+    return f"{last.end.status.value}: {', '.join(ran)}"
 
 
 async def _run_step(
     resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str
-) -> str | None:
+) -> _Ran | None:
     settings = resources.settings.worker
     seconds = min(STEPS[name].timeout, settings.job_timeout)
     start = await processing.begin(asset_id, name, stale_after=seconds)
     if start is None:
         return None
-    limit = settings.max_tries
-    if start.step.attempts > limit:  # taken over again and again: its worker keeps dying
+    attempts, limit = start.step.attempts, settings.max_tries
+    if attempts > limit:  # taken over again and again: its worker keeps dying
         reason = f"gave up after {limit} attempts: each one was interrupted (worker died or timed out)"
-        log.error("asset %s: step %s %s", asset_id, name, reason)
-        await processing.finish(asset_id, name, error=reason)
-        return f"failed: {reason} (step {name})"
+        return await _fail(processing, start.asset, name, reason, give_up=True)
     try:
         async with asyncio.timeout(seconds):
             result = await HANDLERS[name](resources, start.asset)
     except MediaRejected as exc:
-        await processing.finish(asset_id, name, error=exc.detail)
-        return f"failed: {exc.detail} (step {name})"
+        return await _fail(processing, start.asset, name, exc.detail)
     except TRANSIENT as exc:
-        if start.step.attempts >= limit:
-            reason = f"gave up after {start.step.attempts} attempts: {type(exc).__name__}: {exc}"[:500]
-            log.error("asset %s: step %s %s", asset_id, name, reason)
-            await processing.finish(asset_id, name, error=reason)
-            return f"failed: {reason} (step {name})"
-        log.warning("asset %s: step %s: transient fault (try %d/%d): %s", asset_id, name,
-                    start.step.attempts, limit, exc)  # fmt: skip
+        if attempts >= limit:
+            reason = f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}"[:500]
+            return await _fail(processing, start.asset, name, reason, give_up=True)
+        log.warning(
+            "asset %s: step %s: transient fault (try %d/%d): %s", asset_id, name, attempts, limit, exc
+        )
         with contextlib.suppress(*TRANSIENT):
             await processing.release(asset_id, name)
-        raise Retry(defer=min(60, 2**start.step.attempts)) from exc
+        raise Retry(defer=min(60, 2**attempts)) from exc
     end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
-    if end is None:
-        return None
-    return "ok"
+    return None if end is None else _Ran(asset=start.asset, end=end)
+
+
+async def _fail(
+    processing: Processing, asset: Asset, name: str, reason: str, *, give_up: bool = False
+) -> _Ran | None:
+    """The step failed for good: record it (the asset fails with it)."""
+    if give_up:
+        log.error("asset %s: step %s %s", asset.id, name, reason)
+    end = await processing.finish(asset.id, name, error=reason)
+    return None if end is None else _Ran(asset=asset, end=end, failure=f"failed: {reason} (step {name})")

@@ -23,7 +23,7 @@ from dam.db import steps as step_rows
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError
 from dam.domain.status import AssetStatus
-from dam.domain.steps import STEPS, runnable
+from dam.domain.steps import queues_of
 from dam.resources import Resources
 from dam.services.processing import Processing
 from dam.services.uploads import Uploads
@@ -64,7 +64,7 @@ async def _requeue(resources: Resources, processing: Processing, asset: Asset) -
         return True
     states = await step_rows.states(resources.pool, asset.id)
     queued = False
-    for work in {STEPS[name].queue for name in runnable(states, resume=True)}:
+    for work in queues_of(states):
         job = Job(keys.job_id(work, asset.id, asset.etag), resources.queue,
                   _queue_name=keys.queue_key(resources.settings.redis.queue_name, work))  # fmt: skip
         if await job.status() in {JobStatus.complete, JobStatus.not_found}:

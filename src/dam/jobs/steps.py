@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator
 from typing import IO, Any, TypeVar, cast
 
 import msgspec
@@ -74,16 +74,16 @@ async def _store_all(
 ) -> tuple[list[Rendition], Any]:
     """Run a rendering generator in a thread, storing each file it yields; returns its return value."""
     url, size = await _source(resources, asset)
-    with contextlib.ExitStack() as stack:
-        reader = _reader(resources, url, size, sequential=True)
-        files = make(cast(IO[bytes], reader))
-        stack.callback(_close, files)
-        outputs: list[Rendition] = []
+    files = make(cast(IO[bytes], _reader(resources, url, size, sequential=True)))
+    outputs: list[Rendition] = []
+    try:
         while True:
             item = await asyncio.to_thread(_readable, lambda: _next(files))
             if isinstance(item, _Return):
                 return outputs, item.value
             outputs.append(await _store(resources, asset, item))
+    finally:
+        _close(files)
 
 
 def _close(files: Generator[RenderedFile, None, Any]) -> None:
@@ -122,9 +122,7 @@ async def probe(resources: Resources, asset: Asset) -> StepResult:
 async def stills(resources: Resources, asset: Asset) -> StepResult:
     """Preview and thumbnail of an image."""
     limit = resources.settings.worker.max_image_pixels
-    outputs, _ = await _store_all(
-        resources, asset, lambda r: _generated(pipeline.stills(r, max_pixels=limit))
-    )
+    outputs, _ = await _store_all(resources, asset, lambda r: pipeline.stills(r, max_pixels=limit))
     return StepResult(outputs=outputs)
 
 
@@ -139,12 +137,8 @@ async def poster(resources: Resources, asset: Asset) -> StepResult:
 
 async def waveform(resources: Resources, asset: Asset) -> StepResult:
     """Waveform picture and peaks of an audio file."""
-    outputs, _ = await _store_all(resources, asset, lambda r: _generated(pipeline.waveform(r)))
+    outputs, _ = await _store_all(resources, asset, pipeline.waveform)
     return StepResult(outputs=outputs)
-
-
-def _generated(files: Iterator[RenderedFile]) -> Generator[RenderedFile, None, None]:
-    yield from files
 
 
 HANDLERS: dict[str, Step] = {"probe": probe, "stills": stills, "poster": poster, "waveform": waveform}

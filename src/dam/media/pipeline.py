@@ -7,7 +7,7 @@ the worker stores it before the next one is made.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import IO
 
 import msgspec
@@ -40,9 +40,9 @@ def probe_media(fp: IO[bytes], content_type: str, *, max_pixels: int = images.MA
         return probe.probe(container, kind)
 
 
-def stills(fp: IO[bytes], *, max_pixels: int = images.MAX_PIXELS) -> Iterator[RenderedFile]:
+def stills(fp: IO[bytes], *, max_pixels: int = images.MAX_PIXELS) -> Generator[RenderedFile, None, None]:
     """The ``stills`` step (images): preview and thumbnail."""
-    return images.stills(fp, max_pixels=max_pixels)
+    yield from images.stills(fp, max_pixels=max_pixels)
 
 
 def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, MediaInfo]:
@@ -65,7 +65,7 @@ def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, Medi
     return facts
 
 
-def waveform(fp: IO[bytes]) -> Iterator[RenderedFile]:
+def waveform(fp: IO[bytes]) -> Generator[RenderedFile, None, None]:
     """The ``waveform`` step (audio): the waveform picture and the peaks JSON."""
     with probe.open_media(fp) as container:
         yield from audio.waveform(container)

@@ -100,7 +100,6 @@ class Assets:
 
     async def reprocess(self, asset_id: uuid.UUID, steps: list[str] | None = None) -> AssetDetail:
         """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset."""
-        await self._get(asset_id)
         moved = await self.processing.restart(asset_id, steps)
         # The earlier job's result still holds its id: a new id per reprocess request.
         await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")

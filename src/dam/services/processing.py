@@ -16,10 +16,10 @@ from redis.exceptions import RedisError
 from dam.db import assets as db
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset, Rendition, StepRecord
-from dam.domain.errors import Conflict, QueueUnavailable
+from dam.domain.errors import Conflict, NotFound, QueueUnavailable
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
-from dam.domain.steps import STEPS, Queue, StepState, chosen_steps, outcome, plan, runnable
+from dam.domain.steps import Queue, StepState, chosen_steps, outcome, plan, queues_of
 from dam.queue import enqueue_steps
 from dam.resources import Resources
 
@@ -48,16 +48,23 @@ class Processing:
         self.resources = resources
         self.pool = resources.pool
 
-    async def hand_over(self, asset: Asset, *, rerun: str = "", only: Queue | None = None) -> int:
-        """Queue a job on every queue that has runnable steps; returns how many were new.
-
-        QueueUnavailable when Redis could not take them (the reconciler tries again later).
+    async def hand_over(
+        self,
+        asset: Asset,
+        *,
+        rerun: str = "",
+        only: Queue | None = None,
+        states: dict[str, StepState] | None = None,
+    ) -> int:
+        """Queue a job on every queue that has runnable steps (``states``: as just read, if known);
+        returns how many were new. QueueUnavailable when Redis could not take them (the reconciler
+        tries again later).
         """
         assert asset.etag is not None
-        states = await step_rows.states(self.pool, asset.id)
-        queues = {STEPS[name].queue for name in runnable(states, resume=True)}
+        if states is None:
+            states = await step_rows.states(self.pool, asset.id)
         new = 0
-        for work in sorted(queues):
+        for work in queues_of(states):
             if only is not None and work is not only:
                 continue
             try:
@@ -68,10 +75,6 @@ class Processing:
             except (RedisError, OSError) as exc:
                 raise QueueUnavailable(f"could not queue {work.value} steps of {asset.id}: {exc}") from exc
         return new
-
-    async def current(self, asset_id: uuid.UUID) -> Asset | None:
-        """The asset as it is now."""
-        return await db.get_asset(self.pool, asset_id)
 
     async def release(self, asset_id: uuid.UUID, name: str) -> None:
         """Give a step back after a transient fault, so that its retry can start it again."""
@@ -136,7 +139,7 @@ class Processing:
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
             if asset is None:
-                raise Conflict("the asset is gone")
+                raise NotFound(f"asset {asset_id} not found")
             if asset.status not in {AssetStatus.READY, AssetStatus.FAILED}:
                 raise Conflict(
                     f"asset is {asset.status.value}; only ready or failed assets can be reprocessed"
