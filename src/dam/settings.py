@@ -23,6 +23,8 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str = "postgresql://postgres@127.0.0.1:5432/dam"
     pool_min: Annotated[int, Meta(ge=1)] = 2
     pool_max: Annotated[int, Meta(ge=1)] = 20
+    # Seconds to wait for a free connection (or a new one) before answering 503.
+    pool_timeout: Annotated[float, Meta(gt=0, le=300)] = 10.0
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +116,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_DATABASE_URL": ("db", "url"),
     "DAM_DATABASE_POOL_MIN": ("db", "pool_min"),
     "DAM_DATABASE_POOL_MAX": ("db", "pool_max"),
+    "DAM_DATABASE_POOL_TIMEOUT": ("db", "pool_timeout"),
     "DAM_REDIS_URL": ("redis", "url"),
     "DAM_QUEUE_NAME": ("redis", "queue_name"),
     "DAM_S3_ENDPOINT_URL": ("s3", "endpoint_url"),

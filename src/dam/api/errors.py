@@ -45,7 +45,10 @@ ERROR_RESPONSES: dict[int, ResponseSpec] = {
     404: _spec("No such asset"),
     409: _spec("The asset's state does not allow this"),
     422: _spec("A value is unusable, or the stored object / media breaks a rule"),
-    503: _spec("A dependency (storage, Redis) did not answer; retry later"),
+    503: _spec(
+        "A dependency (PostgreSQL, storage, Redis) did not answer; retry after the seconds of the"
+        " Retry-After header"
+    ),
 }
 
 
@@ -64,9 +67,14 @@ def _body(status_code: int, detail: str, error: str, extra: Any = None) -> dict[
 def dam_error(request: Request[Any, Any, Any], exc: DamError) -> Response[dict[str, Any]]:
     """Domain and storage errors, answered with the status ``STATUS_OF`` gives them."""
     status = status_of(exc)
-    if status >= 500:
+    headers = None
+    if isinstance(exc, Unavailable):
+        # The dependency's outage is logged once where it was seen (dam.outages), not per request.
+        log.debug("%s %s: %s", request.method, request.url.path, exc.detail)
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
-    return Response(_body(status, exc.detail, exc.code), status_code=status)
+    return Response(_body(status, exc.detail, exc.code), status_code=status, headers=headers)
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

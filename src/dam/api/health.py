@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 
 from dam.api import schemas as s
 from dam.db import assets as db
+from dam.domain.errors import Unavailable
 from dam.resources import Resources
 
 CHECK_TIMEOUT = 3.0
@@ -33,7 +34,9 @@ async def ready(resources: NamedDependency[Resources]) -> Response[s.Readiness]:
     states = dict(zip(checks, results, strict=True))
     failing = [name for name, state in states.items() if state != "ok"]
     body = s.Readiness(status="unavailable" if failing else "ok", checks=states, failing=failing)
-    return Response(body, status_code=503 if failing else 200)
+    if failing:
+        return Response(body, status_code=503, headers={"Retry-After": str(Unavailable.retry_after)})
+    return Response(body, status_code=200)
 
 
 async def _check(probe: Callable[[], Awaitable[object]]) -> str:
@@ -42,5 +45,6 @@ async def _check(probe: Callable[[], Awaitable[object]]) -> str:
     except TimeoutError:
         return f"timeout after {CHECK_TIMEOUT:g}s"
     except Exception as exc:
-        return f"error: {type(exc).__name__}: {exc}"[:300]
+        cause = exc.__cause__ or exc  # the driver's own words: "connection refused", "not accepting..."
+        return f"error: {type(cause).__name__}: {cause}"[:300]
     return "ok"

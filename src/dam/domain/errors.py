@@ -10,8 +10,9 @@ DamError
 ├── UploadRejected         the stored object breaks a rule (size, parts list)
 ├── MediaRejected          the bytes are not usable media of the declared kind (never retried)
 └── Unavailable            a dependency did not answer (worth retrying)
+    ├── DatabaseUnavailable PostgreSQL (refused, terminated, not accepting connections, pool timeout)
     ├── StorageUnavailable the object store
-    └── QueueUnavailable   Redis, when a job could not be queued
+    └── QueueUnavailable   Redis, when a job could neither be queued nor recorded for later
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ class Unavailable(DamError):
     """A service the request depends on did not answer; the same request may succeed later."""
 
     code = "unavailable"
+    retry_after = 2  # seconds a client should wait before trying again
+
+
+class DatabaseUnavailable(Unavailable):
+    """PostgreSQL refused or dropped the connection, or no connection was free in time."""
+
+    code = "database_unavailable"
 
 
 class StorageUnavailable(Unavailable):

@@ -12,6 +12,7 @@ from collections import OrderedDict
 import httpx
 
 from dam.domain.errors import StorageUnavailable
+from dam.storage.s3 import STORAGE
 
 # Each ranged GET costs a round trip (~5 ms to a local SeaweedFS): blocks are large enough that
 # probing a high-bit-rate 1080p MP4 takes 3 requests (header + first frames, index at the end,
@@ -89,9 +90,12 @@ class RangeReader(io.RawIOBase):
         try:
             response = self._client.get(self._url, headers={"Range": f"bytes={start}-{end}"})
         except httpx.HTTPError as exc:
-            raise StorageUnavailable(f"reading the object failed: {exc}") from exc
+            STORAGE.failed(exc)
+            raise StorageUnavailable(f"reading the object failed: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
+            STORAGE.failed(f"{response.status_code} to a ranged read")
             raise StorageUnavailable(f"storage answered {response.status_code} to a ranged read")
+        STORAGE.answered()
         if response.status_code not in {200, 206}:
             raise OSError(f"storage answered {response.status_code} to a ranged read")
         data = response.content

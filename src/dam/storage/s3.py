@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dam.domain.errors import Conflict, StorageUnavailable, UploadRejected
 from dam.domain.uploads import StoredPart
+from dam.outages import Outage
 from dam.settings import S3Settings
 from dam.storage.sigv4 import SigV4Presigner
 
@@ -40,6 +41,7 @@ class PresignedPut(msgspec.Struct, frozen=True, kw_only=True):
     headers: dict[str, str]
 
 
+STORAGE = Outage("object storage")
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _CLIENT_FAULT_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
 
@@ -56,10 +58,14 @@ def _translate(action: str) -> Any:
     except ClientError as exc:
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         if status >= 500:
+            STORAGE.failed(f"{status} {_code(exc)} to {action}")
             raise StorageUnavailable(f"object storage failed to {action}: {_code(exc)}") from exc
+        STORAGE.answered()
         raise
     except BotoCoreError as exc:
+        STORAGE.failed(exc)
         raise StorageUnavailable(f"object storage unreachable while trying to {action}: {exc}") from exc
+    STORAGE.answered()
 
 
 class Storage:

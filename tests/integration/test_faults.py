@@ -1,0 +1,87 @@
+"""Outages: the database refusing and dropping connections, storage down for longer than any fixed
+retry budget, Redis killed under running workers and the bridge. Nothing lost, nothing duplicated,
+a 503 with Retry-After instead of a 500, work resuming within seconds of the dependency's return."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dam.devs3 import free_ports
+from dam.settings import Settings
+from tests.support.faults import own_database, refuse_connections
+from tests.support.flows import json_of
+from tests.support.processes import dam, env_of
+
+pytestmark = pytest.mark.slow
+RECOVERY_DEADLINE = 30.0  # generous for a busy machine; the README promises seconds
+
+
+def _error_shape(response: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = json_of(response)
+    assert set(body) >= {"status_code", "detail", "error"}, body
+    assert body["status_code"] == response.status_code
+    return body
+
+
+async def test_database_outage_answers_503_and_recovers(
+    make_settings: Callable[..., Settings], process_logs: Path
+) -> None:
+    (port,) = free_ports(1)
+    async with own_database() as url:
+        settings = make_settings(DAM_DATABASE_URL=url, DAM_PORT=port)
+        base = f"http://127.0.0.1:{port}"
+        async with (
+            dam("api", env=env_of(settings), log_dir=process_logs) as api,
+            httpx.AsyncClient(base_url=base, timeout=30) as client,
+        ):
+            await api.healthy(f"{base}/ready")
+            before = await client.post("/assets", json={"filename": "a.jpg", "content_type": "image/jpeg"})
+            assert before.status_code == 201, before.text
+            asset_id = before.json()["id"]
+
+            ended = await refuse_connections(url)
+            assert ended >= 1  # the API's pooled connections were open and are now gone
+            calls = [
+                ("POST", "/assets", {"filename": "b.jpg", "content_type": "image/jpeg"}),
+                ("GET", f"/assets/{asset_id}", None),
+                ("GET", "/assets", None),
+                ("POST", f"/assets/{asset_id}/complete", None),
+                ("POST", f"/assets/{asset_id}/upload", None),
+                ("GET", f"/assets/{uuid.uuid4()}", None),
+            ]
+            answers = []
+            for _ in range(5):
+                for method, path, body in calls:
+                    answers.append(await client.request(method, path, json=body))
+            for response in answers:
+                assert response.status_code == 503, (response.request.url, response.text)
+                assert _error_shape(response)["error"] == "database_unavailable"
+                assert int(response.headers["retry-after"]) >= 1
+            ready = await client.get("/ready")
+            assert ready.status_code == 503
+            assert json_of(ready)["failing"] == ["postgres"]
+            assert "accepting connections" in json_of(ready)["checks"]["postgres"]
+
+            await refuse_connections(url, refuse=False)
+            back = time.monotonic()
+            while True:
+                again = await client.post("/assets", json={"filename": "c.jpg", "content_type": "image/jpeg"})
+                if again.status_code == 201:
+                    break
+                assert again.status_code == 503, again.text
+                assert time.monotonic() - back < RECOVERY_DEADLINE, "the pool did not recover"
+                await asyncio.sleep(0.1)
+            assert (await client.get(f"/assets/{asset_id}")).status_code == 200
+            assert (await client.get("/ready")).status_code == 200
+        log = api.log_path.read_text()
+        assert "Traceback" not in log, log[-3000:]
+        assert log.count("PostgreSQL unavailable") == 1, log[-3000:]
+        assert log.count("PostgreSQL answers again") == 1, log[-3000:]
