@@ -13,7 +13,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from dam import keys
-from dam.domain.steps import STEPS, Queue
+from dam.domain.steps import Queue
 from dam.jobs.context import on_shutdown, on_startup
 from dam.jobs.process import process_asset
 from dam.jobs.reconcile import reconcile
@@ -30,10 +30,9 @@ def concurrency(settings: Settings, queue: Queue) -> int:
 
 def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, Any]:
     """Everything arq needs to run one queue's jobs for these settings."""
-    steps = [spec for spec in STEPS.values() if spec.queue is queue]
-    # Each step retries on its own (DAM_JOB_MAX_TRIES attempts per step): arq's own limit on the
-    # job's tries only has to let every step of the queue use all of its attempts.
-    tries = settings.worker.max_tries * len(steps) + 1
+    # Steps count their own attempts (DAM_JOB_MAX_TRIES) and retry outages until DAM_RETRY_DEADLINE;
+    # arq's count of the job's tries must never be what ends the work.
+    tries = 1_000_000
     # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
     # again after that, so the cron's timeout must not exceed the processing job's.
     timeout = settings.worker.job_timeout

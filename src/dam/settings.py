@@ -65,7 +65,13 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Processing: job limits, media limits, the event bridge and the reconciler."""
 
     job_timeout: Annotated[int, Meta(ge=1)] = 600
+    # Attempts of a step that were cut short by a dying worker or by the step's own time limit;
+    # outages do not count (they are retried until retry_deadline).
     max_tries: Annotated[int, Meta(ge=1, le=50)] = 5
+    # A step that keeps meeting an unavailable dependency retries for this long, then waits for the
+    # reconciler, which resumes it with a deadline of its own: transient is never permanent.
+    retry_deadline: Annotated[float, Meta(ge=1, le=7 * 24 * 3600)] = 1800.0
+    retry_max_delay: Annotated[float, Meta(ge=0.1, le=3600)] = 60.0
     max_image_pixels: Annotated[int, Meta(ge=1)] = 100_000_000
     events_key: str = "dam:s3-events"
     upload_grace: Annotated[int, Meta(ge=0)] = 3600
@@ -136,6 +142,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_MAX_BODY_BYTES": ("server", "max_body_bytes"),
     "DAM_JOB_TIMEOUT": ("worker", "job_timeout"),
     "DAM_JOB_MAX_TRIES": ("worker", "max_tries"),
+    "DAM_RETRY_DEADLINE": ("worker", "retry_deadline"),
+    "DAM_RETRY_MAX_DELAY": ("worker", "retry_max_delay"),
     "DAM_MAX_IMAGE_PIXELS": ("worker", "max_image_pixels"),
     "DAM_EVENTS_KEY": ("worker", "events_key"),
     "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),

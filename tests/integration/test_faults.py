@@ -13,12 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
-from dam.devs3 import free_ports
+from dam.api.app import create_app
+from dam.devs3 import DevS3, free_ports
 from dam.settings import Settings
+from tests.support import media
 from tests.support.faults import own_database, refuse_connections
-from tests.support.flows import json_of
-from tests.support.processes import dam, env_of
+from tests.support.flows import ingest, json_of
+from tests.support.net import outlet
+from tests.support.processes import ServiceProcess, dam, env_of
 
 pytestmark = pytest.mark.slow
 RECOVERY_DEADLINE = 30.0  # generous for a busy machine; the README promises seconds
@@ -85,3 +89,69 @@ async def test_database_outage_answers_503_and_recovers(
         assert "Traceback" not in log, log[-3000:]
         assert log.count("PostgreSQL unavailable") == 1, log[-3000:]
         assert log.count("PostgreSQL answers again") == 1, log[-3000:]
+
+
+async def _assets_until(
+    api: AsyncTestClient[Any],
+    ids: list[str],
+    done: Callable[[dict[str, Any]], bool],
+    *,
+    what: str,
+    within: float,
+    watch: ServiceProcess,
+) -> list[dict[str, Any]]:
+    """Poll the assets until ``done`` holds for each; fail at the deadline or when ``watch`` exits.
+    No asset may fail meanwhile."""
+    deadline = time.monotonic() + within
+    while True:
+        assets = [json_of(await api.get(f"/assets/{asset_id}")) for asset_id in ids]
+        failed = [a for a in assets if a["status"] == "failed"]
+        assert not failed, failed[0]["error"]
+        if all(done(a) for a in assets):
+            return assets
+        watch.assert_running(f"while waiting for {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"not every asset reached {what} within {within:g}s: {[a['status'] for a in assets]}")
+        await asyncio.sleep(0.2)
+
+
+def _probe_retries(asset: dict[str, Any]) -> int:
+    return int(next(s["retries"] for s in asset["steps"] if s["name"] == "probe"))
+
+
+async def test_store_down_longer_than_any_fixed_retry_budget_loses_nothing(
+    make_settings: Callable[..., Settings], s3_server: DevS3, http: httpx.AsyncClient, process_logs: Path
+) -> None:
+    upstream = int(s3_server.endpoint_url.rsplit(":", 1)[1])
+    async with outlet(upstream) as store:
+        # Two attempts per step and 2 s between retries: the old fixed budget was spent in seconds.
+        settings = make_settings(
+            DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{store.port}", DAM_JOB_MAX_TRIES=2,
+            DAM_RETRY_MAX_DELAY=2, DAM_WORKER_CONCURRENCY=6,
+        )  # fmt: skip
+        async with AsyncTestClient(app=create_app(settings)) as api:
+            data = media.jpeg_with_exif()
+            ids = [await ingest(api, http, data, f"queued-{n}.jpg", "image/jpeg") for n in range(6)]
+            await store.down()
+            env = env_of(settings)
+            async with dam("worker", env=env, log_dir=process_logs, log_level="info") as worker:
+                # Every asset's first step meets the dead store more often than it had attempts.
+                await _assets_until(
+                    api, ids, lambda a: _probe_retries(a) >= 2, what="two retries", within=120, watch=worker
+                )
+                await store.up()
+                back = time.monotonic()
+                assets = await _assets_until(
+                    api, ids, lambda a: a["status"] == "ready", what="ready", within=120, watch=worker
+                )
+                recovered = time.monotonic() - back
+        log = worker.log_path.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    assert log.count("object storage unavailable") == 1, log[-3000:]
+    assert recovered < 60, recovered  # the longest backoff is 2 s here
+    for asset in assets:
+        assert sorted(r["kind"] for r in asset["renditions"]) == ["preview", "thumbnail"]  # nothing twice
+        for step in asset["steps"]:
+            assert step["state"] == "done"
+            assert step["attempts"] == 1, step  # retries after faults are not attempts
+        assert _probe_retries(asset) >= 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -63,22 +64,6 @@ async def test_storage_outage_retries_then_recovers(
     worker = await asyncio.wait_for(run_jobs(), timeout=60)  # storage is back
     assert worker.jobs_complete == 1
     assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
-
-
-@pytest.mark.slow
-async def test_storage_outage_gives_up_after_max_tries(
-    make_settings: Callable[..., Settings],
-    settings: Settings,
-    api: AsyncTestClient[Any],
-    http: httpx.AsyncClient,
-    run_jobs: Any,
-) -> None:
-    asset_id = await ingest(api, http, media.jpeg_with_exif(), "gone.jpg", "image/jpeg")
-    outage = storage_down(make_settings, settings, DAM_JOB_MAX_TRIES=2)
-    await asyncio.wait_for(run_jobs(settings=outage), timeout=60)
-    asset = json_of(await api.get(f"/assets/{asset_id}"))
-    assert asset["status"] == "failed"
-    assert "gave up after 2 attempts" in asset["error"]
 
 
 @pytest.fixture
@@ -166,3 +151,48 @@ async def test_reprocess(api: AsyncTestClient[Any], http: httpx.AsyncClient, run
     failed = json_of(await api.get(f"/assets/{bad}"))
     assert failed["status"] == "failed"
     assert "not a supported image" in failed["error"]
+
+
+@pytest.mark.slow
+async def test_storage_outage_past_the_deadline_waits_for_the_reconciler(
+    make_settings: Callable[..., Settings],
+    settings: Settings,
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    database_url: str,
+    job_ctx: dict[str, Any],
+    run_jobs: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "later.jpg", "image/jpeg")
+    outage = storage_down(
+        make_settings, settings, DAM_JOB_MAX_TRIES=1, DAM_RETRY_DEADLINE=4, DAM_RETRY_MAX_DELAY=0.2
+    )
+    with caplog.at_level(logging.WARNING, logger="dam.jobs.process"):
+        worker = await asyncio.wait_for(run_jobs(settings=outage), timeout=60)
+    # One attempt allowed, yet the job tried until the deadline: outages do not count as attempts.
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "processing", asset["error"]  # not failed: its original is intact
+    (probe,) = [s for s in asset["steps"] if s["name"] == "probe"]
+    assert probe["state"] == "pending"
+    assert probe["attempts"] == 0
+    assert probe["retries"] == worker.jobs_retried + 1 >= 1
+    assert "waiting for the reconciler" in probe["last_fault"]
+    assert probe["retrying_since"] is None  # the reconciler's run of retries gets a deadline of its own
+    gave_up = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(gave_up) == 1
+    assert asset_id in gave_up[0].getMessage()
+    assert "step probe gave up" in gave_up[0].getMessage()
+    retries = [r for r in caplog.records if r.levelno == logging.WARNING and "; retry " in r.getMessage()]
+    assert len(retries) == probe["retries"] - 1  # one line per retry; the last fault parked the step
+    assert all(r.exc_info is None for r in caplog.records)  # one line each, no traceback
+
+    await age(database_url, asset_id, settings.worker.job_timeout + 120)
+    counts = await reconcile(job_ctx)  # storage is back
+    assert counts["restarted"] == 1
+    await asyncio.wait_for(run_jobs(), timeout=60)
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "ready", asset["error"]
+    (probe,) = [s for s in asset["steps"] if s["name"] == "probe"]
+    assert probe["attempts"] == 1
+    assert probe["state"] == "done"

@@ -11,6 +11,7 @@ import httpx
 from litestar.testing import AsyncTestClient
 
 from dam.domain.steps import Queue
+from dam.keys import job_id
 from dam.queue import close_queue, enqueue_steps, open_queue
 from tests.support import media
 from tests.support.flows import ingest, json_of
@@ -107,7 +108,8 @@ async def test_openapi_shows_media_steps_and_errors_with_their_fields(api: Async
     assert {"kind", "width", "height", "streams", "camera"} <= set(schemas["MediaInfo"]["properties"])
     assert {"make", "model", "gps"} <= set(schemas["Camera"]["properties"])
     assert set(schemas["StepOut"]["properties"]) == {
-        "name", "state", "attempts", "started_at", "finished_at", "error",
+        "name", "state", "attempts", "started_at", "finished_at", "error", "retries", "last_fault",
+        "retrying_since",
     }  # fmt: skip
     assert {"status_code", "detail", "error"} <= set(schemas["ErrorBody"]["properties"])
 
@@ -149,3 +151,27 @@ async def test_a_live_step_is_not_taken_over_by_a_duplicate_job(
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "ready", asset["error"]
     assert steps_of(asset)["probe"]["attempts"] == 2
+
+
+async def test_a_job_takes_back_the_step_it_could_not_record(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, database_url: str
+) -> None:
+    """The database went away before a job could record its step's end: the job's retry (same job id)
+    runs the step again at once, without counting a new attempt."""
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "unrecorded.jpg", "image/jpeg")
+    conn = await asyncpg.connect(database_url)
+    try:
+        etag = await conn.fetchval(
+            "UPDATE assets SET status = 'processing' WHERE id = $1::uuid RETURNING etag", asset_id
+        )
+        await conn.execute(
+            "UPDATE asset_steps SET state = 'running', attempts = 1, started_at = now(), runner = $2"
+            " WHERE asset_id = $1::uuid AND step = 'probe'",
+            asset_id, job_id(Queue.MEDIA, uuid.UUID(asset_id), etag),
+        )  # fmt: skip
+    finally:
+        await conn.close()
+    await run_jobs()  # the job with that id is still queued: as its retry would be
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "ready", asset["error"]
+    assert steps_of(asset)["probe"]["attempts"] == 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 
 @contextlib.asynccontextmanager
@@ -43,3 +45,88 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
         await server.wait_closed()
+
+
+class Outlet:
+    """A loopback TCP forwarder to ``upstream_port`` that can be cut (connections refused, open ones
+    dropped) and restored on the same port: a dependency that dies and comes back at its address.
+
+    It runs on an event loop of its own in a thread: the code under test may block the test's loop
+    (Litestar's test client runs the lifespan through a blocking portal) while talking through it.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="outlet", daemon=True)
+        self._thread.start()
+
+    def _call(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    async def up(self) -> int:
+        """Listen (again, on the same port once it has one); returns the port."""
+        self.port = await asyncio.to_thread(self._call, self._up())
+        return self.port
+
+    async def down(self) -> None:
+        """Stop listening and drop every open connection."""
+        await asyncio.to_thread(self._call, self._down())
+
+    def close(self) -> None:
+        """Cut, and stop the thread."""
+        self._call(self._down())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop.close()
+
+    async def _up(self) -> int:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def _down(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        for writer in list(self._writers):
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        self._writers.clear()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self._writers.add(client_w)
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        except OSError:
+            client_w.close()
+            return
+        self._writers.add(up_w)
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            writer.close()
+
+        await asyncio.gather(pipe(client_r, up_w), pipe(up_r, client_w))
+        self._writers.discard(client_w)
+        self._writers.discard(up_w)
+
+
+@contextlib.asynccontextmanager
+async def outlet(upstream_port: int) -> AsyncIterator[Outlet]:
+    """An ``Outlet`` that is up, and closed at the end."""
+    plug = Outlet(upstream_port)
+    try:
+        await plug.up()
+        yield plug
+    finally:
+        await asyncio.to_thread(plug.close)

@@ -85,6 +85,11 @@ class StepOut(msgspec.Struct, kw_only=True):
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    retries: int = 0
+    """Attempts cut short by an unavailable dependency (storage, database, Redis); not counted in
+    ``attempts``. While ``retrying_since`` is set the step waits for its next retry."""
+    last_fault: str | None = None
+    retrying_since: datetime | None = None
 
 
 class AssetOut(msgspec.Struct, kw_only=True):
@@ -159,7 +164,8 @@ def asset_out(detail: AssetDetail) -> AssetOut:
         download_url=detail.download_url,
         steps=[
             StepOut(name=s.name, state=s.state, attempts=s.attempts, started_at=s.started_at,
-                    finished_at=s.finished_at, error=s.error)
+                    finished_at=s.finished_at, error=s.error, retries=s.retries,
+                    last_fault=s.last_fault, retrying_since=s.retrying_since)
             for s in detail.steps
         ],
     )  # fmt: skip

@@ -11,7 +11,10 @@ from dam.db.pool import Connection, Pool
 from dam.domain.assets import Rendition, StepRecord
 from dam.domain.steps import StepState
 
-_COLUMNS = "asset_id, step AS name, state, attempts, started_at, finished_at, error, outputs"
+_COLUMNS = (
+    "asset_id, step AS name, state, attempts, started_at, finished_at, error, outputs,"
+    " retries, last_fault, retrying_since"
+)
 _P, _R, _D, _F = (s.value for s in (StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAILED))
 
 
@@ -55,7 +58,8 @@ async def rerun(conn: Connection, asset_id: uuid.UUID, names: tuple[str, ...]) -
     """Inside a transaction: make the named steps pending again."""
     await conn.execute(
         """UPDATE asset_steps SET state = $3, attempts = 0, started_at = NULL, finished_at = NULL,
-                                  error = NULL, outputs = '[]'::jsonb, updated_at = now()
+                                  error = NULL, outputs = '[]'::jsonb, runner = NULL, retries = 0,
+                                  last_fault = NULL, retrying_since = NULL, updated_at = now()
            WHERE asset_id = $1 AND step = ANY($2::text[])""",
         asset_id, list(names), _P,
     )  # fmt: skip
@@ -69,26 +73,62 @@ async def states(conn: Connection | Pool, asset_id: uuid.UUID) -> dict[str, Step
     return {r["step"]: StepState(r["state"]) for r in records}
 
 
-async def begin(conn: Connection, asset_id: uuid.UUID, name: str, *, stale_after: float) -> StepRecord | None:
-    """Inside a transaction: a pending step starts an attempt, or a running one whose attempt began
-    more than ``stale_after`` seconds ago (its worker died) is taken over; a live one is left alone."""
+async def begin(
+    conn: Connection, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str
+) -> StepRecord | None:
+    """Inside a transaction: a pending step starts an attempt; so does a running one whose attempt
+    began more than ``stale_after`` seconds ago (its worker died) or that ``runner`` itself left
+    running (its job could not record the end, e.g. the database was down: no new attempt counted).
+    A step another job runs now is left alone."""
     record = await conn.fetchrow(
-        f"""UPDATE asset_steps SET state = $3, attempts = attempts + 1, started_at = now(),
-                                   finished_at = NULL, error = NULL, updated_at = now()
+        f"""UPDATE asset_steps
+            SET attempts = attempts + CASE WHEN state = $3 AND runner = $6 THEN 0 ELSE 1 END,
+                state = $3, runner = $6, started_at = now(), finished_at = NULL, error = NULL,
+                updated_at = now()
             WHERE asset_id = $1 AND step = $2
-              AND (state = $4 OR (state = $3 AND started_at < now() - make_interval(secs => $5)))
+              AND (state = $4
+                   OR (state = $3 AND (runner = $6 OR started_at < now() - make_interval(secs => $5))))
             RETURNING {_COLUMNS}""",
-        asset_id, name, _R, _P, stale_after,
+        asset_id, name, _R, _P, stale_after, runner,
     )  # fmt: skip
     return None if record is None else msgspec.convert(dict(record.items()), StepRecord)
 
 
-async def release(pool: Pool, asset_id: uuid.UUID, name: str) -> None:
-    """A running step whose attempt hit a transient fault waits again (its retry may take it at once)."""
+class Released(msgspec.Struct, frozen=True, kw_only=True):
+    """A step given back after a fault: its retries so far and how long they have lasted."""
+
+    retries: int
+    retrying_for: float
+
+
+async def release(pool: Pool, asset_id: uuid.UUID, name: str, *, fault: str | None) -> Released | None:
+    """A running step waits again. With ``fault`` (a dependency was unavailable) the attempt does not
+    count: it counts as a retry, and the run of retries starts if it had not; without it (the step
+    hit its own time limit) the attempt counts. None when the step was not running."""
+    record = await pool.fetchrow(
+        """UPDATE asset_steps
+           SET state = $3, runner = NULL, updated_at = now(),
+               attempts = CASE WHEN $5::text IS NULL THEN attempts ELSE greatest(attempts - 1, 0) END,
+               retries = retries + CASE WHEN $5::text IS NULL THEN 0 ELSE 1 END,
+               last_fault = coalesce($5, last_fault),
+               retrying_since = CASE WHEN $5::text IS NULL THEN retrying_since
+                                     ELSE coalesce(retrying_since, started_at, now()) END
+           WHERE asset_id = $1 AND step = $2 AND state = $4
+           RETURNING retries, extract(epoch FROM now() - coalesce(retrying_since, now())) AS retrying_for""",
+        asset_id, name, _P, _R, fault,
+    )  # fmt: skip
+    if record is None:
+        return None
+    return Released(retries=int(record["retries"]), retrying_for=float(record["retrying_for"]))
+
+
+async def park(pool: Pool, asset_id: uuid.UUID, name: str, reason: str) -> None:
+    """A pending step whose retries ran out of time waits for the reconciler; its next run of
+    retries gets a deadline of its own."""
     await pool.execute(
-        """UPDATE asset_steps SET state = $3, updated_at = now()
+        """UPDATE asset_steps SET last_fault = $3, retrying_since = NULL, updated_at = now()
            WHERE asset_id = $1 AND step = $2 AND state = $4""",
-        asset_id, name, _P, _R,
+        asset_id, name, reason, _P,
     )  # fmt: skip
 
 
@@ -104,7 +144,7 @@ async def finish(
     """Inside a transaction: a running step ends as done or failed; False when it was not running."""
     status = await conn.execute(
         """UPDATE asset_steps SET state = $3, finished_at = now(), error = $4, outputs = $5,
-                                  updated_at = now()
+                                  runner = NULL, retrying_since = NULL, updated_at = now()
            WHERE asset_id = $1 AND step = $2 AND state = $6""",
         asset_id, name, state.value, error, outputs, _R,
     )  # fmt: skip

@@ -80,6 +80,9 @@ class StepRecord(msgspec.Struct, frozen=True, kw_only=True):
     finished_at: datetime | None
     error: str | None
     outputs: list[Rendition]
+    retries: int = 0  # attempts cut short by an unavailable dependency (they do not count as attempts)
+    last_fault: str | None = None  # the last such fault
+    retrying_since: datetime | None = None  # when the current run of retries began
 
 
 class RenditionLink(msgspec.Struct, frozen=True, kw_only=True):

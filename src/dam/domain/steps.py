@@ -112,3 +112,11 @@ def chosen_steps(requested: list[str] | None, planned: tuple[str, ...]) -> tuple
         if any(need in chosen for need in STEPS[name].needs):
             chosen.add(name)
     return tuple(name for name in planned if name in chosen)
+
+
+def retry_delay(retry: int, cap: float, spread: float) -> float:
+    """Seconds before retry number ``retry`` (1, 2, ...) after a transient fault: doubling from 1 s,
+    capped at ``cap``, scaled by ``spread`` in [0.5, 1] (jitter: assets hit by the same outage do
+    not all come back in the same instant)."""
+    base = min(cap, 2.0 ** min(max(retry, 1) - 1, 30))
+    return max(0.05, base * min(1.0, max(0.5, spread)))

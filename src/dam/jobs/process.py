@@ -5,13 +5,21 @@ queue run in sequence inside one job: one queue round trip per asset instead of 
 Each step is its own unit: begun and finished in its own transaction, retried on its own, taken
 over after a dead worker, recorded in ``asset_steps``. Steps of other queues are handed over to
 those queues when the job ends.
+
+Faults, by cause:
+- the media is unusable (``MediaRejected``): the step fails for good, and the asset with it;
+- a dependency is unavailable (storage, database, Redis, a network timeout): the attempt does not
+  count; the job retries with capped, jittered exponential backoff until ``DAM_RETRY_DEADLINE``,
+  then leaves the step waiting for the reconciler, which resumes it. Transient is never permanent;
+- the attempt was cut short (its worker died, or the step ran past its time limit): it counts, and
+  after ``DAM_JOB_MAX_TRIES`` such attempts the step fails for good.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import random
 import time
 import uuid
 from typing import Any
@@ -23,38 +31,44 @@ from redis.exceptions import RedisError
 
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset
-from dam.domain.errors import MediaRejected, Unavailable
+from dam.domain.errors import DamError, MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import STEPS, Queue, runnable
+from dam.domain.steps import STEPS, Queue, retry_delay, runnable
 from dam.jobs.steps import HANDLERS
 from dam.resources import Resources
 from dam.services.processing import Processing, StepEnd
 
 log = logging.getLogger(__name__)
 
-# Faults of the services around us, not of the media: worth retrying with backoff.
+# Faults of the services around us, not of the media: retried, never the asset's end.
 TRANSIENT = (Unavailable, OSError, asyncpg.PostgresConnectionError, RedisError, TimeoutError)
 
 
 async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
     """Run the asset's media steps; the result says how the asset ended (or why nothing ran)."""
+    resources: Resources = ctx["resources"]
+    runner = str(ctx.get("job_id") or uuid.uuid4())
     try:
-        return await run_queue(ctx["resources"], Queue.MEDIA, uuid.UUID(asset_id))
-    except TRANSIENT as exc:  # the database or Redis failed between steps: the job runs again
+        return await run_queue(resources, Queue.MEDIA, uuid.UUID(asset_id), runner=runner)
+    except TRANSIENT as exc:
+        # Between steps (the database or Redis failed while a step began or ended): nothing to record
+        # it in, so the job's own try count paces the retries; a step left running is this job's to
+        # take back.
         tries = int(ctx.get("job_try", 1))
-        log.warning("asset %s: transient fault between steps (try %d): %s", asset_id, tries, exc)
-        raise Retry(defer=min(60, 2**tries)) from exc
+        delay = _delay(resources, tries)
+        log.warning("asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay)
+        raise Retry(defer=delay) from None
 
 
 class _Ran(msgspec.Struct, frozen=True, kw_only=True):
-    """One step's run: where the asset stands after it, and why it failed for good (if it did)."""
+    """One step's run: where the asset stands after it, or why the job stops here."""
 
     asset: Asset
-    end: StepEnd
-    failure: str | None = None
+    end: StepEnd | None = None
+    stop: str | None = None
 
 
-async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> str:
+async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, runner: str) -> str:
     """Every runnable step of ``queue``, in plan order, until none is left or the asset is done."""
     processing = Processing(resources)
     started = time.perf_counter()
@@ -62,14 +76,14 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> 
     last: _Ran | None = None
     states = await step_rows.states(resources.pool, asset_id)
     while todo := runnable(states, queue, resume=True):
-        last = await _run_step(resources, processing, asset_id, todo[0])
+        last = await _run_step(resources, processing, asset_id, todo[0], runner)
         if last is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
-        if last.failure is not None:
-            return last.failure
+        if last.stop is not None or last.end is None:
+            return last.stop or "stopped"
         ran.append(todo[0])
         states = last.end.states
-    if last is None:
+    if last is None or last.end is None:
         return "skipped: no step waiting on this queue"
     if last.end.status is AssetStatus.PROCESSING:
         await processing.hand_over(last.asset, states=states)  # steps of other queues
@@ -78,34 +92,69 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID) -> 
 
 
 async def _run_step(
-    resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str
+    resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str, runner: str
 ) -> _Ran | None:
     settings = resources.settings.worker
     seconds = min(STEPS[name].timeout, settings.job_timeout)
-    start = await processing.begin(asset_id, name, stale_after=seconds)
+    start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner)
     if start is None:
         return None
     attempts, limit = start.step.attempts, settings.max_tries
     if attempts > limit:  # taken over again and again: its worker keeps dying
         reason = f"gave up after {limit} attempts: each one was interrupted (worker died or timed out)"
         return await _fail(processing, start.asset, name, reason, give_up=True)
+    timer = asyncio.timeout(seconds)
     try:
-        async with asyncio.timeout(seconds):
+        async with timer:
             result = await HANDLERS[name](resources, start.asset)
     except MediaRejected as exc:
         return await _fail(processing, start.asset, name, exc.detail)
     except TRANSIENT as exc:
-        if attempts >= limit:
-            reason = f"gave up after {attempts} attempts: {type(exc).__name__}: {exc}"[:500]
-            return await _fail(processing, start.asset, name, reason, give_up=True)
-        log.warning(
-            "asset %s: step %s: transient fault (try %d/%d): %s", asset_id, name, attempts, limit, exc
-        )
-        with contextlib.suppress(*TRANSIENT):
-            await processing.release(asset_id, name)
-        raise Retry(defer=min(60, 2**attempts)) from exc
+        if timer.expired():
+            return await _overran(resources, processing, start.asset, name, attempts, seconds)
+        return await _retry_later(resources, processing, start.asset, name, _say(exc))
     end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
     return None if end is None else _Ran(asset=start.asset, end=end)
+
+
+async def _retry_later(
+    resources: Resources, processing: Processing, asset: Asset, name: str, fault: str
+) -> _Ran | None:
+    """A dependency was unavailable: retry after a backoff, or, past the deadline, wait for the
+    reconciler. Raises arq's Retry."""
+    released = await processing.release(asset.id, name, fault=fault)
+    if released is None:
+        return None
+    deadline = resources.settings.worker.retry_deadline
+    if released.retrying_for > deadline:
+        reason = (
+            f"retried {released.retries} times over {released.retrying_for:.0f}s of transient faults"
+            f" (last: {fault}); waiting for the reconciler to resume it"
+        )[:500]
+        await processing.park(asset.id, name, reason)
+        log.error("asset %s: step %s gave up: %s", asset.id, name, reason)
+        return _Ran(asset=asset, stop=f"waiting: {reason} (step {name})")
+    delay = _delay(resources, released.retries)
+    log.warning("asset %s: step %s: %s; retry %d in %.1fs", asset.id, name, fault, released.retries, delay)
+    raise Retry(defer=delay)
+
+
+async def _overran(
+    resources: Resources, processing: Processing, asset: Asset, name: str, attempts: int, seconds: float
+) -> _Ran | None:
+    """The step ran past its time limit: that attempt counts; after the last one the step fails."""
+    limit = resources.settings.worker.max_tries
+    if attempts >= limit:
+        reason = f"gave up after {attempts} attempts: each ran past the step's time limit of {seconds:g}s"
+        return await _fail(processing, asset, name, reason, give_up=True)
+    if await processing.release(asset.id, name, fault=None) is None:
+        return None
+    delay = _delay(resources, attempts)
+    log.warning(
+        "asset %s: step %s ran past its time limit of %gs (attempt %d/%d); again in %.1fs",
+        asset.id, name, seconds, attempts, limit, delay,
+    )  # fmt: skip
+    raise Retry(defer=delay)
 
 
 async def _fail(
@@ -115,4 +164,14 @@ async def _fail(
     if give_up:
         log.error("asset %s: step %s %s", asset.id, name, reason)
     end = await processing.finish(asset.id, name, error=reason)
-    return None if end is None else _Ran(asset=asset, end=end, failure=f"failed: {reason} (step {name})")
+    return None if end is None else _Ran(asset=asset, end=end, stop=f"failed: {reason} (step {name})")
+
+
+def _delay(resources: Resources, retry: int) -> float:
+    return retry_delay(retry, resources.settings.worker.retry_max_delay, random.uniform(0.5, 1.0))
+
+
+def _say(exc: BaseException) -> str:
+    """A fault in one line: the service's own words where it has them."""
+    text = exc.detail if isinstance(exc, DamError) else f"{type(exc).__name__}: {exc}"
+    return text[:300]

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from dam.db import assets as db
 from dam.db import steps as step_rows
+from dam.db.steps import Released
 from dam.domain.assets import Asset, Rendition, StepRecord
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable
 from dam.domain.media import MediaInfo
@@ -76,18 +77,25 @@ class Processing:
                 raise QueueUnavailable(f"could not queue {work.value} steps of {asset.id}: {exc}") from exc
         return new
 
-    async def release(self, asset_id: uuid.UUID, name: str) -> None:
-        """Give a step back after a transient fault, so that its retry can start it again."""
-        await step_rows.release(self.pool, asset_id, name)
+    async def release(self, asset_id: uuid.UUID, name: str, *, fault: str | None) -> Released | None:
+        """Give a running step back so that a retry can start it again: after a transient ``fault``
+        (not counted as an attempt), or after it overran its time limit (``fault=None``: counted)."""
+        return await step_rows.release(self.pool, asset_id, name, fault=fault)
 
-    async def begin(self, asset_id: uuid.UUID, name: str, *, stale_after: float) -> StepStart | None:
-        """Start an attempt of a step; None when the asset or the step is not waiting for it
-        (another job runs it, or it ran already)."""
+    async def park(self, asset_id: uuid.UUID, name: str, reason: str) -> None:
+        """A step whose retries ran out of time waits for the reconciler to resume it."""
+        await step_rows.park(self.pool, asset_id, name, reason)
+
+    async def begin(
+        self, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str
+    ) -> StepStart | None:
+        """Start an attempt of a step for the job ``runner``; None when the asset or the step is not
+        waiting for it (another job runs it, or it ran already)."""
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
             if asset is None or asset.status not in _ACTIVE:
                 return None
-            step = await step_rows.begin(conn, asset_id, name, stale_after=stale_after)
+            step = await step_rows.begin(conn, asset_id, name, stale_after=stale_after, runner=runner)
             if step is None:
                 return None
             if asset.status is AssetStatus.UPLOADED:
