@@ -6,17 +6,18 @@ reconciler. Each step queue has its own concurrency.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
-from arq.worker import Worker
 
 from dam import keys
 from dam.domain.steps import Queue
 from dam.jobs.context import on_shutdown, on_startup
 from dam.jobs.process import process_asset
 from dam.jobs.reconcile import reconcile
+from dam.jobs.worker import ResilientWorker
 from dam.queue import JOB_FUNCTIONS
 from dam.settings import Settings
 
@@ -43,7 +44,10 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
             if queue is Queue.MEDIA
             else []
         ),
-        "redis_settings": RedisSettings.from_dsn(settings.redis.url),
+        # Redis may be down when the worker starts: wait for it (about 5 minutes) rather than exit.
+        "redis_settings": dataclasses.replace(
+            RedisSettings.from_dsn(settings.redis.url), conn_retries=300, conn_retry_delay=1
+        ),
         "queue_name": keys.queue_key(settings.redis.queue_name, queue),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
@@ -55,6 +59,6 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
     }
 
 
-def build_worker(settings: Settings, queue: Queue = Queue.MEDIA, **overrides: Any) -> Worker:
-    """A worker for these settings (tests pass burst=True, poll_delay=0...)."""
-    return Worker(**{**worker_options(settings, queue), **overrides})
+def build_worker(settings: Settings, queue: Queue = Queue.MEDIA, **overrides: Any) -> ResilientWorker:
+    """A worker for these settings (tests pass burst=True, poll_delay=0...); it rides out Redis outages."""
+    return ResilientWorker(**{**worker_options(settings, queue), **overrides})

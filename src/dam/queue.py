@@ -10,9 +10,11 @@ from redis.asyncio import ConnectionPool
 
 from dam import keys
 from dam.domain.steps import Queue
+from dam.outages import Outage
 from dam.settings import RedisSettings
 
 log = logging.getLogger(__name__)
+REDIS = Outage("Redis")
 
 # The arq function that runs a queue's steps; the media queue's keeps its historic name.
 JOB_FUNCTIONS = {Queue.MEDIA: "process_asset"}

@@ -11,16 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 from dam.api.app import create_app
 from dam.devs3 import DevS3, free_ports
 from dam.settings import Settings
 from tests.support import media
-from tests.support.faults import own_database, refuse_connections
-from tests.support.flows import ingest, json_of
+from tests.support.faults import RedisServer, own_database, refuse_connections
+from tests.support.flows import complete, create, ingest, json_of, put_single, wait_for_status
+from tests.support.minio_events import minio_entry
 from tests.support.net import outlet
 from tests.support.processes import ServiceProcess, dam, env_of
 
@@ -155,3 +158,73 @@ async def test_store_down_longer_than_any_fixed_retry_budget_loses_nothing(
             assert step["state"] == "done"
             assert step["attempts"] == 1, step  # retries after faults are not attempts
         assert _probe_retries(asset) >= 2
+
+
+async def _log_says(process: ServiceProcess, text: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while text not in process.log_path.read_text():
+        process.assert_running(f"before its log said {text!r}")
+        if time.monotonic() > deadline:
+            process.fail(f"its log did not say {text!r} within {within:g}s")
+        await asyncio.sleep(0.1)
+
+
+async def test_redis_restart_stops_no_worker_and_loses_nothing(
+    make_settings: Callable[..., Settings],
+    http: httpx.AsyncClient,
+    database_url: str,
+    process_logs: Path,
+    tmp_path: Path,
+) -> None:
+    with RedisServer(tmp_path / "redis") as redis_server:
+        settings = make_settings(DAM_REDIS_URL=redis_server.url)
+        env = env_of(settings)
+        async with (
+            AsyncTestClient(app=create_app(settings)) as api,
+            dam("worker", env=env, log_dir=process_logs, log_level="info") as worker,
+            dam("bridge", env=env, log_dir=process_logs, log_level="info") as bridge,
+        ):
+            data = media.jpeg_with_exif()
+            before = await ingest(api, http, data, "before.jpg", "image/jpeg")
+            await wait_for_status(api, before, "ready", within=60, watch=[worker, bridge])
+
+            redis_server.kill()  # no persistence: every queued job and event is gone with it
+            await _log_says(worker, "Redis unavailable")
+            # complete answers 202 only because the job is durably recorded (the outbox).
+            during = await create(api, filename="during.jpg", size=len(data))
+            assert (await put_single(http, during["upload"], data)).status_code == 200
+            assert (await complete(api, during["id"])).status_code == 202
+            conn = await asyncpg.connect(database_url)
+            try:
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM job_outbox WHERE asset_id = $1::uuid", during["id"]
+                )
+            finally:
+                await conn.close()
+            assert waiting == 1
+            # An object that lands now: its event reaches the bridge after Redis is back.
+            late = await create(api, filename="late.jpg", size=len(data))
+            assert (await put_single(http, late["upload"], data)).status_code == 200
+            await _log_says(bridge, "Redis unavailable")
+
+            redis_server.start()
+            back = time.monotonic()
+            await wait_for_status(
+                api, during["id"], "ready", within=RECOVERY_DEADLINE, watch=[worker, bridge]
+            )
+            recovered = time.monotonic() - back
+            events = Redis.from_url(redis_server.url)
+            try:
+                await events.rpush(
+                    settings.worker.events_key, minio_entry(settings.s3.bucket, late["storage_path"])
+                )
+            finally:
+                await events.aclose()
+            await wait_for_status(api, late["id"], "ready", within=RECOVERY_DEADLINE, watch=[worker, bridge])
+            worker.assert_running("after the Redis restart")
+            bridge.assert_running("after the Redis restart")
+    assert recovered < 15, f"ready {recovered:.1f}s after Redis returned"
+    for process in (worker, bridge):
+        log = process.log_path.read_text()
+        assert "Traceback" not in log, log[-3000:]
+        assert log.count("Redis unavailable") == 1, log[-3000:]

@@ -45,6 +45,13 @@ def _postgres(cls: type[asyncpg.PostgresError], message: str) -> asyncpg.Postgre
             id="allow-connections-false",
         ),
         pytest.param(asyncpg.InterfaceError("connection is closed"), True, id="closed"),
+        pytest.param(
+            asyncpg.exceptions.InternalClientError(
+                "cannot switch to state 12; another operation (2) is in progress"
+            ),
+            True,
+            id="terminated-as-a-call-began",
+        ),
         pytest.param(_postgres(asyncpg.UniqueViolationError, "duplicate key"), False, id="unique-violation"),
         pytest.param(
             _postgres(asyncpg.ObjectNotInPrerequisiteStateError, "cannot lock"), False, id="other-55000"

@@ -48,6 +48,10 @@ def unavailable(exc: BaseException) -> bool:
         return state == "55000" and "accepting connections" in str(exc)
     if isinstance(exc, asyncpg.InterfaceError):
         return "closed" in str(exc)  # "connection is closed", "pool is closed"
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # The server ended the connection just as a call began on it ("cannot switch to state 12;
+        # another operation (2) is in progress"): our gate never shares a connection otherwise.
+        return "in progress" in str(exc)
     return False
 
 

@@ -8,6 +8,7 @@ Malformed entries go to a dead-letter list with the reason; they never stop the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -15,13 +16,15 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable, Unavailable, UploadRejected
+from dam.domain.errors import Conflict, InvalidInput, NotFound, Unavailable, UploadRejected
 from dam.events.minio import MalformedEvent, asset_of, parse_entry
 from dam.keys import bridge_keys
+from dam.queue import REDIS
 from dam.resources import Resources
 from dam.services.uploads import Uploads
 
 log = logging.getLogger(__name__)
+BACKOFF_START, BACKOFF_CAP = 0.25, 2.0  # seconds
 
 
 class DeadLetter(msgspec.Struct):
@@ -79,12 +82,10 @@ class Bridge:
                 log.debug("bridge: skipping %s %s/%s", event.name, event.bucket, event.key)
                 continue
             try:
-                completion = await self.uploads.complete(asset_id)
+                # Unavailable propagates: the entry stays unacknowledged and is handled again later.
+                await self.uploads.complete(asset_id)
             except (NotFound, Conflict, UploadRejected, InvalidInput) as exc:
                 log.info("bridge: %s for asset %s not processed: %s", event.name, asset_id, exc.detail)
-                continue
-            if not completion.queued:  # keep the entry: it is handled again once Redis is back
-                raise QueueUnavailable(f"processing of {asset_id} could not be queued")
 
     async def dead_letter(self, raw: bytes, reason: str) -> None:
         """Keep an unusable entry, with why, for a human to look at."""
@@ -93,15 +94,20 @@ class Bridge:
         log.warning("bridge: dead-lettered an event: %s", reason)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set; transient faults back off and retry, never lose an entry."""
-        delay = 0.5
+        """Until ``stop`` is set; outages back off (capped at a few seconds, so the bridge is back
+        soon after its dependency) and are logged once; no entry is lost."""
+        delay = BACKOFF_START
         while not stop.is_set():
             try:
                 await self.recover()
                 while not stop.is_set():
                     await self.step(wait=1)
-                    delay = 0.5
-            except (RedisError, Unavailable, OSError) as exc:
-                log.warning("bridge: %s; retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                    REDIS.answered()
+                    delay = BACKOFF_START
+            except (RedisError, OSError) as exc:
+                REDIS.failed(exc)
+            except Unavailable as exc:  # PostgreSQL, storage, or Redis for the job: logged where met
+                log.debug("bridge: %s; retrying in %.1fs", exc.detail, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, BACKOFF_CAP)

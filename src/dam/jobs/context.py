@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
+from dam.jobs.outbox import drain_outbox
 from dam.resources import open_resources
 from dam.settings import Settings
 
@@ -13,7 +15,10 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     """Open the pool and the S3 client into the arq context; the queue is arq's own Redis."""
     settings: Settings = ctx["settings"]
     stack = contextlib.AsyncExitStack()
-    ctx["resources"] = await stack.enter_async_context(open_resources(settings, queue=ctx["redis"]))
+    resources = await stack.enter_async_context(open_resources(settings, queue=ctx["redis"]))
+    ctx["resources"] = resources
+    drainer = asyncio.create_task(drain_outbox(resources), name="outbox")
+    stack.push_async_callback(_cancel, drainer)
     ctx["stack"] = stack
 
 
@@ -22,3 +27,9 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
     stack: contextlib.AsyncExitStack | None = ctx.get("stack")
     if stack is not None:
         await stack.aclose()
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -2,7 +2,9 @@
 
 - ``pending_upload`` whose object exists (client never called complete, store sent no event):
   completed as if the client had called complete.
-- ``uploaded`` for over a minute (the enqueue was lost, e.g. Redis was down): its steps queued again.
+- jobs recorded in the outbox while Redis was down (the drainer in every worker does this within
+  seconds; the pass does it too).
+- ``uploaded`` for over a minute (the enqueue was lost, e.g. Redis lost its data): its steps queued again.
 - ``processing`` with no progress for longer than the job timeout (its worker died): its
   unfinished steps queued again.
 - ``pending_upload`` older than the URL lifetime plus a grace period with no object: ``failed``
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +24,7 @@ from dam import keys
 from dam.db import assets as db
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset
-from dam.domain.errors import DamError
+from dam.domain.errors import DamError, Unavailable
 from dam.domain.status import AssetStatus
 from dam.domain.steps import queues_of
 from dam.resources import Resources
@@ -33,10 +36,22 @@ SETTLE_SECONDS = 60.0
 
 
 async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
-    """One pass; returns what it did, by kind."""
-    resources: Resources = ctx["resources"]
+    """One pass; returns what it did, by kind. A dependency that is down ends the pass early (the
+    next minute's pass goes on); the outage itself is logged where it was met."""
+    counts = {"completed": 0, "requeued": 0, "restarted": 0, "expired": 0, "drained": 0}
+    try:
+        await _pass(ctx["resources"], counts)
+    except Unavailable as exc:
+        log.warning("reconciler: pass cut short (%s); the next one goes on", exc.detail)
+    if any(counts.values()):
+        log.info("reconciler: %s", counts)
+    return counts
+
+
+async def _pass(resources: Resources, counts: dict[str, int]) -> None:
     processing = Processing(resources)
-    counts = {"completed": 0, "requeued": 0, "restarted": 0, "expired": 0}
+    with contextlib.suppress(Unavailable):  # Redis still down: the drainer goes on trying
+        counts["drained"] = await processing.drain_outbox()
     await _pending(resources, counts)
     for asset in await db.assets_in_status(
         resources.pool, AssetStatus.UPLOADED, older_than_seconds=SETTLE_SECONDS
@@ -52,9 +67,6 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
             asset, rerun=f"stale:{int(asset.updated_at.timestamp())}"
         ):
             counts["restarted"] += 1
-    if any(counts.values()):
-        log.info("reconciler: %s", counts)
-    return counts
 
 
 async def _requeue(resources: Resources, processing: Processing, asset: Asset) -> bool:

@@ -14,14 +14,15 @@ import msgspec
 from redis.exceptions import RedisError
 
 from dam.db import assets as db
+from dam.db import outbox
 from dam.db import steps as step_rows
 from dam.db.steps import Released
 from dam.domain.assets import Asset, Rendition, StepRecord
-from dam.domain.errors import Conflict, NotFound, QueueUnavailable
+from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
 from dam.domain.steps import Queue, StepState, chosen_steps, outcome, plan, queues_of
-from dam.queue import enqueue_steps
+from dam.queue import REDIS, enqueue_steps
 from dam.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -58,24 +59,58 @@ class Processing:
         states: dict[str, StepState] | None = None,
     ) -> int:
         """Queue a job on every queue that has runnable steps (``states``: as just read, if known);
-        returns how many were new. QueueUnavailable when Redis could not take them (the reconciler
-        tries again later).
+        returns how many were new. While Redis is down the jobs are recorded in the outbox instead
+        (queued by a drainer within seconds of its return); QueueUnavailable when they could be
+        neither queued nor recorded.
         """
         assert asset.etag is not None
         if states is None:
             states = await step_rows.states(self.pool, asset.id)
-        new = 0
-        for work in queues_of(states):
-            if only is not None and work is not only:
-                continue
+        wanted = [w for w in queues_of(states) if only is None or w is only]
+        new, waiting = 0, []
+        for work in wanted:
             try:
                 new += await enqueue_steps(
                     self.resources.queue, self.resources.settings.redis.queue_name, work, asset.id,
                     asset.etag, rerun,
                 )  # fmt: skip
             except (RedisError, OSError) as exc:
-                raise QueueUnavailable(f"could not queue {work.value} steps of {asset.id}: {exc}") from exc
+                REDIS.failed(exc)
+                waiting = wanted[wanted.index(work) :]
+                break
+            REDIS.answered()
+        if waiting:
+            try:
+                await outbox.add(self.pool, asset.id, [w.value for w in waiting], rerun)
+            except Unavailable as exc:
+                raise QueueUnavailable(f"could neither queue nor record the jobs of {asset.id}") from exc
+            log.info("asset %s: Redis is down; its %s job waits in the outbox", asset.id, waiting[0].value)
+            new += len(waiting)
         return new
+
+    async def drain_outbox(self, limit: int = 100) -> int:
+        """Queue jobs recorded while Redis was down; returns how many. QueueUnavailable while it
+        still is (they stay recorded)."""
+        settings = self.resources.settings.redis
+        async with self.pool.transaction() as conn:
+            jobs = await outbox.take(conn, limit)
+            for job in jobs:
+                if job.etag is None or job.queue not in {q.value for q in Queue}:
+                    continue  # nothing stored, or a queue this version no longer has: nothing to run
+                try:
+                    await enqueue_steps(
+                        self.resources.queue, settings.queue_name, Queue(job.queue), job.asset_id,
+                        job.etag, job.rerun,
+                    )  # fmt: skip
+                except (RedisError, OSError) as exc:
+                    REDIS.failed(exc)
+                    raise QueueUnavailable(f"the outbox waits for Redis: {exc}") from exc
+            if jobs:
+                await outbox.remove(conn, jobs)
+        if jobs:
+            REDIS.answered()
+            log.info("outbox: queued %d job(s) recorded while Redis was down", len(jobs))
+        return len(jobs)
 
     async def release(self, asset_id: uuid.UUID, name: str, *, fault: str | None) -> Released | None:
         """Give a running step back so that a retry can start it again: after a transient ``fault``

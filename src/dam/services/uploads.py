@@ -13,7 +13,7 @@ import msgspec
 from dam.db import assets as db
 from dam.domain import uploads, validation
 from dam.domain.assets import Asset, NewAsset
-from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable, UploadRejected
+from dam.domain.errors import Conflict, InvalidInput, NotFound, UploadRejected
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart, UploadInstructions
 from dam.resources import Resources
@@ -44,10 +44,10 @@ class PartDone(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Completion(msgspec.Struct, frozen=True, kw_only=True):
-    """The asset after ``complete``, and whether its processing is queued (False: Redis was down)."""
+    """The asset after ``complete``; its processing is durably queued: in Redis, or, while Redis
+    is down, in the outbox (``complete`` raises ``QueueUnavailable`` when it could be neither)."""
 
     asset: Asset
-    queued: bool
 
 
 class Uploads:
@@ -149,9 +149,10 @@ class Uploads:
         if asset.status is AssetStatus.UPLOADED:
             # Uploaded but maybe never queued (Redis was down): the same job id makes this a no-op
             # when the job exists.
-            return Completion(asset=asset, queued=await self._hand_over(asset))
+            await self.processing.hand_over(asset)
+            return Completion(asset=asset)
         if asset.status in _DONE:
-            return Completion(asset=asset, queued=True)
+            return Completion(asset=asset)
         if asset.status is not AssetStatus.PENDING_UPLOAD:
             raise Conflict(f"asset is {asset.status.value}; only a pending upload can be completed")
         if asset.upload_id is not None:
@@ -173,8 +174,9 @@ class Uploads:
             )
         updated = await db.mark_uploaded(self.pool, asset_id, etag=info.etag, stored_size=info.size)
         if updated is None:  # another caller completed it first
-            return Completion(asset=await self._get(asset_id), queued=True)
-        return Completion(asset=updated, queued=await self._hand_over(updated))
+            return Completion(asset=await self._get(asset_id))
+        await self.processing.hand_over(updated)
+        return Completion(asset=updated)
 
     async def _complete_multipart(self, asset: Asset, parts: list[PartDone] | None) -> None:
         assert asset.upload_id is not None
@@ -200,15 +202,6 @@ class Uploads:
             # A concurrent complete may have assembled the object already; the HEAD after decides.
             if await self.storage.head(asset.storage_key) is None:
                 raise
-
-    async def _hand_over(self, asset: Asset) -> bool:
-        """Queue processing; False (logged) when Redis is down: the reconciler queues it later."""
-        try:
-            await self.processing.hand_over(asset)
-        except QueueUnavailable as exc:
-            log.warning("%s; the reconciler will retry", exc.detail)
-            return False
-        return True
 
     async def _get(self, asset_id: uuid.UUID) -> Asset:
         asset = await db.get_asset(self.pool, asset_id)
