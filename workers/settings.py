@@ -1,4 +1,8 @@
-"""Settings class for the ``arq`` command line: ``arq workers.settings.WorkerSettings`` (reads DAM_*)."""
+"""Settings class for the ``arq`` command line: ``arq workers.settings.WorkerSettings`` (reads DAM_*).
+
+arq's own command runs its plain Worker, which exits when Redis goes away; ``dam worker`` runs
+``ResilientWorker``, which waits for Redis to return.
+"""
 
 from __future__ import annotations
 
