@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium with Playwright (no browser download at run time).
 CHROMIUM ?= /usr/bin/chromium
+# The third-party API clients of the contract tests (schemathesis, openapi-python-client) live in a
+# venv of their own on CPython 3.13: python3.13 on PATH, else pyenv's newest 3.13.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions/$$(pyenv versions --bare 2>/dev/null | grep '^3\.13' | tail -1)/bin/python3.13"; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help install run test test-unit chromium lint fmt bench harness migrate dev-s3 clean
+.PHONY: help install tools run test test-unit chromium lint fmt bench harness migrate dev-s3 clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,15 +19,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(TOOLS_STAMP): tests/tools/requirements.txt
+	@test -n "$(TOOLS_PYTHON)" || { echo "CPython 3.13 is needed for the contract tools (tests/tools/requirements.txt): install python3.13 or set TOOLS_PYTHON" >&2; exit 1; }
+	test -x $(TOOLS)/bin/python || $(TOOLS_PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet -r tests/tools/requirements.txt
+	touch $(TOOLS_STAMP)
+
 help: ## list the targets and what they do
 	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install the project with its dev extras (done by every target that needs it)
 
+tools: $(TOOLS_STAMP) ## .venv-tools: schemathesis and openapi-python-client on CPython 3.13, for the contract tests
+
 run: $(STAMP) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
 	$(BIN)/dam run
 
-test: $(STAMP) $(CHROMIUM) ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
+test: $(STAMP) $(TOOLS_STAMP) $(CHROMIUM) ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
 	$(BIN)/pytest
 
 test-unit: $(STAMP) ## the unit tests only (pytest -m unit): pure functions, no services needed
@@ -59,4 +73,4 @@ dev-s3: $(STAMP) ## only the development S3 store (SeaweedFS on 127.0.0.1:8333)
 	$(BIN)/dam dev-s3
 
 clean: ## remove .venv, .dev and the tool caches
-	rm -rf $(VENV) .dev .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .dev .pytest_cache .mypy_cache .ruff_cache

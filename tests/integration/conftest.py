@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -12,6 +13,7 @@ import aioboto3
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from playwright.async_api import Page, async_playwright
 from redis.asyncio import Redis
 from types_aiobotocore_s3 import S3Client
 
@@ -19,6 +21,7 @@ from dam.api.app import create_app
 from dam.devs3 import DevS3
 from dam.settings import MiB, Settings, load_settings
 from dam.storage.s3 import client_config
+from tests.support.browser import ARGS, CHROMIUM
 from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY
 
 
@@ -115,3 +118,21 @@ def run_jobs(settings: Settings) -> Callable[..., Any]:
 def process_logs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where this test's service processes write their logs (apart from tmp_path, which tests upload)."""
     return tmp_path_factory.mktemp("logs-" + re.sub(r"\W+", "-", request.node.name)[:40])
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium (Playwright's own browser download is not available here)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make chromium` (a step of `make test`) installs it")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def page(chromium: str) -> AsyncIterator[Page]:
+    """A fresh page in a fresh headless Chromium."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        context = await browser.new_context(viewport={"width": 1200, "height": 1400})
+        yield await context.new_page()
+        await browser.close()

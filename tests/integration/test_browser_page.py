@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from dam.devs3 import free_ports
 from dam.settings import Settings
@@ -22,11 +21,6 @@ from tests.support.processes import dam, env_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 GRID_SETTLED = """() => {
   const cards = [...document.querySelectorAll('#grid li[data-status="ready"]')];
   return cards.length >= 3 && cards.every((li) => li.querySelector("img.thumb")?.complete ?? true);
@@ -49,23 +43,6 @@ async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
     """The stack the page talks to, served from the API's own origin."""
     async with running(settings, process_logs) as origin:
         yield origin
-
-
-@pytest.fixture
-def chromium() -> str:
-    """Debian's Chromium (Playwright's own browser download is not available here)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: `make chromium` (a step of `make test`) installs it")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def page(chromium: str) -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
-        context = await browser.new_context(viewport={"width": 1200, "height": 1400})
-        yield await context.new_page()
-        await browser.close()
 
 
 async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, artifacts_dir: Path) -> None:

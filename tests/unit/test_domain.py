@@ -9,7 +9,14 @@ import pytest
 from dam.domain import uploads
 from dam.domain.errors import InvalidInput, UnsupportedMedia
 from dam.domain.status import AssetStatus, can_transition, sources_of
-from dam.domain.validation import clean_content_type, clean_filename, parse_asset_id, storage_key
+from dam.domain.validation import (
+    clean_content_type,
+    clean_content_type_filter,
+    clean_filename,
+    clean_metadata,
+    parse_asset_id,
+    storage_key,
+)
 from dam.settings import GiB, MiB, SettingsError, load_settings
 
 ALLOWED = ("image/*", "audio/*", "video/*")
@@ -19,12 +26,15 @@ ALLOWED = ("image/*", "audio/*", "video/*")
     ("name", "expected"),
     [
         pytest.param("photo.jpg", "photo.jpg", id="plain"),
-        pytest.param("  spaced name.png ", "spaced name.png", id="trimmed"),
-        pytest.param("e\u0301te\u0301.jpg", "\u00e9t\u00e9.jpg", id="nfc"),
+        pytest.param("spaced  name.png", "spaced  name.png", id="inner-spaces"),
+        pytest.param("e\u0301te\u0301.jpg", "e\u0301te\u0301.jpg", id="nfd-kept-as-given"),
+        pytest.param("\u00e9t\u00e9.jpg", "\u00e9t\u00e9.jpg", id="nfc-kept-as-given"),
         pytest.param("日本語.mp4", "日本語.mp4", id="unicode"),
+        pytest.param("写真。jpg", "写真。jpg", id="ideographic-full-stop"),
+        pytest.param("½ size.png", "½ size.png", id="vulgar-fraction"),
     ],
 )
-def test_clean_filename_accepts(name: str, expected: str) -> None:
+def test_clean_filename_keeps_names_exactly(name: str, expected: str) -> None:
     assert clean_filename(name) == expected
 
 
@@ -38,6 +48,17 @@ def test_clean_filename_accepts(name: str, expected: str) -> None:
         pytest.param("x" * 256, id="256-bytes"),
         pytest.param(".", id="dot"),
         pytest.param("", id="empty"),
+        pytest.param(" photo.jpg", id="leading-space"),
+        pytest.param("photo.jpg\t", id="trailing-tab"),
+        pytest.param("a\u2215b.jpg", id="division-slash"),
+        pytest.param("a\u2044b.jpg", id="fraction-slash"),
+        pytest.param("a\uff0fb.jpg", id="fullwidth-solidus"),
+        pytest.param("a\u29f5b.jpg", id="reverse-solidus-operator"),
+        pytest.param("a\uff3cb.jpg", id="fullwidth-reverse-solidus"),
+        pytest.param("photo\u2024jpg", id="one-dot-leader"),
+        pytest.param("\u2025", id="two-dot-leader"),
+        pytest.param("photo\uff0ejpg", id="fullwidth-full-stop"),
+        pytest.param("\ud800.jpg", id="lone-surrogate"),
     ],
 )
 def test_clean_filename_refuses(name: str) -> None:
@@ -52,6 +73,51 @@ def test_content_type_allow_list() -> None:
     with pytest.raises(InvalidInput):
         clean_content_type("image/jpeg; charset=x", ALLOWED)
     assert clean_content_type("application/pdf", ("application/pdf",)) == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("image/\u212a", id="kelvin-sign-is-not-k"),
+        pytest.param(" image/jpeg", id="leading-space"),
+        pytest.param("image/jpeg\x00", id="nul"),
+        pytest.param("image/j\u00e9pg", id="non-ascii"),
+    ],
+)
+def test_content_type_is_refused_not_rewritten(value: str) -> None:
+    with pytest.raises(InvalidInput, match="not a media type"):
+        clean_content_type(value, ("*/*",))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("image/*", "image/*", id="family"),
+        pytest.param("Image/JPEG", "image/jpeg", id="exact-lowered"),
+    ],
+)
+def test_content_type_filter(value: str, expected: str) -> None:
+    assert clean_content_type_filter(value) == expected
+
+
+@pytest.mark.parametrize("value", ["image/\x00", "*/*", "image", "image/\u212a", "image/jp*"])
+def test_content_type_filter_refuses(value: str) -> None:
+    with pytest.raises(InvalidInput):
+        clean_content_type_filter(value)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        pytest.param({"a\x00": 1}, id="nul-in-key"),
+        pytest.param({"a": "b\x00"}, id="nul-in-value"),
+        pytest.param({"a": [{"b": ["\x00"]}]}, id="nul-deep"),
+    ],
+)
+def test_metadata_without_nul(metadata: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput, match="NUL"):
+        clean_metadata(metadata)
+    assert clean_metadata({"a": [1, {"b": "c"}]}) == {"a": [1, {"b": "c"}]}
 
 
 def test_storage_key_comes_from_the_id() -> None:

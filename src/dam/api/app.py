@@ -11,14 +11,17 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 import dam
-from dam.api import errors
+from dam.api import errors, openapi
 from dam.api.assets import AssetController, Services
+from dam.api.body import StrictRequest
+from dam.api.docs import LocalSwagger, docs_assets, page_policy
 from dam.api.frontend import frontend_routes
 from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
+from dam.api.methods import serve_all_methods
+from dam.api.query import strict_query
 from dam.resources import Resources, open_resources
 from dam.services.assets import Assets
 from dam.services.uploads import Uploads
@@ -51,14 +54,25 @@ def create_app(settings: Settings) -> Litestar:
         services: Services = state.services
         return services
 
-    return Litestar(
-        route_handlers=[AssetController, health, ready, jobs_api, jobs_page, *frontend_routes()],
+    app = Litestar(
+        route_handlers=[
+            AssetController,
+            health,
+            ready,
+            jobs_api,
+            jobs_page,
+            docs_assets(),
+            *frontend_routes(),
+        ],
         dependencies={
             "resources": Provide(provide_resources, sync_to_thread=False),
             "services": Provide(provide_services, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
+        request_class=StrictRequest,
+        before_request=strict_query,
+        before_send=[page_policy],
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(
@@ -66,6 +80,9 @@ def create_app(settings: Settings) -> Litestar:
             version=dam.__version__,
             description="Create assets, upload straight to storage with presigned URLs, follow processing.",
             path=OPENAPI_PATH,
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwagger()],
         ),
     )
+    openapi.finish(app)
+    serve_all_methods(app)
+    return app

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from dam.api import schemas as s
-from dam.api.errors import ERROR_RESPONSES
+from dam.api.errors import responses
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import UploadInstructions
 from dam.domain.validation import parse_asset_id
@@ -28,6 +28,14 @@ class Services(msgspec.Struct, frozen=True):
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
+# Parsed by the handler, so a malformed id is a 422 naming the problem (an unknown one is 404).
+AssetId = Annotated[
+    str, PathParameter(description="The asset's id (a UUID)", schema_extra={"format": "uuid"})
+]
+
+# What each kind of route can answer besides its success (all documented with the ErrorBody shape).
+WITH_BODY = responses(400, 404, 409, 413, 415, 422, 503)
+BY_ID = responses(400, 404, 422, 503)
 
 
 class AssetController(Controller):
@@ -38,7 +46,8 @@ class AssetController(Controller):
 
     @post(
         "/",
-        responses=ERROR_RESPONSES,
+        operation_id="createAsset",
+        responses=responses(400, 413, 415, 422, 503),
         status_code=HTTP_201_CREATED,
         summary="Create an asset and get its upload URL(s)",
     )
@@ -47,23 +56,26 @@ class AssetController(Controller):
         data: JSONBody[s.CreateAsset],
         services: NamedDependency[Services],
     ) -> s.CreatedAsset:
-        """Record the metadata; the client then uploads the bytes straight to storage."""
+        """Record the metadata; the client then uploads the bytes straight to storage with the
+        presigned `upload` instructions (a single PUT, or multipart parts)."""
         asset, upload = await services.uploads.create(Draft(**msgspec.structs.asdict(data)))
         return s.created_out(services.assets.new_detail(asset), upload)
 
     @post(
         "/{asset_id:str}/upload",
-        responses=ERROR_RESPONSES,
+        operation_id="renewUpload",
+        responses=WITH_BODY,
         status_code=200,
         summary="Re-issue upload URLs / resume multipart",
     )
     async def upload(
         self,
-        asset_id: FromPath[str],
+        asset_id: AssetId,
         services: NamedDependency[Services],
         data: JSONBody[s.RenewUpload | None] = None,
     ) -> UploadInstructions:
-        """Fresh URLs for a pending asset; for multipart, the parts already stored and URLs for the rest."""
+        """Fresh URLs for a pending asset; for multipart, the parts already stored and URLs for the
+        rest (or for `part_numbers`). 409 unless the asset is `pending_upload`. The body is optional."""
         return await services.uploads.renew(
             parse_asset_id(asset_id),
             data.part_numbers if data else None,
@@ -72,43 +84,53 @@ class AssetController(Controller):
 
     @post(
         "/{asset_id:str}/complete",
-        responses=ERROR_RESPONSES,
+        operation_id="completeUpload",
+        responses=WITH_BODY,
         status_code=HTTP_202_ACCEPTED,
         summary="Signal the upload is done",
     )
     async def complete(
         self,
-        asset_id: FromPath[str],
+        asset_id: AssetId,
         services: NamedDependency[Services],
         data: JSONBody[s.CompleteUpload | None] = None,
     ) -> s.AssetOut:
-        """Verify the stored object and queue processing (idempotent)."""
+        """Verify the stored object and queue processing. Idempotent, also for concurrent callers:
+        each gets 202 and one job runs. The body is optional (multipart parts are then read from
+        storage)."""
         parts = [PartDone(**msgspec.structs.asdict(p)) for p in data.parts] if data and data.parts else None
         completion = await services.uploads.complete(parse_asset_id(asset_id), parts)
         return s.asset_out(await services.assets.detail(completion.asset))
 
     @post(
         "/{asset_id:str}/reprocess",
-        responses=ERROR_RESPONSES,
+        operation_id="reprocessAsset",
+        responses=WITH_BODY,
         status_code=HTTP_202_ACCEPTED,
         summary="Run processing again",
     )
     async def reprocess(
         self,
-        asset_id: FromPath[str],
+        asset_id: AssetId,
         services: NamedDependency[Services],
         data: JSONBody[s.ReprocessRequest | None] = None,
     ) -> s.AssetOut:
-        """Re-run the named steps (default: all) for a ready or failed asset."""
+        """Re-run the named steps (default: all) for a `ready` or `failed` asset; 409 otherwise,
+        422 for a step the asset does not have. The body is optional."""
         steps = data.steps if data else None
         return s.asset_out(await services.assets.reprocess(parse_asset_id(asset_id), steps))
 
-    @get("/{asset_id:str}", responses=ERROR_RESPONSES, summary="Get an asset")
-    async def read(self, asset_id: FromPath[str], services: NamedDependency[Services]) -> s.AssetOut:
+    @get("/{asset_id:str}", operation_id="getAsset", responses=BY_ID, summary="Get an asset")
+    async def read(self, asset_id: AssetId, services: NamedDependency[Services]) -> s.AssetOut:
         """The asset, its media facts, steps, renditions and a presigned download URL."""
         return s.asset_out(await services.assets.read(parse_asset_id(asset_id)))
 
-    @get("/", responses=ERROR_RESPONSES, summary="List assets, newest first")
+    @get(
+        "/",
+        operation_id="listAssets",
+        responses=responses(400, 422, 503),
+        summary="List assets, newest first",
+    )
     async def list_assets(
         self,
         services: NamedDependency[Services],
@@ -117,10 +139,16 @@ class AssetController(Controller):
             str | None, QueryParameter(max_length=255, description="Exact type, or a family like image/*")
         ] = None,
         limit: Limit = 50,
-        cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
-        sha256: Annotated[str | None, QueryParameter(max_length=64, description="Declared SHA-256")] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page")
+        ] = None,
+        sha256: Annotated[
+            str | None,
+            QueryParameter(max_length=64, pattern="^[0-9a-fA-F]{64}$", description="Declared SHA-256 (hex)"),
+        ] = None,
     ) -> s.AssetPage:
-        """Keyset-paginated: pass ``next_cursor`` back as ``cursor`` for the next page."""
+        """Keyset-paginated: pass `next_cursor` back as `cursor` for the next page. Deleted assets
+        are left out unless `status=deleted` is asked for."""
         page = await services.assets.page(
             status=status, content_type=content_type, limit=limit, cursor=cursor, sha256=sha256
         )
@@ -128,11 +156,12 @@ class AssetController(Controller):
 
     @delete(
         "/{asset_id:str}",
-        responses=ERROR_RESPONSES,
+        operation_id="deleteAsset",
+        responses=BY_ID,
         status_code=HTTP_204_NO_CONTENT,
         summary="Delete an asset",
     )
-    async def remove(self, asset_id: FromPath[str], services: NamedDependency[Services]) -> Response[None]:
-        """Delete the original and renditions from storage and mark the asset deleted."""
+    async def remove(self, asset_id: AssetId, services: NamedDependency[Services]) -> None:
+        """Delete the original and renditions from storage and mark the asset deleted
+        (idempotent: deleting a deleted asset is 204 again)."""
         await services.assets.delete(parse_asset_id(asset_id))
-        return Response(None, status_code=HTTP_204_NO_CONTENT)

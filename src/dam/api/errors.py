@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
@@ -35,21 +36,56 @@ STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
 )
 
 
-def _spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
-
-
-# The error answers every asset route documents in OpenAPI, all with the ErrorBody shape.
-ERROR_RESPONSES: dict[int, ResponseSpec] = {
-    400: _spec("Malformed request (not JSON, wrong shape)"),
-    404: _spec("No such asset"),
-    409: _spec("The asset's state does not allow this"),
-    422: _spec("A value is unusable, or the stored object / media breaks a rule"),
-    503: _spec(
+# What each error status means, and one example of its body, as every route documents them.
+_DOCUMENTED: dict[int, tuple[str, str, str]] = {
+    400: (
+        "The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or"
+        " repeated field, a repeated query parameter (``extra`` names the field)",
+        "invalid_request",
+        "Object contains unknown field `colour` (body 'colour')",
+    ),
+    404: (
+        "No such asset",
+        "not_found",
+        "asset 0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41 not found",
+    ),
+    409: (
+        "The asset's state does not allow this",
+        "conflict",
+        "asset is ready; upload URLs are only issued while pending_upload",
+    ),
+    413: ("The body is larger than DAM_MAX_BODY_BYTES", "request_too_large", "Request Entity Too Large"),
+    415: (
+        "The request has a body that is not JSON",
+        "unsupported_media_type",
+        "the body must be JSON (Content-Type: application/json), not 'text/plain'",
+    ),
+    422: (
+        "A value is unusable (a refused file name or content type, a size over the limit), or the"
+        " stored object breaks a rule",
+        "invalid_input",
+        "filename must not contain path separators ('/' or '\\')",
+    ),
+    503: (
         "A dependency (PostgreSQL, storage, Redis) did not answer; retry after the seconds of the"
-        " Retry-After header"
+        " Retry-After header",
+        "database_unavailable",
+        "the database is unavailable: connection refused",
     ),
 }
+
+
+def responses(*codes: int) -> dict[int, ResponseSpec]:
+    """The documented error answers of a route, all of the ``ErrorBody`` shape, each with an example."""
+    return {code: _spec(code) for code in codes}
+
+
+def _spec(code: int) -> ResponseSpec:
+    description, error, detail = _DOCUMENTED[code]
+    example = Example(summary=error, value={"status_code": code, "detail": detail, "error": error})
+    return ResponseSpec(
+        data_container=ErrorBody, description=description, generate_examples=False, examples=[example]
+    )
 
 
 def status_of(exc: DamError) -> int:
@@ -89,9 +125,19 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     return Response(_body(exc.status_code, detail, "invalid_request", extra), status_code=exc.status_code)
 
 
+# Stable codes of the framework's own refusals; any other status is "http_error".
+_HTTP_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+}
+
+
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     """Framework errors (unknown route, wrong method, body too large...) in the same shape."""
-    error = "request_too_large" if exc.status_code == 413 else "http_error"
+    error = _HTTP_CODES.get(exc.status_code, "http_error")
     return Response(
         _body(exc.status_code, exc.detail, error), status_code=exc.status_code, headers=exc.headers
     )

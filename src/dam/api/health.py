@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 from dam.api import schemas as s
 from dam.db import assets as db
@@ -16,13 +17,25 @@ from dam.resources import Resources
 CHECK_TIMEOUT = 3.0
 
 
-@get("/health", tags=["health"], summary="Liveness (touches nothing)")
+@get("/health", operation_id="getHealth", tags=["health"], summary="Liveness (touches nothing)")
 async def health() -> s.Health:
     """The process is up."""
     return s.Health()
 
 
-@get("/ready", tags=["health"], summary="Readiness of PostgreSQL, Redis and S3")
+@get(
+    "/ready",
+    operation_id="getReadiness",
+    tags=["health"],
+    summary="Readiness of PostgreSQL, Redis and S3",
+    responses={
+        503: ResponseSpec(
+            data_container=s.Readiness,
+            description="A dependency does not answer: `failing` names it, `checks` says why",
+            generate_examples=False,
+        )
+    },
+)
 async def ready(resources: NamedDependency[Resources]) -> Response[s.Readiness]:
     """200 when every dependency answers, else 503 naming the failing ones."""
     checks: dict[str, Callable[[], Awaitable[object]]] = {

@@ -7,13 +7,20 @@ from pathlib import Path
 from litestar import MediaType, get
 from litestar.di import NamedDependency
 
+from dam.api.errors import responses
 from dam.resources import Resources
 from dam.services.dashboard import Overview, overview
 
 _PAGE = (Path(__file__).parent / "jobs.html").read_text()
 
 
-@get("/api/jobs", tags=["jobs"], summary="Queue, running and recent jobs, bridge backlog, assets by status")
+@get(
+    "/api/jobs",
+    operation_id="getJobs",
+    tags=["jobs"],
+    summary="Queue, running and recent jobs, bridge backlog, assets by status",
+    responses=responses(503),
+)
 async def jobs_api(resources: NamedDependency[Resources]) -> Overview:
     """What the workers are doing (arq's own Redis data), steps by state and duration, failures."""
     return await overview(resources)

@@ -21,11 +21,50 @@ PartNumber = Annotated[int, Meta(ge=1, le=MAX_PARTS)]
 class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """``POST /assets``: the metadata of a file about to be uploaded."""
 
-    filename: Annotated[str, Meta(min_length=1, max_length=1024, description="Original file name")]
-    content_type: Annotated[str, Meta(max_length=255, examples=["image/jpeg"])]
+    filename: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=1024,
+            description=(
+                "Original file name, kept exactly as given or refused (422): at most 255 bytes of UTF-8,"
+                " no leading or trailing whitespace, no path separators or look-alikes of them or of"
+                " dots, no control characters, not `.` or `..`"
+            ),
+            examples=["holiday 2026.jpg"],
+        ),
+    ]
+    content_type: Annotated[
+        str,
+        Meta(
+            max_length=255,
+            description="Media type, ASCII, no parameters; outside DAM_ALLOWED_CONTENT_TYPES it is 422",
+            examples=["image/jpeg"],
+            extra_json_schema={
+                "pattern": "^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$"
+            },
+        ),
+    ]
     size: Annotated[int, Meta(ge=0, description="Size in bytes; signed into the upload URL")] | None = None
-    sha256: Annotated[str, Meta(description="Hex SHA-256 of the bytes; storage verifies it")] | None = None
-    metadata: dict[str, Any] | None = None
+    sha256: (
+        Annotated[
+            str,
+            Meta(
+                description="Hex SHA-256 of the bytes; storage verifies it (422 unless 64 hex digits)",
+                extra_json_schema={"pattern": "^[0-9a-fA-F]{64}$"},
+            ),
+        ]
+        | None
+    ) = None
+    metadata: (
+        Annotated[
+            dict[str, Any],
+            Meta(
+                description="Any JSON object (no NUL characters, at most 32 levels deep), returned as given"
+            ),
+        ]
+        | None
+    ) = None
     multipart: bool = False
     part_checksums: Annotated[
         bool, Meta(description="Multipart only: the client signs each part's SHA-256 and storage verifies it")
@@ -49,7 +88,9 @@ class CompletedPart(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """One uploaded part, as storage answered the part's PUT."""
 
     number: PartNumber
-    etag: Annotated[str, Meta(min_length=1, max_length=256)]
+    etag: Annotated[
+        str, Meta(pattern=r"^[\x21-\x7e]{1,256}$", description="The part's ETag, as storage gave it")
+    ]
     checksum_sha256: Annotated[str, Meta(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
@@ -11,8 +11,9 @@ from dam.domain.errors import MediaRejected
 __all__ = ["Camera", "MediaInfo", "MediaKind", "MediaRejected", "RenderedFile", "StreamInfo"]
 
 MediaKind = Literal["image", "video", "audio"]
-# An EXIF value as JSON can hold it: text, a number, or a list of them (rationals, versions).
-ExifValue = str | int | float | list[Any]
+# An EXIF value as JSON can hold it: text, a number, or a flat list of them (rationals, versions).
+ExifScalar = str | int | float
+ExifValue = ExifScalar | list[ExifScalar]
 
 _EXTENSIONS = {"image/webp": "webp", "image/png": "png", "application/json": "json", "image/jpeg": "jpg"}
 

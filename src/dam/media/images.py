@@ -144,9 +144,9 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """EXIF values as JSON-friendly numbers and strings."""
+    """EXIF values as JSON-friendly numbers and strings (a tuple a flat list of them)."""
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [str(v) if isinstance(v, tuple) else _plain(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("ascii", "replace").strip("\x00")
     if isinstance(value, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dam.db import assets as db
 from dam.db import steps as step_rows
@@ -51,6 +51,8 @@ class Assets:
         """A page of assets, newest first."""
         after = decode_cursor(cursor) if cursor else None
         digest = validation.clean_sha256(sha256) if sha256 is not None else None
+        if content_type is not None:
+            content_type = validation.clean_content_type_filter(content_type)
         rows = await db.list_assets(
             self.pool, status=status, content_type=content_type, limit=limit + 1, after=after, sha256=digest
         )
@@ -126,6 +128,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created = datetime.fromisoformat(stamp)
         if created.tzinfo is None:
             raise ValueError("naive timestamp")
-        return created, uuid.UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        # PostgreSQL compares in UTC: a stamp that cannot be one (year 1 at +14:00) is no cursor of ours.
+        return created.astimezone(UTC), uuid.UUID(ident)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API issued") from None

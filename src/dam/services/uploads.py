@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +23,9 @@ from dam.services.processing import Processing
 
 log = logging.getLogger(__name__)
 _DONE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING, AssetStatus.READY}
+ASSEMBLY_WAIT = 10.0
+"""Seconds a ``complete`` that finds the multipart upload gone waits for another caller's
+assembly to show the object, before answering that nothing was uploaded."""
 
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,7 +83,7 @@ class Uploads:
         new = NewAsset(
             id=asset_id, filename=filename, content_type=content_type, size=draft.size, sha256=sha256,
             storage_key=key, upload_id=upload_id, part_size=part_size, part_checksums=checksums,
-            metadata=draft.metadata or {},
+            metadata=validation.clean_metadata(draft.metadata or {}),
         )  # fmt: skip
         try:
             asset = await db.insert_asset(self.pool, new)
@@ -195,13 +200,30 @@ class Uploads:
             stored = await self.storage.list_parts(asset.storage_key, asset.upload_id)
             listed = [(p.number, p.etag, None) for p in stored or []]
             if not listed:
+                # Gone from storage, or emptied while being assembled: a concurrent complete may
+                # have assembled it (a HEAD at once when parts were never listed at all).
+                if await self._assembled(asset, wait=stored is None):
+                    return
                 raise Conflict("no parts in storage yet: upload the parts before completing")
         try:
             await self.storage.complete_multipart(asset.storage_key, asset.upload_id, listed)
         except Conflict:
-            # A concurrent complete may have assembled the object already; the HEAD after decides.
-            if await self.storage.head(asset.storage_key) is None:
+            # A concurrent complete may have assembled the object already, or be assembling it.
+            if not await self._assembled(asset):
                 raise
+
+    async def _assembled(self, asset: Asset, *, wait: bool = True) -> bool:
+        """Whether the object is (or, within a few seconds, becomes) whole in storage: another
+        caller's CompleteMultipartUpload ends the upload before its object can be read."""
+        deadline = time.monotonic() + (ASSEMBLY_WAIT if wait else 0)
+        delay = 0.05
+        while True:
+            if await self.storage.head(asset.storage_key) is not None:
+                return True
+            if time.monotonic() + delay > deadline:
+                return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     async def _get(self, asset_id: uuid.UUID) -> Asset:
         asset = await db.get_asset(self.pool, asset_id)

@@ -1,0 +1,70 @@
+"""HEAD wherever GET is served, and an ``Allow`` header that lists every method of a path.
+
+Litestar serves HEAD only on routes declared for it, and the ``OPTIONS`` answer it generates for
+a path lists the methods of the first handler registered there (``GET`` and ``DELETE`` on one
+path answered ``Allow: GET, OPTIONS``). This ASGI wrapper sits around the application's handler:
+a HEAD request is routed as GET and answered with the GET's status and headers and no body; every
+``Allow`` header is rewritten from the route table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from litestar import Litestar
+from litestar.enums import ScopeType
+from litestar.routes import HTTPRoute
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def serve_all_methods(app: Litestar) -> None:
+    """Wrap ``app``'s ASGI handler (after every route is registered)."""
+    allowed = {
+        route.path_format: _allow_header(route.methods)
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+    }
+    app.asgi_handler = _Methods(app.asgi_handler, allowed)
+
+
+def _allow_header(methods: Iterable[str]) -> bytes:
+    names = {str(m) for m in methods} | {"OPTIONS"}
+    if "GET" in names:
+        names.add("HEAD")
+    return ", ".join(sorted(names)).encode()
+
+
+class _Methods:
+    def __init__(self, app: ASGIApp, allowed: dict[str, bytes]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        head = scope.get("method") == "HEAD"
+        # A copy: the server keeps its own scope (it must still know the request was HEAD); the
+        # router sets path_template on the one it is given.
+        routed: Any = {**scope, "method": "GET"} if head else scope
+
+        async def send_fixed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = self._with_allow(routed, message)
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(routed, receive, send_fixed)
+
+    def _with_allow(self, scope: Scope, message: Any) -> Any:
+        headers = message.get("headers") or []
+        if not any(name.lower() == b"allow" for name, _ in headers):
+            return message
+        allow = self.allowed.get(scope.get("path_template", ""))
+        if allow is None:  # a 405 raised while routing: complete the router's own list
+            given = next(value for name, value in headers if name.lower() == b"allow")
+            allow = _allow_header([m.strip() for m in given.decode("latin-1").split(",") if m.strip()])
+        fixed = [(name, allow if name.lower() == b"allow" else value) for name, value in headers]
+        return {**message, "headers": fixed}

@@ -1,0 +1,177 @@
+"""The OpenAPI document as the contract: finished once, when the application is built.
+
+Litestar writes the paths, parameters and responses each route declares. Three things it states
+less exactly than the service enforces are finished here, in one pass over the generated document:
+
+- Schemas of the request and response bodies come from msgspec itself, which knows every constraint
+  the decoder applies (Litestar drops ``minimum``/``pattern`` inside optional fields, and never says
+  ``additionalProperties: false`` of a struct that refuses unknown fields).
+- A route whose body is optional says so (``requestBody.required: false``).
+- Every 503 documents its ``Retry-After`` header.
+
+The finished document is the one Litestar serves at ``/docs/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+from collections.abc import Iterator
+from typing import Any, Union, get_args, get_origin
+
+import msgspec
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+
+REF = "#/components/schemas/{name}"
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
+def finish(app: Litestar) -> dict[str, Any]:
+    """Finish the application's OpenAPI document in place (Litestar serves this same object)."""
+    document: dict[str, Any] = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+    handlers = list(_documented_handlers(app))
+    _body_schemas_from_msgspec(document, handlers)
+    _optional_bodies(document, handlers)
+    _links_from_created_assets(document)
+    for operation in _operations(document):
+        for code, response in operation.get("responses", {}).items():
+            if code == "503":
+                response["headers"] = {**response.get("headers", {}), **RETRY_AFTER}
+        for parameter in operation.get("parameters", []):
+            parameter["schema"] = _not_null(parameter["schema"])
+    return document
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is present or absent, never JSON ``null``: drop the null alternative."""
+    alternatives = schema.get("oneOf")
+    if not alternatives or {"type": "null"} not in alternatives:
+        return schema
+    rest = [a for a in alternatives if a != {"type": "null"}]
+    outer = {k: v for k, v in schema.items() if k != "oneOf"}
+    return {**rest[0], **outer} if len(rest) == 1 else {**outer, "oneOf": rest}
+
+
+def _documented_handlers(app: Litestar) -> Iterator[tuple[str, HTTPRouteHandler]]:
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.resolve_include_in_schema():
+                yield route.path_format, handler
+
+
+def _body_schemas_from_msgspec(
+    document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandler]]
+) -> None:
+    found: list[Any] = []
+    for _, handler in handlers:
+        signature = handler.parsed_fn_signature
+        found.extend(_encodable(signature.return_type.annotation))
+        for field in signature.parameters.values():
+            found.extend(_encodable(field.annotation))
+        for spec in (handler.responses or {}).values():
+            found.extend(_encodable(spec.data_container))
+    _, components = msgspec.json.schema_components(list(dict.fromkeys(found)), ref_template=REF)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(components)
+    for schema in schemas.values():
+        values = schema.get("enum")
+        if values and "type" not in schema and all(isinstance(v, str) for v in values):
+            schema["type"] = "string"  # msgspec leaves the type to the values; generators want it
+    missing = sorted(_refs(document) - {REF.format(name=name) for name in schemas})
+    if missing:
+        raise RuntimeError(f"the OpenAPI document refers to schemas it does not define: {missing}")
+
+
+def _encodable(annotation: Any) -> Iterator[Any]:
+    """The types msgspec can describe inside an annotation (``Response[X]`` gives X)."""
+    if annotation is None or annotation is type(None):
+        return
+    try:
+        msgspec.json.schema(annotation)
+    except (TypeError, ValueError):
+        for inner in get_args(annotation):
+            yield from _encodable(inner)
+    else:
+        if _mentions_struct_or_enum(annotation):
+            yield annotation
+
+
+def _mentions_struct_or_enum(annotation: Any) -> bool:
+    if isinstance(annotation, type):
+        return issubclass(annotation, msgspec.Struct | enum.Enum)
+    return any(_mentions_struct_or_enum(inner) for inner in get_args(annotation))
+
+
+def _optional_bodies(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandler]]) -> None:
+    for path, handler in handlers:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        if data is None or not _is_optional(data.annotation):
+            continue
+        for method in handler.http_methods:
+            operation = document["paths"].get(_openapi_path(path), {}).get(method.lower())
+            if operation and "requestBody" in operation:
+                body = operation["requestBody"]
+                body["required"] = False
+                # The object alone: sending no body is the way to say "none" (a JSON null is refused).
+                for media in body.get("content", {}).values():
+                    media["schema"] = _not_null(media["schema"])
+
+
+# Operations that take the id ``createAsset`` answers with, for clients (and fuzzers) that follow links.
+_BY_ASSET_ID = ("getAsset", "renewUpload", "completeUpload", "reprocessAsset", "deleteAsset")
+
+
+def _links_from_created_assets(document: dict[str, Any]) -> None:
+    created = next((op for op in _operations(document) if op.get("operationId") == "createAsset"), None)
+    if created is None:
+        return
+    known = {op.get("operationId") for op in _operations(document)}
+    created["responses"]["201"]["links"] = {
+        name: {
+            "operationId": name,
+            "parameters": {"asset_id": "$response.body#/id"},
+            "description": f"`{name}` of the asset just created",
+        }
+        for name in _BY_ASSET_ID
+        if name in known
+    }
+
+
+def _is_optional(annotation: Any) -> bool:
+    return get_origin(annotation) in {Union, types.UnionType} and type(None) in get_args(annotation)
+
+
+def _openapi_path(path_format: str) -> str:
+    return path_format  # Litestar's path_format is already ``/assets/{asset_id}``
+
+
+def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "delete", "patch", "head", "options"}:
+                yield operation
+
+
+def _refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                found.add(ref)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found

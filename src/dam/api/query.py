@@ -1,0 +1,75 @@
+"""Query strings held to the contract: each parameter once, no NUL, integers written as integers.
+
+Litestar converts query values leniently (``limit=1e2`` is 100) and keeps the last of repeated
+parameters. This hook runs before every handler and refuses both, so a client learns at once
+that ``?limit=10&limit=20`` or ``?limit=1e2`` is not what the document describes.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from typing import Any, Union, get_args, get_origin
+
+from litestar import Request
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import ParameterKwarg, PathParameter
+
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+_declared_of: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+async def strict_query(request: Request[Any, Any, Any]) -> None:
+    """Refuse repeated parameters, NUL characters and integers not written as decimal digits."""
+    if not request.scope.get("query_string"):
+        return
+    params = request.query_params
+    for name in params:
+        values = params.getall(name)
+        if len(values) > 1:
+            raise _refused(name, f"query parameter {name[:64]!r} is given {len(values)} times; give it once")
+        if "\x00" in name or "\x00" in values[0]:
+            raise _refused(name, "query parameters must not contain NUL characters")
+    declared, integers = _declared(request.route_handler)
+    for name in declared:
+        value = params.get(name)
+        if value == "null":  # Litestar would read it as "not given"
+            raise _refused(name, f"query parameter {name!r} has no value 'null': leave it out instead")
+        if value is not None and name in integers and not _INTEGER.match(value):
+            raise _refused(
+                name, f"query parameter {name!r} must be an integer in decimal digits, not {value[:32]!r}"
+            )
+
+
+def _refused(name: str, message: str) -> ValidationException:
+    return ValidationException(
+        detail=message, extra=[{"message": message, "key": name[:64], "source": "query"}]
+    )
+
+
+def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The handler's query parameters, and which of them are integers (worked out once per handler)."""
+    key = id(handler)
+    found = _declared_of.get(key)
+    if found is None:
+        fields = handler.parsed_fn_signature.parameters if isinstance(handler, HTTPRouteHandler) else {}
+        dependencies = handler.resolve_dependencies() if isinstance(handler, HTTPRouteHandler) else {}
+        query = {
+            name: field
+            for name, field in fields.items()
+            if name not in dependencies
+            and isinstance(field.kwarg_definition, ParameterKwarg)
+            and not isinstance(field.kwarg_definition, PathParameter)
+            and not (field.kwarg_definition.header or field.kwarg_definition.cookie)
+        }
+        found = (frozenset(query), frozenset(n for n, f in query.items() if _is_integer(f.annotation)))
+        _declared_of[key] = found
+    return found
+
+
+def _is_integer(annotation: Any) -> bool:
+    if get_origin(annotation) in {Union, types.UnionType}:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return len(members) == 1 and _is_integer(members[0])
+    return annotation is int
