@@ -11,13 +11,22 @@ TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions/$$(pyenv versions --bare 2>/dev/null | grep '^3\.13' | tail -1)/bin/python3.13"; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help install tools run test test-unit chromium lint fmt bench harness migrate dev-s3 clean
+.PHONY: help install tools uppy run test test-unit chromium lint fmt bench harness migrate dev-s3 clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Uppy for the browser test of the Companion-compatible routes: npm packages locked in
+# tests/uppy/package-lock.json, bundled offline with esbuild into one script and one stylesheet.
+UPPY := tests/uppy
+UPPY_BUNDLE := $(UPPY)/dist/uppy.js
+
+$(UPPY_BUNDLE): $(UPPY)/package-lock.json $(UPPY)/entry.js
+	cd $(UPPY) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(UPPY) && node_modules/.bin/esbuild entry.js --bundle --format=iife --minify --log-level=warning --outfile=dist/uppy.js
 
 $(TOOLS_STAMP): tests/tools/requirements.txt
 	@test -n "$(TOOLS_PYTHON)" || { echo "CPython 3.13 is needed for the contract tools (tests/tools/requirements.txt): install python3.13 or set TOOLS_PYTHON" >&2; exit 1; }
@@ -31,12 +40,14 @@ help: ## list the targets and what they do
 
 install: $(STAMP) ## create .venv and install the project with its dev extras (done by every target that needs it)
 
+uppy: $(UPPY_BUNDLE) ## Uppy 6 from npm (locked), bundled with esbuild, for the Companion routes' browser test
+
 tools: $(TOOLS_STAMP) ## .venv-tools: schemathesis and openapi-python-client on CPython 3.13, for the contract tests
 
 run: $(STAMP) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
 	$(BIN)/dam run
 
-test: $(STAMP) $(TOOLS_STAMP) $(CHROMIUM) ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
+test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(CHROMIUM) ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
 	$(BIN)/pytest
 
 test-unit: $(STAMP) ## the unit tests only (pytest -m unit): pure functions, no services needed
@@ -73,4 +84,4 @@ dev-s3: $(STAMP) ## only the development S3 store (SeaweedFS on 127.0.0.1:8333)
 	$(BIN)/dam dev-s3
 
 clean: ## remove .venv, .dev and the tool caches
-	rm -rf $(VENV) $(TOOLS) .dev .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(UPPY)/node_modules $(UPPY)/dist .dev .pytest_cache .mypy_cache .ruff_cache

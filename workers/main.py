@@ -17,8 +17,9 @@ from dam.domain.steps import Queue
 from dam.jobs.context import on_shutdown, on_startup
 from dam.jobs.process import process_asset
 from dam.jobs.reconcile import reconcile
+from dam.jobs.watch import watch_upload
 from dam.jobs.worker import ResilientWorker
-from dam.queue import JOB_FUNCTIONS
+from dam.queue import JOB_FUNCTIONS, WATCH_FUNCTION
 from dam.settings import Settings
 
 _HANDLERS = {Queue.MEDIA: process_asset}
@@ -35,10 +36,18 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
     # arq's count of the job's tries must never be what ends the work.
     tries = 1_000_000
     # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
-    # again after that, so the cron's timeout must not exceed the processing job's.
+    # again after that, so no other function's timeout (the cron's, the watch's) may exceed the
+    # processing job's.
     timeout = settings.worker.job_timeout
     return {
-        "functions": [func(_HANDLERS[queue], name=JOB_FUNCTIONS[queue], timeout=timeout, max_tries=tries)],
+        "functions": [
+            func(_HANDLERS[queue], name=JOB_FUNCTIONS[queue], timeout=timeout, max_tries=tries),
+            *(
+                [func(watch_upload, name=WATCH_FUNCTION, timeout=timeout, max_tries=tries)]
+                if queue is Queue.MEDIA
+                else []
+            ),
+        ],
         "cron_jobs": (
             [cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=timeout)]
             if queue is Queue.MEDIA

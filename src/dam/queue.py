@@ -45,3 +45,21 @@ async def enqueue_steps(
     if job is None:
         log.info("%s job of %s (etag %s) already queued or done", work.value, asset_id, etag)
     return job is not None
+
+
+WATCH_FUNCTION = "watch_upload"
+
+
+async def enqueue_watch(
+    queue: ArqRedis, queue_name: str, asset_id: uuid.UUID, until: float, delay: float
+) -> None:
+    """Queue the check that completes a form upload once its object lands (no client will call
+    complete after a POST-policy upload); it looks again, backing off, until ``until`` (epoch s)."""
+    await queue.enqueue_job(
+        WATCH_FUNCTION,
+        str(asset_id),
+        until,
+        _job_id=f"watch:{asset_id}",
+        _queue_name=keys.queue_key(queue_name, Queue.MEDIA),
+        _defer_by=delay,
+    )

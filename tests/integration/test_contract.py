@@ -44,8 +44,9 @@ async def test_head_answers_wherever_get_does(api: AsyncTestClient[Any]) -> None
     for path in gets:
         url = _concrete(path, asset)
         got, head = await api.get(url), await api.head(url)
-        assert got.status_code == 200, (url, got.text)
-        assert head.status_code == 200, (url, head.text)
+        if not path.startswith("/s3/"):  # those need an upload's key: the same 400 either way
+            assert got.status_code == 200, (url, got.text)
+        assert head.status_code == got.status_code, (url, head.text)
         assert head.content == b"", url
         assert head.headers["content-type"] == got.headers["content-type"], url
     missing = await api.head("/assets/5b0c7bbf-3c37-4c1d-9ab4-bb5d1b1f5a7e")

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 OPERATIONS = {
     "createAsset", "renewUpload", "completeUpload", "getAsset", "listAssets", "deleteAsset",
-    "reprocessAsset", "getHealth", "getReadiness", "getJobs",
+    "reprocessAsset", "getHealth", "getReadiness", "getJobs", "companionSignForm", "companionCreateMultipart",
+    "companionListParts", "companionSignParts", "companionSignPart", "companionCompleteMultipart",
+    "companionAbortMultipart",
 }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from dam.devs3 import free_ports
 from dam.settings import Settings
@@ -30,7 +31,7 @@ EXAMPLES = 100  # per operation and phase
 
 @pytest.mark.timeout(BUDGET + 180)
 def test_fuzzing_finds_no_server_error_and_no_contract_violation(
-    settings: Settings, process_logs: Path, tmp_path: Path
+    settings: Settings, process_logs: Path, tmp_path: Path, redis: Redis
 ) -> None:
     (port,) = free_ports(1)
     base = f"http://127.0.0.1:{port}"

@@ -10,6 +10,7 @@ from dam.domain import uploads
 from dam.domain.errors import InvalidInput, UnsupportedMedia
 from dam.domain.status import AssetStatus, can_transition, sources_of
 from dam.domain.validation import (
+    asset_of_key,
     clean_content_type,
     clean_content_type_filter,
     clean_filename,
@@ -222,3 +223,19 @@ def test_eps_is_not_an_accepted_image_format() -> None:
     eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
     with pytest.raises(MediaRejected, match="not a supported image"):
         render_image(io.BytesIO(eps))
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        pytest.param("originals/12345678-1234-4234-8234-123456789abc/a b.jpg", True, id="ours"),
+        pytest.param("originals/12345678-1234-4234-8234-123456789abc", False, id="no-name"),
+        pytest.param("renditions/12345678-1234-4234-8234-123456789abc/x.webp", False, id="rendition"),
+        pytest.param("originals/not-a-uuid/a.jpg", False, id="not-a-uuid"),
+        pytest.param("../../etc/passwd", False, id="traversal"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_asset_of_key(key: str, expected: bool) -> None:
+    found = asset_of_key(key)
+    assert (found == uuid.UUID("12345678-1234-4234-8234-123456789abc")) if expected else found is None

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -16,6 +17,7 @@ import dam
 from dam.api import errors, openapi
 from dam.api.assets import AssetController, Services
 from dam.api.body import StrictRequest
+from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets, page_policy
 from dam.api.frontend import frontend_routes
 from dam.api.health import health, ready
@@ -24,12 +26,25 @@ from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.resources import Resources, open_resources
 from dam.services.assets import Assets
+from dam.services.companion import CompanionUploads
 from dam.services.uploads import Uploads
 from dam.settings import Settings
 
 log = logging.getLogger(__name__)
 
 OPENAPI_PATH = "/docs"  # Swagger UI here; the document at /docs/openapi.json
+
+
+def api_cors(settings: Settings) -> CORSConfig:
+    """Browser pages on the origins of ``DAM_CORS_ORIGINS`` (the API's own by default) may call the
+    API, as they may PUT and POST to the bucket: Uppy on another site talks to both."""
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins()),
+        allow_methods=["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After", "Location"],
+        max_age=3600,
+    )
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -40,6 +55,7 @@ def create_app(settings: Settings) -> Litestar:
         async with open_resources(settings, ensure_bucket=True) as resources:
             app.state.resources = resources
             app.state.services = Services(Uploads(resources), Assets(resources))
+            app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -54,9 +70,14 @@ def create_app(settings: Settings) -> Litestar:
         services: Services = state.services
         return services
 
+    def provide_companion(state: State) -> Companion:
+        companion: Companion = state.companion
+        return companion
+
     app = Litestar(
         route_handlers=[
             AssetController,
+            CompanionController,
             health,
             ready,
             jobs_api,
@@ -67,10 +88,12 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={
             "resources": Provide(provide_resources, sync_to_thread=False),
             "services": Provide(provide_services, sync_to_thread=False),
+            "companion": Provide(provide_companion, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
         request_class=StrictRequest,
+        cors_config=api_cors(settings),
         before_request=strict_query,
         before_send=[page_policy],
         request_max_body_size=settings.server.max_body_bytes,

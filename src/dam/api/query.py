@@ -56,7 +56,9 @@ def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str]]:
         fields = handler.parsed_fn_signature.parameters if isinstance(handler, HTTPRouteHandler) else {}
         dependencies = handler.resolve_dependencies() if isinstance(handler, HTTPRouteHandler) else {}
         query = {
-            name: field
+            (field.kwarg_definition.name or name)
+            if isinstance(field.kwarg_definition, ParameterKwarg)
+            else name: field
             for name, field in fields.items()
             if name not in dependencies
             and isinstance(field.kwarg_definition, ParameterKwarg)

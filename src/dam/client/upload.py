@@ -193,8 +193,11 @@ class Uploader:
 
     async def _put(self, path: Path, size: int, upload: dict[str, Any], outcome: Outcome) -> None:
         for attempt in range(RETRIES):
+            # A streamed body has no length of its own: say it (S3 refuses chunked uploads, and a
+            # declared size is signed into the URL).
+            headers = {**upload["headers"], "Content-Length": str(size)}
             response = await self._request(
-                "PUT", upload["url"], content=self._stream(path, 0, size), headers=upload["headers"]
+                "PUT", upload["url"], content=self._stream(path, 0, size), headers=headers
             )
             if response.status_code == 200:
                 outcome.bytes_sent += size
@@ -227,8 +230,9 @@ class Uploader:
             start = (number - 1) * part_size
             length = min(part_size, size - start)
             part = parts[number]
+            headers = {**part.get("headers", {}), "Content-Length": str(length)}
             response = await self._request(
-                "PUT", part["url"], content=self._stream(path, start, length), headers=part.get("headers", {})
+                "PUT", part["url"], content=self._stream(path, start, length), headers=headers
             )
             if response.status_code != 200:
                 raise Failed(f"storage refused part {number}: {response.status_code} {response.text[:200]}")

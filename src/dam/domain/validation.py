@@ -123,6 +123,18 @@ def parse_asset_id(value: str) -> uuid.UUID:
         raise InvalidInput(f"{value[:64]!r} is not a valid asset id (a UUID)") from None
 
 
+def asset_of_key(key: str) -> uuid.UUID | None:
+    """The asset whose original ``key`` would be (``originals/{id}/{name}``), or None."""
+    prefix, _, rest = key.partition("/")
+    ident, slash, _ = rest.partition("/")
+    if prefix != "originals" or not slash:
+        return None
+    try:
+        return uuid.UUID(ident)
+    except ValueError:
+        return None
+
+
 def storage_key(asset_id: uuid.UUID, filename: str) -> str:
     """Object key of an asset's original; derived from its id so clients cannot pick keys."""
     return f"originals/{asset_id}/{filename}"

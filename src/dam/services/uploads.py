@@ -66,6 +66,11 @@ class Uploads:
 
     async def create(self, draft: Draft) -> tuple[Asset, UploadInstructions]:
         """Record a ``pending_upload`` asset and presign its upload."""
+        asset = await self.record(draft)
+        return asset, self._instructions(asset, stored=[], requested=None, checksums=None)
+
+    async def record(self, draft: Draft) -> Asset:
+        """Check a draft and record its ``pending_upload`` asset (with its multipart upload, if any)."""
         limits = self.settings.upload
         filename = validation.clean_filename(draft.filename)
         content_type = validation.clean_content_type(draft.content_type, limits.allowed_content_types)
@@ -86,13 +91,12 @@ class Uploads:
             metadata=validation.clean_metadata(draft.metadata or {}),
         )  # fmt: skip
         try:
-            asset = await db.insert_asset(self.pool, new)
+            return await db.insert_asset(self.pool, new)
         except BaseException:
             if upload_id is not None:
                 with contextlib.suppress(Exception):
                     await self.storage.abort_multipart(key, upload_id)
             raise
-        return asset, self._instructions(asset, stored=[], requested=None, checksums=None)
 
     async def renew(
         self, asset_id: uuid.UUID, part_numbers: list[int] | None, part_checksums: dict[str, str] | None

@@ -41,6 +41,13 @@ class PresignedPut(msgspec.Struct, frozen=True, kw_only=True):
     headers: dict[str, str]
 
 
+class PresignedPost(msgspec.Struct, frozen=True, kw_only=True):
+    """A browser form upload: POST ``fields`` and then the file to ``url``."""
+
+    url: str
+    fields: dict[str, str]
+
+
 STORAGE = Outage("object storage")
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _CLIENT_FAULT_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
@@ -95,16 +102,27 @@ class Storage:
     def presign_put(
         self, key: str, *, content_type: str, size: int | None, sha256_hex: str | None
     ) -> PresignedPut:
-        """A PUT URL; the signature covers the type, and the length and checksum when declared."""
+        """A PUT URL; the signature covers the type, and the length and checksum when declared.
+
+        The headers to send leave ``Content-Length`` out: browsers refuse to set it (they send the
+        body's own length, which the signature still holds to the declared size)."""
         headers = {"Content-Type": content_type}
-        if size is not None:
-            headers["Content-Length"] = str(size)
         if sha256_hex is not None:
             headers["x-amz-checksum-sha256"] = base64.b64encode(bytes.fromhex(sha256_hex)).decode()
-        url = self._signer.presign(
-            "PUT", self.bucket, key, expires=self.settings.presign_ttl, headers=headers
-        )
+        signed = {**headers, "Content-Length": str(size)} if size is not None else headers
+        url = self._signer.presign("PUT", self.bucket, key, expires=self.settings.presign_ttl, headers=signed)
         return PresignedPut(url=url, headers=headers)
+
+    def presign_post(self, key: str, *, content_type: str, max_bytes: int) -> PresignedPost:
+        """A POST-policy form upload: key and type fixed, at most ``max_bytes``, short-lived."""
+        url, fields = self._signer.post_policy(
+            self.bucket,
+            key,
+            content_type=content_type,
+            max_bytes=max_bytes,
+            expires=self.settings.presign_ttl,
+        )
+        return PresignedPost(url=url, fields=fields)
 
     def presign_part(
         self, key: str, upload_id: str, number: int, checksum: str | None = None
@@ -275,7 +293,7 @@ class Storage:
     async def _apply_cors(self, origins: tuple[str, ...]) -> None:
         rule: CORSRuleTypeDef = {
             "AllowedOrigins": list(origins),
-            "AllowedMethods": ["GET", "PUT", "HEAD"],
+            "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
             "AllowedHeaders": ["*"],
             "ExposeHeaders": ["ETag", "Content-Length", "Content-Range", "x-amz-checksum-sha256"],
             "MaxAgeSeconds": 3600,

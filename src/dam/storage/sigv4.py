@@ -7,8 +7,10 @@ produces the same bytes as botocore for the same inputs and time, at a small fra
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import string
 import time
 from collections.abc import Mapping
@@ -119,6 +121,48 @@ class SigV4Presigner:
         to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         signature = hmac.digest(signing_key, to_sign.encode(), "sha256").hex()
         return f"{self._base_origin}{path}?{query_string}&X-Amz-Signature={signature}"
+
+    def post_policy(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        content_type: str,
+        max_bytes: int,
+        expires: int,
+        now: datetime | None = None,
+    ) -> tuple[str, dict[str, str]]:
+        """A browser POST-policy upload: the form URL and the fields to send before the file.
+
+        The store refuses a form whose key or ``Content-Type`` differs from these, or whose file is
+        larger than ``max_bytes``, or that arrives after ``expires`` seconds.
+        """
+        stamp = _stamp(now)
+        _, signing_key, scope, _ = self._day_state(stamp[:8])
+        issued = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        expiration = datetime.fromtimestamp(issued.timestamp() + expires, UTC)
+        credential = f"{self._access_key}/{scope}"
+        auth = {"x-amz-algorithm": _ALGORITHM, "x-amz-credential": credential, "x-amz-date": stamp}
+        policy = {
+            "expiration": expiration.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "conditions": [
+                {"bucket": bucket},
+                ["eq", "$key", key],
+                ["eq", "$Content-Type", content_type],
+                ["content-length-range", 0, max_bytes],
+                *({name: value} for name, value in auth.items()),
+            ],
+        }
+        encoded = base64.b64encode(json.dumps(policy, separators=(",", ":")).encode()).decode()
+        signature = hmac.digest(signing_key, encoded.encode(), "sha256").hex()
+        fields = {
+            "key": key,
+            "Content-Type": content_type,
+            **auth,
+            "policy": encoded,
+            "x-amz-signature": signature,
+        }
+        return f"{self._base_origin}{self._base_path}/{_enc(bucket)}", fields
 
 
 _last_second = -1

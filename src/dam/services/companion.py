@@ -1,0 +1,118 @@
+"""Uploads driven the way Uppy's Companion client drives them: assets addressed by their object
+key and upload id, multipart parts signed one at a time for whatever numbers and sizes the client
+picks, and single files sent as S3 POST-policy forms, which are watched until they land because
+no client calls complete after one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import msgspec
+from redis.exceptions import RedisError
+
+from dam.db import assets as db
+from dam.domain import validation
+from dam.domain.assets import Asset
+from dam.domain.errors import Conflict, InvalidInput, NotFound
+from dam.domain.status import AssetStatus
+from dam.domain.uploads import MAX_PARTS, StoredPart
+from dam.queue import REDIS, enqueue_watch
+from dam.resources import Resources
+from dam.services.uploads import Completion, Draft, PartDone, Uploads
+from dam.storage.s3 import PresignedPost, PresignedPut
+
+log = logging.getLogger(__name__)
+FIRST_LOOK = 1.0
+"""Seconds after a form is signed before the first look for its object (a browser needs some)."""
+
+
+class FormUpload(msgspec.Struct, frozen=True, kw_only=True):
+    """A single-file upload as a POST-policy form, and how long the form is good for."""
+
+    asset: Asset
+    post: PresignedPost
+    expires_in: int
+
+
+class CompanionUploads:
+    """The use cases behind the Companion-compatible routes (``api/companion.py``)."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.storage = resources.storage
+        self.uploads = Uploads(resources)
+
+    async def create_multipart(self, filename: str, content_type: str, metadata: dict[str, Any]) -> Asset:
+        """A ``pending_upload`` asset with its multipart upload; the client's parts, its sizes."""
+        draft = Draft(filename=filename, content_type=content_type, metadata=metadata, multipart=True)
+        return await self.uploads.record(draft)
+
+    async def create_form(self, filename: str, content_type: str, metadata: dict[str, Any]) -> FormUpload:
+        """A ``pending_upload`` asset, a POST policy for its object, and a watch for its arrival."""
+        asset = await self.uploads.record(
+            Draft(filename=filename, content_type=content_type, metadata=metadata)
+        )
+        ttl = self.resources.settings.s3.presign_ttl
+        post = self.storage.presign_post(
+            asset.storage_key,
+            content_type=asset.content_type,
+            max_bytes=self.resources.settings.upload.max_upload_bytes,
+        )
+        await self._watch(asset.id, until=time.time() + ttl + 60)
+        return FormUpload(asset=asset, post=post, expires_in=ttl)
+
+    async def sign_part(self, key: str, upload_id: str, number: int) -> PresignedPut:
+        """A PUT URL for part ``number`` of a pending multipart upload (no storage call)."""
+        if not 1 <= number <= MAX_PARTS:
+            raise InvalidInput(f"part numbers are 1 to {MAX_PARTS}, not {number}")
+        asset = await self.pending(key, upload_id)
+        assert asset.upload_id is not None
+        return self.storage.presign_part(asset.storage_key, asset.upload_id, number)
+
+    async def stored_parts(self, key: str, upload_id: str) -> list[StoredPart]:
+        """The parts storage holds for the upload (none if storage no longer knows it)."""
+        asset = await self.pending(key, upload_id)
+        assert asset.upload_id is not None
+        return await self.storage.list_parts(asset.storage_key, asset.upload_id) or []
+
+    async def complete(self, key: str, upload_id: str, parts: list[PartDone]) -> Completion:
+        """Complete the multipart upload with the client's parts, as ``complete`` does."""
+        asset = await self._by_key(key)
+        if asset.upload_id != upload_id and asset.status is AssetStatus.PENDING_UPLOAD:
+            raise NotFound(f"no upload {upload_id[:64]!r} for {key[:300]!r}")
+        return await self.uploads.complete(asset.id, parts)
+
+    async def abort(self, key: str, upload_id: str) -> uuid.UUID:
+        """The asset of a pending upload the client gives up (the caller deletes it)."""
+        return (await self.pending(key, upload_id)).id
+
+    async def pending(self, key: str, upload_id: str) -> Asset:
+        """The pending asset of ``key`` whose multipart upload is ``upload_id``."""
+        asset = await self._by_key(key)
+        if asset.upload_id != upload_id:
+            raise NotFound(f"no upload {upload_id[:64]!r} for {key[:300]!r}")
+        if asset.status is not AssetStatus.PENDING_UPLOAD:
+            raise Conflict(f"asset is {asset.status.value}; its upload is over")
+        return asset
+
+    async def _by_key(self, key: str) -> Asset:
+        asset_id = validation.asset_of_key(key)
+        asset = await db.get_asset(self.resources.pool, asset_id) if asset_id else None
+        if asset is None or asset.storage_key != key or asset.status is AssetStatus.DELETED:
+            raise NotFound(f"no asset has the key {key[:300]!r}")
+        return asset
+
+    async def _watch(self, asset_id: uuid.UUID, until: float) -> None:
+        settings = self.resources.settings.redis
+        try:
+            await enqueue_watch(self.resources.queue, settings.queue_name, asset_id, until, FIRST_LOOK)
+        except (RedisError, OSError) as exc:
+            # The reconciler's minute pass completes it all the same.
+            REDIS.failed(exc)
+            log.info("asset %s: Redis is down; the reconciler will notice its upload", asset_id)
+        else:
+            REDIS.answered()
