@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,11 @@ from tests.support.processes import dam, env_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-GRID_SETTLED = """() => {
-  const cards = [...document.querySelectorAll('#grid li[data-status="ready"]')];
+# This test's ready cards (their names carry its tag: the session's database, and so the grid, holds
+# every earlier test's assets too).
+GRID_SETTLED = """(tag) => {
+  const cards = [...document.querySelectorAll('#grid li[data-status="ready"]')]
+    .filter((li) => li.textContent.includes(tag));
   return cards.length >= 3 && cards.every((li) => li.querySelector("img.thumb")?.complete ?? true);
 }"""
 
@@ -46,11 +50,12 @@ async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
 
 
 async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, artifacts_dir: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
     files = {
-        "photo.jpg": media.jpeg_with_exif(),
-        "clip.mp4": media.mp4(seconds=1.0),
-        "large.mp4": media.noisy_mp4(frames=40),  # above the multipart threshold: 2 parts in flight
-        "notes.txt": b"not a picture",
+        f"{tag}-photo.jpg": media.jpeg_with_exif(),
+        f"{tag}-clip.mp4": media.mp4(seconds=1.0),
+        f"{tag}-large.mp4": media.noisy_mp4(frames=40),  # above the multipart threshold: 2 parts in flight
+        f"{tag}-notes.txt": b"not a picture",
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -59,29 +64,26 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
     await page.goto(stack)
     await page.set_input_files("#files", [str(tmp_path / name) for name in files])
 
-    rejected = page.locator("#uploads li", has_text="notes.txt").locator(".state")
+    rejected = page.locator("#uploads li", has_text=f"{tag}-notes.txt").locator(".state")
     await rejected.filter(has_text="not accepted").wait_for(timeout=20_000)
     for name in ("photo.jpg", "clip.mp4", "large.mp4"):
-        row = page.locator("#uploads li", has_text=name).locator(".state")
+        row = page.locator("#uploads li", has_text=f"{tag}-{name}").locator(".state")
         await row.filter(has_text="uploaded").wait_for(timeout=60_000)
 
-    ready = page.locator('#grid li[data-status="ready"]')
-    await page.wait_for_function(
-        "document.querySelectorAll('#grid li[data-status=\"ready\"]').length >= 3", timeout=60_000
-    )
+    ready = page.locator('#grid li[data-status="ready"]', has_text=tag)
     # The grid re-renders every 2 s while something is pending, and thumbnails load after their cards:
     # wait until three ready cards show with no thumbnail still loading (a broken one counts as loaded).
-    await page.wait_for_function(GRID_SETTLED, timeout=30_000)
+    await page.wait_for_function(GRID_SETTLED, arg=tag, timeout=90_000)
     assert await ready.count() == 3
-    widths: list[Any] = await page.eval_on_selector_all(
-        "#grid li[data-status='ready'] img.thumb", "imgs => imgs.map(i => i.complete && i.naturalWidth)"
+    widths: list[Any] = await ready.locator("img.thumb").evaluate_all(
+        "imgs => imgs.map(i => i.complete && i.naturalWidth)"
     )
     assert len(widths) == 3
     assert all(w and w > 0 for w in widths), widths
     assert await page.locator("#overall-text").inner_text() != ""
     await page.screenshot(path=str(artifacts_dir / "upload-page.png"), full_page=True)
 
-    await page.locator("#grid li", has_text="clip.mp4").locator("button").click()
+    await page.locator("#grid li", has_text=f"{tag}-clip.mp4").locator("button").click()
     video = page.locator("#detail video")
     await video.wait_for(timeout=30_000)
     assert "X-Amz-Signature" in (await video.get_attribute("src") or "")

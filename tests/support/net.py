@@ -1,4 +1,4 @@
-"""Network faults on loopback: a proxy that trickles bytes."""
+"""Network faults on loopback: a proxy that trickles bytes, and a forwarder that can be cut."""
 
 from __future__ import annotations
 
@@ -9,29 +9,56 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float, chunk: int) -> None:
+    """Copy one direction until it ends, ``pause`` seconds before each chunk (the trickle itself)."""
+    with contextlib.suppress(ConnectionError):
+        while data := await reader.read(chunk):
+            if pause:
+                await asyncio.sleep(pause)
+            writer.write(data)
+            await writer.drain()
+    writer.close()
+
+
+async def _forward(
+    client_r: asyncio.StreamReader,
+    client_w: asyncio.StreamWriter,
+    upstream_port: int,
+    writers: set[asyncio.StreamWriter],
+    *,
+    upload_delay: float = 0,
+    delay: float = 0,
+    chunk: int = 65536,
+) -> None:
+    """One client connection to ``upstream_port`` and back; its writers are kept in ``writers``
+    (added before any await, so a connection taken while closing is closed too)."""
+    writers.add(client_w)
+    try:
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+    except OSError:
+        client_w.close()
+        return
+    writers.add(up_w)
+    await asyncio.gather(_pipe(client_r, up_w, upload_delay, chunk), _pipe(up_r, client_w, delay, chunk))
+    writers.discard(client_w)
+    writers.discard(up_w)
+
+
 @contextlib.asynccontextmanager
 async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) -> AsyncIterator[int]:
     """A loopback TCP proxy that trickles answers (and uploads); Host is passed through unchanged."""
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await reader.read(16384):
-                await asyncio.sleep(pause)  # the trickle itself, not a wait for something
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
     open_writers: set[asyncio.StreamWriter] = set()
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        open_writers.add(client_w)  # before any await: a connection taken while closing is closed too
-        try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-        except OSError:
-            client_w.close()
-            return
-        open_writers.add(up_w)
-        await asyncio.gather(pipe(client_r, up_w, upload_delay), pipe(up_r, client_w, delay))
+        await _forward(
+            client_r,
+            client_w,
+            upstream_port,
+            open_writers,
+            upload_delay=upload_delay,
+            delay=delay,
+            chunk=16384,
+        )
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
@@ -39,9 +66,9 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
     finally:
         server.close()
         # Connections still open (a killed client's upload) would keep the upstream server from stopping.
-        for writer in open_writers:
+        for writer in list(open_writers):
             writer.close()
-        for writer in open_writers:
+        for writer in list(open_writers):
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
         await server.wait_closed()
@@ -101,24 +128,7 @@ class Outlet:
             self._server = None
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        self._writers.add(client_w)
-        try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        except OSError:
-            client_w.close()
-            return
-        self._writers.add(up_w)
-
-        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(ConnectionError):
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            writer.close()
-
-        await asyncio.gather(pipe(client_r, up_w), pipe(up_r, client_w))
-        self._writers.discard(client_w)
-        self._writers.discard(up_w)
+        await _forward(client_r, client_w, self.upstream_port, self._writers)
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,7 @@ import msgspec
 
 from dam.db.pool import Connection, Pool
 from dam.domain.assets import Rendition, StepRecord
-from dam.domain.steps import StepState
+from dam.domain.steps import Released, StepState
 
 _COLUMNS = (
     "asset_id, step AS name, state, attempts, started_at, finished_at, error, outputs,"
@@ -92,13 +92,6 @@ async def begin(
         asset_id, name, _R, _P, stale_after, runner,
     )  # fmt: skip
     return None if record is None else msgspec.convert(dict(record.items()), StepRecord)
-
-
-class Released(msgspec.Struct, frozen=True, kw_only=True):
-    """A step given back after a fault: its retries so far and how long they have lasted."""
-
-    retries: int
-    retrying_for: float
 
 
 async def release(pool: Pool, asset_id: uuid.UUID, name: str, *, fault: str | None) -> Released | None:

@@ -120,3 +120,10 @@ def retry_delay(retry: int, cap: float, spread: float) -> float:
     not all come back in the same instant)."""
     base = min(cap, 2.0 ** min(max(retry, 1) - 1, 30))
     return max(0.05, base * min(1.0, max(0.5, spread)))
+
+
+class Released(msgspec.Struct, frozen=True, kw_only=True):
+    """A step given back after a fault: its retries so far and how long they have lasted."""
+
+    retries: int
+    retrying_for: float

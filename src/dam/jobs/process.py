@@ -60,12 +60,20 @@ async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
         raise Retry(defer=delay) from None
 
 
-class _Ran(msgspec.Struct, frozen=True, kw_only=True):
-    """One step's run: where the asset stands after it, or why the job stops here."""
+class _Next(msgspec.Struct, frozen=True, kw_only=True):
+    """A step ended and the job goes on: where the asset stands now."""
 
     asset: Asset
-    end: StepEnd | None = None
-    stop: str | None = None
+    end: StepEnd
+
+
+class _Stop(msgspec.Struct, frozen=True, kw_only=True):
+    """The job ends here (a step failed for good, or waits for the reconciler), and why."""
+
+    reason: str
+
+
+_Ran = _Next | _Stop
 
 
 async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, runner: str) -> str:
@@ -73,17 +81,18 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, 
     processing = Processing(resources)
     started = time.perf_counter()
     ran: list[str] = []
-    last: _Ran | None = None
+    last: _Next | None = None
     states = await step_rows.states(resources.pool, asset_id)
     while todo := runnable(states, queue, resume=True):
-        last = await _run_step(resources, processing, asset_id, todo[0], runner)
-        if last is None:
+        step = await _run_step(resources, processing, asset_id, todo[0], runner)
+        if step is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
-        if last.stop is not None or last.end is None:
-            return last.stop or "stopped"
+        if isinstance(step, _Stop):
+            return step.reason
+        last = step
         ran.append(todo[0])
         states = last.end.states
-    if last is None or last.end is None:
+    if last is None:
         return "skipped: no step waiting on this queue"
     if last.end.status is AssetStatus.PROCESSING:
         await processing.hand_over(last.asset, states=states)  # steps of other queues
@@ -114,7 +123,7 @@ async def _run_step(
             return await _overran(resources, processing, start.asset, name, attempts, seconds)
         return await _retry_later(resources, processing, start.asset, name, _say(exc))
     end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
-    return None if end is None else _Ran(asset=start.asset, end=end)
+    return None if end is None else _Next(asset=start.asset, end=end)
 
 
 async def _retry_later(
@@ -133,7 +142,7 @@ async def _retry_later(
         )[:500]
         await processing.park(asset.id, name, reason)
         log.error("asset %s: step %s gave up: %s", asset.id, name, reason)
-        return _Ran(asset=asset, stop=f"waiting: {reason} (step {name})")
+        return _Stop(reason=f"waiting: {reason} (step {name})")
     delay = _delay(resources, released.retries)
     log.warning("asset %s: step %s: %s; retry %d in %.1fs", asset.id, name, fault, released.retries, delay)
     raise Retry(defer=delay)
@@ -164,7 +173,7 @@ async def _fail(
     if give_up:
         log.error("asset %s: step %s %s", asset.id, name, reason)
     end = await processing.finish(asset.id, name, error=reason)
-    return None if end is None else _Ran(asset=asset, end=end, stop=f"failed: {reason} (step {name})")
+    return None if end is None else _Stop(reason=f"failed: {reason} (step {name})")
 
 
 def _delay(resources: Resources, retry: int) -> float:

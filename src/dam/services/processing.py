@@ -16,12 +16,11 @@ from redis.exceptions import RedisError
 from dam.db import assets as db
 from dam.db import outbox
 from dam.db import steps as step_rows
-from dam.db.steps import Released
 from dam.domain.assets import Asset, Rendition, StepRecord
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
-from dam.domain.steps import Queue, StepState, chosen_steps, outcome, plan, queues_of
+from dam.domain.steps import Queue, Released, StepState, chosen_steps, outcome, plan, queues_of
 from dam.queue import REDIS, enqueue_steps
 from dam.resources import Resources
 
