@@ -19,6 +19,7 @@ from dam.api.assets import AssetController, Services
 from dam.api.body import StrictRequest
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets, page_policy
+from dam.api.examples import examples
 from dam.api.frontend import frontend_routes
 from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
@@ -106,6 +107,6 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[LocalSwagger()],
         ),
     )
-    openapi.finish(app)
+    openapi.finish(app, examples())
     serve_all_methods(app)
     return app

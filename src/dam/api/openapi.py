@@ -34,20 +34,29 @@ RETRY_AFTER = {
 }
 
 
-def finish(app: Litestar) -> dict[str, Any]:
-    """Finish the application's OpenAPI document in place (Litestar serves this same object)."""
+def finish(app: Litestar, examples: dict[str, Any]) -> dict[str, Any]:
+    """Finish the application's OpenAPI document in place (Litestar serves this same object);
+    ``examples`` holds an example success answer by ``operationId``."""
     document: dict[str, Any] = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
     handlers = list(_documented_handlers(app))
     _body_schemas_from_msgspec(document, handlers)
     _optional_bodies(document, handlers)
     _links_from_created_assets(document)
     for operation in _operations(document):
+        _success_example(operation, examples.get(operation.get("operationId", "")))
         for code, response in operation.get("responses", {}).items():
             if code == "503":
                 response["headers"] = {**response.get("headers", {}), **RETRY_AFTER}
         for parameter in operation.get("parameters", []):
             parameter["schema"] = _not_null(parameter["schema"])
     return document
+
+
+def _success_example(operation: dict[str, Any], value: Any) -> None:
+    for code, response in operation.get("responses", {}).items():
+        media = response.get("content", {}).get("application/json")
+        if code.startswith("2") and media is not None and value is not None:
+            media["examples"] = {"example": {"summary": operation.get("summary", "example"), "value": value}}
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,167 @@
+"""One realistic example of every success answer, for the OpenAPI document.
+
+Built from the same structs and shaping functions the routes answer with (``asset_out``...), so an
+example cannot drift from the schema: a unit test decodes each one strictly into its route's type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from dam.api import companion as c
+from dam.api import schemas as s
+from dam.domain.assets import Asset, AssetDetail, RenditionLink, StepRecord
+from dam.domain.media import Camera, MediaInfo
+from dam.domain.status import AssetStatus
+from dam.domain.steps import StepState
+from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
+from dam.services.dashboard import Overview
+
+ID = uuid.UUID("0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41")
+KEY = f"originals/{ID}/holiday 2026.jpg"
+STORE = "https://s3.example.com/dam"
+AT = datetime(2026, 12, 2, 9, 30, 0, tzinfo=UTC)
+SHA256 = hashlib.sha256(b"holiday 2026.jpg").hexdigest()
+
+
+def _signed(key: str, extra: str = "") -> str:
+    query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=900&X-Amz-Signature=3f1c..."
+    return f"{STORE}/{key.replace(' ', '%20')}?{extra}{query}"
+
+
+def _asset(status: AssetStatus, **changes: Any) -> Asset:
+    base = Asset(
+        id=ID, filename="holiday 2026.jpg", content_type="image/jpeg", size=3_461_120, sha256=SHA256,
+        storage_key=KEY, status=status, upload_id=None, part_size=None, part_checksums=False,
+        etag=None, stored_size=None, error=None, metadata={"album": "Lisbon"}, media=None,
+        created_at=AT, updated_at=AT, uploaded_at=None,
+    )  # fmt: skip
+    return msgspec.structs.replace(base, **changes)
+
+
+def _uploaded(status: AssetStatus, **changes: Any) -> Asset:
+    later = AT + timedelta(seconds=4)
+    return _asset(
+        status, etag='"5d41402abc4b2a76b9719d911017c592"', stored_size=3_461_120, uploaded_at=later,
+        updated_at=later, **changes,
+    )  # fmt: skip
+
+
+def _steps(state: StepState) -> list[StepRecord]:
+    done = state is StepState.DONE
+    return [
+        StepRecord(
+            asset_id=ID,
+            name=name,
+            state=state,
+            attempts=1 if done else 0,
+            started_at=AT + timedelta(seconds=4) if done else None,
+            finished_at=AT + timedelta(seconds=5) if done else None,
+            error=None,
+            outputs=[],
+        )
+        for name in ("probe", "stills")
+    ]
+
+
+def _ready() -> AssetDetail:
+    media = MediaInfo(
+        kind="image", format="JPEG", width=4000, height=3000, orientation=1, color_mode="RGB",
+        camera=Camera(make="Fujifilm", model="X-T5", f_number=5.6, exposure_time=0.004, iso=200),
+        captured_at="2026-11-28T16:41:09",
+    )  # fmt: skip
+    renditions = [
+        RenditionLink(
+            kind=kind,
+            content_type="image/webp",
+            width=width,
+            height=height,
+            bytes=size,
+            url=_signed(f"renditions/{ID}/{kind}.webp"),
+        )
+        for kind, width, height, size in (("thumbnail", 320, 240, 14_208), ("preview", 1280, 960, 151_886))
+    ]
+    asset = _uploaded(AssetStatus.READY, media=media)
+    return AssetDetail(
+        asset=asset, renditions=renditions, steps=_steps(StepState.DONE), download_url=_signed(KEY)
+    )
+
+
+def _plain(detail: AssetDetail) -> Any:
+    return msgspec.to_builtins(s.asset_out(detail))
+
+
+def examples() -> dict[str, Any]:
+    """The example answer of each operation that answers with a body, by ``operationId``."""
+    expires = AT + timedelta(minutes=15)
+    single = SingleUpload(
+        url=_signed(KEY), headers={"Content-Type": "image/jpeg", "x-amz-checksum-sha256": "nyweDWuKTz4..."},
+        expires_at=expires,
+    )  # fmt: skip
+    upload_id = "2~9xVfNq0b4Q1k"
+    multipart = MultipartUpload(
+        upload_id=upload_id, part_size=8_388_608, part_count=3, expires_at=expires,
+        uploaded_parts=[StoredPart(number=1, etag='"a54357aff0632cce46d942af68356b38"', size=8_388_608)],
+        parts=[PartUrl(number=n, url=_signed(KEY, f"partNumber={n}&uploadId={upload_id}&")) for n in (2, 3)],
+    )  # fmt: skip
+    pending = AssetDetail(
+        asset=_asset(AssetStatus.PENDING_UPLOAD), renditions=[], steps=[], download_url=None
+    )
+    uploaded = AssetDetail(
+        asset=_uploaded(AssetStatus.UPLOADED), renditions=[], steps=_steps(StepState.PENDING),
+        download_url=_signed(KEY),
+    )  # fmt: skip
+    ready = _ready()
+    overview = Overview(
+        queue="dam:queue", queued=[], in_progress=[], recent=[], counts={"media": {"queued": 0}},
+        bridge={"pending": 0, "processing": 0, "dead": 0}, dead_letters=[],
+        assets={"ready": 1204, "processing": 2, "failed": 3}, failed_assets=[], steps=[], step_failures=[],
+    )  # fmt: skip
+    return {
+        "createAsset": msgspec.to_builtins(s.created_out(pending, single)),
+        "renewUpload": msgspec.to_builtins(multipart),
+        "completeUpload": _plain(uploaded),
+        "reprocessAsset": _plain(uploaded),
+        "getAsset": _plain(ready),
+        "listAssets": msgspec.to_builtins(
+            s.AssetPage(items=[s.asset_out(ready)], next_cursor="MjAyNi0xMi0wMlQw")
+        ),
+        "getHealth": msgspec.to_builtins(s.Health()),
+        "getReadiness": msgspec.to_builtins(
+            s.Readiness(status="ok", checks={"postgres": "ok", "redis": "ok", "s3": "ok"}, failing=[])
+        ),
+        "getJobs": msgspec.to_builtins(overview),
+        **_companion(),
+    }
+
+
+def _companion() -> dict[str, Any]:
+    upload_id = "2~9xVfNq0b4Q1k"
+    fields = {
+        "key": KEY, "Content-Type": "image/jpeg", "x-amz-algorithm": "AWS4-HMAC-SHA256",
+        "x-amz-credential": "AKIA.../20261202/us-east-1/s3/aws4_request", "x-amz-date": "20261202T093000Z",
+        "policy": "eyJleHBpcmF0aW9uIjoi...", "x-amz-signature": "a9e3...",
+    }  # fmt: skip
+    part = c.SignedPart(url=_signed(KEY, f"partNumber=1&uploadId={upload_id}&"), expires=900)
+    return {
+        "companionSignForm": msgspec.to_builtins(
+            c.FormParams(method="POST", url=STORE, fields=fields, expires=900)
+        ),
+        "companionCreateMultipart": msgspec.to_builtins(
+            c.MultipartCreated(key=KEY, upload_id=upload_id, bucket="dam")
+        ),
+        "companionSignPart": msgspec.to_builtins(part),
+        "companionSignParts": msgspec.to_builtins(c.SignedParts(presigned_urls={"1": part.url})),
+        "companionListParts": msgspec.to_builtins(
+            [c.ListedPart(part_number=1, e_tag='"a54357aff0632cce46d942af68356b38"', size=5_242_880)]
+        ),
+        "companionCompleteMultipart": msgspec.to_builtins(
+            c.MultipartCompleted(location=f"{STORE}/{KEY.replace(' ', '%20')}", key=KEY, bucket="dam")
+        ),
+        "companionAbortMultipart": msgspec.to_builtins(c.Aborted()),
+    }

@@ -1,0 +1,91 @@
+"""The OpenAPI document's promises, checked on the built application (no services are started)."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import msgspec
+import pytest
+from litestar import Litestar, Response
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+
+from dam.api.app import create_app
+from dam.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def app() -> Litestar:
+    return create_app(load_settings({}))
+
+
+@pytest.fixture(scope="module")
+def document(app: Litestar) -> dict[str, Any]:
+    served: dict[str, Any] = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+    return served
+
+
+def _handlers(app: Litestar) -> dict[str, HTTPRouteHandler]:
+    found = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if handler.resolve_include_in_schema() and handler.operation_id:
+                    found[str(handler.operation_id)] = handler
+    return found
+
+
+def test_every_success_answer_has_an_example_of_its_own_type(app: Litestar, document: dict[str, Any]) -> None:
+    handlers = _handlers(app)
+    checked = 0
+    for item in document["paths"].values():
+        for operation in item.values():
+            for code, response in operation["responses"].items():
+                media = response.get("content", {}).get("application/json")
+                if not code.startswith("2") or media is None:
+                    continue
+                assert "examples" in media, operation["operationId"]
+                example = media["examples"]["example"]["value"]
+                annotation = handlers[operation["operationId"]].parsed_fn_signature.return_type.annotation
+                if getattr(annotation, "__origin__", None) is Response:
+                    annotation = get_args(annotation)[0]
+                msgspec.json.decode(msgspec.json.encode(example), type=annotation, strict=True)
+                checked += 1
+    assert checked >= 15
+
+
+def test_every_operation_is_named_tagged_and_documents_its_errors(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert operation["operationId"][0].islower(), (path, method)
+            assert operation["tags"], (path, method)
+            assert operation.get("description") or operation.get("summary"), (path, method)
+            errors = [c for c in operation["responses"] if c[0] in "45"]
+            for code in errors:
+                content = operation["responses"][code]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/ErrorBody"} or path == "/ready"
+            if operation.get("requestBody"):
+                assert {"400", "413", "415"} <= set(errors), (path, method)
+
+
+def test_delete_answers_no_body_and_ids_are_uuids(document: dict[str, Any]) -> None:
+    deleted = document["paths"]["/assets/{asset_id}"]["delete"]["responses"]["204"]
+    assert "content" not in deleted
+    (parameter,) = document["paths"]["/assets/{asset_id}"]["get"]["parameters"]
+    assert parameter["schema"]["format"] == "uuid"
+
+
+def test_refused_unknown_fields_and_limits_are_stated(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    create = schemas["CreateAsset"]
+    assert create["additionalProperties"] is False
+    assert create["properties"]["size"]["anyOf"][0]["minimum"] == 0
+    assert create["properties"]["sha256"]["anyOf"][0]["pattern"] == "^[0-9a-fA-F]{64}$"
+    assert schemas["CompletedPart"]["properties"]["number"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 10000,
+    }
+    optional = document["paths"]["/assets/{asset_id}/complete"]["post"]["requestBody"]
+    assert optional["required"] is False
