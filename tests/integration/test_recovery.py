@@ -105,6 +105,9 @@ async def test_reconciler_paths(
     await put_parts(http, abandoned["upload"], os.urandom(5 * MiB), numbers=[1])
     # 3. Never uploaded but still within its URL lifetime: left alone.
     waiting = await create(api, filename="waiting.jpg")
+    # 5. Created long ago, but its client still signs parts (a big upload on a slow link): left alone.
+    slow = json_of(await api.post("/s3/multipart", json={"filename": "slow.mp4", "type": "video/mp4"}))
+    slow_id = slow["key"].split("/")[1]
     # 4. Stuck in processing past the job timeout (its worker died): enqueued again.
     stuck = await ingest(api, http, data, "stuck.jpg", "image/jpeg")
     await redis.delete(settings.redis.queue_name)
@@ -116,17 +119,21 @@ async def test_reconciler_paths(
     await age(database_url, abandoned["id"], settings.s3.presign_ttl + settings.worker.upload_grace + 60)
     await age(database_url, waiting["id"], 120)
     await age(database_url, stuck, settings.worker.job_timeout + 120)
+    await age(database_url, slow_id, settings.s3.presign_ttl + settings.worker.upload_grace + 60)
+    signed = await api.get(f"/s3/multipart/{slow['uploadId']}/7", params={"key": slow["key"]})
+    assert signed.status_code == 200, signed.text
 
     counts = await reconcile(job_ctx)
     assert counts["completed"] >= 1
     assert counts["expired"] >= 1
     assert counts["restarted"] >= 1
     assert json_of(await api.get(f"/assets/{silent['id']}"))["status"] == "uploaded"
+    assert json_of(await api.get(f"/assets/{slow_id}"))["status"] == "pending_upload"
     gone = json_of(await api.get(f"/assets/{abandoned['id']}"))
     assert gone["status"] == "failed"
     assert "upload never arrived" in gone["error"]
     uploads = await job_ctx["resources"].storage._client.list_multipart_uploads(Bucket=settings.s3.bucket)
-    assert not uploads.get("Uploads")
+    assert [u["Key"] for u in uploads.get("Uploads", [])] == [slow["key"]]  # the abandoned one is gone
     assert json_of(await api.get(f"/assets/{waiting['id']}"))["status"] == "pending_upload"
 
     again = await reconcile(job_ctx)  # a second pass finds nothing new to do for these

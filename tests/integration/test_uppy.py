@@ -127,6 +127,16 @@ class PartPuts:
             await asyncio.sleep(0.05)
 
 
+async def _start_slowly(page: Page, url: str, puts: PartPuts, path: Path) -> None:
+    """Open the page with part PUTs slowed and counted, add ``path``, start, and wait for one part."""
+    await page.route("**/*", puts.route)
+    page.on("requestfinished", puts.on_finished)
+    await _open(page, url)
+    await page.locator(".uppy-Dashboard-input").first.set_input_files(path)
+    await page.evaluate("() => { window.uploading = window.uppy.upload(); }")
+    await puts.wait_for(1)
+
+
 async def test_uppy_uploads_a_form_file_and_a_multipart_file(
     settings: Settings, page: Page, tmp_path: Path, process_logs: Path, artifacts_dir: Path
 ) -> None:
@@ -159,13 +169,8 @@ async def test_uppy_pauses_and_resumes_a_multipart_upload(
     (tmp_path / name).write_bytes(clip)
     puts = PartPuts(delay=0.5)
     async with embedded(settings, tmp_path / "site", process_logs) as (url, base):
-        await page.route("**/*", puts.route)
-        page.on("requestfinished", puts.on_finished)
-        await _open(page, url)
-        await page.locator(".uppy-Dashboard-input").first.set_input_files(tmp_path / name)
+        await _start_slowly(page, url, puts, tmp_path / name)
         file_id = await page.evaluate("() => window.uppy.getFiles()[0].id")
-        await page.evaluate("() => { window.uploading = window.uppy.upload(); }")
-        await puts.wait_for(1)
         assert await page.evaluate("(id) => window.uppy.pauseResume(id)", file_id) is True  # paused
         assert await page.evaluate("(id) => window.uppy.getFile(id).isPaused", file_id) is True
         assert await page.evaluate("(id) => window.uppy.pauseResume(id)", file_id) is False  # resumed
@@ -187,12 +192,7 @@ async def test_a_reload_mid_upload_resumes_with_golden_retriever(
     parts = -(-len(clip) // (5 * 1024 * 1024))
     puts = PartPuts(delay=1.0)
     async with embedded(settings, tmp_path / "site", process_logs) as (url, base):
-        await page.route("**/*", puts.route)
-        page.on("requestfinished", puts.on_finished)
-        await _open(page, url)
-        await page.locator(".uppy-Dashboard-input").first.set_input_files(tmp_path / name)
-        await page.evaluate("() => { window.uppy.upload(); }")
-        await puts.wait_for(1)
+        await _start_slowly(page, url, puts, tmp_path / name)
         before = puts.finished
         await page.reload()
         await page.wait_for_function(

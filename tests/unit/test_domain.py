@@ -83,6 +83,7 @@ def test_content_type_allow_list() -> None:
         pytest.param(" image/jpeg", id="leading-space"),
         pytest.param("image/jpeg\x00", id="nul"),
         pytest.param("image/j\u00e9pg", id="non-ascii"),
+        pytest.param("image/jpeg\n", id="trailing-newline"),
     ],
 )
 def test_content_type_is_refused_not_rewritten(value: str) -> None:

@@ -144,7 +144,7 @@ class AssetController(Controller):
         ] = None,
         sha256: Annotated[
             str | None,
-            QueryParameter(max_length=64, pattern="^[0-9a-fA-F]{64}$", description="Declared SHA-256 (hex)"),
+            QueryParameter(max_length=64, pattern=s.SHA256_HEX, description="Declared SHA-256 (hex)"),
         ] = None,
     ) -> s.AssetPage:
         """Keyset-paginated: pass `next_cursor` back as `cursor` for the next page. Deleted assets

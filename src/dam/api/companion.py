@@ -20,6 +20,8 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import Meta
 
 from dam.api.errors import responses
+from dam.api.methods import UNSAFE
+from dam.api.schemas import ETAG
 from dam.domain.uploads import MAX_PARTS
 from dam.services.assets import Assets
 from dam.services.companion import CompanionUploads
@@ -88,7 +90,7 @@ class PartSent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, rename=
     """A part as the client's PUT answered it."""
 
     part_number: Annotated[int, Meta(ge=1, le=MAX_PARTS)]
-    e_tag: Annotated[str, Meta(pattern=r"^[\x21-\x7e]{1,256}$")] = msgspec.field(name="ETag")
+    e_tag: Annotated[str, Meta(pattern=ETAG)] = msgspec.field(name="ETag")
 
 
 class CompleteMultipart(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -124,7 +126,7 @@ class CompanionController(Controller):
     path = "/s3"
     tags = ("companion",)
 
-    @get("/params", operation_id="companionSignForm", responses=responses(400, 422, 503))
+    @get("/params", operation_id="companionSignForm", responses=responses(400, 422, 503), opt={UNSAFE: True})
     async def params(
         self,
         request: Request[Any, Any, Any],
@@ -180,8 +182,8 @@ class CompanionController(Controller):
     ) -> SignedParts:
         """PUT URLs for several parts at once (earlier Uppy versions ask this way)."""
         numbers = [_part_number(n) for n in part_numbers.split(",")]
-        urls = {str(n): (await companion.uploads.sign_part(key, upload_id, n)).url for n in numbers}
-        return SignedParts(presigned_urls=urls)
+        signed = await companion.uploads.sign_parts(key, upload_id, numbers)
+        return SignedParts(presigned_urls={str(n): put.url for n, put in zip(numbers, signed, strict=True)})
 
     @get(
         "/multipart/{upload_id:str}/{part_number:str}",
@@ -192,7 +194,7 @@ class CompanionController(Controller):
         self, upload_id: UploadId, part_number: PartNumber, key: Key, companion: NamedDependency[Companion]
     ) -> SignedPart:
         """A PUT URL for one part, of any size the client chose (5 MiB at least, but for the last)."""
-        signed = await companion.uploads.sign_part(key, upload_id, _part_number(part_number))
+        (signed,) = await companion.uploads.sign_parts(key, upload_id, [_part_number(part_number)])
         return SignedPart(url=signed.url, expires=companion.uploads.resources.settings.s3.presign_ttl)
 
     @post(
@@ -232,7 +234,7 @@ def _bucket(companion: Companion) -> str:
 
 
 def _part_number(value: str) -> int:
-    if not _PART_NUMBER.match(value) or int(value) > MAX_PARTS:
+    if not _PART_NUMBER.fullmatch(value) or int(value) > MAX_PARTS:
         raise ValidationException(f"part numbers are integers from 1 to {MAX_PARTS}, not {value[:16]!r}")
     return int(value)
 
@@ -241,6 +243,6 @@ def _metadata_of(request: Request[Any, Any, Any]) -> dict[str, str]:
     """``metadata[name]=value`` query parameters, as Uppy sends a file's meta fields."""
     found = {}
     for name, value in request.query_params.items():
-        if match := _METADATA.match(name):
+        if match := _METADATA.fullmatch(name):
             found[match["name"]] = value
     return found

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from dam.api import schemas as s
+from dam.api.errors import responses
 from dam.db import assets as db
 from dam.domain.errors import Unavailable
 from dam.resources import Resources
@@ -17,7 +18,13 @@ from dam.resources import Resources
 CHECK_TIMEOUT = 3.0
 
 
-@get("/health", operation_id="getHealth", tags=["health"], summary="Liveness (touches nothing)")
+@get(
+    "/health",
+    operation_id="getHealth",
+    tags=["health"],
+    summary="Liveness (touches nothing)",
+    responses=responses(400),
+)
 async def health() -> s.Health:
     """The process is up."""
     return s.Health()
@@ -29,11 +36,12 @@ async def health() -> s.Health:
     tags=["health"],
     summary="Readiness of PostgreSQL, Redis and S3",
     responses={
+        **responses(400),
         503: ResponseSpec(
             data_container=s.Readiness,
             description="A dependency does not answer: `failing` names it, `checks` says why",
             generate_examples=False,
-        )
+        ),
     },
 )
 async def ready(resources: NamedDependency[Resources]) -> Response[s.Readiness]:

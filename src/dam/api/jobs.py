@@ -19,7 +19,7 @@ _PAGE = (Path(__file__).parent / "jobs.html").read_text()
     operation_id="getJobs",
     tags=["jobs"],
     summary="Queue, running and recent jobs, bridge backlog, assets by status",
-    responses=responses(503),
+    responses=responses(400, 503),
 )
 async def jobs_api(resources: NamedDependency[Resources]) -> Overview:
     """What the workers are doing (arq's own Redis data), steps by state and duration, failures."""

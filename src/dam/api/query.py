@@ -17,7 +17,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import ParameterKwarg, PathParameter
 
 _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
-_declared_of: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+_CACHE = "dam.query"
 
 
 async def strict_query(request: Request[Any, Any, Any]) -> None:
@@ -31,12 +31,12 @@ async def strict_query(request: Request[Any, Any, Any]) -> None:
             raise _refused(name, f"query parameter {name[:64]!r} is given {len(values)} times; give it once")
         if "\x00" in name or "\x00" in values[0]:
             raise _refused(name, "query parameters must not contain NUL characters")
-    declared, integers = _declared(request.route_handler)
+    declared, integers, typed = _declared(request.route_handler)
     for name in declared:
         value = params.get(name)
-        if value == "null":  # Litestar would read it as "not given"
+        if value == "null" and name in typed:  # Litestar would read it as "not given"
             raise _refused(name, f"query parameter {name!r} has no value 'null': leave it out instead")
-        if value is not None and name in integers and not _INTEGER.match(value):
+        if value is not None and name in integers and not _INTEGER.fullmatch(value):
             raise _refused(
                 name, f"query parameter {name!r} must be an integer in decimal digits, not {value[:32]!r}"
             )
@@ -48,10 +48,11 @@ def _refused(name: str, message: str) -> ValidationException:
     )
 
 
-def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str]]:
-    """The handler's query parameters, and which of them are integers (worked out once per handler)."""
-    key = id(handler)
-    found = _declared_of.get(key)
+def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The handler's query parameters, which of them are integers, and which are not plain strings
+    (worked out once per handler)."""
+    # Kept on the handler itself (its own ``opt`` dict): a process may build several apps (tests).
+    found: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = handler.opt.get(_CACHE)
     if found is None:
         fields = handler.parsed_fn_signature.parameters if isinstance(handler, HTTPRouteHandler) else {}
         dependencies = handler.resolve_dependencies() if isinstance(handler, HTTPRouteHandler) else {}
@@ -65,13 +66,26 @@ def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str]]:
             and not isinstance(field.kwarg_definition, PathParameter)
             and not (field.kwarg_definition.header or field.kwarg_definition.cookie)
         }
-        found = (frozenset(query), frozenset(n for n, f in query.items() if _is_integer(f.annotation)))
-        _declared_of[key] = found
+        found = (
+            frozenset(query),
+            frozenset(n for n, f in query.items() if _is_integer(f.annotation)),
+            frozenset(n for n, f in query.items() if not _is_string(f.annotation)),
+        )
+        handler.opt[_CACHE] = found
     return found
 
 
 def _is_integer(annotation: Any) -> bool:
+    return _only(annotation) is int
+
+
+def _is_string(annotation: Any) -> bool:
+    return _only(annotation) is str
+
+
+def _only(annotation: Any) -> Any:
+    """The type of an optional or plain annotation (None for other unions)."""
     if get_origin(annotation) in {Union, types.UnionType}:
         members = [a for a in get_args(annotation) if a is not type(None)]
-        return len(members) == 1 and _is_integer(members[0])
-    return annotation is int
+        return _only(members[0]) if len(members) == 1 else None
+    return annotation

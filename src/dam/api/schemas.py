@@ -16,6 +16,11 @@ from dam.domain.steps import StepState
 from dam.domain.uploads import MAX_PARTS, UploadInstructions
 
 PartNumber = Annotated[int, Meta(ge=1, le=MAX_PARTS)]
+# Patterns end in ``(?!\n)$``: Python's ``$`` (msgspec's, Litestar's) also matches before a final
+# newline, which would let "<64 hex>\n" through; the lookahead means the same in JSON Schema.
+SHA256_BASE64 = r"^[A-Za-z0-9+/]{43}=(?!\n)$"
+SHA256_HEX = r"^[0-9a-fA-F]{64}(?!\n)$"
+ETAG = r"^[\x21-\x7e]{1,256}(?!\n)$"
 
 
 class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -41,7 +46,7 @@ class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             description="Media type, ASCII, no parameters; outside DAM_ALLOWED_CONTENT_TYPES it is 422",
             examples=["image/jpeg"],
             extra_json_schema={
-                "pattern": "^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$"
+                "pattern": r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(?!\n)$"
             },
         ),
     ]
@@ -51,7 +56,7 @@ class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             str,
             Meta(
                 description="Hex SHA-256 of the bytes; storage verifies it (422 unless 64 hex digits)",
-                extra_json_schema={"pattern": "^[0-9a-fA-F]{64}$"},
+                extra_json_schema={"pattern": SHA256_HEX},
             ),
         ]
         | None
@@ -77,7 +82,7 @@ class RenewUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     part_numbers: Annotated[list[PartNumber], Meta(max_length=MAX_PARTS)] | None = None
     part_checksums: (
         Annotated[
-            dict[str, Annotated[str, Meta(pattern=r"^[A-Za-z0-9+/]{43}=$")]],
+            dict[str, Annotated[str, Meta(pattern=SHA256_BASE64)]],
             Meta(max_length=MAX_PARTS, description="Part number -> base64 SHA-256 of the part"),
         ]
         | None
@@ -88,10 +93,8 @@ class CompletedPart(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """One uploaded part, as storage answered the part's PUT."""
 
     number: PartNumber
-    etag: Annotated[
-        str, Meta(pattern=r"^[\x21-\x7e]{1,256}$", description="The part's ETag, as storage gave it")
-    ]
-    checksum_sha256: Annotated[str, Meta(pattern=r"^[A-Za-z0-9+/]{43}=$")] | None = None
+    etag: Annotated[str, Meta(pattern=ETAG, description="The part's ETag, as storage gave it")]
+    checksum_sha256: Annotated[str, Meta(pattern=SHA256_BASE64)] | None = None
 
 
 class CompleteUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -103,6 +103,16 @@ async def replace_upload_id(pool: Pool, asset_id: uuid.UUID, old: str | None, ne
     )  # fmt: skip
 
 
+async def touch_pending(pool: Pool, asset_id: uuid.UUID) -> None:
+    """Note that a pending upload is in progress (its client asked for URLs): the reconciler
+    measures a pending upload's age from ``updated_at``."""
+    await pool.execute(
+        "UPDATE assets SET updated_at = now() WHERE id = $1 AND status = $2",
+        asset_id,
+        _S.PENDING_UPLOAD.value,
+    )
+
+
 async def mark_uploaded(pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_size: int) -> Asset | None:
     """``pending_upload -> uploaded`` with its first step planned; None when another caller won."""
     async with pool.transaction() as conn:

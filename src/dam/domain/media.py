@@ -11,9 +11,10 @@ from dam.domain.errors import MediaRejected
 __all__ = ["Camera", "MediaInfo", "MediaKind", "MediaRejected", "RenderedFile", "StreamInfo"]
 
 MediaKind = Literal["image", "video", "audio"]
-# An EXIF value as JSON can hold it: text, a number, or a flat list of them (rationals, versions).
+# An EXIF value as JSON can hold it: text, a number, or a list of them (rationals, versions). New
+# facts hold flat lists; facts recorded before could nest one level, and must still decode.
 ExifScalar = str | int | float
-ExifValue = ExifScalar | list[ExifScalar]
+ExifValue = ExifScalar | list[ExifScalar | list[ExifScalar]]
 
 _EXTENSIONS = {"image/webp": "webp", "image/png": "png", "application/json": "json", "image/jpeg": "jpg"}
 

@@ -82,7 +82,7 @@ def _media_type(value: str) -> str | None:
     if not value.isascii():
         return None
     content_type = value.lower()
-    return content_type if _CONTENT_TYPE.match(content_type) else None
+    return content_type if _CONTENT_TYPE.fullmatch(content_type) else None
 
 
 def clean_metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def accepts(content_type: str, allowed: tuple[str, ...]) -> bool:
 
 def clean_sha256(value: str) -> str:
     """Return a declared SHA-256 as lower-case hex, or refuse it."""
-    if not _SHA256_HEX.match(value):
+    if not _SHA256_HEX.fullmatch(value):
         raise InvalidInput("sha256 must be 64 hexadecimal characters")
     return value.lower()
 

@@ -7,8 +7,8 @@
 - ``uploaded`` for over a minute (the enqueue was lost, e.g. Redis lost its data): its steps queued again.
 - ``processing`` with no progress for longer than the job timeout (its worker died): its
   unfinished steps queued again.
-- ``pending_upload`` older than the URL lifetime plus a grace period with no object: ``failed``
-  ("upload never arrived"), its multipart upload aborted.
+- ``pending_upload`` whose client has not asked for URLs for longer than the URL lifetime plus a
+  grace period, with no object: ``failed`` ("upload never arrived"), its multipart upload aborted.
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ async def _pending(resources: Resources, counts: dict[str, int]) -> None:
         resources.pool, AssetStatus.PENDING_UPLOAD, older_than_seconds=SETTLE_SECONDS
     ):
         exists = asset.upload_id is None and await resources.storage.head(asset.storage_key) is not None
-        age = (datetime.now(UTC) - asset.created_at).total_seconds()
+        # From the last time its client asked for URLs (a long multipart upload signs part after
+        # part), not from its creation.
+        age = (datetime.now(UTC) - asset.updated_at).total_seconds()
         if exists:
             try:
                 await uploads.complete(asset.id)

@@ -53,6 +53,9 @@ class CompanionUploads:
 
     async def create_form(self, filename: str, content_type: str, metadata: dict[str, Any]) -> FormUpload:
         """A ``pending_upload`` asset, a POST policy for its object, and a watch for its arrival."""
+        if "${filename}" in filename:
+            # S3 replaces it in a form's key with the uploaded file's name: the key would differ.
+            raise InvalidInput("filename must not contain '${filename}' for a form upload")
         asset = await self.uploads.record(
             Draft(filename=filename, content_type=content_type, metadata=metadata)
         )
@@ -65,13 +68,14 @@ class CompanionUploads:
         await self._watch(asset.id, until=time.time() + ttl + 60)
         return FormUpload(asset=asset, post=post, expires_in=ttl)
 
-    async def sign_part(self, key: str, upload_id: str, number: int) -> PresignedPut:
-        """A PUT URL for part ``number`` of a pending multipart upload (no storage call)."""
-        if not 1 <= number <= MAX_PARTS:
-            raise InvalidInput(f"part numbers are 1 to {MAX_PARTS}, not {number}")
+    async def sign_parts(self, key: str, upload_id: str, numbers: list[int]) -> list[PresignedPut]:
+        """PUT URLs for parts of a pending multipart upload (no storage call; one row read)."""
+        if bad := [n for n in numbers if not 1 <= n <= MAX_PARTS]:
+            raise InvalidInput(f"part numbers are 1 to {MAX_PARTS}, not {bad[0]}")
         asset = await self.pending(key, upload_id)
         assert asset.upload_id is not None
-        return self.storage.presign_part(asset.storage_key, asset.upload_id, number)
+        await db.touch_pending(self.resources.pool, asset.id)  # in progress: not for the reconciler to end
+        return [self.storage.presign_part(asset.storage_key, asset.upload_id, n) for n in numbers]
 
     async def stored_parts(self, key: str, upload_id: str) -> list[StoredPart]:
         """The parts storage holds for the upload (none if storage no longer knows it)."""

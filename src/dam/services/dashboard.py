@@ -8,12 +8,15 @@ from datetime import datetime
 import msgspec
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobDef, JobResult
+from redis.exceptions import RedisError
 
 from dam.db import assets as db
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset
+from dam.domain.errors import QueueUnavailable
 from dam.domain.status import AssetStatus
 from dam.keys import bridge_keys, in_progress_key_prefix, result_key_prefix
+from dam.queue import REDIS
 from dam.resources import Resources
 
 MAX_LISTED = 100
@@ -86,7 +89,17 @@ async def _results(queue: ArqRedis, queue_name: str) -> list[JobOut]:
 
 
 async def overview(resources: Resources) -> Overview:
-    """Everything the dashboard shows, in one read."""
+    """Everything the dashboard shows, in one read; QueueUnavailable while Redis does not answer."""
+    try:
+        found = await _overview(resources)
+    except (RedisError, OSError) as exc:
+        REDIS.failed(exc)
+        raise QueueUnavailable(f"the job queue (Redis) is unavailable: {exc}"[:300]) from exc
+    REDIS.answered()
+    return found
+
+
+async def _overview(resources: Resources) -> Overview:
     queue, pool, events_key = resources.queue, resources.pool, resources.settings.worker.events_key
     name = queue.default_queue_name
     queued_ids = [i.decode() for i in await queue.zrange(name, 0, MAX_LISTED - 1)]

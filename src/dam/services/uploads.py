@@ -104,6 +104,7 @@ class Uploads:
         """Fresh upload URLs; for multipart, the parts storage holds and URLs for the rest."""
         asset = await self._pending(asset_id)
         checksums = _part_checksums(part_checksums)
+        await db.touch_pending(self.pool, asset_id)  # in progress: not for the reconciler to end
         if asset.upload_id is None:
             if part_numbers or checksums:
                 raise InvalidInput("part_numbers and part_checksums only apply to multipart uploads")
@@ -224,6 +225,9 @@ class Uploads:
         while True:
             if await self.storage.head(asset.storage_key) is not None:
                 return True
+            now = await db.get_asset(self.pool, asset.id)
+            if now is not None and now.status is not AssetStatus.PENDING_UPLOAD:
+                return True  # another caller completed it (what happens next is its answer's to give)
             if time.monotonic() + delay > deadline:
                 return False
             await asyncio.sleep(delay)
