@@ -233,12 +233,12 @@ class Storage:
             raise
 
     async def abort_multipart(self, key: str, upload_id: str) -> None:
-        """Abort an unfinished upload; an upload already gone is fine."""
+        """Abort an unfinished upload; an upload already gone (or its whole bucket) is fine."""
         try:
             with _translate("abort the multipart upload"):
                 await self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
         except ClientError as exc:
-            if _code(exc) not in {"NoSuchUpload", *_MISSING}:
+            if _code(exc) not in {"NoSuchUpload", "NoSuchBucket", *_MISSING}:
                 raise
 
     async def delete(self, key: str) -> None:
