@@ -126,7 +126,13 @@ class CompanionController(Controller):
     path = "/s3"
     tags = ("companion",)
 
-    @get("/params", operation_id="companionSignForm", responses=responses(400, 422, 503), opt={UNSAFE: True})
+    @get(
+        "/params",
+        operation_id="companionSignForm",
+        summary="Create an asset and sign a POST-policy form for its file",
+        responses=responses(400, 422, 503),
+        opt={UNSAFE: True},
+    )
     async def params(
         self,
         request: Request[Any, Any, Any],
@@ -142,6 +148,7 @@ class CompanionController(Controller):
     @post(
         "/multipart",
         operation_id="companionCreateMultipart",
+        summary="Create an asset with a multipart upload",
         status_code=200,
         responses=responses(400, 413, 415, 422, 503),
     )
@@ -156,6 +163,7 @@ class CompanionController(Controller):
     @get(
         "/multipart/{upload_id:str}",
         operation_id="companionListParts",
+        summary="List the parts storage holds",
         responses=responses(400, 404, 409, 503),
     )
     async def list_parts(
@@ -168,6 +176,7 @@ class CompanionController(Controller):
     @get(
         "/multipart/{upload_id:str}/batch",
         operation_id="companionSignParts",
+        summary="Sign PUT URLs for several parts",
         responses=responses(400, 404, 409, 422, 503),
     )
     async def sign_parts(
@@ -188,6 +197,7 @@ class CompanionController(Controller):
     @get(
         "/multipart/{upload_id:str}/{part_number:str}",
         operation_id="companionSignPart",
+        summary="Sign a PUT URL for one part",
         responses=responses(400, 404, 409, 422, 503),
     )
     async def sign_part(
@@ -200,6 +210,7 @@ class CompanionController(Controller):
     @post(
         "/multipart/{upload_id:str}/complete",
         operation_id="companionCompleteMultipart",
+        summary="Complete the multipart upload",
         status_code=200,
         responses=responses(400, 404, 409, 413, 415, 422, 503),
     )
@@ -219,6 +230,7 @@ class CompanionController(Controller):
     @delete(
         "/multipart/{upload_id:str}",
         operation_id="companionAbortMultipart",
+        summary="Abort the upload and delete its asset",
         status_code=200,
         responses=responses(400, 404, 409, 503),
     )
