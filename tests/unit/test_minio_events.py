@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from dam.events.minio import MalformedEvent, asset_of, parse_entry
+from dam.domain.validation import asset_of_key as asset_of
+from dam.events.minio import MalformedEvent, parse_entry
 from tests.support.minio_events import SAMPLE, minio_entry
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-import types
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import Empty
+from litestar.utils.typing import make_non_optional_union
 
 MAX_DEPTH = 32
 """Deepest nesting of arrays and objects a body may have (``metadata`` included)."""
@@ -64,12 +64,8 @@ def decode(body: bytes, content_type: tuple[str, dict[str, str]], target: Any) -
 def _data_type(request: Request[Any, Any, Any]) -> Any:
     """The route's body type. An optional body is given by sending none: a JSON ``null`` is not
     the documented object, so it is refused like any other wrong type."""
-    annotation = request.route_handler.parsed_fn_signature.parameters["data"].annotation
-    if get_origin(annotation) in {Union, types.UnionType}:
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
+    field = request.route_handler.parsed_fn_signature.parameters["data"]
+    return make_non_optional_union(field.annotation) if field.is_optional else field.annotation
 
 
 def _check_keys_and_depth(body: bytes) -> None:
@@ -86,15 +82,11 @@ def _check_keys_and_depth(body: bytes) -> None:
         raise ValidationException(f"the body is nested more than {MAX_DEPTH} levels deep")
 
 
-class _RepeatedKey(ValidationException):
-    pass
-
-
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise _RepeatedKey(f"the body gives the key {key[:64]!r} more than once in one object")
+            raise ValidationException(f"the body gives the key {key[:64]!r} more than once in one object")
         seen[key] = value
     return seen
 

@@ -24,9 +24,9 @@ creates an asset): HEAD, which must be safe, is not served there."""
 
 def serve_all_methods(app: Litestar) -> None:
     """Wrap ``app``'s ASGI handler (after every route is registered)."""
-    routes = [route for route in app.routes if isinstance(route, HTTPRoute)]
-    allowed = {route.path_format: _allow_header(route.methods, _head_is_safe(route)) for route in routes}
-    no_head = {route.path_format for route in routes if not _head_is_safe(route)}
+    safe = {route: _head_is_safe(route) for route in app.routes if isinstance(route, HTTPRoute)}
+    allowed = {route.path_format: _allow_header(route.methods, head) for route, head in safe.items()}
+    no_head = {route.path_format for route, head in safe.items() if not head}
     app.asgi_handler = _Methods(app.asgi_handler, allowed, no_head)
 
 

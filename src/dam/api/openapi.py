@@ -15,9 +15,8 @@ The finished document is the one Litestar serves at ``/docs/openapi.json``.
 from __future__ import annotations
 
 import enum
-import types
 from collections.abc import Iterator
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args
 
 import msgspec
 from litestar import Litestar
@@ -124,10 +123,10 @@ def _mentions_struct_or_enum(annotation: Any) -> bool:
 def _optional_bodies(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandler]]) -> None:
     for path, handler in handlers:
         data = handler.parsed_fn_signature.parameters.get("data")
-        if data is None or not _is_optional(data.annotation):
+        if data is None or not data.is_optional:
             continue
         for method in handler.http_methods:
-            operation = document["paths"].get(_openapi_path(path), {}).get(method.lower())
+            operation = document["paths"].get(path, {}).get(method.lower())  # path_format: /assets/{asset_id}
             if operation and "requestBody" in operation:
                 body = operation["requestBody"]
                 body["required"] = False
@@ -154,14 +153,6 @@ def _links_from_created_assets(document: dict[str, Any]) -> None:
         for name in _BY_ASSET_ID
         if name in known
     }
-
-
-def _is_optional(annotation: Any) -> bool:
-    return get_origin(annotation) in {Union, types.UnionType} and type(None) in get_args(annotation)
-
-
-def _openapi_path(path_format: str) -> str:
-    return path_format  # Litestar's path_format is already ``/assets/{asset_id}``
 
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -8,13 +8,14 @@ that ``?limit=10&limit=20`` or ``?limit=1e2`` is not what the document describes
 from __future__ import annotations
 
 import re
-import types
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import ParameterKwarg, PathParameter
+from litestar.typing import FieldDefinition
+from litestar.utils.typing import make_non_optional_union
 
 _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 _CACHE = "dam.query"
@@ -68,24 +69,13 @@ def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str], frozenset[s
         }
         found = (
             frozenset(query),
-            frozenset(n for n, f in query.items() if _is_integer(f.annotation)),
-            frozenset(n for n, f in query.items() if not _is_string(f.annotation)),
+            frozenset(n for n, f in query.items() if _type_of(f) is int),
+            frozenset(n for n, f in query.items() if _type_of(f) is not str),
         )
         handler.opt[_CACHE] = found
     return found
 
 
-def _is_integer(annotation: Any) -> bool:
-    return _only(annotation) is int
-
-
-def _is_string(annotation: Any) -> bool:
-    return _only(annotation) is str
-
-
-def _only(annotation: Any) -> Any:
-    """The type of an optional or plain annotation (None for other unions)."""
-    if get_origin(annotation) in {Union, types.UnionType}:
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        return _only(members[0]) if len(members) == 1 else None
-    return annotation
+def _type_of(field: FieldDefinition) -> Any:
+    """A parameter's type, without the ``| None`` of an optional one."""
+    return make_non_optional_union(field.annotation) if field.is_optional else field.annotation

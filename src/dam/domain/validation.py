@@ -13,6 +13,7 @@ from dam.domain.errors import InvalidInput, UnsupportedMedia
 MAX_FILENAME_BYTES = 255
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+_ORIGINAL = re.compile(r"originals/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/[^/]+")
 
 
 def clean_filename(name: str) -> str:
@@ -124,15 +125,10 @@ def parse_asset_id(value: str) -> uuid.UUID:
 
 
 def asset_of_key(key: str) -> uuid.UUID | None:
-    """The asset whose original ``key`` would be (``originals/{id}/{name}``), or None."""
-    prefix, _, rest = key.partition("/")
-    ident, slash, _ = rest.partition("/")
-    if prefix != "originals" or not slash:
-        return None
-    try:
-        return uuid.UUID(ident)
-    except ValueError:
-        return None
+    """The asset an original's key belongs to (``originals/{id}/{name}``); None for renditions,
+    foreign objects and anything else."""
+    match = _ORIGINAL.fullmatch(key)
+    return uuid.UUID(match.group(1)) if match else None
 
 
 def storage_key(asset_id: uuid.UUID, filename: str) -> str:

@@ -17,7 +17,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from dam.domain.errors import Conflict, InvalidInput, NotFound, Unavailable, UploadRejected
-from dam.events.minio import MalformedEvent, asset_of, parse_entry
+from dam.domain.validation import asset_of_key
+from dam.events.minio import MalformedEvent, parse_entry
 from dam.keys import bridge_keys
 from dam.queue import REDIS
 from dam.resources import Resources
@@ -77,7 +78,7 @@ class Bridge:
             return
         bucket = self.resources.storage.bucket
         for event in events:
-            asset_id = asset_of(event.key)
+            asset_id = asset_of_key(event.key)
             if not event.name.startswith("s3:ObjectCreated:") or event.bucket != bucket or asset_id is None:
                 log.debug("bridge: skipping %s %s/%s", event.name, event.bucket, event.key)
                 continue

@@ -11,13 +11,9 @@ into the object events it holds, or says why it cannot.
 
 from __future__ import annotations
 
-import re
-import uuid
 from urllib.parse import unquote_plus
 
 import msgspec
-
-_ORIGINAL = re.compile(r"^originals/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/[^/]+$")
 
 
 class MalformedEvent(ValueError):
@@ -91,9 +87,3 @@ def parse_entry(raw: bytes | str) -> list[ObjectEvent]:
                 )
             )
     return events
-
-
-def asset_of(key: str) -> uuid.UUID | None:
-    """The asset an original's key belongs to; None for renditions and foreign objects."""
-    match = _ORIGINAL.match(key)
-    return uuid.UUID(match.group(1)) if match else None

@@ -32,29 +32,24 @@ def next_look(job_try: int) -> float:
 
 async def watch_upload(ctx: dict[str, Any], asset_id: str, until: float) -> str:
     """Complete a pending form upload whose object has landed; look again later if it has not."""
-    resources: Resources = ctx["resources"]
     try:
-        return await _look(resources, uuid.UUID(asset_id), until)
+        outcome = await _look(ctx["resources"], uuid.UUID(asset_id))
     except Unavailable:
-        if time.time() > until:
-            return "expired"  # the reconciler's pass takes over
-        raise Retry(defer=next_look(ctx.get("job_try", 1))) from None
-    except _NotYet:
-        raise Retry(defer=next_look(ctx.get("job_try", 1))) from None
+        outcome = None  # storage or the database is out: look again like for a missing object
+    if outcome is not None:
+        return outcome
+    if time.time() > until:
+        return "expired"  # the form can no longer be used; the reconciler fails the asset later
+    raise Retry(defer=next_look(ctx.get("job_try", 1)))
 
 
-class _NotYet(Exception):
-    pass
-
-
-async def _look(resources: Resources, asset_id: uuid.UUID, until: float) -> str:
+async def _look(resources: Resources, asset_id: uuid.UUID) -> str | None:
+    """What became of the form upload; None while its object has not landed."""
     asset = await db.get_asset(resources.pool, asset_id)
     if asset is None or asset.status is not AssetStatus.PENDING_UPLOAD:
         return "settled"  # completed by an event, the reconciler or a client; or deleted
     if await resources.storage.head(asset.storage_key) is None:
-        if time.time() > until:
-            return "expired"  # the form can no longer be used; the reconciler fails the asset later
-        raise _NotYet
+        return None
     try:
         await Uploads(resources).complete(asset_id)
     except UploadRejected as exc:
