@@ -9,13 +9,60 @@ const TYPES = {mp4: "video/mp4", mov: "video/quicktime", mkv: "video/x-matroska"
   mp3: "audio/mpeg", wav: "audio/wav", ogg: "audio/ogg", opus: "audio/ogg", flac: "audio/flac", jpg: "image/jpeg",
   jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif", tif: "image/tiff", tiff: "image/tiff"};
 
+// The signed-in session: its cookie is HttpOnly; writes carry its CSRF token, requests the workspace.
+const session = {csrf: null, workspace: localStorage.getItem("dam.workspace") || null};
+
 async function api(method, path, body) {
-  const response = await fetch(path, {method, headers: body ? {"Content-Type": "application/json"} : {},
-    body: body ? JSON.stringify(body) : undefined});
+  const headers = body ? {"Content-Type": "application/json"} : {};
+  if (method !== "GET" && session.csrf) headers["X-CSRF-Token"] = session.csrf;
+  if (session.workspace) headers["X-Workspace"] = session.workspace;
+  const response = await fetch(path, {method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "same-origin"});
   const data = response.status === 204 ? null : await response.json().catch(() => ({}));
+  if (response.status === 401 && !path.startsWith("/auth/")) showSignIn("Your session has ended: sign in again.");
   if (!response.ok) throw new Error(data?.detail || `${method} ${path}: ${response.status}`);
   return data;
 }
+
+// ---- signing in ----
+function showSignIn(message = "") {
+  $("app").hidden = true;
+  $("account").hidden = true;
+  $("signin").hidden = false;
+  $("signin-error").textContent = message;
+  $("email").focus();
+}
+function signedIn(me) {
+  session.csrf = me.csrf_token;
+  const current = me.workspace?.slug || null;
+  if (session.workspace !== current) {
+    session.workspace = current;
+    if (current) localStorage.setItem("dam.workspace", current); else localStorage.removeItem("dam.workspace");
+  }
+  $("who").textContent = `${me.user?.email ?? "API key"} · ${me.workspace ? `${me.workspace.name} (${me.workspace.role})` : "no workspace"}`;
+  const select = $("workspace");
+  select.replaceChildren(...me.workspaces.map((w) => new Option(`${w.name} (${w.role})`, w.slug, false, w.slug === current)));
+  select.hidden = me.workspaces.length < 2;
+  $("signin").hidden = true;
+  $("account").hidden = false;
+  $("app").hidden = false;
+  refresh();
+}
+async function start() {
+  try { signedIn(await api("GET", "/auth/me")); } catch {
+    if (session.workspace) { session.workspace = null; localStorage.removeItem("dam.workspace"); try { signedIn(await api("GET", "/auth/me")); return; } catch { /* signed out */ } }
+    showSignIn();
+  }
+}
+$("login").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    session.workspace = null;
+    signedIn(await api("POST", "/auth/login", {email: $("email").value, password: $("password").value}));
+    $("password").value = "";
+  } catch (error) { $("signin-error").textContent = error.message; }
+});
+$("logout").addEventListener("click", async () => { await api("POST", "/auth/logout").catch(() => null); session.csrf = null; showSignIn("Signed out."); });
+$("workspace").addEventListener("change", async (e) => { session.workspace = e.target.value; localStorage.setItem("dam.workspace", e.target.value); signedIn(await api("GET", "/auth/me")); });
 
 // ---- resumable state: only asset ids and file identities are kept ----
 const pending = () => JSON.parse(localStorage.getItem(RESUME_KEY) || "{}");
@@ -218,4 +265,4 @@ drop.addEventListener("drop", (e) => { e.preventDefault(); addFiles(e.dataTransf
 $("filters").addEventListener("change", () => refresh());
 $("more").addEventListener("click", () => refresh(true));
 showResumable();
-refresh();
+start();

@@ -149,12 +149,20 @@ def cmd_run(args: argparse.Namespace) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         cmd_migrate(args)
+        from dam.admin import DEV_ADMIN, bootstrap
+
+        password = asyncio.run(bootstrap(settings))
         for name, command in stack_commands().items():
             children[name] = _start(name, command, env, args.log_level)
-        print(
-            f"\n  DAM is running: http://{settings.server.host}:{settings.server.port}/  "
-            f"(upload page; /docs API, /jobs dashboard; Ctrl-C stops)\n"
-        )
+        base = f"http://{settings.server.host}:{settings.server.port}"
+        print(f"\n  DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)")
+        if password is not None:
+            print(
+                f"  A new database: sign in at {base}/ as {DEV_ADMIN} with the password {password}\n"
+                f"  (shown this once; `dam admin create-user` adds users, `dam admin create-key` keys)\n"
+            )
+        else:
+            print("  Sign in with your account (`dam admin create-user` adds one).\n")
         while not stop.wait(1.0):
             for name, proc in children.items():
                 if proc.poll() is not None:
@@ -173,7 +181,7 @@ def cmd_harness(args: argparse.Namespace) -> None:
     from dam.harness.runner import run
     from dam.harness.spec import load_spec
 
-    raise SystemExit(run(load_spec(Path(args.file)), base_url=args.base_url))
+    raise SystemExit(run(load_spec(Path(args.file)), base_url=args.base_url, api_key=args.api_key))
 
 
 def cmd_upload(args: argparse.Namespace) -> None:
@@ -184,6 +192,37 @@ def cmd_upload(args: argparse.Namespace) -> None:
     raise SystemExit(upload_main(args))
 
 
+def cmd_admin(args: argparse.Namespace) -> None:
+    """Create users and API keys (the first admin of a deployment, keys for scripts)."""
+    from dam.admin import create_key, create_user
+    from dam.domain.access import Role
+    from dam.domain.errors import DamError
+
+    settings = _settings()
+    try:
+        if args.action == "create-user":
+            password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+            user_id, drawn = asyncio.run(
+                create_user(
+                    settings, args.email, password, args.workspace, Role(args.role), operator=args.operator
+                )
+            )
+            print(f"user {args.email} ({user_id}) is {args.role} of workspace {args.workspace}")
+            if drawn is not None:
+                print(f"password (shown this once): {drawn}")
+        else:
+            key = asyncio.run(
+                create_key(settings, args.workspace, Role(args.role), args.name, args.expires_in)
+            )
+            print(
+                f"API key ({args.role} of workspace {args.workspace}; shown this once; send it as"
+                " 'Authorization: Bearer <key>'):"
+            )
+            print(key)
+    except DamError as exc:
+        raise SystemExit(f"dam admin {args.action}: {exc.detail}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="dam", description=__doc__)
@@ -192,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
         "migrate": cmd_migrate, "dev-s3": cmd_dev_s3, "harness": cmd_harness, "upload": cmd_upload,
+        "admin": cmd_admin,
     }  # fmt: skip
     parsers = {}
     for name, func in commands.items():
@@ -205,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["harness"].add_argument(
         "--base-url", help="the deployment to check (default: the file's base_url)"
     )
+    parsers["harness"].add_argument(
+        "--api-key", default=os.environ.get("DAM_API_KEY"), help="an API key (default: $DAM_API_KEY)"
+    )
     parsers["harness"].add_argument("file", nargs="?", default="harness.yaml")
+    _admin_arguments(parsers["admin"])
     up = parsers["upload"]
     up.add_argument("paths", nargs="+", metavar="PATH")
     up.add_argument("--recursive", "-r", action="store_true", help="descend into sub-folders")
@@ -213,10 +257,33 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--api", default=os.environ.get("DAM_API_URL", "http://127.0.0.1:8000"), help="API base URL"
     )
+    up.add_argument(
+        "--api-key", default=os.environ.get("DAM_API_KEY"), help="API key (default: $DAM_API_KEY)"
+    )
     up.add_argument("--wait", action="store_true", help="wait until every asset is ready or failed")
     up.add_argument("--timeout", type=float, default=600, help="seconds --wait may take (default 600)")
     up.add_argument("--json", action="store_true", help="print the outcome as JSON (no progress bars)")
     return parser
+
+
+def _admin_arguments(admin: argparse.ArgumentParser) -> None:
+    roles = ["viewer", "contributor", "editor", "admin"]
+    actions = admin.add_subparsers(dest="action", required=True)
+    user = actions.add_parser("create-user", help="create a user (or update one) with a role in a workspace")
+    user.add_argument("--email", required=True)
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (otherwise one is drawn and printed)",
+    )
+    user.add_argument("--workspace", required=True, help="created when missing")
+    user.add_argument("--role", required=True, choices=roles)
+    user.add_argument("--operator", action="store_true", help="also the deployment-wide operator flag")
+    key = actions.add_parser("create-key", help="create an API key of a workspace; the key is the last line")
+    key.add_argument("--workspace", required=True, help="created when missing")
+    key.add_argument("--role", required=True, choices=roles)
+    key.add_argument("--name", default="cli")
+    key.add_argument("--expires-in", type=float, default=None, help="seconds (default: never)")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

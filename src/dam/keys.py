@@ -21,6 +21,7 @@ __all__ = [
     "in_progress_key_prefix",
     "job_id",
     "job_key_prefix",
+    "login_failures_key",
     "queue_key",
     "result_key_prefix",
     "retry_key_prefix",
@@ -49,3 +50,9 @@ def job_id(queue: Queue, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str
 def bridge_keys(events_key: str) -> tuple[str, str]:
     """The processing and dead-letter lists beside the events list."""
     return f"{events_key}:processing", f"{events_key}:dead"
+
+
+def login_failures_key(queue_name: str, kind: str, ident: str) -> str:
+    """The sorted set of recent failed sign-ins of one account or one client address (shared by
+    every API process), beside the queue: ``<DAM_QUEUE_NAME>:login:<kind>:<ident>``."""
+    return f"{queue_name}:login:{kind}:{ident}"

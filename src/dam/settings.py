@@ -44,6 +44,8 @@ class S3Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_key: str = "minio"
     secret_key: str = "minio123"  # noqa: S105 - development default, as in compose.yaml
     presign_ttl: Ttl = 900
+    # Downloads and renditions: shorter than uploads, since anyone holding the URL can read.
+    presign_get_ttl: Ttl = 300
     cors_origins: tuple[str, ...] = ()
 
     @property
@@ -86,11 +88,26 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: Port = 8000
     max_body_bytes: Annotated[int, Meta(ge=1024)] = 1 * MiB
+    # The API's address as clients reach it (behind a proxy, its public https URL): upload tokens'
+    # Companion endpoints are built on it. Empty: the address each request was sent to.
+    public_url: str = ""
 
     @property
     def origin(self) -> str:
         """The API's own origin, the default CORS origin."""
         return f"http://{self.host}:{self.port}"
+
+
+class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Sign-in, sessions, passwords and upload tokens."""
+
+    # A browser session ends after this long without a request, and this long after sign-in at most.
+    session_idle_timeout: Annotated[int, Meta(ge=60, le=30 * 24 * 3600)] = 8 * 3600
+    session_max_age: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 7 * 24 * 3600
+    # Failed sign-ins allowed per account and per client address within a minute; the next is 429.
+    login_max_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
+    password_min_length: Annotated[int, Meta(ge=8, le=128)] = 12
+    upload_token_max_ttl: Annotated[int, Meta(ge=60, le=30 * 24 * 3600)] = 24 * 3600
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,6 +119,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     upload: UploadSettings = msgspec.field(default_factory=UploadSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
@@ -132,6 +150,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_S3_ACCESS_KEY": ("s3", "access_key"),
     "DAM_S3_SECRET_KEY": ("s3", "secret_key"),
     "DAM_PRESIGN_TTL": ("s3", "presign_ttl"),
+    "DAM_PRESIGN_GET_TTL": ("s3", "presign_get_ttl"),
     "DAM_CORS_ORIGINS": ("s3", "cors_origins"),
     "DAM_MAX_UPLOAD_BYTES": ("upload", "max_upload_bytes"),
     "DAM_MULTIPART_THRESHOLD": ("upload", "multipart_threshold"),
@@ -140,6 +159,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_HOST": ("server", "host"),
     "DAM_PORT": ("server", "port"),
     "DAM_MAX_BODY_BYTES": ("server", "max_body_bytes"),
+    "DAM_PUBLIC_URL": ("server", "public_url"),
+    "DAM_SESSION_IDLE_TIMEOUT": ("auth", "session_idle_timeout"),
+    "DAM_SESSION_MAX_AGE": ("auth", "session_max_age"),
+    "DAM_LOGIN_MAX_FAILURES": ("auth", "login_max_failures"),
+    "DAM_PASSWORD_MIN_LENGTH": ("auth", "password_min_length"),
+    "DAM_UPLOAD_TOKEN_MAX_TTL": ("auth", "upload_token_max_ttl"),
     "DAM_JOB_TIMEOUT": ("worker", "job_timeout"),
     "DAM_JOB_MAX_TRIES": ("worker", "max_tries"),
     "DAM_RETRY_DEADLINE": ("worker", "retry_deadline"),
@@ -158,6 +183,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "upload": UploadSettings,
     "server": ServerSettings,
     "worker": WorkerSettings,
+    "auth": AuthSettings,
 }
 
 

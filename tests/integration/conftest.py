@@ -18,9 +18,12 @@ from redis.asyncio import Redis
 from types_aiobotocore_s3 import S3Client
 
 from dam.api.app import create_app
+from dam.db.pool import Pool, create_pool
 from dam.devs3 import DevS3
+from dam.domain.accounts import Workspace
 from dam.settings import MiB, Settings, load_settings
 from dam.storage.s3 import client_config
+from tests.support.accounts import Identities, bearer
 from tests.support.browser import ARGS, CHROMIUM
 from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY
 
@@ -55,10 +58,38 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
 
 
+@pytest.fixture(scope="session")
+async def accounts_pool(database_url: str) -> AsyncIterator[Pool]:
+    """A pool on the session's database for making accounts."""
+    pool = await create_pool(load_settings({"DAM_DATABASE_URL": database_url}).db)
+    yield pool
+    await pool.close()
+
+
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    """The API in-process, with its lifespan (pool, S3 client, bucket, queue) run for real."""
+def identities(settings: Settings, accounts_pool: Pool) -> Identities:
+    """Makes workspaces, keys and users for this test."""
+    return Identities(settings, accounts_pool)
+
+
+@pytest.fixture
+async def workspace(identities: Identities) -> Workspace:
+    """This test's own workspace."""
+    return await identities.workspace()
+
+
+@pytest.fixture
+async def api_key(identities: Identities, workspace: Workspace) -> str:
+    """An admin key of this test's workspace (what the ``api`` client sends)."""
+    return await identities.key(workspace, "admin")
+
+
+@pytest.fixture
+async def api(settings: Settings, api_key: str) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The API in-process, with its lifespan (pool, S3 client, bucket, queue) run for real; it
+    sends an admin key of the test's workspace."""
     async with AsyncTestClient(app=create_app(settings)) as client:
+        client.headers.update(bearer(api_key))
         yield client
 
 

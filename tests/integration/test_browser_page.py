@@ -14,8 +14,11 @@ import pytest
 from playwright.async_api import Page
 
 from dam.devs3 import free_ports
+from dam.domain.accounts import Workspace
 from dam.settings import Settings
 from tests.support import media
+from tests.support.accounts import Identities, bearer
+from tests.support.browser import sign_in
 from tests.support.flows import first_part_stored
 from tests.support.net import slow_proxy
 from tests.support.processes import dam, env_of
@@ -49,7 +52,9 @@ async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
         yield origin
 
 
-async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, artifacts_dir: Path) -> None:
+async def test_upload_page_end_to_end(
+    stack: str, page: Page, tmp_path: Path, artifacts_dir: Path, identities: Identities, workspace: Workspace
+) -> None:
     tag = uuid.uuid4().hex[:8]
     files = {
         f"{tag}-photo.jpg": media.jpeg_with_exif(),
@@ -61,7 +66,12 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
         (tmp_path / name).write_bytes(data)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    email, password = await identities.user(workspace, "contributor")
     await page.goto(stack)
+    await page.locator("#signin").wait_for(state="visible", timeout=30_000)  # signed out: the form
+    assert await page.locator("#app").is_hidden()
+    await sign_in(page, stack, email, password)
+    assert email in await page.locator("#who").inner_text()
     await page.set_input_files("#files", [str(tmp_path / name) for name in files])
 
     rejected = page.locator("#uploads li", has_text=f"{tag}-notes.txt").locator(".state")
@@ -92,7 +102,13 @@ async def test_upload_page_end_to_end(stack: str, page: Page, tmp_path: Path, ar
 
 
 async def test_interrupted_multipart_upload_resumes_after_a_reload(
-    settings: Settings, page: Page, tmp_path: Path, process_logs: Path
+    settings: Settings,
+    page: Page,
+    tmp_path: Path,
+    process_logs: Path,
+    identities: Identities,
+    workspace: Workspace,
+    api_key: str,
 ) -> None:
     data = media.noisy_mp4(frames=40)
     path = tmp_path / "reload-resume.mp4"
@@ -102,17 +118,18 @@ async def test_interrupted_multipart_upload_resumes_after_a_reload(
         slow_proxy(s3_port, delay=0, upload_delay=0.004) as proxy,
         running(settings, process_logs, DAM_S3_PUBLIC_URL=f"http://127.0.0.1:{proxy}") as origin,
     ):
-        await page.goto(origin)
+        await sign_in(page, origin, *await identities.user(workspace, "contributor"))
         await page.set_input_files("#files", str(path))
-        asset_id = await first_part_stored(origin, "reload-resume.mp4")
-        async with httpx.AsyncClient() as client:
+        asset_id = await first_part_stored(origin, "reload-resume.mp4", api_key)
+        async with httpx.AsyncClient(headers=bearer(api_key)) as client:
             await page.reload()  # the page dies mid-upload
             await page.locator("#resume", has_text="reload-resume.mp4").wait_for(timeout=30_000)
             await page.set_input_files("#files", str(path))
             state = page.locator("#uploads li", has_text="reload-resume.mp4").locator(".state")
             await state.filter(has_text="uploaded").wait_for(timeout=60_000)
             asset = (await client.get(f"{origin}/assets/{asset_id}")).json()
-            stored = (await client.get(asset["download_url"], timeout=60)).content
+            async with httpx.AsyncClient(timeout=60) as storage:  # presigned: no key to the store
+                stored = (await storage.get(asset["download_url"])).content
             digest = hashlib.sha256(data).hexdigest()
             same = (await client.get(f"{origin}/assets?content_type=video/mp4&limit=200")).json()
     assert asset["status"] in {"uploaded", "processing", "ready"}

@@ -17,9 +17,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.api.app import create_app
 from dam.settings import MiB, Settings
 from tests.support import media
+from tests.support.accounts import client_of
 from tests.support.flows import json_of, wait_for_status
 from tests.support.processes import ServiceProcess, dam, env_of
 
@@ -83,10 +83,10 @@ async def test_the_store_refuses_a_form_that_breaks_its_policy(
 
 
 async def test_the_store_refuses_a_form_file_over_the_upload_limit(
-    make_settings: Callable[..., Settings], http: httpx.AsyncClient
+    api_key: str, make_settings: Callable[..., Settings], http: httpx.AsyncClient
 ) -> None:
     settings = make_settings(DAM_MAX_UPLOAD_BYTES=str(1 * MiB))
-    async with AsyncTestClient(app=create_app(settings)) as api:
+    async with client_of(settings, api_key) as api:
         params = await _form(api, "big.jpg", "image/jpeg")
         answer = await _post_form(http, params, os.urandom(1 * MiB + 1))
         assert answer.status_code in {400, 403}, answer.text

@@ -14,13 +14,14 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.api.app import create_app
 from dam.devs3 import free_ports
 from dam.settings import MiB
+from tests.support.accounts import bearer, client_of
 from tests.support.flows import create, json_of, put_parts
 from tests.support.processes import dam, env_of
 
-UNSAFE_GETS = {"/s3/params"}  # a GET that creates an asset (Uppy's form signing): no HEAD there
+# GETs that create an asset (Uppy's form signing): no HEAD there.
+UNSAFE_GETS = {"/s3/params", "/uploads/{token:str}/s3/params"}
 
 
 def _http_routes(api: AsyncTestClient[Any]) -> list[HTTPRoute]:
@@ -29,10 +30,13 @@ def _http_routes(api: AsyncTestClient[Any]) -> list[HTTPRoute]:
     return [route for route in app.routes if isinstance(route, HTTPRoute)]
 
 
-def _concrete(path: str, asset_id: str) -> str:
+def _concrete(path: str, asset_id: str, token: str = "dam_up_" + "x" * 43) -> str:
     """A real URL for a route's path template."""
     return (
         path.replace("{asset_id:str}", asset_id)
+        .replace("{token:str}", token)
+        .replace("{user_id:str}", asset_id)
+        .replace("{key_id:str}", asset_id)
         .replace("{file_path:path}", "app.js")
         .replace("/docs/assets/{name:str}", "/docs/assets/init.js")
         .replace("/docs/{path:str}", "/docs/openapi.json")
@@ -41,14 +45,15 @@ def _concrete(path: str, asset_id: str) -> str:
 
 async def test_head_answers_wherever_get_does(api: AsyncTestClient[Any]) -> None:
     asset = (await create(api))["id"]
+    token = json_of(await api.post("/upload-tokens", json={"expires_in": 60}))["token"]
     gets = [
         route.path for route in _http_routes(api) if "GET" in route.methods and route.path not in UNSAFE_GETS
     ]
     assert "/assets/{asset_id:str}" in gets
     for path in gets:
-        url = _concrete(path, asset)
+        url = _concrete(path, asset, token)
         got, head = await api.get(url), await api.head(url)
-        if not path.startswith("/s3/"):  # those need an upload's key: the same 400 either way
+        if "/s3/" not in path:  # those need an upload's key: the same 400 either way
             assert got.status_code == 200, (url, got.text)
         assert head.status_code == got.status_code, (url, head.text)
         assert head.content == b"", url
@@ -58,6 +63,9 @@ async def test_head_answers_wherever_get_does(api: AsyncTestClient[Any]) -> None
     refused = await api.head("/s3/params?filename=a.jpg&type=image/jpeg")
     assert refused.status_code == 405
     assert "HEAD" not in refused.headers["allow"]
+    assert len(json_of(await api.get("/assets?limit=200"))["items"]) == before
+    tokened = await api.head(f"/uploads/{token}/s3/params?filename=a.jpg&type=image/jpeg")
+    assert tokened.status_code == 405
     assert len(json_of(await api.get("/assets?limit=200"))["items"]) == before
     missing = await api.head("/assets/5b0c7bbf-3c37-4c1d-9ab4-bb5d1b1f5a7e")
     assert missing.status_code == 404
@@ -81,7 +89,7 @@ async def test_options_and_405_list_every_method_of_the_path(api: AsyncTestClien
 
 
 async def test_parallel_completes_of_a_multipart_upload_all_succeed_and_queue_one_job(
-    make_settings: Any, http: httpx.AsyncClient, redis: Redis, run_jobs: Any, process_logs: Path
+    api_key: str, make_settings: Any, http: httpx.AsyncClient, redis: Redis, run_jobs: Any, process_logs: Path
 ) -> None:
     """The documented idempotence under real concurrency (a served API, not the in-process client):
     five callers complete one upload at once, every one gets 202, one job is queued."""
@@ -91,7 +99,7 @@ async def test_parallel_completes_of_a_multipart_upload_all_succeed_and_queue_on
     data = os.urandom(5 * MiB + 1000)
     async with (
         dam("api", env=env_of(settings), log_dir=process_logs) as served,
-        httpx.AsyncClient(base_url=base, timeout=60) as client,
+        httpx.AsyncClient(base_url=base, timeout=60, headers=bearer(api_key)) as client,
     ):
         await served.healthy(f"{base}/ready")
         assets = []
@@ -111,7 +119,7 @@ async def test_parallel_completes_of_a_multipart_upload_all_succeed_and_queue_on
             assert {a.json()["id"] for a in answers} == {asset}
     assert await redis.zcard(settings.redis.queue_name) == len(assets)
     await run_jobs(settings)
-    async with AsyncTestClient(app=create_app(settings)) as api:
+    async with client_of(settings, api_key) as api:
         for asset in assets:
             done = json_of(await api.get(f"/assets/{asset}"))
             assert done["stored_size"] == len(data)
@@ -135,10 +143,10 @@ async def test_complete_needs_no_body_or_content_type(
     assert answer.status_code == 202, answer.text
 
 
-async def test_the_job_dashboard_answers_503_while_redis_is_down(make_settings: Any) -> None:
+async def test_the_job_dashboard_answers_503_while_redis_is_down(api_key: str, make_settings: Any) -> None:
     (dead,) = free_ports(1)
     settings = make_settings(DAM_REDIS_URL=f"redis://127.0.0.1:{dead}/0")
-    async with AsyncTestClient(app=create_app(settings)) as api:
+    async with client_of(settings, api_key) as api:
         answer = await api.get("/api/jobs")
     assert answer.status_code == 503, answer.text
     assert json_of(answer)["error"] == "queue_unavailable"

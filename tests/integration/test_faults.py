@@ -18,10 +18,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.api.app import create_app
 from dam.devs3 import DevS3, free_ports
 from dam.settings import Settings
 from tests.support import media
+from tests.support.accounts import bearer, client_of, key_in
 from tests.support.faults import RedisServer, own_database, refuse_connections
 from tests.support.flows import complete, create, ingest, json_of, put_single, wait_for_status
 from tests.support.minio_events import minio_entry
@@ -48,9 +48,10 @@ async def test_database_outage_answers_503_and_recovers(
     async with own_database() as url:
         settings = make_settings(DAM_DATABASE_URL=url, DAM_PORT=port)
         base = f"http://127.0.0.1:{port}"
+        key = await key_in(url)
         async with (
             dam("api", env=env_of(settings), log_dir=process_logs) as api,
-            httpx.AsyncClient(base_url=base, timeout=30) as client,
+            httpx.AsyncClient(base_url=base, timeout=30, headers=bearer(key)) as client,
         ):
             await api.healthy(f"{base}/ready")
             before = await client.post("/assets", json={"filename": "a.jpg", "content_type": "image/jpeg"})
@@ -126,7 +127,11 @@ def _probe_retries(asset: dict[str, Any]) -> int:
 
 
 async def test_store_down_longer_than_any_fixed_retry_budget_loses_nothing(
-    make_settings: Callable[..., Settings], s3_server: DevS3, http: httpx.AsyncClient, process_logs: Path
+    api_key: str,
+    make_settings: Callable[..., Settings],
+    s3_server: DevS3,
+    http: httpx.AsyncClient,
+    process_logs: Path,
 ) -> None:
     upstream = int(s3_server.endpoint_url.rsplit(":", 1)[1])
     async with outlet(upstream) as store:
@@ -135,7 +140,7 @@ async def test_store_down_longer_than_any_fixed_retry_budget_loses_nothing(
             DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{store.port}", DAM_JOB_MAX_TRIES=2,
             DAM_RETRY_MAX_DELAY=MAX_DELAY, DAM_WORKER_CONCURRENCY=6,
         )  # fmt: skip
-        async with AsyncTestClient(app=create_app(settings)) as api:
+        async with client_of(settings, api_key) as api:
             data = media.jpeg_with_exif()
             ids = [await ingest(api, http, data, f"queued-{n}.jpg", "image/jpeg") for n in range(6)]
             await store.down()
@@ -183,6 +188,7 @@ async def _log_says(process: ServiceProcess, text: str, within: float = 60) -> N
 
 
 async def test_redis_restart_stops_no_worker_and_loses_nothing(
+    api_key: str,
     make_settings: Callable[..., Settings],
     http: httpx.AsyncClient,
     database_url: str,
@@ -193,7 +199,7 @@ async def test_redis_restart_stops_no_worker_and_loses_nothing(
         settings = make_settings(DAM_REDIS_URL=redis_server.url)
         env = env_of(settings)
         async with (
-            AsyncTestClient(app=create_app(settings)) as api,
+            client_of(settings, api_key) as api,
             dam("worker", env=env, log_dir=process_logs, log_level="info") as worker,
             dam("bridge", env=env, log_dir=process_logs, log_level="info") as bridge,
         ):

@@ -31,7 +31,7 @@ EXAMPLES = 100  # per operation and phase
 
 @pytest.mark.timeout(BUDGET + 180)
 def test_fuzzing_finds_no_server_error_and_no_contract_violation(
-    settings: Settings, process_logs: Path, tmp_path: Path, redis: Redis
+    settings: Settings, process_logs: Path, tmp_path: Path, redis: Redis, api_key: str
 ) -> None:
     (port,) = free_ports(1)
     base = f"http://127.0.0.1:{port}"
@@ -40,7 +40,7 @@ def test_fuzzing_finds_no_server_error_and_no_contract_violation(
         api.wait_healthy(f"{base}/ready")
         run = subprocess.run(
             [tool("st"), "--config-file", ROOT / "tests" / "tools" / "schemathesis.toml", "run",
-             f"{base}/docs/openapi.json", "--checks", "all",
+             f"{base}/docs/openapi.json", "--checks", "all", "--header", f"Authorization: Bearer {api_key}",
              "--exclude-checks", "positive_data_acceptance,use_after_free",
              "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(EXAMPLES),
              "--max-time", str(BUDGET), "--workers", "2", "--request-timeout", "30"],

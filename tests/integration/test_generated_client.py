@@ -28,7 +28,7 @@ CONFIG = "project_name_override: dam-client\npackage_name_override: dam_client\n
 
 
 def test_a_generated_client_runs_the_ingest_sequence(
-    settings: Settings, process_logs: Path, tmp_path: Path
+    settings: Settings, process_logs: Path, tmp_path: Path, api_key: str
 ) -> None:
     (port,) = free_ports(1)
     base = f"http://127.0.0.1:{port}"
@@ -49,7 +49,7 @@ def test_a_generated_client_runs_the_ingest_sequence(
         assert generated.returncode == 0, report
         assert "Unable to" not in report, report  # a schema the generator had to drop
         flow = subprocess.run(
-            [tool("python"), ROOT / "tests" / "tools" / "client_flow.py", base, photo],
+            [tool("python"), ROOT / "tests" / "tools" / "client_flow.py", base, photo, api_key],
             capture_output=True, text=True, timeout=300, env={**tools_env, "PYTHONPATH": str(tmp_path)},
             check=False,
         )  # fmt: skip
@@ -58,6 +58,7 @@ def test_a_generated_client_runs_the_ingest_sequence(
     digest = hashlib.sha256(photo.read_bytes()).hexdigest()
     assert seen["health"] == 200
     assert seen["ready"] == 200
+    assert seen["anonymous_list"] == 401
     assert seen["single_put"] == 200
     assert seen["complete_status"] == 202
     assert seen["single_ready"]["sha256"] == digest

@@ -48,14 +48,16 @@ async def test_wrong_base_url_fails_the_startup_step_within_its_deadline() -> No
 
 
 @pytest.mark.slow
-async def test_stopped_worker_fails_the_ready_step(settings: Settings, process_logs: Path) -> None:
+async def test_stopped_worker_fails_the_ready_step(
+    settings: Settings, process_logs: Path, api_key: str
+) -> None:
     (port,) = free_ports(1)
     url = f"http://127.0.0.1:{port}"
     out = io.StringIO()
     async with dam("api", env=env_of(settings, DAM_PORT=str(port)), log_dir=process_logs) as api:
         await api.healthy(url + "/health")
         spec = msgspec.structs.replace(quick(load_spec(SPEC)), deadlines=Deadlines(startup=30, processing=3))
-        code = await asyncio.wait_for(asyncio.to_thread(run, spec, url, out), timeout=90)
+        code = await asyncio.wait_for(asyncio.to_thread(run, spec, url, out, api_key), timeout=90)
     text = out.getvalue()
     assert code == 1, text
     assert "PASS  complete image upload" in text

@@ -16,6 +16,7 @@ from types_aiobotocore_s3 import S3Client
 from dam.domain.steps import Queue
 from dam.keys import job_id
 from dam.settings import MiB, Settings
+from tests.support.accounts import client_of
 from tests.support.flows import complete, create, jpeg_bytes, json_of, put_parts, put_single, sha256_hex
 
 
@@ -201,12 +202,11 @@ async def test_declared_size_mismatch_is_rejected(api: AsyncTestClient[Any], htt
 
 
 async def test_oversize_object_is_deleted_and_failed(
-    make_settings: Any, http: httpx.AsyncClient, s3: S3Client
+    api_key: str, make_settings: Any, http: httpx.AsyncClient, s3: S3Client
 ) -> None:
-    from dam.api.app import create_app
 
     settings = make_settings(DAM_MAX_UPLOAD_BYTES=6 * MiB)
-    async with AsyncTestClient(app=create_app(settings)) as api:
+    async with client_of(settings, api_key) as api:
         data = os.urandom(7 * MiB)
         created = await create(api, content_type="video/mp4", multipart=True)
         parts = await put_parts(http, created["upload"], data, numbers=[1, 2])

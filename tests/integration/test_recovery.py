@@ -20,6 +20,7 @@ from dam.jobs.reconcile import reconcile
 from dam.resources import open_resources
 from dam.settings import MiB, Settings
 from tests.support import media
+from tests.support.accounts import client_of
 from tests.support.flows import create, ingest, json_of, put_parts, put_single, storage_down, wait_for_status
 from tests.support.net import slow_proxy
 from tests.support.processes import dam, env_of
@@ -27,12 +28,15 @@ from tests.support.processes import dam, env_of
 
 @pytest.mark.slow
 async def test_job_of_a_killed_worker_runs_again(
-    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any, process_logs: Path
+    api_key: str,
+    make_settings: Callable[..., Settings],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    process_logs: Path,
 ) -> None:
-    from dam.api.app import create_app
 
     settings = make_settings(DAM_JOB_TIMEOUT=2)
-    async with AsyncTestClient(app=create_app(settings)) as api:
+    async with client_of(settings, api_key) as api:
         asset_id = await ingest(api, http, media.big_jpeg(), "slow.jpg", "image/jpeg")
         s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
         async with slow_proxy(s3_port, delay=0.5) as proxy_port:

@@ -11,8 +11,10 @@ from litestar.testing import AsyncTestClient
 
 from dam.api.app import create_app
 from dam.devs3 import free_ports
+from dam.domain.accounts import Workspace
 from dam.settings import Settings
 from tests.support import media
+from tests.support.accounts import Identities, bearer, client_of
 from tests.support.flows import create, ingest, json_of
 
 
@@ -34,12 +36,12 @@ async def test_ready_when_everything_answers(api: AsyncTestClient[Any]) -> None:
 
 
 @pytest.mark.slow
-async def test_ready_names_failing_dependencies(make_settings: Callable[..., Settings]) -> None:
+async def test_ready_names_failing_dependencies(make_settings: Callable[..., Settings], api_key: str) -> None:
     redis_port, s3_port = free_ports(2)
     settings = make_settings(
         DAM_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{s3_port}"
     )
-    async with AsyncTestClient(app=create_app(settings)) as api:
+    async with client_of(settings, api_key) as api:
         response = await api.get("/ready")
         assert response.status_code == 503
         body = json_of(response)
@@ -88,7 +90,12 @@ async def test_store_cors_allows_configured_origin_only(
 
 
 async def test_job_dashboard(
-    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    settings: Settings,
+    identities: Identities,
+    workspace: Workspace,
 ) -> None:
     good = await ingest(api, http, media.png_with_alpha(), "fine.png", "image/png")
     bad = await ingest(api, http, b"not an image", "bad.png", "image/png")
@@ -106,7 +113,21 @@ async def test_job_dashboard(
     assert data["counts"]["process_asset"]["succeeded"] >= 2
     assert data["assets"]["ready"] >= 1
     assert bad in {a["id"] for a in data["failed_assets"]}
-    assert set(data["bridge"]) == {"backlog", "unacknowledged", "dead_letters"}
+    # A workspace admin sees the workspace's jobs and assets; the event bridge is the operators'.
+    assert data["bridge"] == {}
+    others = await identities.workspace()
+    other_admin = bearer(await identities.key(others, "admin"))
+    theirs = json_of(await api.get("/api/jobs", headers=other_admin))
+    assert {j["args"][0] for j in theirs["recent"]} & {good, bad} == set()
+    assert bad not in {a["id"] for a in theirs["failed_assets"]}
+    email, password = await identities.user(others, "viewer", operator=True)
+    signed = await api.post("/auth/login", json={"email": email, "password": password})
+    everything = json_of(
+        await api.get("/api/jobs", headers={"Cookie": f"dam_session={signed.cookies['dam_session']}"})
+    )
+    api.cookies.clear()
+    assert set(everything["bridge"]) == {"backlog", "unacknowledged", "dead_letters"}
+    assert {good, bad} <= {j["args"][0] for j in everything["recent"]}
     page = await api.get("/jobs")
     assert page.status_code == 200
     assert "/api/jobs" in page.text

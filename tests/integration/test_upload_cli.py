@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from dam.devs3 import free_ports
 from dam.settings import MiB, Settings
 from tests.support import media
+from tests.support.accounts import bearer
 from tests.support.config import ROOT
 from tests.support.flows import first_part_stored
 from tests.support.net import slow_proxy
@@ -38,10 +40,18 @@ def api_url(settings: Settings, process_logs: Path) -> Iterator[str]:
         yield url
 
 
-def upload(api: str, *paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]]]:
+def upload(
+    api: str, *paths: Path, key: str, extra: tuple[str, ...] = (), by_env: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """``dam upload`` with the key as ``--api-key``, or (``by_env``) in ``DAM_API_KEY``."""
+    env = {k: v for k, v in os.environ.items() if k != "DAM_API_KEY"}
+    if by_env:
+        env["DAM_API_KEY"] = key
+    else:
+        extra = ("--api-key", key, *extra)
     result = subprocess.run(
         dam_args("upload", *map(str, paths), "--api", api, "--json", *extra),
-        capture_output=True, cwd=ROOT, timeout=120, check=False,
+        capture_output=True, cwd=ROOT, timeout=120, check=False, env=env,
     )  # fmt: skip
     assert result.stdout, result.stderr.decode()
     return result.returncode, msgspec.json.decode(result.stdout)
@@ -59,10 +69,12 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def test_folder_upload_then_rerun_uploads_nothing_twice(api_url: str, folder: Path) -> None:
+async def test_folder_upload_then_rerun_uploads_nothing_twice(
+    api_url: str, folder: Path, api_key: str
+) -> None:
     big = (folder / "big.mp4").stat().st_size
     assert big > 8 * MiB  # above the test multipart threshold
-    code, outcomes = await asyncio.to_thread(upload, api_url, folder, extra=("--recursive",))
+    code, outcomes = await asyncio.to_thread(upload, api_url, folder, key=api_key, extra=("--recursive",))
     assert code == 0, outcomes
     by_name = {Path(o["path"]).name: o for o in outcomes}
     assert by_name["notes.txt"]["status"] == "skipped"
@@ -71,12 +83,12 @@ async def test_folder_upload_then_rerun_uploads_nothing_twice(api_url: str, fold
         assert by_name[name]["status"] == "uploaded", by_name[name]
     assert by_name["big.mp4"]["parts_sent"] == -(-big // (5 * MiB))
     assert by_name["big.mp4"]["bytes_sent"] == big
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers=bearer(api_key)) as client:
         asset = (await client.get(f"{api_url}/assets/{by_name['big.mp4']['asset_id']}")).json()
         assert asset["status"] == "uploaded"
         assert asset["stored_size"] == big
 
-    code, again = await asyncio.to_thread(upload, api_url, folder, extra=("--recursive",))
+    code, again = await asyncio.to_thread(upload, api_url, folder, key=api_key, extra=("--recursive",))
     assert code == 0
     statuses = {Path(o["path"]).name: o["status"] for o in again}
     assert statuses == {**dict.fromkeys(by_name, "skipped")}
@@ -87,13 +99,13 @@ async def test_folder_upload_then_rerun_uploads_nothing_twice(api_url: str, fold
 
 
 async def test_wait_reports_processing_results(
-    settings: Settings, api_url: str, tmp_path: Path, process_logs: Path
+    settings: Settings, api_url: str, tmp_path: Path, process_logs: Path, api_key: str
 ) -> None:
     (tmp_path / "good.png").write_bytes(media.png_with_alpha())
     (tmp_path / "bad.jpg").write_bytes(b"this is text, not a jpeg" * 20)
     async with dam("worker", env=env_of(settings), log_dir=process_logs):
         code, outcomes = await asyncio.to_thread(
-            upload, api_url, tmp_path, extra=("--wait", "--timeout", "60")
+            upload, api_url, tmp_path, key=api_key, extra=("--wait", "--timeout", "60"), by_env=True
         )
     by_name = {Path(o["path"]).name: o for o in outcomes}
     assert by_name["good.png"]["status"] == "ready"
@@ -104,7 +116,7 @@ async def test_wait_reports_processing_results(
 
 @pytest.mark.slow
 async def test_interrupted_multipart_upload_resumes(
-    settings: Settings, tmp_path: Path, process_logs: Path
+    settings: Settings, tmp_path: Path, process_logs: Path, api_key: str
 ) -> None:
     data = media.noisy_mp4(frames=40)
     path = tmp_path / "long.mp4"
@@ -115,16 +127,25 @@ async def test_interrupted_multipart_upload_resumes(
         async with server:
             await server.healthy(api + "/health")
             upload_cli = dam(
-                "upload", str(path), "--api", api, "--json", log_dir=process_logs, log_level=None
+                "upload",
+                str(path),
+                "--api",
+                api,
+                "--api-key",
+                api_key,
+                "--json",
+                log_dir=process_logs,
+                log_level=None,
             )
             async with upload_cli:
-                asset_id = await first_part_stored(api, "long.mp4")
+                asset_id = await first_part_stored(api, "long.mp4", api_key)
                 upload_cli.kill()  # mid-transfer
-            code, outcomes = await asyncio.to_thread(upload, api, path)
-            async with httpx.AsyncClient(timeout=60) as client:
+            code, outcomes = await asyncio.to_thread(upload, api, path, key=api_key)
+            async with httpx.AsyncClient(timeout=60, headers=bearer(api_key)) as client:
                 asset = (await client.get(f"{api}/assets/{asset_id}")).json()
-                stored = (await client.get(asset["download_url"])).content
                 listed = (await client.get(f"{api}/assets?sha256={hashlib.sha256(data).hexdigest()}")).json()
+            async with httpx.AsyncClient(timeout=60) as storage:
+                stored = (await storage.get(asset["download_url"])).content
     (outcome,) = outcomes
     assert code == 0, outcome
     assert outcome["status"] == "resumed"

@@ -23,6 +23,7 @@ from playwright.async_api import Page, Request, Route
 from dam.devs3 import free_ports
 from dam.settings import Settings
 from tests.support import media
+from tests.support.accounts import bearer
 from tests.support.browser import static_site
 from tests.support.config import ROOT
 from tests.support.flows import wait_for_status
@@ -36,13 +37,19 @@ PAGE = """<!doctype html>
 <link rel="stylesheet" href="uppy.css"></head>
 <body><div id="uppy"></div><script src="uppy.js"></script><script src="embed.js"></script></body></html>
 """
-# The embedding, all of it (the README shows the same lines). The test lowers Uppy's own multipart
+# The embedding, all of it (the README shows the same lines): the site's backend mints an upload
+# token per page view and hands the page its Companion endpoint. The test lowers Uppy's own multipart
 # threshold (100 MB) with its documented option, to keep the files small.
 EMBED = """const { Uppy, Dashboard, AwsS3, GoldenRetriever } = window.UppyBundle;
-window.uppy = new Uppy()
-  .use(Dashboard, { inline: true, target: "#uppy" })
-  .use(AwsS3, { companionEndpoint: "%s", shouldUseMultipart: (file) => file.size > 5 * 1024 * 1024 })
-  .use(GoldenRetriever);
+fetch("/upload-token").then((r) => r.json()).then(({ companion_endpoint }) => {
+  window.uppy = new Uppy()
+    .use(Dashboard, { inline: true, target: "#uppy" })
+    .use(AwsS3, {
+      companionEndpoint: companion_endpoint,
+      shouldUseMultipart: (file) => file.size > 5 * 1024 * 1024,
+    })
+    .use(GoldenRetriever);
+});
 """
 FINISHED = """() => { window.finished = new Promise((resolve) => window.uppy.once("complete", (r) => resolve({
   ok: r.successful.map((f) => f.name), failed: r.failed.map((f) => `${f.name}: ${f.error}`),
@@ -53,26 +60,39 @@ UPLOAD = """() => window.uppy.upload().then((r) => ({
 
 
 @contextlib.asynccontextmanager
-async def embedded(settings: Settings, site_dir: Path, log_dir: Path) -> AsyncIterator[tuple[str, str]]:
-    """A page on one origin, the API and a worker on another; yields (page URL, API base)."""
+async def embedded(
+    settings: Settings, site_dir: Path, log_dir: Path, key: str
+) -> AsyncIterator[tuple[str, str]]:
+    """A page on one origin (with a backend that holds an API key and mints upload tokens), the API
+    and a worker on another; yields (page URL, API base)."""
     (port,) = free_ports(1)
     api_base = f"http://127.0.0.1:{port}"
-    _write_site(site_dir, api_base)
-    with static_site(site_dir) as origin:
+    _write_site(site_dir)
+
+    def upload_token() -> bytes:
+        # What the embedding site's server does per page view: its key never reaches the browser.
+        answer = httpx.post(
+            f"{api_base}/upload-tokens", json={"expires_in": 900, "content_types": ["image/*", "video/*"]},
+            headers=bearer(key), timeout=30,
+        )  # fmt: skip
+        assert answer.status_code == 201, answer.text
+        return answer.content
+
+    with static_site(site_dir, {"/upload-token": upload_token}) as origin:
         env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin)
         async with dam("api", env=env, log_dir=log_dir) as api, dam("worker", env=env, log_dir=log_dir):
             await api.healthy(f"{api_base}/ready")
             yield f"{origin}/index.html", api_base
 
 
-def _write_site(site_dir: Path, api_base: str) -> None:
+def _write_site(site_dir: Path) -> None:
     if not (BUNDLE / "uppy.js").exists():
         pytest.fail(f"{BUNDLE}/uppy.js is missing: `make uppy` (a step of `make test`) builds it")
     site_dir.mkdir()
     for name in ("uppy.js", "uppy.css"):
         shutil.copy(BUNDLE / name, site_dir / name)
     (site_dir / "index.html").write_text(PAGE)
-    (site_dir / "embed.js").write_text(EMBED % api_base)
+    (site_dir / "embed.js").write_text(EMBED)
 
 
 def _unique(name: str) -> str:
@@ -99,7 +119,8 @@ async def _ready_by_name(api: httpx.AsyncClient, name: str, within: float = 90) 
 
 
 async def _same_bytes(api: httpx.AsyncClient, asset: dict[str, Any], original: bytes) -> None:
-    stored = await api.get(asset["download_url"])
+    async with httpx.AsyncClient(timeout=30) as storage:  # presigned: no API key to the store
+        stored = await storage.get(asset["download_url"])
     assert hashlib.sha256(stored.content).hexdigest() == hashlib.sha256(original).hexdigest()
 
 
@@ -138,7 +159,7 @@ async def _start_slowly(page: Page, url: str, puts: PartPuts, path: Path) -> Non
 
 
 async def test_uppy_uploads_a_form_file_and_a_multipart_file(
-    settings: Settings, page: Page, tmp_path: Path, process_logs: Path, artifacts_dir: Path
+    settings: Settings, page: Page, tmp_path: Path, process_logs: Path, artifacts_dir: Path, api_key: str
 ) -> None:
     photo, clip = media.jpeg_with_exif(), media.noisy_mp4(frames=40)
     assert len(clip) > 5 * 1024 * 1024  # two parts of Uppy's own size
@@ -147,7 +168,7 @@ async def test_uppy_uploads_a_form_file_and_a_multipart_file(
     (tmp_path / clip_name).write_bytes(clip)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    async with embedded(settings, tmp_path / "site", process_logs) as (url, base):
+    async with embedded(settings, tmp_path / "site", process_logs, api_key) as (url, base):
         await _open(page, url)
         await page.locator(".uppy-Dashboard-input").first.set_input_files(
             [tmp_path / photo_name, tmp_path / clip_name]
@@ -155,7 +176,7 @@ async def test_uppy_uploads_a_form_file_and_a_multipart_file(
         result = await page.evaluate(UPLOAD)
         await page.screenshot(path=str(artifacts_dir / "uppy.png"), full_page=True)
         assert result["failed"] == [], result
-        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers=bearer(api_key)) as api:
             await _same_bytes(api, await _ready_by_name(api, photo_name), photo)
             ready = await _ready_by_name(api, clip_name)
             await _same_bytes(api, ready, clip)
@@ -163,12 +184,12 @@ async def test_uppy_uploads_a_form_file_and_a_multipart_file(
 
 
 async def test_uppy_pauses_and_resumes_a_multipart_upload(
-    settings: Settings, page: Page, tmp_path: Path, process_logs: Path
+    settings: Settings, page: Page, tmp_path: Path, process_logs: Path, api_key: str
 ) -> None:
     clip, name = media.noisy_mp4(frames=40), _unique("paused.mp4")
     (tmp_path / name).write_bytes(clip)
     puts = PartPuts(delay=0.5)
-    async with embedded(settings, tmp_path / "site", process_logs) as (url, base):
+    async with embedded(settings, tmp_path / "site", process_logs, api_key) as (url, base):
         await _start_slowly(page, url, puts, tmp_path / name)
         file_id = await page.evaluate("() => window.uppy.getFiles()[0].id")
         assert await page.evaluate("(id) => window.uppy.pauseResume(id)", file_id) is True  # paused
@@ -178,12 +199,12 @@ async def test_uppy_pauses_and_resumes_a_multipart_upload(
             "() => window.uploading.then((r) => ({ok: r.successful.length, failed: r.failed.length}))"
         )
         assert result == {"ok": 1, "failed": 0}, result
-        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers=bearer(api_key)) as api:
             await _same_bytes(api, await _ready_by_name(api, name), clip)
 
 
 async def test_a_reload_mid_upload_resumes_with_golden_retriever(
-    settings: Settings, page: Page, tmp_path: Path, process_logs: Path
+    settings: Settings, page: Page, tmp_path: Path, process_logs: Path, api_key: str
 ) -> None:
     # Two parts, and small enough for Golden Retriever to keep the bytes in IndexedDB (10 MiB).
     clip, name = media.noisy_mp4(frames=18), _unique("reloaded.mp4")
@@ -191,7 +212,7 @@ async def test_a_reload_mid_upload_resumes_with_golden_retriever(
     (tmp_path / name).write_bytes(clip)
     parts = -(-len(clip) // (5 * 1024 * 1024))
     puts = PartPuts(delay=1.0)
-    async with embedded(settings, tmp_path / "site", process_logs) as (url, base):
+    async with embedded(settings, tmp_path / "site", process_logs, api_key) as (url, base):
         await _start_slowly(page, url, puts, tmp_path / name)
         before = puts.finished
         await page.reload()
@@ -207,7 +228,7 @@ async def test_a_reload_mid_upload_resumes_with_golden_retriever(
         await page.locator(".uppy-StatusBar-actionBtn--upload").click()
         result = await page.evaluate("() => window.finished")
         assert result["failed"] == [], result
-        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers=bearer(api_key)) as api:
             await _same_bytes(api, await _ready_by_name(api, name), clip)
     assert before >= 1
     assert puts.finished - before < parts, (

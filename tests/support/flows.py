@@ -109,10 +109,10 @@ async def wait_for_status(
     pytest.fail(f"asset {asset_id} did not reach {status} within {within}s (is {asset['status']})")
 
 
-async def first_part_stored(api: str, filename: str, within: float = 60) -> str:
+async def first_part_stored(api: str, filename: str, key: str, within: float = 60) -> str:
     """Wait until a pending upload of ``filename`` has at least one part in storage; return its id."""
     deadline = time.monotonic() + within
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}) as client:
         while time.monotonic() < deadline:
             page = (await client.get(f"{api}/assets?status=pending_upload&limit=10")).json()
             for item in page["items"]:

@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 import httpx
-from dam_client import Client
+from dam_client import AuthenticatedClient, Client
 from dam_client.api.assets import (
     complete_upload,
     create_asset,
@@ -108,12 +108,16 @@ def errors(client: Client, seen: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    base, jpeg = sys.argv[1], sys.argv[2]
-    client = Client(base_url=base, raise_on_unexpected_status=True, timeout=httpx.Timeout(60))
+    base, jpeg, key = sys.argv[1], sys.argv[2], sys.argv[3]
+    anonymous = Client(base_url=base, timeout=httpx.Timeout(60))
+    client = AuthenticatedClient(
+        base_url=base, token=key, raise_on_unexpected_status=True, timeout=httpx.Timeout(60)
+    )
     with open(jpeg, "rb") as f:
         data = f.read()
     seen: dict[str, Any] = {"health": get_health.sync_detailed(client=client).status_code}
     seen["ready"] = get_readiness.sync_detailed(client=client).status_code
+    seen["anonymous_list"] = int(list_assets.sync_detailed(client=anonymous, limit=10).status_code)
     photo = single(client, data, seen)
     big = multipart(client, os.urandom(5 * 1024 * 1024 + 4096), seen)
     page = list_assets.sync(client=client, limit=10)

@@ -26,33 +26,50 @@ def document(app: Litestar) -> dict[str, Any]:
     return served
 
 
-def _handlers(app: Litestar) -> dict[str, HTTPRouteHandler]:
+def _handlers(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
+    """Documented handlers by (path, method), as the document's paths name them."""
     found = {}
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             for handler in route.route_handlers:
-                if handler.resolve_include_in_schema() and handler.operation_id:
-                    found[str(handler.operation_id)] = handler
+                if handler.resolve_include_in_schema():
+                    for method in handler.http_methods:
+                        found[(route.path_format, str(method).lower())] = handler
     return found
 
 
 def test_every_success_answer_has_an_example_of_its_own_type(app: Litestar, document: dict[str, Any]) -> None:
     handlers = _handlers(app)
     checked = 0
-    for item in document["paths"].values():
-        for operation in item.values():
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
             for code, response in operation["responses"].items():
                 media = response.get("content", {}).get("application/json")
                 if not code.startswith("2") or media is None:
                     continue
                 assert "examples" in media, operation["operationId"]
                 example = media["examples"]["example"]["value"]
-                annotation = handlers[operation["operationId"]].parsed_fn_signature.return_type.annotation
+                annotation = handlers[(path, method)].parsed_fn_signature.return_type.annotation
                 if getattr(annotation, "__origin__", None) is Response:
                     annotation = get_args(annotation)[0]
                 msgspec.json.decode(msgspec.json.encode(example), type=annotation, strict=True)
                 checked += 1
-    assert checked >= 15
+    assert checked >= 30
+
+
+def test_every_operation_states_its_credentials(app: Litestar, document: dict[str, Any]) -> None:
+    from dam.api.access import POLICY
+
+    handlers = _handlers(app)
+    assert set(document["components"]["securitySchemes"]) == {"apiKey", "session"}
+    for (path, method), handler in handlers.items():
+        operation = document["paths"][path][method]
+        rule = handler.opt[POLICY]
+        if rule.anonymous or path.startswith("/uploads/{token}"):
+            assert operation["security"] == [], (path, method)
+        else:
+            assert operation["security"] == [{"apiKey": []}, {"session": []}], (path, method)
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
 
 
 def test_every_operation_is_named_tagged_and_documents_its_errors(document: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -15,6 +15,8 @@ from litestar.openapi import OpenAPIConfig
 
 import dam
 from dam.api import errors, openapi
+from dam.api.access import access_guard, check_policies, principal_of
+from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.body import StrictRequest
 from dam.api.companion import Companion, CompanionController
@@ -26,7 +28,9 @@ from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.resources import Resources, open_resources
+from dam.services.accounts import Accounts
 from dam.services.assets import Assets
+from dam.services.auth import Auth
 from dam.services.companion import CompanionUploads
 from dam.services.uploads import Uploads
 from dam.settings import Settings
@@ -42,7 +46,7 @@ def api_cors(settings: Settings) -> CORSConfig:
     return CORSConfig(
         allow_origins=list(settings.cors_origins()),
         allow_methods=["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization"],
+        allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace"],
         expose_headers=["Retry-After", "Location"],
         max_age=3600,
     )
@@ -57,6 +61,8 @@ def create_app(settings: Settings) -> Litestar:
             app.state.resources = resources
             app.state.services = Services(Uploads(resources), Assets(resources))
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
+            app.state.auth = Auth(resources)
+            app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -75,10 +81,18 @@ def create_app(settings: Settings) -> Litestar:
         companion: Companion = state.companion
         return companion
 
+    def provide_accounts(state: State) -> AccountServices:
+        accounts: AccountServices = state.accounts
+        return accounts
+
     app = Litestar(
         route_handlers=[
             AssetController,
             CompanionController,
+            # The same routes for pages on other sites: the upload token in the path is the credential.
+            Router(path="/uploads/{token:str}", route_handlers=[CompanionController]),
+            AuthController,
+            AccountsController,
             health,
             ready,
             jobs_api,
@@ -90,7 +104,10 @@ def create_app(settings: Settings) -> Litestar:
             "resources": Provide(provide_resources, sync_to_thread=False),
             "services": Provide(provide_services, sync_to_thread=False),
             "companion": Provide(provide_companion, sync_to_thread=False),
+            "principal": Provide(principal_of, sync_to_thread=False),
+            "accounts": Provide(provide_accounts, sync_to_thread=False),
         },
+        guards=[access_guard],
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
         request_class=StrictRequest,
@@ -107,6 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[LocalSwagger()],
         ),
     )
+    check_policies(app)
     openapi.finish(app, examples())
     serve_all_methods(app)
     return app

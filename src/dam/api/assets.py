@@ -11,7 +11,9 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from dam.api import schemas as s
+from dam.api.access import policy
 from dam.api.errors import responses
+from dam.domain.access import Principal, Scope, needs
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import UploadInstructions
 from dam.domain.validation import parse_asset_id
@@ -34,8 +36,12 @@ AssetId = Annotated[
 ]
 
 # What each kind of route can answer besides its success (all documented with the ErrorBody shape).
-WITH_BODY = responses(400, 404, 409, 413, 415, 422, 503)
-BY_ID = responses(400, 404, 422, 503)
+WITH_BODY = responses(400, 401, 403, 404, 409, 413, 415, 422, 503)
+BY_ID = responses(400, 401, 403, 404, 422, 503)
+READ = policy(needs(Scope.READ))
+UPLOAD = policy(needs(Scope.UPLOAD))
+EDIT = policy(needs(Scope.EDIT_OWN))
+EDIT_ANY = policy(needs(Scope.EDIT_ANY))
 
 
 class AssetController(Controller):
@@ -47,18 +53,20 @@ class AssetController(Controller):
     @post(
         "/",
         operation_id="createAsset",
-        responses=responses(400, 413, 415, 422, 503),
+        responses=responses(400, 401, 403, 413, 415, 422, 503),
         status_code=HTTP_201_CREATED,
         summary="Create an asset and get its upload URL(s)",
+        opt=UPLOAD,
     )
     async def create(
         self,
         data: JSONBody[s.CreateAsset],
+        principal: NamedDependency[Principal],
         services: NamedDependency[Services],
     ) -> s.CreatedAsset:
         """Record the metadata; the client then uploads the bytes straight to storage with the
         presigned `upload` instructions (a single PUT, or multipart parts)."""
-        asset, upload = await services.uploads.create(Draft(**msgspec.structs.asdict(data)))
+        asset, upload = await services.uploads.create(principal, Draft(**msgspec.structs.asdict(data)))
         return s.created_out(services.assets.new_detail(asset), upload)
 
     @post(
@@ -67,16 +75,19 @@ class AssetController(Controller):
         responses=WITH_BODY,
         status_code=200,
         summary="Re-issue upload URLs / resume multipart",
+        opt=UPLOAD,
     )
     async def upload(
         self,
         asset_id: AssetId,
+        principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         data: JSONBody[s.RenewUpload | None] = None,
     ) -> UploadInstructions:
         """Fresh URLs for a pending asset; for multipart, the parts already stored and URLs for the
         rest (or for `part_numbers`). 409 unless the asset is `pending_upload`. The body is optional."""
         return await services.uploads.renew(
+            principal,
             parse_asset_id(asset_id),
             data.part_numbers if data else None,
             data.part_checksums if data else None,
@@ -88,10 +99,12 @@ class AssetController(Controller):
         responses=WITH_BODY,
         status_code=HTTP_202_ACCEPTED,
         summary="Signal the upload is done",
+        opt=UPLOAD,
     )
     async def complete(
         self,
         asset_id: AssetId,
+        principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         data: JSONBody[s.CompleteUpload | None] = None,
     ) -> s.AssetOut:
@@ -99,7 +112,7 @@ class AssetController(Controller):
         each gets 202 and one job runs. The body is optional (multipart parts are then read from
         storage)."""
         parts = [PartDone(**msgspec.structs.asdict(p)) for p in data.parts] if data and data.parts else None
-        completion = await services.uploads.complete(parse_asset_id(asset_id), parts)
+        completion = await services.uploads.complete(parse_asset_id(asset_id), parts, principal)
         return s.asset_out(await services.assets.detail(completion.asset))
 
     @post(
@@ -108,31 +121,37 @@ class AssetController(Controller):
         responses=WITH_BODY,
         status_code=HTTP_202_ACCEPTED,
         summary="Run processing again",
+        opt=EDIT_ANY,
     )
     async def reprocess(
         self,
         asset_id: AssetId,
+        principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         data: JSONBody[s.ReprocessRequest | None] = None,
     ) -> s.AssetOut:
         """Re-run the named steps (default: all) for a `ready` or `failed` asset; 409 otherwise,
         422 for a step the asset does not have. The body is optional."""
         steps = data.steps if data else None
-        return s.asset_out(await services.assets.reprocess(parse_asset_id(asset_id), steps))
+        return s.asset_out(await services.assets.reprocess(principal, parse_asset_id(asset_id), steps))
 
-    @get("/{asset_id:str}", operation_id="getAsset", responses=BY_ID, summary="Get an asset")
-    async def read(self, asset_id: AssetId, services: NamedDependency[Services]) -> s.AssetOut:
+    @get("/{asset_id:str}", operation_id="getAsset", responses=BY_ID, summary="Get an asset", opt=READ)
+    async def read(
+        self, asset_id: AssetId, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> s.AssetOut:
         """The asset, its media facts, steps, renditions and a presigned download URL."""
-        return s.asset_out(await services.assets.read(parse_asset_id(asset_id)))
+        return s.asset_out(await services.assets.read(principal, parse_asset_id(asset_id)))
 
     @get(
         "/",
         operation_id="listAssets",
-        responses=responses(400, 422, 503),
+        responses=responses(400, 401, 403, 422, 503),
         summary="List assets, newest first",
+        opt=READ,
     )
     async def list_assets(
         self,
+        principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         status: FromQuery[AssetStatus | None] = None,
         content_type: Annotated[
@@ -150,7 +169,7 @@ class AssetController(Controller):
         """Keyset-paginated: pass `next_cursor` back as `cursor` for the next page. Deleted assets
         are left out unless `status=deleted` is asked for."""
         page = await services.assets.page(
-            status=status, content_type=content_type, limit=limit, cursor=cursor, sha256=sha256
+            principal, status=status, content_type=content_type, limit=limit, cursor=cursor, sha256=sha256
         )
         return s.AssetPage(items=[s.asset_out(d) for d in page.items], next_cursor=page.next_cursor)
 
@@ -160,8 +179,11 @@ class AssetController(Controller):
         responses=BY_ID,
         status_code=HTTP_204_NO_CONTENT,
         summary="Delete an asset",
+        opt=EDIT,
     )
-    async def remove(self, asset_id: AssetId, services: NamedDependency[Services]) -> None:
+    async def remove(
+        self, asset_id: AssetId, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> None:
         """Delete the original and renditions from storage and mark the asset deleted
         (idempotent: deleting a deleted asset is 204 again)."""
-        await services.assets.delete(parse_asset_id(asset_id))
+        await services.assets.delete(principal, parse_asset_id(asset_id))

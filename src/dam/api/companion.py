@@ -10,6 +10,7 @@ completion and aborting deletes the asset.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -19,9 +20,11 @@ from litestar.exceptions import ValidationException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import Meta
 
+from dam.api.access import policy
 from dam.api.errors import responses
 from dam.api.methods import UNSAFE
 from dam.api.schemas import ETAG
+from dam.domain.access import Principal, Scope, needs
 from dam.domain.uploads import MAX_PARTS
 from dam.services.assets import Assets
 from dam.services.companion import CompanionUploads
@@ -39,6 +42,20 @@ PartNumber = Annotated[
     ),
 ]
 _PART_NUMBER = re.compile(r"^[1-9][0-9]{0,4}$")
+UPLOAD = policy(needs(Scope.UPLOAD, token=True))
+
+
+def _op(name: str) -> Callable[..., str]:
+    """Operation ids for both registrations: ``companionX`` under ``/s3``, ``tokenCompanionX``
+    under ``/uploads/{token}/s3``."""
+
+    def create(handler: Any, method: Any, components: list[Any]) -> str:
+        under_token = bool(components) and components[0] == "uploads"
+        return "token" + name[0].upper() + name[1:] if under_token else name
+
+    return create
+
+
 _METADATA = re.compile(r"^metadata\[(?P<name>[^\[\]]{1,128})\]$")
 
 
@@ -128,56 +145,69 @@ class CompanionController(Controller):
 
     @get(
         "/params",
-        operation_id="companionSignForm",
+        operation_id=_op("companionSignForm"),
         summary="Create an asset and sign a POST-policy form for its file",
-        responses=responses(400, 422, 503),
-        opt={UNSAFE: True},
+        responses=responses(400, 401, 403, 422, 503),
+        opt={UNSAFE: True, **UPLOAD},
     )
     async def params(
         self,
         request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         companion: NamedDependency[Companion],
         filename: Annotated[str, QueryParameter(min_length=1, max_length=1024)],
         type: Annotated[str, QueryParameter(max_length=255)],
     ) -> FormParams:
         """Create an asset and sign a POST-policy form for its file (`metadata[name]=value`
         parameters become its metadata). The asset completes by itself once the object lands."""
-        form = await companion.uploads.create_form(filename, type, _metadata_of(request))
+        form = await companion.uploads.create_form(principal, filename, type, _metadata_of(request))
         return FormParams(method="POST", url=form.post.url, fields=form.post.fields, expires=form.expires_in)
 
     @post(
         "/multipart",
-        operation_id="companionCreateMultipart",
+        operation_id=_op("companionCreateMultipart"),
+        opt=UPLOAD,
         summary="Create an asset with a multipart upload",
         status_code=200,
-        responses=responses(400, 413, 415, 422, 503),
+        responses=responses(400, 401, 403, 413, 415, 422, 503),
     )
     async def create(
-        self, data: JSONBody[CreateMultipart], companion: NamedDependency[Companion]
+        self,
+        data: JSONBody[CreateMultipart],
+        principal: NamedDependency[Principal],
+        companion: NamedDependency[Companion],
     ) -> MultipartCreated:
         """Create an asset with a multipart upload; the client picks its part sizes."""
-        asset = await companion.uploads.create_multipart(data.filename, data.type, data.metadata or {})
+        asset = await companion.uploads.create_multipart(
+            principal, data.filename, data.type, data.metadata or {}
+        )
         assert asset.upload_id is not None
         return MultipartCreated(key=asset.storage_key, upload_id=asset.upload_id, bucket=_bucket(companion))
 
     @get(
         "/multipart/{upload_id:str}",
-        operation_id="companionListParts",
+        operation_id=_op("companionListParts"),
+        opt=UPLOAD,
         summary="List the parts storage holds",
-        responses=responses(400, 404, 409, 503),
+        responses=responses(400, 401, 403, 404, 409, 503),
     )
     async def list_parts(
-        self, upload_id: UploadId, key: Key, companion: NamedDependency[Companion]
+        self,
+        upload_id: UploadId,
+        key: Key,
+        principal: NamedDependency[Principal],
+        companion: NamedDependency[Companion],
     ) -> list[ListedPart]:
         """The parts storage holds (for resuming)."""
-        stored = await companion.uploads.stored_parts(key, upload_id)
+        stored = await companion.uploads.stored_parts(principal, key, upload_id)
         return [ListedPart(part_number=p.number, e_tag=p.etag, size=p.size) for p in stored]
 
     @get(
         "/multipart/{upload_id:str}/batch",
-        operation_id="companionSignParts",
+        operation_id=_op("companionSignParts"),
+        opt=UPLOAD,
         summary="Sign PUT URLs for several parts",
-        responses=responses(400, 404, 409, 422, 503),
+        responses=responses(400, 401, 403, 404, 409, 422, 503),
     )
     async def sign_parts(
         self,
@@ -187,57 +217,73 @@ class CompanionController(Controller):
             str,
             QueryParameter(name="partNumbers", max_length=2000, description="Comma-separated part numbers"),
         ],
+        principal: NamedDependency[Principal],
         companion: NamedDependency[Companion],
     ) -> SignedParts:
         """PUT URLs for several parts at once (earlier Uppy versions ask this way)."""
         numbers = [_part_number(n) for n in part_numbers.split(",")]
-        signed = await companion.uploads.sign_parts(key, upload_id, numbers)
+        signed = await companion.uploads.sign_parts(principal, key, upload_id, numbers)
         return SignedParts(presigned_urls={str(n): put.url for n, put in zip(numbers, signed, strict=True)})
 
     @get(
         "/multipart/{upload_id:str}/{part_number:str}",
-        operation_id="companionSignPart",
+        operation_id=_op("companionSignPart"),
+        opt=UPLOAD,
         summary="Sign a PUT URL for one part",
-        responses=responses(400, 404, 409, 422, 503),
+        responses=responses(400, 401, 403, 404, 409, 422, 503),
     )
     async def sign_part(
-        self, upload_id: UploadId, part_number: PartNumber, key: Key, companion: NamedDependency[Companion]
+        self,
+        upload_id: UploadId,
+        part_number: PartNumber,
+        key: Key,
+        principal: NamedDependency[Principal],
+        companion: NamedDependency[Companion],
     ) -> SignedPart:
         """A PUT URL for one part, of any size the client chose (5 MiB at least, but for the last)."""
-        (signed,) = await companion.uploads.sign_parts(key, upload_id, [_part_number(part_number)])
+        (signed,) = await companion.uploads.sign_parts(principal, key, upload_id, [_part_number(part_number)])
         return SignedPart(url=signed.url, expires=companion.uploads.resources.settings.s3.presign_ttl)
 
     @post(
         "/multipart/{upload_id:str}/complete",
-        operation_id="companionCompleteMultipart",
+        operation_id=_op("companionCompleteMultipart"),
+        opt=UPLOAD,
         summary="Complete the multipart upload",
         status_code=200,
-        responses=responses(400, 404, 409, 413, 415, 422, 503),
+        responses=responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
     )
     async def complete(
         self,
         upload_id: UploadId,
         key: Key,
         data: JSONBody[CompleteMultipart],
+        principal: NamedDependency[Principal],
         companion: NamedDependency[Companion],
     ) -> MultipartCompleted:
         """Assemble the object and queue the asset's processing (as `completeUpload`)."""
         parts = [PartDone(number=p.part_number, etag=p.e_tag) for p in data.parts]
-        done = await companion.uploads.complete(key, upload_id, parts)
+        done = await companion.uploads.complete(principal, key, upload_id, parts)
         location = companion.uploads.storage.presign_get(done.asset.storage_key).split("?", 1)[0]
         return MultipartCompleted(location=location, key=done.asset.storage_key, bucket=_bucket(companion))
 
     @delete(
         "/multipart/{upload_id:str}",
-        operation_id="companionAbortMultipart",
+        operation_id=_op("companionAbortMultipart"),
+        opt=UPLOAD,
         summary="Abort the upload and delete its asset",
         status_code=200,
-        responses=responses(400, 404, 409, 503),
+        responses=responses(400, 401, 403, 404, 409, 503),
     )
-    async def abort(self, upload_id: UploadId, key: Key, companion: NamedDependency[Companion]) -> Aborted:
+    async def abort(
+        self,
+        upload_id: UploadId,
+        key: Key,
+        principal: NamedDependency[Principal],
+        companion: NamedDependency[Companion],
+    ) -> Aborted:
         """Give the upload up: its parts and its asset are deleted."""
-        asset_id = await companion.uploads.abort(key, upload_id)
-        await companion.assets.delete(asset_id)
+        asset_id = await companion.uploads.abort(principal, key, upload_id)
+        await companion.assets.delete(principal, asset_id)
         return Aborted()
 
 

@@ -20,6 +20,9 @@ from litestar.params import FromPath
 from litestar.response import File
 from litestar.types import Message, Scope
 
+from dam.api.access import policy
+from dam.domain.access import ANONYMOUS
+
 ASSETS = "/docs/assets"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
@@ -73,7 +76,7 @@ def docs_assets() -> Router:
     if missing:
         raise RuntimeError(f"documentation assets are missing: {missing}")
 
-    @get("/{name:str}", include_in_schema=False, sync_to_thread=False, cache=False)
+    @get("/{name:str}", include_in_schema=False, sync_to_thread=False, cache=False, opt=policy(ANONYMOUS))
     def asset(name: FromPath[str]) -> File:
         if name not in files:
             raise NotFoundException(f"no documentation asset {name!r}")

@@ -16,9 +16,12 @@ from dam.api.schemas import ErrorBody
 from dam.domain.errors import (
     Conflict,
     DamError,
+    Forbidden,
     InvalidInput,
     MediaRejected,
     NotFound,
+    RateLimited,
+    Unauthenticated,
     Unavailable,
     UploadRejected,
 )
@@ -28,6 +31,9 @@ log = logging.getLogger(__name__)
 # The one statement of which domain error is which HTTP answer; the first matching class wins.
 STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
     (NotFound, 404),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (RateLimited, 429),
     (InvalidInput, 422),
     (Conflict, 409),
     (UploadRejected, 422),
@@ -44,8 +50,19 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "invalid_request",
         "Object contains unknown field `colour` (body 'colour')",
     ),
+    401: (
+        "No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`;"
+        " a malformed, unknown, expired or revoked key is 401 too",
+        "unauthenticated",
+        "sign in (POST /auth/login) or send an API key (Authorization: Bearer <key>)",
+    ),
+    403: (
+        "The role does not allow this (or a browser write lacks its X-CSRF-Token)",
+        "forbidden",
+        "key with role viewer may not do this (needs contributor or higher)",
+    ),
     404: (
-        "No such asset",
+        "No such asset (an asset of another workspace is answered the same way)",
         "not_found",
         "asset 0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41 not found",
     ),
@@ -65,6 +82,12 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         " stored object breaks a rule",
         "invalid_input",
         "filename must not contain path separators ('/' or '\\')",
+    ),
+    429: (
+        "Too many failed sign-ins for this account or from this address; retry after the seconds of"
+        " the Retry-After header",
+        "rate_limited",
+        "too many failed sign-ins; try again in 42 s",
     ),
     503: (
         "A dependency (PostgreSQL, storage, Redis) did not answer; retry after the seconds of the"
@@ -104,7 +127,11 @@ def dam_error(request: Request[Any, Any, Any], exc: DamError) -> Response[dict[s
     """Domain and storage errors, answered with the status ``STATUS_OF`` gives them."""
     status = status_of(exc)
     headers = None
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, Unauthenticated):
+        headers = {"WWW-Authenticate": 'Bearer realm="dam"'}
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, Unavailable):
         # The dependency's outage is logged once where it was seen (dam.outages), not per request.
         log.debug("%s %s: %s", request.method, request.url.path, exc.detail)
         headers = {"Retry-After": str(exc.retry_after)}

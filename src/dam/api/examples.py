@@ -13,8 +13,10 @@ from typing import Any
 
 import msgspec
 
+from dam.api import account_schemas as a
 from dam.api import companion as c
 from dam.api import schemas as s
+from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, RenditionLink, StepRecord
 from dam.domain.media import Camera, MediaInfo
 from dam.domain.status import AssetStatus
@@ -29,6 +31,11 @@ AT = datetime(2026, 12, 2, 9, 30, 0, tzinfo=UTC)
 SHA256 = hashlib.sha256(b"holiday 2026.jpg").hexdigest()
 
 
+WORKSPACE = uuid.UUID("6f1d2c3b-4a59-4e8f-9b0a-1c2d3e4f5a6b")
+UUID_USER = uuid.UUID("0d7e9a1c-2b3f-4c5d-8e9f-a0b1c2d3e4f5")
+UUID_KEY = uuid.UUID("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d")
+
+
 def _signed(key: str, extra: str = "") -> str:
     query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=900&X-Amz-Signature=3f1c..."
     return f"{STORE}/{key.replace(' ', '%20')}?{extra}{query}"
@@ -39,7 +46,7 @@ def _asset(status: AssetStatus, **changes: Any) -> Asset:
         id=ID, filename="holiday 2026.jpg", content_type="image/jpeg", size=3_461_120, sha256=SHA256,
         storage_key=KEY, status=status, upload_id=None, part_size=None, part_checksums=False,
         etag=None, stored_size=None, error=None, metadata={"album": "Lisbon"}, media=None,
-        created_at=AT, updated_at=AT, uploaded_at=None,
+        created_at=AT, updated_at=AT, uploaded_at=None, workspace_id=WORKSPACE,
     )  # fmt: skip
     return msgspec.structs.replace(base, **changes)
 
@@ -137,6 +144,44 @@ def examples() -> dict[str, Any]:
         ),
         "getJobs": msgspec.to_builtins(overview),
         **_companion(),
+        **{"token" + k[0].upper() + k[1:]: v for k, v in _companion().items()},
+        **_accounts(),
+    }
+
+
+def _accounts() -> dict[str, Any]:
+    user = UUID_USER
+    space = a.WorkspaceRole(id=WORKSPACE, slug="newsroom", name="Newsroom", role=Role.ADMIN)
+    me = a.Me(
+        kind="user", user=a.UserOut(id=user, email="ana@example.com", operator=False), workspace=space,
+        workspaces=[space], operator=False, csrf_token="5f2c0d9a7e61b3...",  # noqa: S106 (an example)
+    )  # fmt: skip
+    key = a.KeyOut(
+        id=UUID_KEY, prefix="dam_live_Xk3v9QpL2a", name="bulk uploader", role=Role.CONTRIBUTOR,
+        created_at=AT, expires_at=AT + timedelta(days=90), last_used_at=AT + timedelta(hours=2),
+        revoked_at=None,
+    )  # fmt: skip
+    created = a.KeyCreated(**msgspec.structs.asdict(key), key="dam_live_Xk3v9QpL2a" + "r" * 33)
+    member = a.MemberOut(user_id=user, email="ana@example.com", role=Role.EDITOR, created_at=AT)
+    token = "dam_up_" + "Q" * 43
+    return {
+        "login": msgspec.to_builtins(me),
+        "getMe": msgspec.to_builtins(me),
+        "changePassword": msgspec.to_builtins(me),
+        "createWorkspace": msgspec.to_builtins(
+            a.WorkspaceOut(id=WORKSPACE, slug="newsroom", name="Newsroom", created_at=AT)
+        ),
+        "listMembers": msgspec.to_builtins([member]),
+        "addMember": msgspec.to_builtins(member),
+        "createKey": msgspec.to_builtins(created),
+        "listKeys": msgspec.to_builtins([key]),
+        "createUploadToken": msgspec.to_builtins(
+            a.UploadTokenCreated(
+                token=token,
+                expires_at=AT + timedelta(hours=1),
+                companion_endpoint=f"https://dam.example.com/uploads/{token}",
+            )
+        ),
     }
 
 

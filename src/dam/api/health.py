@@ -10,8 +10,10 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from dam.api import schemas as s
+from dam.api.access import policy
 from dam.api.errors import responses
 from dam.db import assets as db
+from dam.domain.access import ANONYMOUS
 from dam.domain.errors import Unavailable
 from dam.resources import Resources
 
@@ -23,6 +25,7 @@ CHECK_TIMEOUT = 3.0
     operation_id="getHealth",
     tags=["health"],
     summary="Liveness (touches nothing)",
+    opt=policy(ANONYMOUS),
     responses=responses(400),
 )
 async def health() -> s.Health:
@@ -35,6 +38,7 @@ async def health() -> s.Health:
     operation_id="getReadiness",
     tags=["health"],
     summary="Readiness of PostgreSQL, Redis and S3",
+    opt=policy(ANONYMOUS),
     responses={
         **responses(400),
         503: ResponseSpec(

@@ -9,6 +9,7 @@ a HEAD request is routed as GET and answered with the GET's status and headers a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,7 +46,7 @@ class _Methods:
     def __init__(self, app: ASGIApp, allowed: dict[str, bytes], no_head: set[str]) -> None:
         self.app = app
         self.allowed = allowed
-        self.no_head = no_head
+        self.no_head = [re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(t))) for t in no_head]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -67,8 +68,9 @@ class _Methods:
 
     def _unsafe(self, scope: Scope) -> bool:
         # Before routing the template is unknown: match the request path against the few unsafe
-        # templates (they have no path parameters).
-        return scope.get("path", "").rstrip("/") in self.no_head
+        # templates (``/s3/params``, and the same under ``/uploads/{token}``).
+        path = scope.get("path", "").rstrip("/")
+        return any(pattern.fullmatch(path) for pattern in self.no_head)
 
     def _with_allow(self, scope: Scope, message: Any) -> Any:
         headers = message.get("headers") or []

@@ -24,6 +24,8 @@ from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
+from dam.api.access import POLICY
+
 REF = "#/components/schemas/{name}"
 RETRY_AFTER = {
     "Retry-After": {
@@ -38,17 +40,48 @@ def finish(app: Litestar, examples: dict[str, Any]) -> dict[str, Any]:
     ``examples`` holds an example success answer by ``operationId``."""
     document: dict[str, Any] = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
     handlers = list(_documented_handlers(app))
+    _security(document, handlers)
     _body_schemas_from_msgspec(document, handlers)
     _optional_bodies(document, handlers)
     _links_from_created_assets(document)
     for operation in _operations(document):
         _success_example(operation, examples.get(operation.get("operationId", "")))
         for code, response in operation.get("responses", {}).items():
-            if code == "503":
+            if code == "204":  # no content, also where the handler answers a Response (for its cookies)
+                response.pop("content", None)
+            if code in {"503", "429"}:
                 response["headers"] = {**response.get("headers", {}), **RETRY_AFTER}
         for parameter in operation.get("parameters", []):
             parameter["schema"] = _not_null(parameter["schema"])
     return document
+
+
+SECURITY_SCHEMES = {
+    "apiKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (`dam_live_...`): `Authorization: Bearer <key>`",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "dam_session",
+        "description": "A browser session from `POST /auth/login`; its writes send `X-CSRF-Token`",
+    },
+}
+
+
+def _security(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandler]]) -> None:
+    """Each operation states its credentials: a key or a session, or none (anonymous routes and
+    those carrying an upload token in their path)."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for path, handler in handlers:
+        rule = handler.opt.get(POLICY)
+        open_route = rule is None or rule.anonymous or "{token}" in path
+        for method in handler.http_methods:
+            operation = document["paths"].get(path, {}).get(str(method).lower())
+            if operation is not None:
+                operation["security"] = [] if open_route else [{"apiKey": []}, {"session": []}]
 
 
 def _success_example(operation: dict[str, Any], value: Any) -> None:

@@ -112,9 +112,16 @@ class Uploader:
     """Uploads files with a bounded number of transfers in flight."""
 
     def __init__(
-        self, api: str, client: httpx.AsyncClient, concurrency: int, on_bytes: Callable[[Path, int], None]
+        self,
+        api: str,
+        client: httpx.AsyncClient,
+        concurrency: int,
+        on_bytes: Callable[[Path, int], None],
+        api_key: str | None = None,
     ) -> None:
         self.api = api.rstrip("/")
+        # Sent to the API only: storage gets presigned URLs, never the key.
+        self.auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = client
         self.slots = asyncio.Semaphore(concurrency)
         self.on_bytes = on_bytes
@@ -134,7 +141,8 @@ class Uploader:
         raise AssertionError("unreachable")
 
     async def _api(self, method: str, path: str, expect: set[int], **kwargs: Any) -> Any:
-        response = await self._request(method, self.api + path, **kwargs)
+        headers = {**self.auth, **kwargs.pop("headers", {})}
+        response = await self._request(method, self.api + path, headers=headers, **kwargs)
         if response.status_code not in expect:
             try:
                 detail = response.json().get("detail", response.text)
@@ -292,7 +300,7 @@ async def upload_all(args: Any) -> list[Outcome]:
 
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(120, connect=10)) as client:
-            uploader = Uploader(args.api, client, args.concurrency, on_bytes)
+            uploader = Uploader(args.api, client, args.concurrency, on_bytes, api_key=args.api_key)
             done = await asyncio.gather(*(uploader.upload(f) for f in files))
             if args.wait:
                 deadline = asyncio.get_running_loop().time() + args.timeout

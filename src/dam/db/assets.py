@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 _S = AssetStatus
 ASSET_COLUMNS = (
     "id, filename, content_type, size, sha256, storage_key, status, upload_id, part_size, part_checksums,"
-    " etag, stored_size, error, metadata, media, created_at, updated_at, uploaded_at"
+    " etag, stored_size, error, metadata, media, created_at, updated_at, uploaded_at,"
+    " workspace_id, created_by, created_by_key, upload_token_id, max_bytes"
 )
 _RENDITION_COLUMNS = "asset_id, kind, storage_key, content_type, width, height, bytes, created_at"
 
@@ -68,20 +69,29 @@ async def insert_asset(pool: Pool, new: NewAsset) -> Asset:
     """Insert a ``pending_upload`` asset."""
     record = await pool.fetchrow(
         f"""INSERT INTO assets (id, filename, content_type, size, sha256, storage_key, upload_id,
-                                part_size, part_checksums, metadata, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                part_size, part_checksums, metadata, status, workspace_id, created_by,
+                                created_by_key, upload_token_id, max_bytes)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             RETURNING {ASSET_COLUMNS}""",
         new.id, new.filename, new.content_type, new.size, new.sha256, new.storage_key,
         new.upload_id, new.part_size, new.part_checksums, new.metadata, _S.PENDING_UPLOAD.value,
+        new.workspace_id, new.created_by, new.created_by_key, new.upload_token_id, new.max_bytes,
     )  # fmt: skip
     row = asset_of(record)
     assert row is not None
     return row
 
 
-async def get_asset(pool: Pool, asset_id: uuid.UUID) -> Asset | None:
-    """Fetch one asset."""
-    return asset_of(await pool.fetchrow(f"SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1", asset_id))
+async def get_asset(pool: Pool, asset_id: uuid.UUID, workspace_id: uuid.UUID | None = None) -> Asset | None:
+    """Fetch one asset; with ``workspace_id``, only if it belongs to that workspace (an asset of
+    another workspace is as absent as an unknown one). Jobs, which act for no one, read any."""
+    if workspace_id is None:
+        return asset_of(await pool.fetchrow(f"SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1", asset_id))
+    return asset_of(
+        await pool.fetchrow(
+            f"SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1 AND workspace_id = $2", asset_id, workspace_id
+        )
+    )
 
 
 async def lock_asset(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
@@ -196,10 +206,15 @@ async def list_assets(
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
     sha256: str | None = None,
+    workspace_id: uuid.UUID | None = None,
 ) -> list[Asset]:
-    """Newest first, keyset-paginated on ``(created_at, id)``; deleted assets only when asked for."""
+    """Newest first, keyset-paginated on ``(created_at, id)``; deleted assets only when asked for;
+    only the workspace's when one is given (the dashboard of an operator gives none)."""
     args: list[Any] = []
     conditions: list[str] = []
+    if workspace_id is not None:
+        args.append(workspace_id)
+        conditions.append(f"workspace_id = ${len(args)}")
     if status is None:
         args.append(_S.DELETED.value)
         conditions.append(f"status <> ${len(args)}")
@@ -269,7 +284,19 @@ async def assets_in_status(
     return _assets(records)
 
 
-async def count_by_status(pool: Pool) -> dict[str, int]:
-    """How many assets are in each status."""
-    records = await pool.fetch("SELECT status, count(*) AS n FROM assets GROUP BY status")
+async def count_by_status(pool: Pool, workspace_id: uuid.UUID | None = None) -> dict[str, int]:
+    """How many assets are in each status (of one workspace, or of all)."""
+    records = await pool.fetch(
+        """SELECT status, count(*) AS n FROM assets
+           WHERE $1::uuid IS NULL OR workspace_id = $1 GROUP BY status""",
+        workspace_id,
+    )
     return {r["status"]: int(r["n"]) for r in records}
+
+
+async def in_workspace(pool: Pool, asset_ids: list[uuid.UUID], workspace_id: uuid.UUID) -> set[uuid.UUID]:
+    """Which of the given assets belong to the workspace."""
+    records = await pool.fetch(
+        "SELECT id FROM assets WHERE id = ANY($1::uuid[]) AND workspace_id = $2", asset_ids, workspace_id
+    )
+    return {r["id"] for r in records}

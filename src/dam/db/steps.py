@@ -153,13 +153,17 @@ async def list_steps(pool: Pool, asset_ids: list[uuid.UUID]) -> list[StepRecord]
     return [msgspec.convert(dict(r.items()), StepRecord) for r in records]
 
 
-async def stats(pool: Pool) -> list[StepStats]:
-    """Per step: counts by state, mean and longest duration of done attempts."""
+async def stats(pool: Pool, workspace_id: uuid.UUID | None = None) -> list[StepStats]:
+    """Per step: counts by state, mean and longest duration of done attempts (of one workspace's
+    assets, or of all)."""
     records = await pool.fetch(
-        """SELECT step, state, count(*) AS n,
-                  avg(extract(epoch FROM finished_at - started_at)) AS mean,
-                  max(extract(epoch FROM finished_at - started_at)) AS longest
-           FROM asset_steps GROUP BY step, state ORDER BY step"""
+        """SELECT s.step, s.state, count(*) AS n,
+                  avg(extract(epoch FROM s.finished_at - s.started_at)) AS mean,
+                  max(extract(epoch FROM s.finished_at - s.started_at)) AS longest
+           FROM asset_steps s JOIN assets a ON a.id = s.asset_id
+           WHERE $1::uuid IS NULL OR a.workspace_id = $1
+           GROUP BY s.step, s.state ORDER BY s.step""",
+        workspace_id,
     )
     out: dict[str, StepStats] = {}
     for r in records:
@@ -172,11 +176,13 @@ async def stats(pool: Pool) -> list[StepStats]:
     return list(out.values())
 
 
-async def failures(pool: Pool, limit: int = 20) -> list[StepFailure]:
-    """The most recent steps that failed for good."""
+async def failures(pool: Pool, workspace_id: uuid.UUID | None = None, limit: int = 20) -> list[StepFailure]:
+    """The most recent steps that failed for good (of one workspace's assets, or of all)."""
     records = await pool.fetch(
-        """SELECT asset_id, step, error, finished_at FROM asset_steps WHERE state = $1
-           ORDER BY finished_at DESC NULLS LAST LIMIT $2""",
-        _F, limit,
+        """SELECT s.asset_id, s.step, s.error, s.finished_at
+           FROM asset_steps s JOIN assets a ON a.id = s.asset_id
+           WHERE s.state = $1 AND ($3::uuid IS NULL OR a.workspace_id = $3)
+           ORDER BY s.finished_at DESC NULLS LAST LIMIT $2""",
+        _F, limit, workspace_id,
     )  # fmt: skip
     return [msgspec.convert(dict(r.items()), StepFailure) for r in records]

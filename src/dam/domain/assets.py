@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from dam.domain.access import Owner
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepState
@@ -34,6 +35,16 @@ class Asset(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     uploaded_at: datetime | None
+    workspace_id: uuid.UUID
+    created_by: uuid.UUID | None = None
+    created_by_key: uuid.UUID | None = None
+    upload_token_id: uuid.UUID | None = None
+    max_bytes: int | None = None  # a tighter limit than the deployment's (an upload token's)
+
+    @property
+    def owner(self) -> Owner:
+        """Who created it."""
+        return Owner(user_id=self.created_by, key_id=self.created_by_key, token_id=self.upload_token_id)
 
 
 class NewAsset(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,6 +60,11 @@ class NewAsset(msgspec.Struct, frozen=True, kw_only=True):
     part_size: int | None
     part_checksums: bool
     metadata: dict[str, Any]
+    workspace_id: uuid.UUID
+    created_by: uuid.UUID | None = None
+    created_by_key: uuid.UUID | None = None
+    upload_token_id: uuid.UUID | None = None
+    max_bytes: int | None = None
 
 
 class Rendition(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,7 +2,10 @@
 decides which HTTP answer each one becomes.
 
 DamError
-├── NotFound               the asset does not exist
+├── NotFound               the asset does not exist (or belongs to another workspace)
+├── Unauthenticated        no credential, or one that is malformed, unknown, expired or revoked
+├── Forbidden              the principal's role does not allow the action
+├── RateLimited            too many attempts (sign-in); retry after ``retry_after`` seconds
 ├── InvalidInput           a request value is unusable
 │   └── UnsupportedMedia   content type outside the allow-list
 ├── Conflict               the asset is not in a state that allows this
@@ -32,6 +35,28 @@ class NotFound(DamError):
     """The asset does not exist."""
 
     code = "not_found"
+
+
+class Unauthenticated(DamError):
+    """No usable credential: none given, or one that is malformed, unknown, expired or revoked."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DamError):
+    """The principal is known but its role (or token) does not allow the action."""
+
+    code = "forbidden"
+
+
+class RateLimited(DamError):
+    """Too many attempts in a short time."""
+
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
 
 
 class InvalidInput(DamError):

@@ -124,6 +124,14 @@ def parse_asset_id(value: str) -> uuid.UUID:
         raise InvalidInput(f"{value[:64]!r} is not a valid asset id (a UUID)") from None
 
 
+def parse_id(value: str, what: str) -> uuid.UUID:
+    """Parse a UUID from a path (a user's or a key's id), refusing anything else."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(f"{value[:64]!r} is not a valid {what} (a UUID)") from None
+
+
 def asset_of_key(key: str) -> uuid.UUID | None:
     """The asset an original's key belongs to (``originals/{id}/{name}``); None for renditions,
     foreign objects and anything else."""

@@ -28,6 +28,15 @@ def main() -> int:
         "DAM_EVENTS_KEY": "dam:harness:s3-events",
     }
     env.pop("DAM_S3_ENDPOINT_URL", None)
+    # Its own admin key, made before the stack starts (the schema first: `dam run` would too).
+    dam = [sys.executable, "-m", "dam.cli", "--log-level", "warning"]
+    subprocess.run([*dam, "migrate"], env=env, check=True)
+    made = subprocess.run(
+        [*dam, "admin", "create-key", "--workspace", "harness", "--role", "admin", "--name", "harness",
+         "--expires-in", "3600"],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    key = made.stdout.strip().splitlines()[-1]  # the key alone on the last line
     log = Path(".dev/harness-stack.log")
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as out:
@@ -36,7 +45,7 @@ def main() -> int:
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            code = run(load_spec(Path("harness.yaml")), base_url=f"http://127.0.0.1:{port}")
+            code = run(load_spec(Path("harness.yaml")), base_url=f"http://127.0.0.1:{port}", api_key=key)
         finally:
             stack.send_signal(signal.SIGINT)
             try:

@@ -36,11 +36,14 @@ class Harness:
     base_url: str
     client: httpx.Client
     uploads: dict[str, Upload] = field(default_factory=dict)
+    api_key: str | None = None
 
     # -- helpers -----------------------------------------------------------------------------------
 
     def call(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
         url = self.base_url + path
+        if self.api_key:  # to the API only: storage gets presigned URLs
+            kwargs["headers"] = {"Authorization": f"Bearer {self.api_key}", **kwargs.get("headers", {})}
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
@@ -205,7 +208,9 @@ ACTIONS: dict[str, Callable[[Harness, Step], str]] = {
 }  # fmt: skip
 
 
-def run(spec: Spec, base_url: str | None = None, out: TextIO | None = None) -> int:
+def run(
+    spec: Spec, base_url: str | None = None, out: TextIO | None = None, api_key: str | None = None
+) -> int:
     """Run every step; print a line per step and a summary; 0 when all passed, else 1."""
     import sys
 
@@ -215,7 +220,7 @@ def run(spec: Spec, base_url: str | None = None, out: TextIO | None = None) -> i
     failed: list[str] = []
     started = time.monotonic()
     with httpx.Client(timeout=spec.deadlines.request) as client:
-        harness = Harness(spec, base, client)
+        harness = Harness(spec, base, client, api_key=api_key)
         for step in spec.steps:
             t0 = time.monotonic()
             try:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from dam.db import assets as db
 from dam.db import steps as step_rows
 from dam.domain import validation
+from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, AssetDetail, AssetPage, RenditionLink, StepRecord, StoredRendition
-from dam.domain.errors import InvalidInput, NotFound
+from dam.domain.errors import InvalidInput
 from dam.domain.status import AssetStatus
 from dam.resources import Resources
+from dam.services import scoped
 from dam.services.processing import Processing
 
 
@@ -25,9 +27,9 @@ class Assets:
         self.storage = resources.storage
         self.processing = Processing(resources)
 
-    async def read(self, asset_id: uuid.UUID) -> AssetDetail:
+    async def read(self, principal: Principal, asset_id: uuid.UUID) -> AssetDetail:
         """One asset with renditions, steps and a download URL."""
-        return await self.detail(await self._get(asset_id))
+        return await self.detail(await scoped.find(self.pool, asset_id, principal))
 
     async def detail(self, asset: Asset) -> AssetDetail:
         """The detail of an asset already read."""
@@ -41,6 +43,7 @@ class Assets:
 
     async def page(
         self,
+        principal: Principal,
         *,
         status: AssetStatus | None,
         content_type: str | None,
@@ -53,9 +56,11 @@ class Assets:
         digest = validation.clean_sha256(sha256) if sha256 is not None else None
         if content_type is not None:
             content_type = validation.clean_content_type_filter(content_type)
+        require(principal, Scope.READ)
         rows = await db.list_assets(
-            self.pool, status=status, content_type=content_type, limit=limit + 1, after=after, sha256=digest
-        )
+            self.pool, status=status, content_type=content_type, limit=limit + 1, after=after, sha256=digest,
+            workspace_id=principal.workspace_id,
+        )  # fmt: skip
         page, more = rows[:limit], len(rows) > limit
         ids = [a.id for a in page]
         renditions: dict[uuid.UUID, list[StoredRendition]] = {}
@@ -89,9 +94,10 @@ class Assets:
         download = self.storage.presign_get(asset.storage_key) if has_object else None
         return AssetDetail(asset=asset, renditions=links, steps=steps, download_url=download)
 
-    async def delete(self, asset_id: uuid.UUID) -> None:
-        """Remove the original and renditions from storage, then mark the asset deleted."""
-        asset = await self._get(asset_id)
+    async def delete(self, principal: Principal | None, asset_id: uuid.UUID) -> None:
+        """Remove the original and renditions from storage, then mark the asset deleted (its
+        creator, an editor, or the upload token it came with; None: the system)."""
+        asset = await scoped.uploadable(self.pool, asset_id, principal)
         if asset.status is AssetStatus.DELETED:
             return
         if asset.upload_id is not None:
@@ -100,18 +106,16 @@ class Assets:
         await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
         await db.transition(self.pool, asset_id, AssetStatus.DELETED)
 
-    async def reprocess(self, asset_id: uuid.UUID, steps: list[str] | None = None) -> AssetDetail:
-        """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset."""
+    async def reprocess(
+        self, principal: Principal, asset_id: uuid.UUID, steps: list[str] | None = None
+    ) -> AssetDetail:
+        """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset (editors)."""
+        await scoped.find(self.pool, asset_id, principal)
+        require(principal, Scope.EDIT_ANY)
         moved = await self.processing.restart(asset_id, steps)
         # The earlier job's result still holds its id: a new id per reprocess request.
         await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")
         return await self.detail(moved)
-
-    async def _get(self, asset_id: uuid.UUID) -> Asset:
-        asset = await db.get_asset(self.pool, asset_id)
-        if asset is None:
-            raise NotFound(f"asset {asset_id} not found")
-        return asset
 
 
 def encode_cursor(asset: Asset) -> str:

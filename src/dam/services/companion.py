@@ -16,12 +16,14 @@ from redis.exceptions import RedisError
 
 from dam.db import assets as db
 from dam.domain import validation
+from dam.domain.access import Principal
 from dam.domain.assets import Asset
 from dam.domain.errors import Conflict, InvalidInput, NotFound
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import MAX_PARTS, StoredPart
 from dam.queue import REDIS, enqueue_watch
 from dam.resources import Resources
+from dam.services import scoped
 from dam.services.uploads import Completion, Draft, PartDone, Uploads
 from dam.storage.s3 import PresignedPost, PresignedPut
 
@@ -46,68 +48,83 @@ class CompanionUploads:
         self.storage = resources.storage
         self.uploads = Uploads(resources)
 
-    async def create_multipart(self, filename: str, content_type: str, metadata: dict[str, Any]) -> Asset:
+    async def create_multipart(
+        self, principal: Principal, filename: str, content_type: str, metadata: dict[str, Any]
+    ) -> Asset:
         """A ``pending_upload`` asset with its multipart upload; the client's parts, its sizes."""
         draft = Draft(filename=filename, content_type=content_type, metadata=metadata, multipart=True)
-        return await self.uploads.record(draft)
+        return await self.uploads.record(principal, draft)
 
-    async def create_form(self, filename: str, content_type: str, metadata: dict[str, Any]) -> FormUpload:
+    async def create_form(
+        self, principal: Principal, filename: str, content_type: str, metadata: dict[str, Any]
+    ) -> FormUpload:
         """A ``pending_upload`` asset, a POST policy for its object, and a watch for its arrival."""
         if "${filename}" in filename:
             # S3 replaces it in a form's key with the uploaded file's name: the key would differ.
             raise InvalidInput("filename must not contain '${filename}' for a form upload")
         asset = await self.uploads.record(
-            Draft(filename=filename, content_type=content_type, metadata=metadata)
+            principal, Draft(filename=filename, content_type=content_type, metadata=metadata)
         )
         ttl = self.resources.settings.s3.presign_ttl
         post = self.storage.presign_post(
             asset.storage_key,
             content_type=asset.content_type,
-            max_bytes=self.resources.settings.upload.max_upload_bytes,
+            max_bytes=asset.max_bytes or self.resources.settings.upload.max_upload_bytes,
         )
         await self._watch(asset.id, until=time.time() + ttl + 60)
         return FormUpload(asset=asset, post=post, expires_in=ttl)
 
-    async def sign_parts(self, key: str, upload_id: str, numbers: list[int]) -> list[PresignedPut]:
+    async def sign_parts(
+        self, principal: Principal, key: str, upload_id: str, numbers: list[int]
+    ) -> list[PresignedPut]:
         """PUT URLs for parts of a pending multipart upload (no storage call; one row read)."""
         if bad := [n for n in numbers if not 1 <= n <= MAX_PARTS]:
             raise InvalidInput(f"part numbers are 1 to {MAX_PARTS}, not {bad[0]}")
-        asset = await self.pending(key, upload_id)
+        asset = await self.pending(principal, key, upload_id)
         assert asset.upload_id is not None
         await db.touch_pending(self.resources.pool, asset.id)  # in progress: not for the reconciler to end
         return [self.storage.presign_part(asset.storage_key, asset.upload_id, n) for n in numbers]
 
-    async def stored_parts(self, key: str, upload_id: str) -> list[StoredPart]:
+    async def stored_parts(self, principal: Principal, key: str, upload_id: str) -> list[StoredPart]:
         """The parts storage holds for the upload (none if storage no longer knows it)."""
-        asset = await self.pending(key, upload_id)
+        asset = await self.pending(principal, key, upload_id)
         assert asset.upload_id is not None
         return await self.storage.list_parts(asset.storage_key, asset.upload_id) or []
 
-    async def complete(self, key: str, upload_id: str, parts: list[PartDone]) -> Completion:
+    async def complete(
+        self, principal: Principal, key: str, upload_id: str, parts: list[PartDone]
+    ) -> Completion:
         """Complete the multipart upload with the client's parts, as ``complete`` does."""
-        asset = await self._by_key(key)
+        asset = await self._by_key(principal, key)
         if asset.upload_id != upload_id and asset.status is AssetStatus.PENDING_UPLOAD:
             raise NotFound(f"no upload {upload_id[:64]!r} for {key[:300]!r}")
-        return await self.uploads.complete(asset.id, parts)
+        return await self.uploads.complete(asset.id, parts, principal)
 
-    async def abort(self, key: str, upload_id: str) -> uuid.UUID:
+    async def abort(self, principal: Principal, key: str, upload_id: str) -> uuid.UUID:
         """The asset of a pending upload the client gives up (the caller deletes it)."""
-        return (await self.pending(key, upload_id)).id
+        return (await self.pending(principal, key, upload_id)).id
 
-    async def pending(self, key: str, upload_id: str) -> Asset:
-        """The pending asset of ``key`` whose multipart upload is ``upload_id``."""
-        asset = await self._by_key(key)
+    async def pending(self, principal: Principal, key: str, upload_id: str) -> Asset:
+        """The pending asset of ``key`` whose multipart upload is ``upload_id``, if the principal
+        may go on with it."""
+        asset = await self._by_key(principal, key)
         if asset.upload_id != upload_id:
             raise NotFound(f"no upload {upload_id[:64]!r} for {key[:300]!r}")
         if asset.status is not AssetStatus.PENDING_UPLOAD:
             raise Conflict(f"asset is {asset.status.value}; its upload is over")
         return asset
 
-    async def _by_key(self, key: str) -> Asset:
+    async def _by_key(self, principal: Principal, key: str) -> Asset:
+        missing = NotFound(f"no asset has the key {key[:300]!r}")
         asset_id = validation.asset_of_key(key)
-        asset = await db.get_asset(self.resources.pool, asset_id) if asset_id else None
-        if asset is None or asset.storage_key != key or asset.status is AssetStatus.DELETED:
-            raise NotFound(f"no asset has the key {key[:300]!r}")
+        if asset_id is None:
+            raise missing
+        try:
+            asset = await scoped.uploadable(self.resources.pool, asset_id, principal)
+        except NotFound:
+            raise missing from None
+        if asset.storage_key != key or asset.status is AssetStatus.DELETED:
+            raise missing
         return asset
 
     async def _watch(self, asset_id: uuid.UUID, until: float) -> None:

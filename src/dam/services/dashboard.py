@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 
 import msgspec
@@ -88,10 +89,13 @@ async def _results(queue: ArqRedis, queue_name: str) -> list[JobOut]:
     return [_job(r, i) for i, r in done]
 
 
-async def overview(resources: Resources) -> Overview:
-    """Everything the dashboard shows, in one read; QueueUnavailable while Redis does not answer."""
+async def overview(resources: Resources, workspace_id: uuid.UUID | None = None) -> Overview:
+    """Everything the dashboard shows, in one read: of one workspace's assets, or (``None``, for
+    operators) of all, with the event bridge's state. QueueUnavailable while Redis does not answer."""
     try:
         found = await _overview(resources)
+        if workspace_id is not None:
+            found = await _of_workspace(resources, found, workspace_id)
     except (RedisError, OSError) as exc:
         REDIS.failed(exc)
         raise QueueUnavailable(f"the job queue (Redis) is unavailable: {exc}"[:300]) from exc
@@ -130,6 +134,42 @@ async def _overview(resources: Resources) -> Overview:
         failed_assets=[_failed(a) for a in failed],
         steps=await step_rows.stats(pool), step_failures=await step_rows.failures(pool),
     )  # fmt: skip
+
+
+async def _of_workspace(resources: Resources, everything: Overview, workspace_id: uuid.UUID) -> Overview:
+    """The overview cut down to the jobs and assets of one workspace (its admins' view); the
+    event bridge is the deployment's, not theirs."""
+    pool = resources.pool
+    jobs = [*everything.queued, *everything.in_progress, *everything.recent]
+    ids = {a for job in jobs if (a := _asset_arg(job)) is not None}
+    mine = await db.in_workspace(pool, sorted(ids), workspace_id) if ids else set()
+
+    def keep(listed: list[JobOut]) -> list[JobOut]:
+        return [job for job in listed if _asset_arg(job) in mine]
+
+    recent = keep(everything.recent)
+    counts: dict[str, dict[str, int]] = {}
+    for job in recent:
+        slot = counts.setdefault(job.function, {"succeeded": 0, "failed": 0})
+        slot["succeeded" if job.success else "failed"] += 1
+    failed = await db.list_assets(
+        pool, status=AssetStatus.FAILED, content_type=None, limit=20, after=None, workspace_id=workspace_id
+    )
+    return Overview(
+        queue=everything.queue, queued=keep(everything.queued), in_progress=keep(everything.in_progress),
+        recent=recent, counts=counts, bridge={}, dead_letters=[],
+        assets=await db.count_by_status(pool, workspace_id), failed_assets=[_failed(a) for a in failed],
+        steps=await step_rows.stats(pool, workspace_id),
+        step_failures=await step_rows.failures(pool, workspace_id),
+    )  # fmt: skip
+
+
+def _asset_arg(job: JobOut) -> uuid.UUID | None:
+    """The asset a job works on (its first argument, for every job the service queues)."""
+    try:
+        return uuid.UUID(job.args[0]) if job.args else None
+    except ValueError:
+        return None
 
 
 def _failed(row: Asset) -> FailedAsset:

@@ -14,11 +14,13 @@ import msgspec
 
 from dam.db import assets as db
 from dam.domain import uploads, validation
+from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, NewAsset
-from dam.domain.errors import Conflict, InvalidInput, NotFound, UploadRejected
+from dam.domain.errors import Conflict, InvalidInput, UploadRejected
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart, UploadInstructions
 from dam.resources import Resources
+from dam.services import scoped
 from dam.services.processing import Processing
 
 log = logging.getLogger(__name__)
@@ -64,19 +66,29 @@ class Uploads:
         self.storage = resources.storage
         self.processing = Processing(resources)
 
-    async def create(self, draft: Draft) -> tuple[Asset, UploadInstructions]:
-        """Record a ``pending_upload`` asset and presign its upload."""
-        asset = await self.record(draft)
+    async def create(self, principal: Principal, draft: Draft) -> tuple[Asset, UploadInstructions]:
+        """Record a ``pending_upload`` asset in the principal's workspace and presign its upload."""
+        asset = await self.record(principal, draft)
         return asset, self._instructions(asset, stored=[], requested=None, checksums=None)
 
-    async def record(self, draft: Draft) -> Asset:
-        """Check a draft and record its ``pending_upload`` asset (with its multipart upload, if any)."""
+    async def record(self, principal: Principal, draft: Draft) -> Asset:
+        """Check a draft and record its ``pending_upload`` asset (with its multipart upload, if any),
+        within the deployment's limits and the principal's (an upload token's types and size)."""
+        require(principal, Scope.UPLOAD)
+        assert principal.workspace_id is not None
         limits = self.settings.upload
+        token = principal.limits
         filename = validation.clean_filename(draft.filename)
         content_type = validation.clean_content_type(draft.content_type, limits.allowed_content_types)
+        if token is not None and token.content_types is not None:
+            content_type = validation.clean_content_type(content_type, token.content_types)
         sha256 = validation.clean_sha256(draft.sha256) if draft.sha256 is not None else None
-        if draft.size is not None and draft.size > limits.max_upload_bytes:
-            raise InvalidInput(f"size {draft.size} exceeds the limit of {limits.max_upload_bytes} bytes")
+        max_bytes = (
+            min(limits.max_upload_bytes, token.max_bytes or limits.max_upload_bytes) if token else None
+        )
+        limit = max_bytes or limits.max_upload_bytes
+        if draft.size is not None and draft.size > limit:
+            raise InvalidInput(f"size {draft.size} exceeds the limit of {limit} bytes")
         asset_id = uuid.uuid4()
         key = validation.storage_key(asset_id, filename)
         upload_id = part_size = None
@@ -88,7 +100,9 @@ class Uploads:
         new = NewAsset(
             id=asset_id, filename=filename, content_type=content_type, size=draft.size, sha256=sha256,
             storage_key=key, upload_id=upload_id, part_size=part_size, part_checksums=checksums,
-            metadata=validation.clean_metadata(draft.metadata or {}),
+            metadata=validation.clean_metadata(draft.metadata or {}), workspace_id=principal.workspace_id,
+            created_by=principal.user_id, created_by_key=principal.key_id, upload_token_id=principal.token_id,
+            max_bytes=max_bytes,
         )  # fmt: skip
         try:
             return await db.insert_asset(self.pool, new)
@@ -99,10 +113,14 @@ class Uploads:
             raise
 
     async def renew(
-        self, asset_id: uuid.UUID, part_numbers: list[int] | None, part_checksums: dict[str, str] | None
+        self,
+        principal: Principal,
+        asset_id: uuid.UUID,
+        part_numbers: list[int] | None,
+        part_checksums: dict[str, str] | None,
     ) -> UploadInstructions:
         """Fresh upload URLs; for multipart, the parts storage holds and URLs for the rest."""
-        asset = await self._pending(asset_id)
+        asset = await self._pending(asset_id, principal)
         checksums = _part_checksums(part_checksums)
         await db.touch_pending(self.pool, asset_id)  # in progress: not for the reconciler to end
         if asset.upload_id is None:
@@ -153,9 +171,12 @@ class Uploads:
             part_checksums=asset.part_checksums, parts=parts, uploaded_parts=stored, expires_at=expires_at,
         )  # fmt: skip
 
-    async def complete(self, asset_id: uuid.UUID, parts: list[PartDone] | None = None) -> Completion:
-        """Check the stored object and hand the asset to processing; repeated calls do nothing more."""
-        asset = await self._get(asset_id)
+    async def complete(
+        self, asset_id: uuid.UUID, parts: list[PartDone] | None = None, principal: Principal | None = None
+    ) -> Completion:
+        """Check the stored object and hand the asset to processing; repeated calls do nothing more.
+        ``principal`` is who asks (None: the event bridge, the reconciler, a watch)."""
+        asset = await scoped.uploadable(self.pool, asset_id, principal)
         if asset.status is AssetStatus.UPLOADED:
             # Uploaded but maybe never queued (Redis was down): the same job id makes this a no-op
             # when the job exists.
@@ -172,7 +193,9 @@ class Uploads:
         info = await self.storage.head(asset.storage_key)
         if info is None:
             raise Conflict("no object in storage yet: upload the bytes before completing")
-        limit = self.settings.upload.max_upload_bytes
+        limit = min(
+            self.settings.upload.max_upload_bytes, asset.max_bytes or self.settings.upload.max_upload_bytes
+        )
         if info.size > limit:
             await self.storage.delete(asset.storage_key)
             reason = f"object of {info.size} bytes exceeds the limit of {limit} bytes and was deleted"
@@ -184,7 +207,7 @@ class Uploads:
             )
         updated = await db.mark_uploaded(self.pool, asset_id, etag=info.etag, stored_size=info.size)
         if updated is None:  # another caller completed it first
-            return Completion(asset=await self._get(asset_id))
+            return Completion(asset=await scoped.find(self.pool, asset_id, None))
         await self.processing.hand_over(updated)
         return Completion(asset=updated)
 
@@ -233,14 +256,8 @@ class Uploads:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)
 
-    async def _get(self, asset_id: uuid.UUID) -> Asset:
-        asset = await db.get_asset(self.pool, asset_id)
-        if asset is None:
-            raise NotFound(f"asset {asset_id} not found")
-        return asset
-
-    async def _pending(self, asset_id: uuid.UUID) -> Asset:
-        asset = await self._get(asset_id)
+    async def _pending(self, asset_id: uuid.UUID, principal: Principal) -> Asset:
+        asset = await scoped.uploadable(self.pool, asset_id, principal)
         if asset.status is not AssetStatus.PENDING_UPLOAD:
             raise Conflict(f"asset is {asset.status.value}; upload URLs are only issued while pending_upload")
         return asset

@@ -142,7 +142,7 @@ class Storage:
     def presign_get(self, key: str, *, internal: bool = False) -> str:
         """A GET URL for a stored object, for clients (default) or for the service's own reads."""
         signer = self._internal_signer if internal else self._signer
-        return signer.presign("GET", self.bucket, key, expires=self.settings.presign_ttl)
+        return signer.presign("GET", self.bucket, key, expires=self.settings.presign_get_ttl)
 
     # -- S3 calls ------------------------------------------------------------------------------
 

@@ -1,0 +1,53 @@
+"""``dam admin``: create users and keys from the command line (the first admin of a deployment,
+keys for scripts), and the development sign-in ``make run`` prints on a fresh database."""
+
+from __future__ import annotations
+
+import secrets
+
+from dam.domain.access import Role
+from dam.resources import open_resources
+from dam.services.accounts import Accounts
+from dam.settings import Settings
+
+DEV_WORKSPACE = "dev"
+DEV_ADMIN = "admin@dam.localhost"
+
+
+async def create_user(
+    settings: Settings, email: str, password: str | None, workspace: str, role: Role, *, operator: bool
+) -> tuple[str, str | None]:
+    """Create (or update) a user with a role in a workspace, creating the workspace when missing;
+    returns the user's id and the password drawn when none was given."""
+    drawn = None
+    if password is None:
+        drawn = password = secrets.token_urlsafe(18)
+    async with open_resources(settings) as resources:
+        accounts = Accounts(resources)
+        space = await accounts.ensure_workspace(workspace)
+        user = await accounts.create_user(email, password, space, role, operator=operator)
+    return str(user.id), drawn
+
+
+async def create_key(
+    settings: Settings, workspace: str, role: Role, name: str, expires_in: float | None
+) -> str:
+    """Create a key of a workspace (created when missing); returns the secret."""
+    async with open_resources(settings) as resources:
+        accounts = Accounts(resources)
+        space = await accounts.ensure_workspace(workspace)
+        made = await accounts.create_key(None, space.id, role, name, expires_in)
+    return made.secret
+
+
+async def bootstrap(settings: Settings) -> str | None:
+    """On a database with no user: a ``dev`` workspace and an admin (and operator) with a random
+    password, which is returned (None when users exist: nothing is made)."""
+    async with open_resources(settings) as resources:
+        accounts = Accounts(resources)
+        if await accounts.count_users():
+            return None
+        password = secrets.token_urlsafe(18)
+        space = await accounts.ensure_workspace(DEV_WORKSPACE)
+        await accounts.create_user(DEV_ADMIN, password, space, Role.ADMIN, operator=True)
+    return password

@@ -1,0 +1,127 @@
+"""Access on every route: each handler declares a ``Policy`` (``opt={POLICY: ...}``, by ``policy()``)
+and one application guard enforces it before the handler, its dependencies or its body run.
+
+Credentials, in order: an upload token in the path (routes under ``/uploads/{token}/``), an
+``Authorization: Bearer dam_live_...`` API key, the ``dam_session`` cookie of a browser session
+(whose writes must carry ``X-CSRF-Token``). A route without a declared policy is refused: the
+application will not even build (``check_policies``), and a test lists every route's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+from litestar.routes import HTTPRoute
+
+from dam.domain.access import ANONYMOUS, Policy, Principal, Scope, needs, require
+from dam.domain.errors import Forbidden, Unauthenticated
+from dam.services import passwords
+from dam.services.auth import Auth
+
+POLICY = "dam.policy"
+PRINCIPAL = "dam.principal"
+SESSION_COOKIE = "dam_session"
+CSRF_HEADER = "x-csrf-token"
+WORKSPACE_HEADER = "x-workspace"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def policy(rule: Policy) -> dict[str, Any]:
+    """A handler's ``opt`` declaring its policy."""
+    return {POLICY: rule}
+
+
+def read() -> dict[str, Any]:
+    """Members who may read (viewer and up)."""
+    return policy(needs(Scope.READ))
+
+
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Enforce the handler's policy; the principal is then ``request.scope[PRINCIPAL]``."""
+    rule: Policy | None = handler.opt.get(POLICY)
+    if rule is None:  # check_policies refuses to build such an app: this is a second lock
+        raise Forbidden("this route declares no access policy")
+    if rule.anonymous:
+        return
+    auth: Auth = connection.app.state.auth
+    token = connection.path_params.get("token") if rule.token else None
+    if isinstance(token, str):
+        principal = await auth.token_principal(token)
+    else:
+        principal = await _principal(connection, auth)
+    _check(rule, principal)
+    connection.scope[PRINCIPAL] = principal  # type: ignore[literal-required]
+
+
+async def _principal(connection: ASGIConnection[Any, Any, Any, Any], auth: Auth) -> Principal:
+    workspace = connection.headers.get(WORKSPACE_HEADER) or connection.query_params.get("workspace")
+    header = connection.headers.get("authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'")
+        return await auth.key_principal(secret.strip(), workspace)
+    session_id = connection.cookies.get(SESSION_COOKIE)
+    if session_id is None:
+        raise Unauthenticated("sign in (POST /auth/login) or send an API key (Authorization: Bearer <key>)")
+    user = await auth.session_user(session_id)
+    if connection.scope.get("method", "GET") not in SAFE_METHODS:
+        sent = connection.headers.get(CSRF_HEADER, "")
+        if not passwords.same(sent.encode(), passwords.csrf_token(session_id).encode()):
+            raise Forbidden("a signed-in browser's writes must carry the X-CSRF-Token of GET /auth/me")
+    return await auth.user_principal(user, workspace)
+
+
+def _check(rule: Policy, principal: Principal) -> None:
+    if rule.operator and principal.operator:
+        return
+    if rule.scope is not None:
+        if principal.workspace_id is None:
+            raise Forbidden("you are not a member of any workspace")
+        require(principal, rule.scope)
+    elif rule.operator:
+        raise Forbidden("only operators may do this")
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    """The principal the guard admitted (a dependency of every non-anonymous route)."""
+    principal = request.scope.get(PRINCIPAL)
+    if not isinstance(principal, Principal):
+        raise Unauthenticated("this route needs a signed-in user or an API key")
+    return principal
+
+
+def session_of(request: Request[Any, Any, Any]) -> str | None:
+    """The browser session id of the request, if it came with one."""
+    return request.cookies.get(SESSION_COOKIE)
+
+
+# Routes that Litestar adds itself or that serve files: declared here, once, by path.
+_OWN_ROUTES = ("/docs", "/static", "/schema")
+
+
+def check_policies(app: Litestar) -> list[tuple[str, str, Policy]]:
+    """Give framework routes (docs, static files, OPTIONS) their anonymous policy, and refuse to
+    build an application with a route that declares none; returns (method, path, policy) of all."""
+    table: list[tuple[str, str, Policy]] = []
+    missing: list[str] = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            methods = sorted(str(m) for m in handler.http_methods)
+            if POLICY not in handler.opt and (
+                methods == ["OPTIONS"] or route.path_format.startswith(_OWN_ROUTES)
+            ):
+                handler.opt[POLICY] = ANONYMOUS
+            rule = handler.opt.get(POLICY)
+            if rule is None:
+                missing.append(f"{'/'.join(methods)} {route.path_format}")
+                continue
+            table.extend((m, route.path_format, rule) for m in methods)
+    if missing:
+        raise RuntimeError(f"routes without an access policy: {', '.join(missing)}")
+    return table

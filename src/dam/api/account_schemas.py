@@ -1,0 +1,170 @@
+"""Request and response bodies of the account routes: sign-in, members, keys, upload tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from dam.domain.access import Kind, Role
+from dam.domain.accounts import ApiKey, Member, Workspace
+
+Email = Annotated[str, Meta(min_length=3, max_length=320, examples=["ana@example.com"])]
+Password = Annotated[str, Meta(min_length=1, max_length=1024)]
+Slug = Annotated[
+    str, Meta(min_length=1, max_length=63, pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(?!\n)$")
+]
+
+
+class Login(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /auth/login``."""
+
+    email: Email
+    password: Password
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /auth/password``: every session of the user ends; this browser gets a new one."""
+
+    current_password: Password
+    new_password: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=1024,
+            description="At least DAM_PASSWORD_MIN_LENGTH characters, not a common one",
+        ),
+    ]
+
+
+class UserOut(msgspec.Struct, kw_only=True):
+    """A user."""
+
+    id: uuid.UUID
+    email: str
+    operator: bool
+
+
+class WorkspaceRole(msgspec.Struct, kw_only=True):
+    """A workspace and the role held there."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    role: Role
+
+
+class Me(msgspec.Struct, kw_only=True):
+    """``GET /auth/me``: who is asking, in which workspace, with which role."""
+
+    kind: Kind
+    user: UserOut | None
+    workspace: WorkspaceRole | None = msgspec.field(default=None)
+    workspaces: list[WorkspaceRole]
+    operator: bool
+    csrf_token: str | None = msgspec.field(default=None)
+
+
+class NewWorkspace(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /workspaces`` (operators)."""
+
+    slug: Slug
+    name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+
+
+class WorkspaceOut(msgspec.Struct, kw_only=True):
+    """A workspace."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    created_at: datetime
+
+
+class AddMember(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /members``: add a user (created when the address is new) or change a member's role."""
+
+    email: Email
+    role: Role
+    password: Password | None = None
+
+
+class MemberOut(msgspec.Struct, kw_only=True):
+    """A member of the workspace."""
+
+    user_id: uuid.UUID
+    email: str
+    role: Role
+    created_at: datetime
+
+
+class NewKey(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /keys``: a key of the workspace, its role no wider than its creator's."""
+
+    role: Role
+    name: Annotated[str, Meta(max_length=200)] = "key"
+    expires_in: (
+        Annotated[int, Meta(ge=1, le=10 * 365 * 24 * 3600, description="Seconds; none: never")] | None
+    ) = None
+
+
+class KeyOut(msgspec.Struct, kw_only=True):
+    """An API key (never its secret, except once in ``KeyCreated``)."""
+
+    id: uuid.UUID
+    prefix: str
+    name: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut, kw_only=True):
+    """A new key: ``key`` is shown this once; send it as ``Authorization: Bearer <key>``."""
+
+    key: str
+
+
+class NewUploadToken(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /upload-tokens``: what a page on another site may upload, and for how long."""
+
+    expires_in: Annotated[int, Meta(ge=1, description="Seconds, at most DAM_UPLOAD_TOKEN_MAX_TTL")]
+    content_types: (
+        Annotated[list[Annotated[str, Meta(max_length=255)]], Meta(min_length=1, max_length=50)] | None
+    ) = None
+    max_bytes: Annotated[int, Meta(ge=1)] | None = None
+
+
+class UploadTokenCreated(msgspec.Struct, kw_only=True):
+    """A new upload token and the Companion endpoint built on it (Uppy's ``companionEndpoint``)."""
+
+    token: str
+    expires_at: datetime
+    companion_endpoint: str
+
+
+def key_out(key: ApiKey) -> KeyOut:
+    """A key's public fields."""
+    return KeyOut(
+        id=key.id, prefix=key.prefix, name=key.name, role=key.role, created_at=key.created_at,
+        expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
+    )  # fmt: skip
+
+
+def member_out(member: Member) -> MemberOut:
+    """A member's public fields."""
+    return MemberOut(
+        user_id=member.user_id, email=member.email, role=member.role, created_at=member.created_at
+    )
+
+
+def workspace_out(workspace: Workspace) -> WorkspaceOut:
+    """A workspace's public fields."""
+    return WorkspaceOut(
+        id=workspace.id, slug=workspace.slug, name=workspace.name, created_at=workspace.created_at
+    )

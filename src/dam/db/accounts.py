@@ -1,0 +1,304 @@
+"""Workspace, user, membership, API key, session and upload token rows: their every SQL statement.
+
+Secrets arrive here as SHA-256 digests only; passwords as argon2id hashes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from dam.db.pool import Pool
+from dam.domain.access import Role
+from dam.domain.accounts import ApiKey, Member, Membership, UploadToken, User, Workspace
+
+_KEY_COLUMNS = (
+    "id, workspace_id, prefix, name, role, created_by, created_at, expires_at, last_used_at, revoked_at"
+)
+_TOKEN_COLUMNS = (
+    "id, workspace_id, content_types, max_bytes, created_by, created_by_key, created_at, expires_at"  # noqa: S105
+)
+
+
+def _row(record: asyncpg.Record | None, kind: type[Any]) -> Any:
+    return None if record is None else msgspec.convert(dict(record.items()), kind)
+
+
+# Workspaces and members
+
+
+async def ensure_workspace(pool: Pool, slug: str, name: str | None = None) -> Workspace:
+    """The workspace of that slug, created if missing."""
+    record = await pool.fetchrow(
+        """INSERT INTO workspaces (id, slug, name) VALUES ($1, $2, $3)
+           ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
+           RETURNING id, slug, name, created_at""",
+        uuid.uuid4(), slug, name or slug,
+    )  # fmt: skip
+    found: Workspace = _row(record, Workspace)
+    return found
+
+
+async def create_workspace(pool: Pool, slug: str, name: str) -> Workspace | None:
+    """A new workspace; None if the slug is taken."""
+    record = await pool.fetchrow(
+        """INSERT INTO workspaces (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING
+           RETURNING id, slug, name, created_at""",
+        uuid.uuid4(), slug, name,
+    )  # fmt: skip
+    created: Workspace | None = _row(record, Workspace)
+    return created
+
+
+async def get_workspace(pool: Pool, workspace_id: uuid.UUID) -> Workspace | None:
+    """One workspace by id."""
+    found: Workspace | None = _row(
+        await pool.fetchrow("SELECT id, slug, name, created_at FROM workspaces WHERE id = $1", workspace_id),
+        Workspace,
+    )
+    return found
+
+
+async def count_users(pool: Pool) -> int:
+    """How many users exist (none: a fresh deployment)."""
+    return int(await pool.fetchval("SELECT count(*) FROM users"))
+
+
+async def upsert_user(pool: Pool, email: str, email_key: str, password_hash: str | None) -> User:
+    """The user of that address, created if missing; a given hash replaces the stored one."""
+    record = await pool.fetchrow(
+        """INSERT INTO users (id, email, email_key, password_hash, password_changed_at)
+           VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END)
+           ON CONFLICT (email_key) DO UPDATE
+               SET password_hash = COALESCE(EXCLUDED.password_hash, users.password_hash),
+                   password_changed_at = COALESCE(EXCLUDED.password_changed_at, users.password_changed_at)
+           RETURNING id, email, operator, created_at""",
+        uuid.uuid4(), email, email_key, password_hash,
+    )  # fmt: skip
+    user: User = _row(record, User)
+    return user
+
+
+async def get_user(pool: Pool, user_id: uuid.UUID) -> User | None:
+    """One user by id."""
+    found: User | None = _row(
+        await pool.fetchrow("SELECT id, email, operator, created_at FROM users WHERE id = $1", user_id), User
+    )
+    return found
+
+
+async def set_operator(pool: Pool, user_id: uuid.UUID, operator: bool) -> None:
+    """Grant or withdraw the deployment-wide operator flag."""
+    await pool.execute("UPDATE users SET operator = $2 WHERE id = $1", user_id, operator)
+
+
+async def credentials(pool: Pool, email_key: str) -> tuple[User, str | None] | None:
+    """A user and their password hash, by address."""
+    record = await pool.fetchrow(
+        "SELECT id, email, operator, created_at, password_hash FROM users WHERE email_key = $1", email_key
+    )
+    if record is None:
+        return None
+    values = dict(record.items())
+    digest = values.pop("password_hash")
+    return msgspec.convert(values, User), digest
+
+
+async def password_hash(pool: Pool, user_id: uuid.UUID) -> str | None:
+    """A user's stored hash."""
+    value: str | None = await pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+    return value
+
+
+async def set_password(pool: Pool, user_id: uuid.UUID, hashed: str) -> None:
+    """Replace a user's password and end every session of theirs, in one transaction."""
+    async with pool.transaction() as conn:
+        await conn.execute(
+            "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1", user_id, hashed
+        )
+        await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+
+
+async def set_membership(pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, role: Role) -> None:
+    """Make the user a member with that role (or change their role)."""
+    await pool.execute(
+        """INSERT INTO memberships (user_id, workspace_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role""",
+        user_id, workspace_id, role.value,
+    )  # fmt: skip
+
+
+async def remove_membership(pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID) -> bool:
+    """Take the user out of the workspace; False if they were not in it."""
+    done = await pool.execute(
+        "DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2", user_id, workspace_id
+    )
+    return str(done).endswith(" 1")
+
+
+async def memberships(pool: Pool, user_id: uuid.UUID) -> list[Membership]:
+    """A user's workspaces and roles, the oldest membership first (the default workspace)."""
+    records = await pool.fetch(
+        """SELECT m.workspace_id, w.slug, w.name, m.role FROM memberships m
+           JOIN workspaces w ON w.id = m.workspace_id
+           WHERE m.user_id = $1 ORDER BY m.created_at, w.slug""",
+        user_id,
+    )
+    return [msgspec.convert(dict(r.items()), Membership) for r in records]
+
+
+async def members(pool: Pool, workspace_id: uuid.UUID) -> list[Member]:
+    """A workspace's members."""
+    records = await pool.fetch(
+        """SELECT u.id AS user_id, u.email, m.role, m.created_at FROM memberships m
+           JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY m.created_at, u.email""",
+        workspace_id,
+    )
+    return [msgspec.convert(dict(r.items()), Member) for r in records]
+
+
+# Sessions
+
+
+async def session_user(pool: Pool, digest: bytes, idle_seconds: float) -> tuple[User, datetime] | None:
+    """The user of a live session (neither past its absolute expiry nor idle too long), with when
+    the session was last seen."""
+    record = await pool.fetchrow(
+        """SELECT u.id, u.email, u.operator, u.created_at, s.last_seen_at FROM sessions s
+           JOIN users u ON u.id = s.user_id
+           WHERE s.digest = $1 AND s.expires_at > now()
+             AND s.last_seen_at > now() - make_interval(secs => $2)""",
+        digest, idle_seconds,
+    )  # fmt: skip
+    if record is None:
+        return None
+    values = dict(record.items())
+    seen = values.pop("last_seen_at")
+    return msgspec.convert(values, User), seen
+
+
+async def create_session(pool: Pool, digest: bytes, user_id: uuid.UUID, max_age: float) -> None:
+    """A new session (and, in passing, forget the sessions that have expired)."""
+    async with pool.transaction() as conn:
+        await conn.execute(
+            """INSERT INTO sessions (digest, user_id, expires_at)
+               VALUES ($1, $2, now() + make_interval(secs => $3))""",
+            digest, user_id, max_age,
+        )  # fmt: skip
+        await conn.execute(
+            """DELETE FROM sessions WHERE digest = ANY(ARRAY(
+                   SELECT digest FROM sessions WHERE expires_at < now() LIMIT 100))"""
+        )
+
+
+async def touch_session(pool: Pool, digest: bytes) -> None:
+    """The session was used now (its idle timeout starts again)."""
+    await pool.execute("UPDATE sessions SET last_seen_at = now() WHERE digest = $1", digest)
+
+
+async def end_session(pool: Pool, digest: bytes) -> None:
+    """Sign out."""
+    await pool.execute("DELETE FROM sessions WHERE digest = $1", digest)
+
+
+# API keys
+
+
+async def insert_key(
+    pool: Pool,
+    *,
+    workspace_id: uuid.UUID,
+    prefix: str,
+    digest: bytes,
+    name: str,
+    role: Role,
+    created_by: uuid.UUID | None,
+    expires_in: float | None,
+) -> ApiKey | None:
+    """A new key; None if the prefix is taken (the caller draws another secret)."""
+    record = await pool.fetchrow(
+        f"""INSERT INTO api_keys (id, workspace_id, prefix, digest, name, role, created_by, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7,
+                    CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8) END)
+            ON CONFLICT (prefix) DO NOTHING
+            RETURNING {_KEY_COLUMNS}""",
+        uuid.uuid4(), workspace_id, prefix, digest, name, role.value, created_by, expires_in,
+    )  # fmt: skip
+    key: ApiKey | None = _row(record, ApiKey)
+    return key
+
+
+async def key_by_prefix(pool: Pool, prefix: str) -> tuple[ApiKey, bytes] | None:
+    """A key's record and its stored digest, by its visible prefix (one indexed lookup)."""
+    record = await pool.fetchrow(f"SELECT {_KEY_COLUMNS}, digest FROM api_keys WHERE prefix = $1", prefix)
+    if record is None:
+        return None
+    values = dict(record.items())
+    digest = bytes(values.pop("digest"))
+    return msgspec.convert(values, ApiKey), digest
+
+
+async def touch_key(pool: Pool, key_id: uuid.UUID) -> None:
+    """Record that a key was used (called at most once a minute per key and process)."""
+    await pool.execute("UPDATE api_keys SET last_used_at = now() WHERE id = $1", key_id)
+
+
+async def list_keys(pool: Pool, workspace_id: uuid.UUID) -> list[ApiKey]:
+    """A workspace's keys, the newest first."""
+    records = await pool.fetch(
+        f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE workspace_id = $1 ORDER BY created_at DESC, id",
+        workspace_id,
+    )
+    return [msgspec.convert(dict(r.items()), ApiKey) for r in records]
+
+
+async def revoke_key(pool: Pool, key_id: uuid.UUID, workspace_id: uuid.UUID) -> ApiKey | None:
+    """Revoke a key of the workspace (again is no change); None if it has no such key."""
+    record = await pool.fetchrow(
+        f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
+            WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
+        key_id, workspace_id,
+    )  # fmt: skip
+    key: ApiKey | None = _row(record, ApiKey)
+    return key
+
+
+# Upload tokens
+
+
+async def insert_token(
+    pool: Pool,
+    *,
+    workspace_id: uuid.UUID,
+    digest: bytes,
+    content_types: list[str] | None,
+    max_bytes: int | None,
+    created_by: uuid.UUID | None,
+    created_by_key: uuid.UUID | None,
+    expires_in: float,
+) -> UploadToken:
+    """A new upload token."""
+    record = await pool.fetchrow(
+        f"""INSERT INTO upload_tokens (id, workspace_id, digest, content_types, max_bytes, created_by,
+                                       created_by_key, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
+            RETURNING {_TOKEN_COLUMNS}""",
+        uuid.uuid4(), workspace_id, digest, content_types, max_bytes, created_by, created_by_key, expires_in,
+    )  # fmt: skip
+    token: UploadToken = _row(record, UploadToken)
+    return token
+
+
+async def live_token(pool: Pool, digest: bytes) -> UploadToken | None:
+    """An upload token that has not expired, by its digest."""
+    found: UploadToken | None = _row(
+        await pool.fetchrow(
+            f"SELECT {_TOKEN_COLUMNS} FROM upload_tokens WHERE digest = $1 AND expires_at > now()", digest
+        ),
+        UploadToken,
+    )
+    return found

@@ -1,0 +1,193 @@
+"""Managing accounts: workspaces, users and their roles, API keys and upload tokens.
+
+Used by the API (for the principal asking, whose role is checked here) and by ``dam admin`` (as
+the deployment's owner: ``principal=None``)."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from dam.db import accounts as db
+from dam.domain import validation
+from dam.domain.access import Principal, Role, Scope, require
+from dam.domain.accounts import ApiKey, Member, UploadToken, User, Workspace, clean_email, clean_slug
+from dam.domain.errors import Forbidden, InvalidInput, NotFound
+from dam.resources import Resources
+from dam.services import passwords
+from dam.services.auth import KEY_PREFIX, TOKEN_PREFIX, VISIBLE
+
+MAX_KEY_NAME = 200
+
+
+class NewKey(msgspec.Struct, frozen=True, kw_only=True):
+    """A key just created: the secret is shown this once."""
+
+    key: ApiKey
+    secret: str
+
+
+class NewToken(msgspec.Struct, frozen=True, kw_only=True):
+    """An upload token just created: the secret is shown this once."""
+
+    token: UploadToken
+    secret: str
+
+
+class Accounts:
+    """Workspaces, users, memberships, keys and upload tokens."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.settings = resources.settings
+        self.pool = resources.pool
+
+    # -- workspaces and users -----------------------------------------------------------------
+
+    async def ensure_workspace(self, slug: str) -> Workspace:
+        """The workspace of that name, created when missing (``dam admin``)."""
+        return await db.ensure_workspace(self.pool, clean_slug(slug))
+
+    async def create_workspace(self, principal: Principal, slug: str, name: str | None) -> Workspace:
+        """A new workspace, its creator its admin (operators only)."""
+        if not principal.operator:
+            raise Forbidden("only operators create workspaces")
+        created = await db.create_workspace(self.pool, clean_slug(slug), (name or slug)[:200])
+        if created is None:
+            raise InvalidInput(f"a workspace named {slug!r} already exists")
+        if principal.user_id is not None and principal.kind == "user":
+            await db.set_membership(self.pool, principal.user_id, created.id, Role.ADMIN)
+        return created
+
+    async def create_user(
+        self, email: str, password: str | None, workspace: Workspace, role: Role, *, operator: bool = False
+    ) -> User:
+        """A user (or the existing one of that address) with ``role`` in the workspace; a given
+        password is checked and replaces theirs."""
+        address, email_key = clean_email(email)
+        hashed = None
+        if password is not None:
+            passwords.check_strength(password, self.settings.auth.password_min_length)
+            hashed = await passwords.hash_password(password)
+        user = await db.upsert_user(self.pool, address, email_key, hashed)
+        await db.set_membership(self.pool, user.id, workspace.id, role)
+        if operator:
+            await db.set_operator(self.pool, user.id, True)
+        return user
+
+    async def count_users(self) -> int:
+        """How many users the deployment has."""
+        return await db.count_users(self.pool)
+
+    # -- members ------------------------------------------------------------------------------
+
+    async def members(self, principal: Principal) -> list[Member]:
+        """The members of the principal's workspace (admins)."""
+        return await db.members(self.pool, self._managed(principal))
+
+    async def add_member(self, principal: Principal, email: str, role: Role, password: str | None) -> Member:
+        """Add a user (creating them, with the given password, when the address is new) or change
+        a member's role (admins)."""
+        workspace_id = self._managed(principal)
+        workspace = await db.get_workspace(self.pool, workspace_id)
+        assert workspace is not None
+        _, email_key = clean_email(email)
+        if password is None and await db.credentials(self.pool, email_key) is None:
+            raise InvalidInput("a new user needs a password")
+        user = await self.create_user(email, password, workspace, role)
+        return next(m for m in await db.members(self.pool, workspace_id) if m.user_id == user.id)
+
+    async def remove_member(self, principal: Principal, user_id: uuid.UUID) -> None:
+        """Take a member out of the workspace (admins); 404 for someone who is not in it."""
+        workspace_id = self._managed(principal)
+        if principal.user_id == user_id and principal.kind == "user":
+            raise InvalidInput("admins cannot remove themselves; another admin can")
+        if not await db.remove_membership(self.pool, user_id, workspace_id):
+            raise NotFound(f"no member {user_id} in this workspace")
+
+    # -- API keys -----------------------------------------------------------------------------
+
+    async def create_key(
+        self,
+        principal: Principal | None,
+        workspace_id: uuid.UUID,
+        role: Role,
+        name: str,
+        expires_in: float | None,
+    ) -> NewKey:
+        """A key of the workspace with a role no wider than its creator's (admins, or ``dam admin``)."""
+        if principal is not None:
+            workspace_id = self._managed(principal)
+            assert principal.role is not None
+            if not principal.role.covers(role):
+                raise Forbidden(f"a key's role cannot be wider than the creator's ({principal.role.value})")
+        name = name.strip()[:MAX_KEY_NAME] or "key"
+        if expires_in is not None and expires_in <= 0:
+            raise InvalidInput("expires_in must be a positive number of seconds")
+        creator = principal.user_id if principal is not None else None
+        for _ in range(5):  # a prefix collision (2^-60 per pair) draws another secret
+            secret = passwords.new_secret(KEY_PREFIX)
+            key = await db.insert_key(
+                self.pool, workspace_id=workspace_id, prefix=secret[: len(KEY_PREFIX) + VISIBLE],
+                digest=passwords.digest(secret), name=name, role=role, created_by=creator,
+                expires_in=expires_in,
+            )  # fmt: skip
+            if key is not None:
+                return NewKey(key=key, secret=secret)
+        raise RuntimeError("could not draw a unique key prefix")
+
+    async def keys(self, principal: Principal) -> list[ApiKey]:
+        """The workspace's keys (admins)."""
+        return await db.list_keys(self.pool, self._managed(principal))
+
+    async def revoke_key(self, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+        """Revoke a key of the workspace (admins); 404 for another workspace's, as for an unknown one."""
+        key = await db.revoke_key(self.pool, key_id, self._managed(principal))
+        if key is None:
+            raise NotFound(f"key {key_id} not found")
+        return key
+
+    # -- upload tokens ------------------------------------------------------------------------
+
+    async def create_token(
+        self,
+        principal: Principal,
+        expires_in: int,
+        content_types: list[str] | None,
+        max_bytes: int | None,
+    ) -> NewToken:
+        """An upload token for the principal's workspace (contributors and up)."""
+        require(principal, Scope.UPLOAD)
+        if principal.kind == "upload_token":
+            raise Forbidden("an upload token cannot mint upload tokens")
+        assert principal.workspace_id is not None
+        limits = self.settings.upload
+        cap = self.settings.auth.upload_token_max_ttl
+        if not 1 <= expires_in <= cap:
+            raise InvalidInput(f"expires_in must be 1 to {cap} seconds (DAM_UPLOAD_TOKEN_MAX_TTL)")
+        if max_bytes is not None and not 1 <= max_bytes <= limits.max_upload_bytes:
+            raise InvalidInput(f"max_bytes must be 1 to {limits.max_upload_bytes} (DAM_MAX_UPLOAD_BYTES)")
+        types = None
+        if content_types is not None:
+            types = [_allowed_type(t, limits.allowed_content_types) for t in content_types]
+        secret = passwords.new_secret(TOKEN_PREFIX)
+        token = await db.insert_token(
+            self.pool, workspace_id=principal.workspace_id, digest=passwords.digest(secret),
+            content_types=types, max_bytes=max_bytes,
+            created_by=principal.user_id, created_by_key=principal.key_id, expires_in=expires_in,
+        )  # fmt: skip
+        return NewToken(token=token, secret=secret)
+
+    def _managed(self, principal: Principal) -> uuid.UUID:
+        require(principal, Scope.MANAGE)
+        assert principal.workspace_id is not None
+        return principal.workspace_id
+
+
+def _allowed_type(value: str, allowed: tuple[str, ...]) -> str:
+    """A type or family (``image/*``) an upload token may allow: one the deployment accepts."""
+    pattern = validation.clean_content_type_filter(value)
+    probe = pattern[:-1] + "x" if pattern.endswith("/*") else pattern
+    if not validation.accepts(probe, allowed):
+        raise InvalidInput(f"content type {value[:64]!r} is not allowed here; allowed: {', '.join(allowed)}")
+    return pattern

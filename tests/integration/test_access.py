@@ -1,0 +1,531 @@
+"""Access on every route: the route x principal matrix, other workspaces' ids answered as unknown
+ones, keys that expire or are revoked, sign-in with its rate limit, sessions and CSRF, upload
+tokens held to their limits, and no secret in a dump of the database."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from dam.api.access import check_policies
+from dam.api.app import create_app
+from dam.domain.access import Role
+from dam.domain.accounts import Workspace
+from dam.settings import Settings
+from tests.support.accounts import PASSWORD, Identities, bearer
+from tests.support.flows import sha256_hex
+
+Client = AsyncTestClient[Any]
+ROLES = ("viewer", "contributor", "editor", "admin")
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    """The API in-process with no credential of its own: each request brings one."""
+    async with AsyncTestClient(app=create_app(settings)) as api:
+        yield api
+
+
+async def login(client: Client, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Sign in; the headers that act as that browser session (cookie and CSRF token)."""
+    answer = await client.post("/auth/login", json={"email": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    session = answer.cookies["dam_session"]
+    client.cookies.clear()  # each request names its principal: nothing rides along in the jar
+    return {"Cookie": f"dam_session={session}", "X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+@dataclass
+class World:
+    """Two workspaces and every kind of principal, as request headers."""
+
+    home: Workspace
+    other: Workspace
+    principals: dict[str, dict[str, str]]
+    token: str  # an upload token of home
+    admin: dict[str, str]
+
+
+@pytest.fixture
+async def world(client: Client, identities: Identities) -> World:
+    home, other = await identities.workspace(), await identities.workspace()
+    principals: dict[str, dict[str, str]] = {"anonymous": {}}
+    for role in ROLES:
+        principals[role] = bearer(await identities.key(home, role))
+    principals["expired key"] = bearer(await identities.key(home, "admin", expires_in=0.001))
+    revoked = await identities.key(home, "admin")
+    principals["other workspace"] = bearer(await identities.key(other, "admin"))
+    email, _ = await identities.user(other, "viewer", operator=True)
+    principals["operator"] = await login(client, email)
+    admin = principals["admin"]
+    listed = (await client.get("/keys", headers=admin)).json()
+    (revoked_id,) = [k["id"] for k in listed if revoked.startswith(k["prefix"])]
+    assert (await client.delete(f"/keys/{revoked_id}", headers=admin)).status_code == 204
+    principals["revoked key"] = bearer(revoked)
+    minted = await client.post("/upload-tokens", json={"expires_in": 600}, headers=admin)
+    assert minted.status_code == 201, minted.text
+    principals["upload token as a key"] = bearer(minted.json()["token"])
+    return World(home, other, principals, minted.json()["token"], admin)
+
+
+async def an_asset(client: Client, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    answer = await client.post(
+        "/assets", json={"filename": "a.jpg", "content_type": "image/jpeg", **body}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+Call = Callable[[Client, World, dict[str, str]], Awaitable[httpx.Response]]
+
+
+async def _create(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/assets", json={"filename": "m.jpg", "content_type": "image/jpeg"}, headers=h)
+
+
+async def _read(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}", headers=h)
+
+
+async def _list(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/assets", headers=h)
+
+
+async def _renew(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/upload", headers=h)
+
+
+async def _complete(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/complete", headers=h)
+
+
+async def _reprocess(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/reprocess", headers=h)
+
+
+async def _delete(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.delete(f"/assets/{(await an_asset(c, w.admin))['id']}", headers=h)
+
+
+async def _companion(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/s3/multipart", json={"filename": "m.mp4", "type": "video/mp4"}, headers=h)
+
+
+async def _tokened(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    body = {"filename": "m.mp4", "type": "video/mp4"}
+    return await c.post(f"/uploads/{w.token}/s3/multipart", json=body, headers=h)
+
+
+async def _me(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/auth/me", headers=h)
+
+
+async def _jobs(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/api/jobs", headers=h)
+
+
+async def _new_key(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/keys", json={"role": "viewer"}, headers=h)
+
+
+async def _keys(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/keys", headers=h)
+
+
+async def _members(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/members", headers=h)
+
+
+async def _token(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/upload-tokens", json={"expires_in": 60}, headers=h)
+
+
+async def _workspace(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/workspaces", json={"slug": f"w-{uuid.uuid4().hex[:12]}"}, headers=h)
+
+
+async def _health(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/health", headers=h)
+
+
+async def _document(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/docs/openapi.json", headers=h)
+
+
+PRINCIPALS = (
+    "anonymous",
+    *ROLES,
+    "expired key",
+    "revoked key",
+    "upload token as a key",
+    "other workspace",
+    "operator",
+)
+# Expected status per principal, in the order of PRINCIPALS. Unauthenticated: 401; a role that does
+# not allow it: 403; another workspace's asset: 404 (as an unknown one); the operator here is a
+# viewer of the other workspace (its role is refused before any id is looked at). A pending asset
+# cannot be reprocessed (409) nor completed (409).
+MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
+    "POST /assets": (_create, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403)),
+    "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404)),
+    "GET /assets": (_list, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200)),
+    "POST /assets/{id}/upload": (_renew, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403)),
+    "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403)),
+    "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403)),
+    "DELETE /assets/{id}": (_delete, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403)),
+    "POST /s3/multipart": (_companion, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403)),
+    "POST /uploads/{token}/s3/multipart": (_tokened, (200,) * 10),
+    "GET /auth/me": (_me, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200)),
+    "GET /api/jobs": (_jobs, (401, 403, 403, 403, 200, 401, 401, 401, 200, 200)),
+    "POST /keys": (_new_key, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403)),
+    "GET /keys": (_keys, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403)),
+    "GET /members": (_members, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403)),
+    "POST /upload-tokens": (_token, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403)),
+    "POST /workspaces": (_workspace, (401, 403, 403, 403, 403, 401, 401, 401, 403, 201)),
+    "GET /health": (_health, (200,) * 10),
+    "GET /docs/openapi.json": (_document, (200,) * 10),
+}
+
+
+async def test_route_principal_matrix(client: Client, world: World) -> None:
+    assert world.principals.keys() == set(PRINCIPALS)
+    wrong = []
+    for route, (call, expected) in MATRIX.items():
+        for who, status in zip(PRINCIPALS, expected, strict=True):
+            answer = await call(client, world, world.principals[who])
+            if answer.status_code != status:
+                wrong.append(
+                    f"{route} as {who}: {answer.status_code}, expected {status}: {answer.text[:160]}"
+                )
+            elif status in {401, 403}:
+                assert answer.json()["error"] in {"unauthenticated", "forbidden"}, answer.text
+                if status == 401:
+                    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_route_declares_a_policy(settings: Settings) -> None:
+    """check_policies refuses to build an app with a route lacking one; here every route the app
+    serves is listed with it, and the anonymous ones are exactly the documented exceptions."""
+    table = check_policies(create_app(settings))
+    assert table, "no routes"
+    anonymous = {path for method, path, rule in table if rule.anonymous and method != "OPTIONS"}
+    assert anonymous == {
+        "/", "/static/{file_path}", "/health", "/ready", "/jobs", "/auth/login", "/auth/logout",
+        "/docs", "/docs/{path}", "/docs/openapi.json", "/docs/assets/{name}",
+    }  # fmt: skip
+    tokened = {path for _, path, rule in table if rule.token and path.startswith("/uploads/{token}")}
+    assert len(tokened) == 6
+    assert all(rule.anonymous for method, _, rule in table if method == "OPTIONS")
+
+
+async def test_ids_of_another_workspace_answer_as_unknown_ones(client: Client, world: World) -> None:
+    data = b"only in home"
+    digest = sha256_hex(data)
+    asset = await an_asset(client, world.admin, sha256=digest, multipart=True)
+    intruder, unknown = world.principals["other workspace"], str(uuid.uuid4())
+
+    async def both(method: str, template: str, **kwargs: Any) -> None:
+        theirs = await client.request(method, template.format(id=asset["id"]), headers=intruder, **kwargs)
+        nobody = await client.request(method, template.format(id=unknown), headers=intruder, **kwargs)
+        assert theirs.status_code == nobody.status_code == 404, (template, theirs.text)
+        assert theirs.json() == {
+            **nobody.json(),
+            "detail": nobody.json()["detail"].replace(unknown, asset["id"]),
+        }
+
+    for method, template in [
+        ("GET", "/assets/{id}"), ("POST", "/assets/{id}/upload"), ("POST", "/assets/{id}/complete"),
+        ("POST", "/assets/{id}/reprocess"), ("DELETE", "/assets/{id}"),
+    ]:  # fmt: skip
+        await both(method, template)
+    # The Companion routes address uploads by object key and upload id.
+    key, upload_id = f"originals/{asset['id']}/{asset['filename']}", asset["upload"]["upload_id"]
+    fake = key.replace(asset["id"], unknown)
+    for method, path in [
+        ("GET", "/s3/multipart/{u}?key={k}"), ("GET", "/s3/multipart/{u}/1?key={k}"),
+        ("GET", "/s3/multipart/{u}/batch?key={k}&partNumbers=1"), ("DELETE", "/s3/multipart/{u}?key={k}"),
+    ]:  # fmt: skip
+        theirs = await client.request(method, path.format(u=upload_id, k=key), headers=intruder)
+        nobody = await client.request(method, path.format(u=upload_id, k=fake), headers=intruder)
+        assert theirs.status_code == nobody.status_code == 404, (path, theirs.text)
+    complete = {"parts": [{"PartNumber": 1, "ETag": '"abc"'}]}
+    theirs = await client.post(
+        f"/s3/multipart/{upload_id}/complete?key={key}", json=complete, headers=intruder
+    )
+    assert theirs.status_code == 404, theirs.text
+    # Listings and filters: the other workspace sees neither the asset nor that the file exists.
+    assert (await client.get(f"/assets?sha256={digest}", headers=world.admin)).json()["items"]
+    for query in (f"?sha256={digest}", "?status=pending_upload", "?limit=200"):
+        listed = (await client.get(f"/assets{query}", headers=intruder)).json()["items"]
+        assert asset["id"] not in {a["id"] for a in listed}
+    assert (await client.get(f"/assets?sha256={digest}", headers=intruder)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    # And the asset is untouched.
+    still = await client.get(f"/assets/{asset['id']}", headers=world.admin)
+    assert still.json()["status"] == "pending_upload"
+
+
+async def test_a_contributor_edits_only_their_own_assets(client: Client, identities: Identities) -> None:
+    home = await identities.workspace()
+    mine, theirs = (
+        bearer(await identities.key(home, "contributor")),
+        bearer(await identities.key(home, "contributor")),
+    )
+    own = await an_asset(client, mine)
+    other = await an_asset(client, theirs)
+    assert (await client.get(f"/assets/{other['id']}", headers=mine)).status_code == 200  # may read
+    refused = await client.delete(f"/assets/{other['id']}", headers=mine)
+    assert refused.status_code == 403, refused.text
+    assert (await client.post(f"/assets/{other['id']}/upload", headers=mine)).status_code == 403
+    assert (await client.delete(f"/assets/{own['id']}", headers=mine)).status_code == 204
+
+
+async def test_a_key_is_refused_once_it_expires_or_is_revoked(
+    client: Client, identities: Identities, workspace: Workspace, api: Client
+) -> None:
+    short = await identities.key(workspace, "viewer", expires_in=1.5)
+    assert (await client.get("/assets", headers=bearer(short))).status_code == 200
+    deadline = time.monotonic() + 30
+    while (answer := await client.get("/assets", headers=bearer(short))).status_code == 200:
+        assert time.monotonic() < deadline, "the key still worked 30 s after it expired"
+        await asyncio.sleep(0.2)
+    assert answer.status_code == 401
+    assert "expired" in answer.json()["detail"]
+    made = (await api.post("/keys", json={"role": "viewer", "name": "script"})).json()
+    assert made["key"].startswith("dam_live_")
+    assert made["key"].startswith(made["prefix"])
+    assert (await client.get("/assets", headers=bearer(made["key"]))).status_code == 200
+    assert (await api.delete(f"/keys/{made['id']}")).status_code == 204
+    revoked = await client.get("/assets", headers=bearer(made["key"]))
+    assert revoked.status_code == 401
+    assert "revoked" in revoked.json()["detail"]
+    listed = {k["id"]: k for k in (await api.get("/keys")).json()}
+    assert listed[made["id"]]["revoked_at"] is not None
+    assert listed[made["id"]]["last_used_at"] is not None
+    assert "key" not in listed[made["id"]]
+    for bad in ("Bearer", "Bearer dam_live_short", "Basic dXNlcjpwYXNz", f"Bearer {made['key'][:-1]}x"):
+        assert (await client.get("/assets", headers={"Authorization": bad})).status_code == 401, bad
+
+
+async def test_a_key_cannot_be_wider_than_its_creator(client: Client, identities: Identities) -> None:
+    home = await identities.workspace()
+    admin = bearer(await identities.key(home, "admin"))
+    made = await client.post("/keys", json={"role": "contributor"}, headers=admin)
+    assert made.status_code == 201
+    narrower = bearer(made.json()["key"])
+    assert (await client.post("/keys", json={"role": "admin"}, headers=narrower)).status_code == 403
+    assert (await client.get("/api/jobs", headers=narrower)).status_code == 403
+
+
+async def test_sign_in_is_rate_limited_per_account_and_per_address(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    email, password = await identities.user(workspace, "viewer")
+    for attempt in range(5):
+        wrong = await client.post("/auth/login", json={"email": email, "password": f"wrong {attempt}"})
+        assert wrong.status_code == 401, wrong.text
+    sixth = await client.post("/auth/login", json={"email": email, "password": "wrong again"})
+    assert sixth.status_code == 429, sixth.text
+    assert 1 <= int(sixth.headers["retry-after"]) <= 60
+    # Even the right password waits now: the limit is checked before any password is.
+    assert (await client.post("/auth/login", json={"email": email, "password": password})).status_code == 429
+
+
+async def test_sign_in_from_one_address_is_limited_across_accounts(
+    make_settings: Callable[..., Settings], identities: Identities, workspace: Workspace
+) -> None:
+    async with AsyncTestClient(app=create_app(make_settings())) as client:
+        for n in range(5):
+            answer = await client.post(
+                "/auth/login", json={"email": f"nobody-{n}@example.test", "password": "not a password"}
+            )
+            assert answer.status_code == 401
+        email, _ = await identities.user(workspace, "viewer")
+        limited = await client.post("/auth/login", json={"email": email, "password": "wrong"})
+        assert limited.status_code == 429, limited.text
+
+
+async def test_sessions_are_new_at_sign_in_and_end_at_sign_out(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    email, password = await identities.user(workspace, "contributor")
+    planted = "x" * 43  # a session id an attacker chose: the server never adopts it
+    client.cookies.set("dam_session", planted)
+    answer = await client.post("/auth/login", json={"email": email, "password": password})
+    assert answer.status_code == 200
+    first = answer.cookies["dam_session"]
+    assert first != planted
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/" in cookie
+    me = answer.json()
+    assert me["user"]["email"] == email
+    assert me["workspace"]["role"] == "contributor"
+    client.cookies.clear()
+    second = (await client.post("/auth/login", json={"email": email, "password": password})).cookies[
+        "dam_session"
+    ]
+    assert second != first
+    client.cookies.clear()
+    for session in (first, second):
+        assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={session}"})).status_code == 200
+    assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={planted}"})).status_code == 401
+    out = await client.post("/auth/logout", headers={"Cookie": f"dam_session={first}"})
+    assert out.status_code == 204
+    assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={first}"})).status_code == 401
+    assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={second}"})).status_code == 200
+
+
+async def test_a_password_change_ends_every_session(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    email, password = await identities.user(workspace, "viewer")
+    one, two = await login(client, email, password), await login(client, email, password)
+    new = "a much longer passphrase, 2026"
+    weak = await client.post(
+        "/auth/password", json={"current_password": password, "new_password": "password123456"}, headers=one
+    )
+    assert weak.status_code == 422, weak.text
+    changed = await client.post(
+        "/auth/password", json={"current_password": password, "new_password": new}, headers=one
+    )
+    assert changed.status_code == 200, changed.text
+    fresh = changed.cookies["dam_session"]
+    client.cookies.clear()
+    for old in (one, two):
+        assert (await client.get("/auth/me", headers={"Cookie": old["Cookie"]})).status_code == 401
+    assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={fresh}"})).status_code == 200
+    assert (await client.post("/auth/login", json={"email": email, "password": password})).status_code == 401
+    assert (await client.post("/auth/login", json={"email": email, "password": new})).status_code == 200
+
+
+async def test_cookie_writes_need_the_csrf_token(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    email, _ = await identities.user(workspace, "contributor")
+    session = await login(client, email)
+    body = {"filename": "x.jpg", "content_type": "image/jpeg"}
+    cookie = {"Cookie": session["Cookie"]}
+    cross_site = {**cookie, "Origin": "https://evil.example", "Content-Type": "text/plain"}
+    for headers in (cookie, {**cookie, "X-CSRF-Token": "0" * 64}, cross_site):
+        refused = await client.post("/assets", json=body, headers=headers)
+        assert refused.status_code == 403, refused.text
+    assert (await client.get("/assets", headers=cookie)).status_code == 200  # reads need none
+    assert (await client.post("/assets", json=body, headers=session)).status_code == 201
+
+
+async def test_a_member_of_several_workspaces_names_one(client: Client, identities: Identities) -> None:
+    first, second = await identities.workspace(), await identities.workspace()
+    email, _ = await identities.user(first, "viewer")
+    await identities.accounts.create_user(email, None, second, Role.EDITOR)
+    session = await login(client, email)
+    me = (await client.get("/auth/me", headers=session)).json()
+    assert me["workspace"]["slug"] == first.slug
+    assert len(me["workspaces"]) == 2
+    named = (await client.get("/auth/me", headers={**session, "X-Workspace": second.slug})).json()
+    assert named["workspace"] == {
+        "id": str(second.id),
+        "slug": second.slug,
+        "name": second.name,
+        "role": "editor",
+    }
+    by_query = await client.get(f"/auth/me?workspace={second.id}", headers=session)
+    assert by_query.json()["workspace"]["role"] == "editor"
+    created = await client.post(
+        "/assets",
+        json={"filename": "s.jpg", "content_type": "image/jpeg"},
+        headers={**session, "X-Workspace": second.slug},
+    )
+    assert created.status_code == 201  # an editor there, a viewer in the first
+    assert (
+        await client.post(
+            "/assets", json={"filename": "s.jpg", "content_type": "image/jpeg"}, headers=session
+        )
+    ).status_code == 403
+    for name in ("nope", str(uuid.uuid4())):
+        refused = await client.get("/assets", headers={**session, "X-Workspace": name})
+        assert refused.status_code == 403
+        assert "not a member" in refused.json()["detail"]
+
+
+async def test_upload_tokens_hold_to_their_type_size_workspace_and_lifetime(
+    client: Client, world: World, http: httpx.AsyncClient
+) -> None:
+    made = await client.post(
+        "/upload-tokens",
+        json={"expires_in": 2, "content_types": ["image/*"], "max_bytes": 1000},
+        headers=world.admin,
+    )
+    assert made.status_code == 201, made.text
+    token = made.json()
+    assert token["companion_endpoint"].endswith(f"/uploads/{token['token']}")
+    base = f"/uploads/{token['token']}/s3"
+    wrong_type = await client.post(f"{base}/multipart", json={"filename": "a.mp4", "type": "video/mp4"})
+    assert wrong_type.status_code == 422, wrong_type.text
+    form = await client.get(f"{base}/params", params={"filename": "big.jpg", "type": "image/jpeg"})
+    assert form.status_code == 200, form.text
+    fields = form.json()["fields"]
+    too_big = await http.post(
+        form.json()["url"], data=fields, files={"file": ("big.jpg", b"x" * 1001, "image/jpeg")}
+    )
+    assert too_big.status_code == 400
+    assert b"EntityTooLarge" in too_big.content
+    fits = await http.post(
+        form.json()["url"], data=fields, files={"file": ("big.jpg", b"x" * 1000, "image/jpeg")}
+    )
+    assert fits.status_code in {200, 201, 204}, fits.text
+    # Its assets are the workspace's, and only the workspace's.
+    asset_id = fields["key"].split("/")[1]  # originals/{asset id}/{file name}
+    mine = (await client.get("/assets?limit=200", headers=world.admin)).json()["items"]
+    assert asset_id in {a["id"] for a in mine}
+    theirs = (await client.get("/assets?limit=200", headers=world.principals["other workspace"])).json()[
+        "items"
+    ]
+    assert asset_id not in {a["id"] for a in theirs}
+    # The token reaches none of the other routes, and expires.
+    assert (await client.get("/assets", headers=bearer(token["token"]))).status_code == 401
+    assert (await client.get(f"/uploads/{token['token']}/assets")).status_code == 404
+    deadline = time.monotonic() + 30
+    while (
+        late := await client.post(f"{base}/multipart", json={"filename": "a.jpg", "type": "image/jpeg"})
+    ).status_code == 200:
+        assert time.monotonic() < deadline, "the token still worked 30 s after it expired"
+        await asyncio.sleep(0.2)
+    assert late.status_code == 401, late.text
+    for bad in ("dam_up_nothing", "x" * 50):
+        assert (
+            await client.post(
+                f"/uploads/{bad}/s3/multipart", json={"filename": "a.jpg", "type": "image/jpeg"}
+            )
+        ).status_code == 401
+
+
+async def test_a_dump_of_the_database_holds_no_secret(
+    client: Client, identities: Identities, workspace: Workspace, database_url: str
+) -> None:
+    email, password = await identities.user(workspace, "admin")
+    session = await login(client, email, password)
+    key = (await client.post("/keys", json={"role": "viewer"}, headers=session)).json()["key"]
+    token = (await client.post("/upload-tokens", json={"expires_in": 60}, headers=session)).json()["token"]
+    dump = await asyncio.to_thread(
+        subprocess.run, ["pg_dump", "--data-only", database_url], capture_output=True, check=True
+    )
+    text = dump.stdout.decode()
+    assert email in text  # the dump is of the right database
+    session_id = session["Cookie"].split("=", 1)[1]
+    for secret in (password, key, key[len("dam_live_") :], token, token[len("dam_up_") :], session_id):
+        assert secret not in text
+    assert "$argon2id$" in text
