@@ -11,6 +11,7 @@ from dam.services.accounts import Accounts
 from dam.settings import Settings
 
 DEV_WORKSPACE = "dev"
+UPGRADED_WORKSPACE = "default"  # where the accounts migration put the assets of a database that had some
 DEV_ADMIN = "admin@dam.localhost"
 
 
@@ -42,7 +43,8 @@ async def create_key(
 
 async def bootstrap(settings: Settings) -> str | None:
     """On a database with no user: a ``dev`` workspace and an admin (and operator) with a random
-    password, which is returned (None when users exist: nothing is made)."""
+    password, which is returned (None when users exist: nothing is made). On a database that had
+    assets before accounts existed, the admin is also admin of the ``default`` workspace that holds them."""
     async with open_resources(settings) as resources:
         accounts = Accounts(resources)
         if await accounts.count_users():
@@ -50,4 +52,7 @@ async def bootstrap(settings: Settings) -> str | None:
         password = secrets.token_urlsafe(18)
         space = await accounts.ensure_workspace(DEV_WORKSPACE)
         await accounts.create_user(DEV_ADMIN, password, space, Role.ADMIN, operator=True)
+        if UPGRADED_WORKSPACE in await accounts.workspace_slugs():
+            upgraded = await accounts.ensure_workspace(UPGRADED_WORKSPACE)
+            await accounts.create_user(DEV_ADMIN, None, upgraded, Role.ADMIN)
     return password

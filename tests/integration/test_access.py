@@ -529,3 +529,26 @@ async def test_a_dump_of_the_database_holds_no_secret(
     for secret in (password, key, key[len("dam_live_") :], token, token[len("dam_up_") :], session_id):
         assert secret not in text
     assert "$argon2id$" in text
+
+
+async def test_answers_with_urls_keys_or_tokens_are_never_cached(client: Client, world: World) -> None:
+    created = await an_asset(client, world.admin)
+    answers = {
+        "create": await client.post(
+            "/assets", json={"filename": "a.jpg", "content_type": "image/jpeg"}, headers=world.admin
+        ),
+        "read": await client.get(f"/assets/{created['id']}", headers=world.admin),
+        "list": await client.get("/assets", headers=world.admin),
+        "key": await client.post("/keys", json={"role": "viewer"}, headers=world.admin),
+        "token": await client.post("/upload-tokens", json={"expires_in": 60}, headers=world.admin),
+        "form": await client.get(
+            f"/uploads/{world.token}/s3/params", params={"filename": "a.jpg", "type": "image/jpeg"}
+        ),
+        "refused": await client.get(f"/assets/{created['id']}"),
+    }
+    for name, answer in answers.items():
+        assert answer.headers.get("cache-control") == "private, no-store", (name, answer.headers)
+    # The page's scripts carry nothing private: caches may keep them.
+    script = await client.get("/static/app.js")
+    assert script.status_code == 200
+    assert "no-store" not in script.headers.get("cache-control", "")

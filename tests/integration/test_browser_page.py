@@ -19,7 +19,7 @@ from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.browser import sign_in
-from tests.support.flows import first_part_stored
+from tests.support.flows import first_part_stored, ingest, wait_for_status
 from tests.support.net import slow_proxy
 from tests.support.processes import dam, env_of
 
@@ -136,3 +136,34 @@ async def test_interrupted_multipart_upload_resumes_after_a_reload(
     assert hashlib.sha256(stored).hexdigest() == digest
     assert [a["id"] for a in same["items"] if a["filename"] == "reload-resume.mp4"] == [asset_id]
     assert await page.locator("#resume").inner_text() == ""
+
+
+async def test_the_job_dashboard_signs_in_and_reruns_in_a_browser(
+    stack: str, page: Page, identities: Identities, workspace: Workspace, artifacts_dir: Path
+) -> None:
+    # A browser with no session is sent to sign in; a contributor is told the dashboard is not theirs.
+    await page.goto(f"{stack}/jobs")
+    await page.locator("#notice", has_text="sign in at /").wait_for(timeout=30_000)
+    await sign_in(page, stack, *await identities.user(workspace, "contributor"))
+    await page.goto(f"{stack}/jobs")
+    await page.locator("#notice", has_text="workspace admins").wait_for(timeout=30_000)
+    # A workspace admin sees the workspace's failed asset and re-runs it: a cookie write with CSRF.
+    key = await identities.key(workspace, "admin")
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        bad = await ingest(api, api, b"not an image", "bad.png", "image/png")  # type: ignore[arg-type]
+        await wait_for_status(api, bad, "failed", within=60)  # type: ignore[arg-type]
+    browser = page.context.browser
+    assert browser is not None
+    admin_page = await browser.new_page()  # a context of its own: the contributor's cookie stays there
+    try:
+        await sign_in(admin_page, stack, *await identities.user(workspace, "admin"))
+        await admin_page.goto(f"{stack}/jobs")
+        row = admin_page.locator("#failed tr", has_text=bad)
+        await row.wait_for(timeout=30_000)
+        assert await admin_page.locator("#notice").is_hidden()
+        async with admin_page.expect_response(lambda r: r.url.endswith(f"/assets/{bad}/reprocess")) as rerun:
+            await row.locator("button").click()
+        assert (await rerun.value).status == 202
+        await admin_page.screenshot(path=str(artifacts_dir / "jobs-page.png"), full_page=True)
+    finally:
+        await admin_page.close()

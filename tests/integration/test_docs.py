@@ -16,11 +16,17 @@ from tests.support.processes import dam, env_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+COMPANION = {
+    "companionSignForm", "companionCreateMultipart", "companionListParts", "companionSignParts",
+    "companionSignPart", "companionCompleteMultipart", "companionAbortMultipart",
+}  # fmt: skip
 OPERATIONS = {
     "createAsset", "renewUpload", "completeUpload", "getAsset", "listAssets", "deleteAsset",
-    "reprocessAsset", "getHealth", "getReadiness", "getJobs", "companionSignForm", "companionCreateMultipart",
-    "companionListParts", "companionSignParts", "companionSignPart", "companionCompleteMultipart",
-    "companionAbortMultipart",
+    "reprocessAsset", "getHealth", "getReadiness", "getJobs", "login", "logout", "getMe",
+    "changePassword", "createWorkspace", "listMembers", "addMember", "removeMember", "createKey",
+    "listKeys", "revokeKey", "createUploadToken",
+    # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
+    *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),
 }  # fmt: skip
 
 

@@ -54,6 +54,7 @@ fetch("/upload-token").then((r) => r.json()).then(({ companion_endpoint }) => {
 FINISHED = """() => { window.finished = new Promise((resolve) => window.uppy.once("complete", (r) => resolve({
   ok: r.successful.map((f) => f.name), failed: r.failed.map((f) => `${f.name}: ${f.error}`),
 }))); }"""
+READY = "() => typeof window.uppy.getFiles === 'function'"
 UPLOAD = """() => window.uppy.upload().then((r) => ({
   ok: r.successful.map((f) => f.name), failed: r.failed.map((f) => `${f.name}: ${f.error}`),
 }))"""
@@ -102,7 +103,8 @@ def _unique(name: str) -> str:
 
 async def _open(page: Page, url: str) -> None:
     await page.goto(url)
-    await page.wait_for_function("() => window.uppy !== undefined")
+    # `window.uppy` is the <div id="uppy"> until the embedding has made its Uppy
+    await page.wait_for_function(READY)
 
 
 async def _ready_by_name(api: httpx.AsyncClient, name: str, within: float = 90) -> dict[str, Any]:
@@ -217,7 +219,8 @@ async def test_a_reload_mid_upload_resumes_with_golden_retriever(
         before = puts.finished
         await page.reload()
         await page.wait_for_function(
-            "() => window.uppy && window.uppy.getFiles().length === 1", timeout=30_000
+            "() => typeof window.uppy.getFiles === 'function' && window.uppy.getFiles().length === 1",
+            timeout=30_000,
         )
         restored = await page.evaluate("() => window.uppy.getFiles()[0]")
         assert restored["isRestored"] is True, restored

@@ -15,6 +15,8 @@ from litestar import Litestar, Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import HTTPRoute
+from litestar.types import Message
+from litestar.types import Scope as AsgiScope
 
 from dam.domain.access import ANONYMOUS, Policy, Principal, Scope, needs, require
 from dam.domain.errors import Forbidden, Unauthenticated
@@ -97,6 +99,21 @@ def principal_of(request: Request[Any, Any, Any]) -> Principal:
 def session_of(request: Request[Any, Any, Any]) -> str | None:
     """The browser session id of the request, if it came with one."""
     return request.cookies.get(SESSION_COOKIE)
+
+
+# Files that carry no credential and no tenant's data: caches may keep them.
+_CACHEABLE = ("/static/", "/docs")
+
+
+async def no_store(message: Message, scope: AsgiScope) -> None:
+    """``before_send`` hook: API answers carry presigned URLs, keys, tokens and a workspace's data,
+    so neither the browser nor anything between may keep them (unless the route said otherwise)."""
+    if message["type"] != "http.response.start" or scope.get("path", "").startswith(_CACHEABLE):
+        return
+    headers = list(message.get("headers", []))
+    if not any(bytes(name).lower() == b"cache-control" for name, _ in headers):
+        headers.append((b"cache-control", b"private, no-store"))
+        message["headers"] = headers
 
 
 # Routes that Litestar adds itself or that serve files: declared here, once, by path.

@@ -15,7 +15,7 @@ from litestar.openapi import OpenAPIConfig
 
 import dam
 from dam.api import errors, openapi
-from dam.api.access import access_guard, check_policies, principal_of
+from dam.api.access import access_guard, check_policies, no_store, principal_of
 from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.body import StrictRequest
@@ -113,7 +113,7 @@ def create_app(settings: Settings) -> Litestar:
         request_class=StrictRequest,
         cors_config=api_cors(settings),
         before_request=strict_query,
-        before_send=[page_policy],
+        before_send=[page_policy, no_store],
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(

@@ -42,6 +42,10 @@ class Outcome(msgspec.Struct, kw_only=True):
     parts_sent: int = 0
 
 
+class Stopped(Exception):
+    """Nothing can be uploaded (the API refuses the credentials or cannot be reached): the run stops."""
+
+
 class Failed(Exception):
     """A file could not be uploaded; the message says why."""
 
@@ -150,6 +154,21 @@ class Uploader:
                 detail = response.text
             raise Failed(f"{method} {path}: {response.status_code} {detail}")
         return response.json() if response.content else None
+
+    async def check_access(self) -> None:
+        """One ``GET /auth/me`` before any file: an API that cannot be reached, or a missing, wrong,
+        expired or revoked key, stops the run with the reason instead of failing every file with it."""
+        try:
+            response = await self._request("GET", self.api + "/auth/me", headers=self.auth)
+        except Failed as exc:
+            raise Stopped(f"cannot reach the API at {self.api}: {exc}") from None
+        if response.status_code in {401, 403}:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            hint = "" if self.auth else "; pass --api-key or set DAM_API_KEY (`dam admin create-key` makes one)"
+            raise Stopped(f"the API at {self.api} refused access ({response.status_code}): {detail}{hint}")
 
     async def upload(self, path: Path) -> Outcome:
         """One file, start to finish."""
@@ -301,6 +320,8 @@ async def upload_all(args: Any) -> list[Outcome]:
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(120, connect=10)) as client:
             uploader = Uploader(args.api, client, args.concurrency, on_bytes, api_key=args.api_key)
+            if files:
+                await uploader.check_access()
             done = await asyncio.gather(*(uploader.upload(f) for f in files))
             if args.wait:
                 deadline = asyncio.get_running_loop().time() + args.timeout
@@ -330,6 +351,10 @@ def report(outcomes: list[Outcome], as_json: bool) -> None:
 
 def main(args: Any) -> int:
     """Run ``dam upload``; the exit code is 0 when nothing failed."""
-    outcomes = asyncio.run(upload_all(args))
+    try:
+        outcomes = asyncio.run(upload_all(args))
+    except Stopped as exc:
+        sys.stderr.write(f"dam upload: {exc}\n")
+        return 2
     report(outcomes, args.json)
     return 1 if any(o.status == "failed" for o in outcomes) else 0

@@ -63,6 +63,11 @@ async def get_workspace(pool: Pool, workspace_id: uuid.UUID) -> Workspace | None
     return found
 
 
+async def workspace_slugs(pool: Pool) -> set[str]:
+    """The slugs of every workspace."""
+    return {r["slug"] for r in await pool.fetch("SELECT slug FROM workspaces")}
+
+
 async def count_users(pool: Pool) -> int:
     """How many users exist (none: a fresh deployment)."""
     return int(await pool.fetchval("SELECT count(*) FROM users"))

@@ -31,6 +31,7 @@ class StepFailure(msgspec.Struct, kw_only=True):
     """A step that failed for good."""
 
     asset_id: uuid.UUID
+    workspace_id: uuid.UUID
     step: str
     error: str | None
     finished_at: datetime | None
@@ -179,7 +180,7 @@ async def stats(pool: Pool, workspace_id: uuid.UUID | None = None) -> list[StepS
 async def failures(pool: Pool, workspace_id: uuid.UUID | None = None, limit: int = 20) -> list[StepFailure]:
     """The most recent steps that failed for good (of one workspace's assets, or of all)."""
     records = await pool.fetch(
-        """SELECT s.asset_id, s.step, s.error, s.finished_at
+        """SELECT s.asset_id, a.workspace_id, s.step, s.error, s.finished_at
            FROM asset_steps s JOIN assets a ON a.id = s.asset_id
            WHERE s.state = $1 AND ($3::uuid IS NULL OR a.workspace_id = $3)
            ORDER BY s.finished_at DESC NULLS LAST LIMIT $2""",

@@ -75,6 +75,10 @@ class Accounts:
             await db.set_operator(self.pool, user.id, True)
         return user
 
+    async def workspace_slugs(self) -> set[str]:
+        """The slugs of every workspace."""
+        return await db.workspace_slugs(self.pool)
+
     async def count_users(self) -> int:
         """How many users the deployment has."""
         return await db.count_users(self.pool)

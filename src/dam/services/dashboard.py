@@ -43,6 +43,7 @@ class FailedAsset(msgspec.Struct, kw_only=True):
     """A failed asset, with why: the page can re-run it."""
 
     id: str
+    workspace_id: str  # the page re-runs it in its own workspace (an operator's may be any)
     filename: str
     error: str | None
     updated_at: datetime
@@ -173,4 +174,10 @@ def _asset_arg(job: JobOut) -> uuid.UUID | None:
 
 
 def _failed(row: Asset) -> FailedAsset:
-    return FailedAsset(id=str(row.id), filename=row.filename, error=row.error, updated_at=row.updated_at)
+    return FailedAsset(
+        id=str(row.id),
+        workspace_id=str(row.workspace_id),
+        filename=row.filename,
+        error=row.error,
+        updated_at=row.updated_at,
+    )
