@@ -30,6 +30,7 @@ from bench.stack import (
     drop_database,
     forget_queue,
     job_results,
+    make_key,
     serve,
 )
 from dam.db.migrate import ensure_database, upgrade
@@ -48,6 +49,7 @@ class Stack(msgspec.Struct):
     """The running API and worker, and the SeaweedFS they use."""
 
     url: str
+    key: str
     api: Service
     worker: Service
     store_pid: int
@@ -80,7 +82,8 @@ def running_stack(env: dict[str, str], logs: Path, store: DevS3) -> Iterator[Sta
         serve([*dam, "api"], {**env, "DAM_PORT": str(port)}, f"{url}/health", logs / "ingest-api.log") as api,
         serve([*dam, "worker"], worker_env, worker_ready, logs / "ingest-worker.log") as worker,
     ):
-        yield Stack(url=url, api=api, worker=worker, store_pid=store_proc.pid if store_proc else os.getpid())
+        store_pid = store_proc.pid if store_proc else os.getpid()
+        yield Stack(url=url, key=make_key(env), api=api, worker=worker, store_pid=store_pid)
 
 
 def ingest_figures(store: DevS3, logs: Path, admin_url: str, cache: Path) -> None:

@@ -1,19 +1,23 @@
-"""The floor: a minimal Litestar app that only parses, INSERTs with asyncpg and presigns once.
+"""The floor: a minimal Litestar app that only checks the API key (one indexed lookup and a
+constant-time comparison of its SHA-256), parses, INSERTs with asyncpg and presigns once.
 
 Our `POST /assets` is measured against this app in the same run, so the ratio shows what our own
-code costs on top of what the framework and the database allow.
+code costs on top of what the framework, the database and any key check allow.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import msgspec
-from litestar import Litestar, post
+from litestar import Litestar, Request, post
+from litestar.exceptions import NotAuthorizedException
 
 from dam.storage.sigv4 import SigV4Presigner
 
@@ -37,17 +41,22 @@ STATE: dict[str, object] = {}
 
 
 @post("/assets", status_code=201)
-async def create(data: Body) -> Answer:
-    """INSERT and presign, nothing else."""
+async def create(data: Body, request: Request) -> Answer:  # type: ignore[type-arg]
+    """Check the key, INSERT and presign, nothing else."""
     pool = STATE["pool"]
     signer = STATE["signer"]
     assert isinstance(pool, asyncpg.Pool)
     assert isinstance(signer, SigV4Presigner)
+    secret = request.headers.get("authorization", "").removeprefix("Bearer ")
+    found = await pool.fetchrow("SELECT digest, workspace_id FROM api_keys WHERE prefix = $1", secret[:19])
+    if found is None or not hmac.compare_digest(found["digest"], hashlib.sha256(secret.encode()).digest()):
+        raise NotAuthorizedException()
     asset_id = uuid.uuid4()
     key = f"originals/{asset_id}/{data.filename}"
     await pool.execute(
-        "INSERT INTO assets (id, filename, content_type, size, storage_key) VALUES ($1, $2, $3, $4, $5)",
-        asset_id, data.filename, data.content_type, data.size, key,
+        """INSERT INTO assets (id, filename, content_type, size, storage_key, workspace_id)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        asset_id, data.filename, data.content_type, data.size, key, found["workspace_id"],
     )  # fmt: skip
     url = signer.presign("PUT", "bench", key, expires=900, headers={"Content-Type": data.content_type})
     return Answer(id=asset_id, url=url)

@@ -29,6 +29,7 @@ class Running(Protocol):
     """What the figures need of the running stack."""
 
     url: str
+    key: str  # an API key of the stack's workspace, sent to the API only (never to the store)
 
     def alive(self) -> None:
         """Raise if a service process has exited."""
@@ -70,18 +71,22 @@ def job_id(asset: dict[str, Any]) -> str:
     return keys.job_id(Queue.MEDIA, uuid.UUID(asset["id"]), asset["etag"])
 
 
-async def _call(client: httpx.AsyncClient, method: str, url: str, expect: int, **kw: Any) -> dict[str, Any]:
-    response = await client.request(method, url, **kw)
+async def _call(
+    client: httpx.AsyncClient, method: str, url: str, expect: int, key: str, **kw: Any
+) -> dict[str, Any]:
+    response = await client.request(method, url, headers={"Authorization": f"Bearer {key}"}, **kw)
     if response.status_code != expect:
         raise StackFailed(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
     answer: dict[str, Any] = response.json()
     return answer
 
 
-async def create_and_put(client: httpx.AsyncClient, api: str, name: str, data: bytes, sha256: str) -> str:
+async def create_and_put(
+    client: httpx.AsyncClient, api: str, key: str, name: str, data: bytes, sha256: str
+) -> str:
     """Create the asset with its size and sha256, PUT the bytes to storage; returns the asset id."""
     body = {"filename": name, "content_type": "image/jpeg", "size": len(data), "sha256": sha256}
-    asset = await _call(client, "POST", f"{api}/assets", 201, json=body)
+    asset = await _call(client, "POST", f"{api}/assets", 201, key, json=body)
     upload = asset["upload"]
     response = await client.put(upload["url"], content=data, headers=upload["headers"])
     if response.status_code != 200:
@@ -94,6 +99,7 @@ async def create_and_put(client: httpx.AsyncClient, api: str, name: str, data: b
 async def wait_ready(
     client: httpx.AsyncClient,
     api: str,
+    key: str,
     asset_id: str,
     *,
     every: float,
@@ -102,7 +108,7 @@ async def wait_ready(
 ) -> dict[str, Any]:
     """GET the asset every ``every`` seconds until ready; raise on failed, a dead stack or the deadline."""
     while True:
-        asset = await _call(client, "GET", f"{api}/assets/{asset_id}", 200)
+        asset = await _call(client, "GET", f"{api}/assets/{asset_id}", 200, key)
         if asset["status"] == "ready":
             return asset
         if asset["status"] == "failed":
@@ -133,8 +139,8 @@ async def throughput(
         async def ingest(path: Path, sha256: str) -> None:
             async with gate:
                 data = await asyncio.to_thread(path.read_bytes)
-                asset_id = await create_and_put(client, api, path.name, data, sha256)
-                await _call(client, "POST", f"{api}/assets/{asset_id}/complete", 202)
+                asset_id = await create_and_put(client, api, stack.key, path.name, data, sha256)
+                await _call(client, "POST", f"{api}/assets/{asset_id}/complete", 202, stack.key)
             last_complete[0] = time.perf_counter()
             await completed.put(asset_id)
 
@@ -144,7 +150,7 @@ async def throughput(
             for _ in paths:
                 asset_id = await completed.get()
                 asset = await wait_ready(
-                    client, api, asset_id, every=0.05, deadline=deadline, alive=stack.alive
+                    client, api, stack.key, asset_id, every=0.05, deadline=deadline, alive=stack.alive
                 )
                 ids.append(job_id(asset))
             return ids
@@ -179,14 +185,14 @@ async def latency(stack: Running, images: list[bytes], *, within: float = 10) ->
     async with httpx.AsyncClient(timeout=30) as client:
         for n, data in enumerate(images):
             try:
-                asset_id = await create_and_put(client, api, f"small-{n}.jpg", data, _sha256(data))
+                asset_id = await create_and_put(client, api, stack.key, f"small-{n}.jpg", data, _sha256(data))
                 await asyncio.sleep(pauses.uniform(0, 0.5))
                 started = time.perf_counter()
-                await _call(client, "POST", f"{api}/assets/{asset_id}/complete", 202)
+                await _call(client, "POST", f"{api}/assets/{asset_id}/complete", 202, stack.key)
                 answered = time.perf_counter()
                 deadline = time.monotonic() + within
                 asset = await wait_ready(
-                    client, api, asset_id, every=0.005, deadline=deadline, alive=stack.alive
+                    client, api, stack.key, asset_id, every=0.005, deadline=deadline, alive=stack.alive
                 )
             except TimeoutError as exc:
                 raise stack.stuck(f"{exc} {within:g}s after complete") from None

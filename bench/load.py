@@ -49,9 +49,12 @@ async def _connection(
         writer.close()
 
 
-async def _run(host: str, port: int, path: str, body: bytes, concurrency: int, seconds: float) -> LoadResult:
+async def _run(
+    host: str, port: int, path: str, body: bytes, concurrency: int, seconds: float, headers: dict[str, str]
+) -> LoadResult:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     request = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n{extra}"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
     latencies: list[float] = []
@@ -70,6 +73,36 @@ async def _run(host: str, port: int, path: str, body: bytes, concurrency: int, s
     return LoadResult(concurrency, len(latencies), len(errors), elapsed, pct(0.50), pct(0.99))
 
 
-def run_load(host: str, port: int, path: str, body: bytes, concurrency: int, seconds: float) -> LoadResult:
+def run_load(
+    host: str,
+    port: int,
+    path: str,
+    body: bytes,
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     """Blocking entry point (used from a separate process)."""
-    return asyncio.run(_run(host, port, path, body, concurrency, seconds))
+    return asyncio.run(_run(host, port, path, body, concurrency, seconds, headers or {}))
+
+
+async def _sign_ins(url: str, email: str, password: str, concurrency: int, seconds: float) -> list[int]:
+    import httpx
+
+    statuses: list[int] = []
+    deadline = time.perf_counter() + seconds
+
+    async def one_after_another(client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < deadline:
+            answer = await client.post(f"{url}/auth/login", json={"email": email, "password": password})
+            statuses.append(answer.status_code)
+            client.cookies.clear()
+
+    async with httpx.AsyncClient(timeout=60) as client:
+        await asyncio.gather(*(one_after_another(client) for _ in range(concurrency)))
+    return statuses
+
+
+def run_sign_ins(url: str, email: str, password: str, concurrency: int, seconds: float) -> list[int]:
+    """``concurrency`` sign-ins in flight (argon2id each) for ``seconds``; their status codes."""
+    return asyncio.run(_sign_ins(url, email, password, concurrency, seconds))

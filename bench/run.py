@@ -21,9 +21,9 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from bench.e2e import ingest_figures  # noqa: E402
-from bench.load import LoadResult, run_load  # noqa: E402
+from bench.load import LoadResult, run_load, run_sign_ins  # noqa: E402
 from bench.media_bench import bench_image, bench_probe, make_jpeg, make_mp4  # noqa: E402
-from bench.stack import StackFailed, drop_database, serve  # noqa: E402
+from bench.stack import StackFailed, drop_database, make_key, serve  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
 from dam.devs3 import DevS3, free_ports  # noqa: E402
 from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
@@ -66,10 +66,40 @@ def bench_presign(iterations: int = 5000) -> tuple[float, float]:
     return ours_us, boto_us
 
 
-def load(pool: ProcessPoolExecutor, port: int, concurrency: int) -> LoadResult:
-    """One bounded load run in a separate process (after a short warm-up)."""
-    pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, 1.0).result()
-    return pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, LOAD_SECONDS).result()
+SIGN_INS = 10  # sign-ins kept in flight beside the load, in the run that measures their effect
+BENCH_USER = "bench@dam.localhost"
+BENCH_PASSWORD = "a bench password of some length"
+
+
+def load(pool: ProcessPoolExecutor, port: int, concurrency: int, key: str) -> LoadResult:
+    """One bounded load run in a separate process (after a short warm-up), sending the API key."""
+    auth = {"Authorization": f"Bearer {key}"}
+    pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, 1.0, auth).result()
+    return pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, concurrency, LOAD_SECONDS, auth).result()
+
+
+def load_while_signing_in(pool: ProcessPoolExecutor, port: int, key: str) -> tuple[LoadResult, list[int]]:
+    """64 connections of POST /assets while ``SIGN_INS`` sign-ins (argon2id in the API's threads)
+    are in flight the whole time, from another process."""
+    auth = {"Authorization": f"Bearer {key}"}
+    url = f"http://127.0.0.1:{port}"
+    logins = pool.submit(run_sign_ins, url, BENCH_USER, BENCH_PASSWORD, SIGN_INS, LOAD_SECONDS + 1.0)
+    posts = pool.submit(run_load, "127.0.0.1", port, "/assets", BODY, 64, LOAD_SECONDS, auth)
+    return posts.result(), logins.result()
+
+
+def make_user(env: dict[str, str]) -> None:
+    """The user whose sign-ins run beside the load."""
+    import subprocess
+
+    made = subprocess.run(
+        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "admin", "create-user", "--email",
+         BENCH_USER, "--password-stdin", "--workspace", "bench", "--role", "viewer"],
+        input=BENCH_PASSWORD + "\n", env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise StackFailed(f"dam admin create-user failed: {made.stderr.strip()[-500:]}")
 
 
 def main() -> None:
@@ -98,16 +128,20 @@ def main() -> None:
     done = False
     try:
         store.start()
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        key = make_key(env)
+        make_user(env)
+        with ProcessPoolExecutor(max_workers=2) as pool:
             uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--no-access-log"]
             floor = [*uvicorn, "bench.floor_app:app", "--port", str(floor_port)]
             with serve(floor, env, f"http://127.0.0.1:{floor_port}/schema", tmp / "floor.log"):
-                results["floor app"] = {c: load(pool, floor_port, c) for c in (1, 64)}
+                results["floor app"] = {c: load(pool, floor_port, c, key) for c in (1, 64)}
             ours = [sys.executable, "-m", "dam.cli", "--log-level", "warning", "api"]
             with serve(ours, {**env, "DAM_PORT": str(ours_port)}, f"http://127.0.0.1:{ours_port}/health",
                        tmp / "api.log"):  # fmt: skip
-                results["our API"] = {c: load(pool, ours_port, c) for c in (1, 64)}
+                results["our API"] = {c: load(pool, ours_port, c, key) for c in (1, 64)}
+                signing_in = load_while_signing_in(pool, ours_port, key)
         _report(results)
+        _report_sign_ins(results["our API"][64], *signing_in)
         _media(store, tmp)
         ingest_figures(store, tmp, ADMIN_URL, CACHE)
         done = True
@@ -132,6 +166,19 @@ def _report(results: dict[str, dict[int, LoadResult]]) -> None:
     for conns in (1, 64):
         share = results["our API"][conns].rps / results["floor app"][conns].rps
         print(f"our API / floor throughput at {conns:>2} conns: {share:.2f}x   (target >= 0.5x)")
+    ours, floor = results["our API"][64], results["floor app"][64]
+    print(
+        f"our API / floor latency at 64 conns (both checking the key): p50 {ours.p50_ms / floor.p50_ms:.2f}x,"
+        f" p99 {ours.p99_ms / floor.p99_ms:.2f}x   (target <= 1.15x)"
+    )
+
+
+def _report_sign_ins(quiet: LoadResult, busy: LoadResult, statuses: list[int]) -> None:
+    ok = sum(1 for s in statuses if s == 200)
+    print(f"\n## POST /assets at 64 conns with {SIGN_INS} sign-ins in flight (argon2id, in threads)")
+    print(f"sign-ins: {ok} succeeded, {len(statuses) - ok} not ({sorted(set(statuses))})")
+    print(f"p50 {busy.p50_ms:.2f} ms, p99 {busy.p99_ms:.2f} ms, {busy.rps:.0f} req/s, {busy.errors} errors")
+    print(f"p99 / p99 without sign-ins: {busy.p99_ms / quiet.p99_ms:.2f}x   (target <= 1.5x)")
 
 
 def _media(store: DevS3, tmp: Path) -> None:

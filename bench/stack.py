@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -182,3 +183,16 @@ def drop_database(admin_url: str, url: str) -> None:
             await admin.close()
 
     asyncio.run(drop())
+
+
+def make_key(env: dict[str, str], workspace: str = "bench") -> str:
+    """An API key (contributor) of a workspace of the database ``env`` names, as an operator makes
+    one: ``dam admin create-key``, whose last line is the key."""
+    made = subprocess.run(
+        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "admin", "create-key",
+         "--workspace", workspace, "--role", "contributor", "--name", "bench"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise StackFailed(f"dam admin create-key failed: {made.stderr.strip()[-500:]}")
+    return made.stdout.strip().splitlines()[-1]

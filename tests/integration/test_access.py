@@ -552,3 +552,32 @@ async def test_answers_with_urls_keys_or_tokens_are_never_cached(client: Client,
     script = await client.get("/static/app.js")
     assert script.status_code == 200
     assert "no-store" not in script.headers.get("cache-control", "")
+
+
+async def test_a_new_token_resumes_a_page_upload_but_reaches_no_other(client: Client, world: World) -> None:
+    """A page reloaded mid-upload holds a new token of its workspace (one per page view): it goes on
+    with the upload its predecessor began, knowing its key and storage upload id; uploads made with
+    a key, and other workspaces' token uploads, answer 404."""
+    body = {"filename": "clip.mp4", "type": "video/mp4"}
+    began = await client.post(f"/uploads/{world.token}/s3/multipart", json=body)
+    assert began.status_code == 200, began.text
+    by_key = await client.post("/s3/multipart", json=body, headers=world.admin)
+    assert by_key.status_code == 200, by_key.text
+    other_admin = world.principals["other workspace"]
+    minted = await client.post("/upload-tokens", json={"expires_in": 600}, headers=other_admin)
+    theirs = await client.post(f"/uploads/{minted.json()['token']}/s3/multipart", json=body)
+    assert theirs.status_code == 200, theirs.text
+    fresh = await client.post("/upload-tokens", json={"expires_in": 600}, headers=world.admin)
+    assert fresh.status_code == 201, fresh.text
+    base = f"/uploads/{fresh.json()['token']}/s3/multipart"
+
+    def parts(upload: httpx.Response) -> str:
+        made = upload.json()
+        return f"{base}/{made['uploadId']}?key={made['key']}"
+
+    resumed = await client.get(parts(began))
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json() == []
+    for other in (by_key, theirs):
+        refused = await client.get(parts(other))
+        assert refused.status_code == 404, refused.text

@@ -117,7 +117,8 @@ async def test_a_fresh_deployment_gets_one_admin_and_an_upgraded_one_keeps_its_a
     try:
         old = await connection.fetchval(
             """INSERT INTO assets (id, filename, content_type, storage_key)
-               VALUES ($1::uuid, 'old.jpg', 'image/jpeg', 'originals/' || $1::text || '/old.jpg') RETURNING id""",
+               VALUES ($1::uuid, 'old.jpg', 'image/jpeg', 'originals/' || $1::text || '/old.jpg')
+               RETURNING id""",
             uuid.uuid4(),
         )
     finally:

@@ -167,7 +167,9 @@ class Uploader:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            hint = "" if self.auth else "; pass --api-key or set DAM_API_KEY (`dam admin create-key` makes one)"
+            hint = (
+                "" if self.auth else "; pass --api-key or set DAM_API_KEY (`dam admin create-key` makes one)"
+            )
             raise Stopped(f"the API at {self.api} refused access ({response.status_code}): {detail}{hint}")
 
     async def upload(self, path: Path) -> Outcome:

@@ -27,12 +27,8 @@ async def find(pool: Pool, asset_id: uuid.UUID, principal: Principal | None) -> 
         asset = None
     else:
         asset = await db.get_asset(pool, asset_id, principal.workspace_id)
-        if (
-            asset is not None
-            and principal.kind == "upload_token"
-            and asset.upload_token_id != principal.token_id
-        ):
-            asset = None
+        if asset is not None and principal.kind == "upload_token" and asset.upload_token_id is None:
+            asset = None  # a token reaches only uploads that pages made with tokens
     if asset is None:
         raise not_found(asset_id)
     return asset
@@ -48,7 +44,8 @@ async def editable(pool: Pool, asset_id: uuid.UUID, principal: Principal | None)
 
 async def uploadable(pool: Pool, asset_id: uuid.UUID, principal: Principal | None) -> Asset:
     """The asset, if ``principal`` may go on with its upload: the one who created it, an editor,
-    or the upload token it was created with."""
+    or, for an upload made by a page, an upload token of the workspace (a reloaded page holds a
+    new one)."""
     if principal is not None and principal.kind == "upload_token":
-        return await find(pool, asset_id, principal)  # a token sees only what it uploaded
+        return await find(pool, asset_id, principal)  # a token sees only what tokens uploaded
     return await editable(pool, asset_id, principal)
