@@ -41,7 +41,7 @@ async def _connection(
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
             await reader.readexactly(length)
-            if head.startswith(b"HTTP/1.1 201"):
+            if head.startswith(b"HTTP/1.1 2"):
                 latencies.append(time.perf_counter() - start)
             else:
                 errors.append(1)
@@ -53,10 +53,13 @@ async def _run(
     host: str, port: int, path: str, body: bytes, concurrency: int, seconds: float, headers: dict[str, str]
 ) -> LoadResult:
     extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    request = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n{extra}"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+    if body:
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n{extra}"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+    else:  # no body: a GET
+        request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
     latencies: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
@@ -82,7 +85,7 @@ def run_load(
     seconds: float,
     headers: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Blocking entry point (used from a separate process)."""
+    """Blocking entry point (used from a separate process): POST ``body``, or GET when it is empty."""
     return asyncio.run(_run(host, port, path, body, concurrency, seconds, headers or {}))
 
 

@@ -1,5 +1,6 @@
 """Access on every route: each handler declares a ``Policy`` (``opt={POLICY: ...}``, by ``policy()``)
-and one application guard enforces it before the handler, its dependencies or its body run.
+and one application hook (``before_request``, ahead of the handler, its dependencies and its body)
+enforces it.
 
 Credentials, in order: an upload token in the path (routes under ``/uploads/{token}/``), an
 ``Authorization: Bearer dam_live_...`` API key, the ``dam_session`` cookie of a browser session
@@ -42,7 +43,8 @@ def read() -> dict[str, Any]:
 
 
 async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Enforce the handler's policy; the principal is then ``request.scope[PRINCIPAL]``."""
+    """Enforce the handler's policy (called by the application's ``before_request`` hook); the
+    principal is then ``request.scope[PRINCIPAL]``."""
     rule: Policy | None = handler.opt.get(POLICY)
     if rule is None:  # check_policies refuses to build such an app: this is a second lock
         raise Forbidden("this route declares no access policy")
