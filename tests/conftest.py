@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
-from dam.db.migrate import ensure_database, upgrade
+from dam.db.migrate import upgrade
 from dam.devs3 import DevS3
-from tests.support.config import ACCESS_KEY, ADMIN_URL, ROOT, SECRET_KEY
+from tests.support.config import ACCESS_KEY, ROOT, SECRET_KEY
+from tests.support.databases import throwaway_database
 from tests.support.marks import folder_mark
 
 
@@ -38,16 +36,9 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevS3]:
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
     """A database of its own for this session, migrated from empty with Alembic, dropped at the end."""
-    name = f"dam_test_{uuid.uuid4().hex[:12]}"
-    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-    assert await ensure_database(url)
-    await asyncio.to_thread(upgrade, url)
-    yield url
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with throwaway_database("dam_test") as url:
+        await asyncio.to_thread(upgrade, url)
+        yield url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -17,11 +16,12 @@ from litestar.testing import AsyncTestClient
 
 from dam.admin import DEV_ADMIN, DEV_WORKSPACE, bootstrap
 from dam.api.app import create_app
-from dam.db.migrate import ensure_database, upgrade
+from dam.db.migrate import upgrade
 from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import PASSWORD, bearer
-from tests.support.config import ADMIN_URL, ROOT
+from tests.support.config import ROOT
+from tests.support.databases import throwaway_database
 from tests.support.processes import dam_args, env_of
 
 
@@ -96,16 +96,9 @@ async def test_create_user_with_a_password_from_stdin_or_a_drawn_one(
 
 @pytest.fixture
 async def empty_database() -> AsyncIterator[str]:
-    """A database of this test's own, migrated, with no user yet (a fresh deployment)."""
-    name = f"dam_boot_{uuid.uuid4().hex[:12]}"
-    url = urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
-    assert await ensure_database(url)
-    yield url
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    """A database of this test's own, with no user yet (a fresh deployment)."""
+    async with throwaway_database("dam_boot") as url:
+        yield url
 
 
 async def test_a_fresh_deployment_gets_one_admin_and_an_upgraded_one_keeps_its_assets(
