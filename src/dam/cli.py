@@ -194,6 +194,10 @@ def cmd_upload(args: argparse.Namespace) -> None:
 
 def cmd_admin(args: argparse.Namespace) -> None:
     """Create users and API keys (the first admin of a deployment, keys for scripts)."""
+    from urllib.parse import urlsplit
+
+    import asyncpg
+
     from dam.admin import create_key, create_user
     from dam.domain.access import Role
     from dam.domain.errors import DamError
@@ -221,6 +225,14 @@ def cmd_admin(args: argparse.Namespace) -> None:
             print(key)
     except DamError as exc:
         raise SystemExit(f"dam admin {args.action}: {exc.detail}") from None
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        missing = isinstance(exc, asyncpg.InvalidCatalogNameError | asyncpg.UndefinedTableError)
+        hint = "; create and migrate it first: `dam migrate` (which `make run` does)" if missing else ""
+        where = urlsplit(settings.db.url)
+        raise SystemExit(
+            f"dam admin {args.action}: the database {where.hostname}:{where.port or 5432}{where.path}"
+            f" (DAM_DATABASE_URL) cannot be used: {exc}{hint}"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

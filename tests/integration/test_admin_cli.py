@@ -151,3 +151,14 @@ def test_upload_without_a_key_stops_with_the_reason(settings: Settings, tmp_path
             assert result.returncode == 2, result
             assert "refused access (401)" in result.stderr, result.stderr
             assert reason in result.stderr, result.stderr
+
+
+def test_admin_on_a_missing_database_says_what_to_do(make_settings: Callable[..., Settings]) -> None:
+    nowhere = make_settings(
+        DAM_DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/absent_{uuid.uuid4().hex[:8]}"
+    )
+    refused = admin(nowhere, "create-key", "--workspace", "w", "--role", "admin")
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert "does not exist" in refused.stderr
+    assert "dam migrate" in refused.stderr
