@@ -70,8 +70,10 @@ async def test_upload_page_end_to_end(
     await page.goto(stack)
     await page.locator("#signin").wait_for(state="visible", timeout=30_000)  # signed out: the form
     assert await page.locator("#app").is_hidden()
+    assert await page.locator("#logout").is_hidden()  # nobody to sign out
     await sign_in(page, stack, email, password)
     assert email in await page.locator("#who").inner_text()
+    assert await page.locator("#logout").is_visible()
     await page.set_input_files("#files", [str(tmp_path / name) for name in files])
 
     rejected = page.locator("#uploads li", has_text=f"{tag}-notes.txt").locator(".state")
@@ -98,6 +100,10 @@ async def test_upload_page_end_to_end(
     await video.wait_for(timeout=30_000)
     assert "X-Amz-Signature" in (await video.get_attribute("src") or "")
     await page.screenshot(path=str(artifacts_dir / "asset-page.png"))
+    await page.keyboard.press("Escape")  # the asset dialog closes
+    await page.locator("#logout").click()
+    await page.locator("#signin").wait_for(state="visible", timeout=30_000)
+    assert await page.locator("#logout").is_hidden()
     assert errors == []
 
 
