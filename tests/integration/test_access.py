@@ -289,6 +289,9 @@ async def test_a_contributor_edits_only_their_own_assets(client: Client, identit
     refused = await client.delete(f"/assets/{other['id']}", headers=mine)
     assert refused.status_code == 403, refused.text
     assert (await client.post(f"/assets/{other['id']}/upload", headers=mine)).status_code == 403
+    assert (await client.post(f"/assets/{other['id']}/reprocess", headers=mine)).status_code == 403
+    # Their own one they may reprocess: refused only because it has not been uploaded yet.
+    assert (await client.post(f"/assets/{own['id']}/reprocess", headers=mine)).status_code == 409
     assert (await client.delete(f"/assets/{own['id']}", headers=mine)).status_code == 204
 
 
@@ -581,3 +584,110 @@ async def test_a_new_token_resumes_a_page_upload_but_reaches_no_other(client: Cl
     for other in (by_key, theirs):
         refused = await client.get(parts(other))
         assert refused.status_code == 404, refused.text
+
+
+async def test_an_admin_never_sets_an_existing_users_password(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    """Adding someone who already has an account makes them a member; their password stays theirs
+    (else an admin of any workspace could take over a user of every other one)."""
+    email, password = await identities.user(workspace, "admin", operator=True)
+    session = await login(client, email, password)
+    elsewhere = await identities.workspace()
+    their_admin = bearer(await identities.key(elsewhere, "admin"))
+    chosen = "an attacker's choice of passphrase"
+    added = await client.post(
+        "/members", json={"email": email.upper(), "role": "viewer", "password": chosen}, headers=their_admin
+    )
+    assert added.status_code == 200, added.text
+    assert added.json()["role"] == "viewer"
+    assert (await client.post("/auth/login", json={"email": email, "password": chosen})).status_code == 401
+    assert (await client.post("/auth/login", json={"email": email, "password": password})).status_code == 200
+    client.cookies.clear()
+    assert (await client.get("/auth/me", headers=session)).status_code == 200  # their session lives on
+    new = f"n-{uuid.uuid4().hex[:8]}@example.test"
+    made = await client.post(
+        "/members", json={"email": new, "role": "viewer", "password": chosen}, headers=their_admin
+    )
+    assert made.status_code == 200, made.text
+    assert (await client.post("/auth/login", json={"email": new, "password": chosen})).status_code == 200
+    weak = await client.post(
+        "/members", json={"email": email, "role": "viewer", "password": "password"}, headers=their_admin
+    )
+    assert weak.status_code == 422, weak.text  # the same answer whether or not the address is known
+
+
+async def test_a_users_keys_and_tokens_are_worth_no_more_than_the_user_is_now(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    owner = bearer(await identities.key(workspace, "admin"))
+    email, password = await identities.user(workspace, "admin")
+    session = await login(client, email, password)
+    made = await client.post("/keys", json={"role": "editor", "name": "theirs"}, headers=session)
+    assert made.status_code == 201, made.text
+    key = bearer(made.json()["key"])
+    minted = await client.post("/upload-tokens", json={"expires_in": 600}, headers=session)
+    token = minted.json()["token"]
+    body = {"filename": "t.mp4", "type": "video/mp4"}
+    me = (await client.get("/auth/me", headers=key)).json()
+    assert me["workspace"]["role"] == "editor"
+    user_id = next(
+        m["user_id"] for m in (await client.get("/members", headers=owner)).json() if m["email"] == email
+    )
+    demoted = await client.post("/members", json={"email": email, "role": "viewer"}, headers=owner)
+    assert demoted.status_code == 200, demoted.text
+    assert (await client.get("/auth/me", headers=key)).json()["workspace"]["role"] == "viewer"
+    refused = await client.post(
+        "/assets", json={"filename": "a.jpg", "content_type": "image/jpeg"}, headers=key
+    )
+    assert refused.status_code == 403, refused.text
+    stopped = await client.post(f"/uploads/{token}/s3/multipart", json=body)
+    assert stopped.status_code == 401, stopped.text
+    assert "creator" in stopped.json()["detail"]
+    assert (await client.delete(f"/members/{user_id}", headers=owner)).status_code == 204
+    gone = await client.get("/assets", headers=key)
+    assert gone.status_code == 401, gone.text
+    assert "no longer a member" in gone.json()["detail"]
+
+
+async def test_revoking_a_key_revokes_what_it_made(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    root = bearer(await identities.key(workspace, "admin", expires_in=3600))
+    child = await client.post("/keys", json={"role": "admin"}, headers=root)
+    assert child.status_code == 201, child.text
+    assert child.json()["expires_at"] is not None  # no later than the key that made it
+    grandchild = await client.post(
+        "/keys", json={"role": "contributor", "expires_in": 7200}, headers=bearer(child.json()["key"])
+    )
+    assert grandchild.status_code == 201, grandchild.text
+    assert grandchild.json()["expires_at"] <= child.json()["expires_at"]
+    token = (
+        await client.post(
+            "/upload-tokens", json={"expires_in": 600}, headers=bearer(grandchild.json()["key"])
+        )
+    ).json()["token"]
+    body = {"filename": "t.mp4", "type": "video/mp4"}
+    assert (await client.post(f"/uploads/{token}/s3/multipart", json=body)).status_code == 200
+    other = bearer(await identities.key(workspace, "admin"))
+    assert (await client.delete(f"/keys/{child.json()['id']}", headers=other)).status_code == 204
+    for secret in (child.json()["key"], grandchild.json()["key"]):
+        answer = await client.get("/assets", headers=bearer(secret))
+        assert answer.status_code == 401, answer.text
+        assert "revoked" in answer.json()["detail"]
+    revoked = await client.post(f"/uploads/{token}/s3/multipart", json=body)
+    assert revoked.status_code == 401, revoked.text
+    assert "revoked" in revoked.json()["detail"]
+    assert (await client.get("/assets", headers=root)).status_code == 200  # the one above is untouched
+
+
+async def test_a_signed_in_browser_needs_the_csrf_token_to_sign_a_form(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    """GET /s3/params creates an asset: a page on another site must not make one with the cookie."""
+    email, _ = await identities.user(workspace, "contributor")
+    session = await login(client, email)
+    query = {"filename": "a.jpg", "type": "image/jpeg"}
+    refused = await client.get("/s3/params", params=query, headers={"Cookie": session["Cookie"]})
+    assert refused.status_code == 403, refused.text
+    assert (await client.get("/s3/params", params=query, headers=session)).status_code == 200

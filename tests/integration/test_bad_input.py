@@ -205,3 +205,32 @@ async def test_upload_and_complete_reject_bad_bodies(api: AsyncTestClient[Any]) 
         assert 400 <= response.status_code < 500, (path, body, response.text)
         assert json_of(response)["detail"]
     assert json_of(await api.get(f"/assets/{asset}"))["status"] == "pending_upload"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "key"),
+    [
+        pytest.param("/auth/login", {"email": "a\x00@b.c", "password": "secret"}, "email", id="login-email"),
+        pytest.param(
+            "/auth/login", {"email": "a@b.c", "password": "se\x00cret"}, "password", id="login-password"
+        ),
+        pytest.param("/members", {"email": "n\x00@b.c", "role": "viewer"}, "email", id="member-email"),
+        pytest.param("/keys", {"role": "viewer", "name": "k\x00"}, "name", id="key-name"),
+        pytest.param(
+            "/upload-tokens",
+            {"expires_in": 60, "content_types": ["image/jpeg", "image/\x00"]},
+            "content_types[1]",
+            id="token-type",
+        ),
+    ],
+)
+async def test_nul_anywhere_in_a_body_is_refused(
+    api: AsyncTestClient[Any], path: str, body: dict[str, Any], key: str
+) -> None:
+    """PostgreSQL's text cannot hold NUL: every body refuses it before any query (once a 500)."""
+    members = json_of(await api.get("/members"))
+    response = await api.post(path, json=body)
+    assert response.status_code == 422, response.text
+    error = json_of(response)
+    assert error["detail"].startswith(f"{key} must not contain NUL characters"), error
+    assert json_of(await api.get("/members")) == members

@@ -19,6 +19,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import Message
 from litestar.types import Scope as AsgiScope
 
+from dam.api.methods import UNSAFE
 from dam.domain.access import ANONYMOUS, Policy, Principal, Scope, needs, require
 from dam.domain.errors import Forbidden, Unauthenticated
 from dam.services import passwords
@@ -72,7 +73,8 @@ async def _principal(connection: ASGIConnection[Any, Any, Any, Any], auth: Auth)
     if session_id is None:
         raise Unauthenticated("sign in (POST /auth/login) or send an API key (Authorization: Bearer <key>)")
     user = await auth.session_user(session_id)
-    if connection.scope.get("method", "GET") not in SAFE_METHODS:
+    # A write, or a GET that creates (Companion's /s3/params): a cross-site page cannot send it.
+    if connection.scope.get("method", "GET") not in SAFE_METHODS or connection.route_handler.opt.get(UNSAFE):
         sent = connection.headers.get(CSRF_HEADER, "")
         if not passwords.same(sent.encode(), passwords.csrf_token(session_id).encode()):
             raise Forbidden("a signed-in browser's writes must carry the X-CSRF-Token of GET /auth/me")

@@ -89,7 +89,17 @@ class AddMember(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     email: Email
     role: Role
-    password: Password | None = None
+    password: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=1024,
+                description="The password of a user this call creates; an existing user keeps theirs",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class MemberOut(msgspec.Struct, kw_only=True):

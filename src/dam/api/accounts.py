@@ -159,7 +159,8 @@ class AccountsController(Controller):
         accounts: NamedDependency[AccountServices],
     ) -> a.MemberOut:  # fmt: skip
         """Add a user to the workspace with a role (a new address needs `password`), or change a
-        member's role (admins)."""
+        member's role (admins). An existing user keeps their own password: `password` is used
+        only for an address the call creates."""
         return a.member_out(
             await accounts.accounts.add_member(principal, data.email, data.role, data.password)
         )

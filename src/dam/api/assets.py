@@ -41,7 +41,6 @@ BY_ID = responses(400, 401, 403, 404, 422, 503)
 READ = policy(needs(Scope.READ))
 UPLOAD = policy(needs(Scope.UPLOAD))
 EDIT = policy(needs(Scope.EDIT_OWN))
-EDIT_ANY = policy(needs(Scope.EDIT_ANY))
 
 
 class AssetController(Controller):
@@ -121,7 +120,7 @@ class AssetController(Controller):
         responses=WITH_BODY,
         status_code=HTTP_202_ACCEPTED,
         summary="Run processing again",
-        opt=EDIT_ANY,
+        opt=EDIT,
     )
     async def reprocess(
         self,

@@ -3,7 +3,8 @@
 Litestar reads any body as JSON whatever its ``Content-Type``, and converts the decoded values
 leniently (``"12"`` becomes 12, ``"true"`` becomes true, a repeated key keeps the last). Here a
 body is decoded once, straight into the handler's ``data`` type, with msgspec in strict mode:
-JSON only (else 415), valid UTF-8, no repeated object keys, nesting bounded, types exact. The
+JSON only (else 415), valid UTF-8, no repeated object keys, nesting bounded, no NUL character in any
+string or key (PostgreSQL's text cannot hold one), types exact. The
 handler's signature model then receives the finished value and passes it through unchanged.
 """
 
@@ -20,9 +21,12 @@ from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import Empty
 from litestar.utils.typing import make_non_optional_union
 
+from dam.domain.errors import InvalidInput
+
 MAX_DEPTH = 32
 """Deepest nesting of arrays and objects a body may have (``metadata`` included)."""
 
+_NUL = "must not contain NUL characters, control characters that cannot be stored"
 _JSON_TYPE = re.compile(r"^application/(?:[a-z0-9.+-]+\+)?json$")
 _AT = re.compile(r" - at `\$(?:\.|(?=\[))?(?P<path>[^`]*)`$")
 
@@ -69,7 +73,8 @@ def _data_type(request: Request[Any, Any, Any]) -> Any:
 
 
 def _check_keys_and_depth(body: bytes) -> None:
-    """msgspec keeps the last of repeated keys and bounds nesting only by the stack: refuse both.
+    """msgspec keeps the last of repeated keys and bounds nesting only by the stack: refuse both,
+    and NUL characters, which JSON can only write as an escape.
 
     The body is already known to be valid JSON of the right shape, so this second, plain pass
     only looks for what msgspec cannot report.
@@ -80,6 +85,24 @@ def _check_keys_and_depth(body: bytes) -> None:
         raise ValidationException(f"the body is nested more than {MAX_DEPTH} levels deep") from None
     if _depth(tree) > MAX_DEPTH:
         raise ValidationException(f"the body is nested more than {MAX_DEPTH} levels deep")
+    if b"\\u0000" in body:
+        _refuse_nul(tree)
+
+
+def _refuse_nul(tree: Any) -> None:
+    """Refuse a NUL character in any string or key (422, as other unusable values), naming where."""
+    stack: list[tuple[Any, str]] = [(tree, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str) and "\x00" in node:
+            raise InvalidInput(f"{path or 'the body'} {_NUL}")
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in key:
+                    raise InvalidInput(f"{path or 'the body'} has a key with a NUL character: {_NUL}")
+                stack.append((child, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(node))
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

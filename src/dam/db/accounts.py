@@ -22,6 +22,8 @@ _KEY_COLUMNS = (
 _TOKEN_COLUMNS = (
     "id, workspace_id, content_types, max_bytes, created_by, created_by_key, created_at, expires_at"  # noqa: S105
 )
+_TOKEN_COLUMNS_OF_T = ", ".join(f"t.{column.strip()}" for column in _TOKEN_COLUMNS.split(","))
+_KEY_COLUMNS_OF_K = ", ".join(f"k.{column.strip()}" for column in _KEY_COLUMNS.split(","))
 
 
 def _row(record: asyncpg.Record | None, kind: type[Any]) -> Any:
@@ -73,19 +75,20 @@ async def count_users(pool: Pool) -> int:
     return int(await pool.fetchval("SELECT count(*) FROM users"))
 
 
-async def upsert_user(pool: Pool, email: str, email_key: str, password_hash: str | None) -> User:
-    """The user of that address, created if missing; a given hash replaces the stored one."""
+async def ensure_user(pool: Pool, email: str, email_key: str, password_hash: str | None) -> tuple[User, bool]:
+    """The user of that address and whether this call created it (with ``password_hash``); an
+    existing user's password is left as it is."""
     record = await pool.fetchrow(
         """INSERT INTO users (id, email, email_key, password_hash, password_changed_at)
            VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END)
-           ON CONFLICT (email_key) DO UPDATE
-               SET password_hash = COALESCE(EXCLUDED.password_hash, users.password_hash),
-                   password_changed_at = COALESCE(EXCLUDED.password_changed_at, users.password_changed_at)
-           RETURNING id, email, operator, created_at""",
+           ON CONFLICT (email_key) DO UPDATE SET email_key = EXCLUDED.email_key
+           RETURNING id, email, operator, created_at, (xmax = 0) AS created""",
         uuid.uuid4(), email, email_key, password_hash,
     )  # fmt: skip
-    user: User = _row(record, User)
-    return user
+    assert record is not None
+    fields = dict(record.items())
+    created = bool(fields.pop("created"))
+    return msgspec.convert(fields, User), created
 
 
 async def get_user(pool: Pool, user_id: uuid.UUID) -> User | None:
@@ -222,29 +225,42 @@ async def insert_key(
     name: str,
     role: Role,
     created_by: uuid.UUID | None,
+    created_by_key: uuid.UUID | None,
     expires_in: float | None,
 ) -> ApiKey | None:
-    """A new key; None if the prefix is taken (the caller draws another secret)."""
+    """A new key; None if the prefix is taken (the caller draws another secret). A key made with
+    another key expires no later than that one."""
     record = await pool.fetchrow(
-        f"""INSERT INTO api_keys (id, workspace_id, prefix, digest, name, role, created_by, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7,
-                    CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8) END)
+        f"""INSERT INTO api_keys (id, workspace_id, prefix, digest, name, role, created_by, created_by_key,
+                                  expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                    LEAST(CASE WHEN $9::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END,
+                          (SELECT expires_at FROM api_keys WHERE id = $8)))
             ON CONFLICT (prefix) DO NOTHING
             RETURNING {_KEY_COLUMNS}""",
-        uuid.uuid4(), workspace_id, prefix, digest, name, role.value, created_by, expires_in,
+        uuid.uuid4(), workspace_id, prefix, digest, name, role.value, created_by, created_by_key, expires_in,
     )  # fmt: skip
     key: ApiKey | None = _row(record, ApiKey)
     return key
 
 
-async def key_by_prefix(pool: Pool, prefix: str) -> tuple[ApiKey, bytes] | None:
-    """A key's record and its stored digest, by its visible prefix (one indexed lookup)."""
-    record = await pool.fetchrow(f"SELECT {_KEY_COLUMNS}, digest FROM api_keys WHERE prefix = $1", prefix)
+async def key_by_prefix(pool: Pool, prefix: str) -> tuple[ApiKey, bytes, Role | None] | None:
+    """A key's record, its stored digest and its creator's present role in the key's workspace
+    (None when the creator is no longer a member, or when ``dam admin`` made it), by its visible
+    prefix (one indexed lookup and one primary-key join)."""
+    record = await pool.fetchrow(
+        f"""SELECT {_KEY_COLUMNS_OF_K}, k.digest, m.role AS creator_role
+            FROM api_keys k
+            LEFT JOIN memberships m ON m.user_id = k.created_by AND m.workspace_id = k.workspace_id
+            WHERE k.prefix = $1""",
+        prefix,
+    )
     if record is None:
         return None
     values = dict(record.items())
     digest = bytes(values.pop("digest"))
-    return msgspec.convert(values, ApiKey), digest
+    creator_role = values.pop("creator_role")
+    return msgspec.convert(values, ApiKey), digest, None if creator_role is None else Role(creator_role)
 
 
 async def touch_key(pool: Pool, key_id: uuid.UUID) -> None:
@@ -262,12 +278,27 @@ async def list_keys(pool: Pool, workspace_id: uuid.UUID) -> list[ApiKey]:
 
 
 async def revoke_key(pool: Pool, key_id: uuid.UUID, workspace_id: uuid.UUID) -> ApiKey | None:
-    """Revoke a key of the workspace (again is no change); None if it has no such key."""
-    record = await pool.fetchrow(
-        f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
-            WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
-        key_id, workspace_id,
-    )  # fmt: skip
+    """Revoke a key of the workspace (again is no change), every key made with it or with those,
+    and the upload tokens any of them made; None if the workspace has no such key."""
+    async with pool.transaction() as conn:
+        record = await conn.fetchrow(
+            f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
+                WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
+            key_id, workspace_id,
+        )  # fmt: skip
+        if record is not None:
+            await conn.execute(
+                """WITH RECURSIVE made (id) AS (
+                       SELECT $1::uuid
+                       UNION SELECT k.id FROM api_keys k JOIN made ON k.created_by_key = made.id
+                   ), keys AS (
+                       UPDATE api_keys SET revoked_at = now()
+                       WHERE id IN (SELECT id FROM made) AND revoked_at IS NULL
+                   )
+                   UPDATE upload_tokens SET revoked_at = now()
+                   WHERE created_by_key IN (SELECT id FROM made) AND revoked_at IS NULL""",
+                key_id,
+            )
     key: ApiKey | None = _row(record, ApiKey)
     return key
 
@@ -286,11 +317,12 @@ async def insert_token(
     created_by_key: uuid.UUID | None,
     expires_in: float,
 ) -> UploadToken:
-    """A new upload token."""
+    """A new upload token; one made with a key expires no later than that key."""
     record = await pool.fetchrow(
         f"""INSERT INTO upload_tokens (id, workspace_id, digest, content_types, max_bytes, created_by,
                                        created_by_key, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
+            VALUES ($1, $2, $3, $4, $5, $6, $7,
+                    LEAST(now() + make_interval(secs => $8), (SELECT expires_at FROM api_keys WHERE id = $7)))
             RETURNING {_TOKEN_COLUMNS}""",
         uuid.uuid4(), workspace_id, digest, content_types, max_bytes, created_by, created_by_key, expires_in,
     )  # fmt: skip
@@ -298,12 +330,19 @@ async def insert_token(
     return token
 
 
-async def live_token(pool: Pool, digest: bytes) -> UploadToken | None:
-    """An upload token that has not expired, by its digest."""
-    found: UploadToken | None = _row(
-        await pool.fetchrow(
-            f"SELECT {_TOKEN_COLUMNS} FROM upload_tokens WHERE digest = $1 AND expires_at > now()", digest
-        ),
-        UploadToken,
+async def live_token(pool: Pool, digest: bytes) -> tuple[UploadToken, bool] | None:
+    """An upload token that has neither expired nor been revoked, by its digest, and whether whoever
+    made it may still upload in its workspace (always, for one ``dam admin``'s keys made)."""
+    record = await pool.fetchrow(
+        f"""SELECT {_TOKEN_COLUMNS_OF_T},
+                   t.created_by IS NULL OR m.role IN ('contributor', 'editor', 'admin') AS creator_may
+            FROM upload_tokens t
+            LEFT JOIN memberships m ON m.user_id = t.created_by AND m.workspace_id = t.workspace_id
+            WHERE t.digest = $1 AND t.expires_at > now() AND t.revoked_at IS NULL""",
+        digest,
     )
-    return found
+    if record is None:
+        return None
+    values = dict(record.items())
+    creator_may = bool(values.pop("creator_may"))
+    return msgspec.convert(values, UploadToken), creator_may

@@ -60,16 +60,26 @@ class Accounts:
         return created
 
     async def create_user(
-        self, email: str, password: str | None, workspace: Workspace, role: Role, *, operator: bool = False
+        self,
+        email: str,
+        password: str | None,
+        workspace: Workspace,
+        role: Role,
+        *,
+        operator: bool = False,
+        replace_password: bool = True,
     ) -> User:
-        """A user (or the existing one of that address) with ``role`` in the workspace; a given
-        password is checked and replaces theirs."""
+        """A user (or the existing one of that address) with ``role`` in the workspace. A given
+        password is checked; it is the new user's, and replaces an existing user's (ending their
+        sessions) only with ``replace_password`` (``dam admin``, never the API)."""
         address, email_key = clean_email(email)
         hashed = None
         if password is not None:
             passwords.check_strength(password, self.settings.auth.password_min_length)
             hashed = await passwords.hash_password(password)
-        user = await db.upsert_user(self.pool, address, email_key, hashed)
+        user, created = await db.ensure_user(self.pool, address, email_key, hashed)
+        if hashed is not None and not created and replace_password:
+            await db.set_password(self.pool, user.id, hashed)
         await db.set_membership(self.pool, user.id, workspace.id, role)
         if operator:
             await db.set_operator(self.pool, user.id, True)
@@ -91,14 +101,15 @@ class Accounts:
 
     async def add_member(self, principal: Principal, email: str, role: Role, password: str | None) -> Member:
         """Add a user (creating them, with the given password, when the address is new) or change
-        a member's role (admins)."""
+        a member's role (admins). An existing user's password is theirs: an admin of one workspace
+        never sets it (that would hand them every other workspace of the user)."""
         workspace_id = self._managed(principal)
         workspace = await db.get_workspace(self.pool, workspace_id)
         assert workspace is not None
         _, email_key = clean_email(email)
         if password is None and await db.credentials(self.pool, email_key) is None:
             raise InvalidInput("a new user needs a password")
-        user = await self.create_user(email, password, workspace, role)
+        user = await self.create_user(email, password, workspace, role, replace_password=False)
         return next(m for m in await db.members(self.pool, workspace_id) if m.user_id == user.id)
 
     async def remove_member(self, principal: Principal, user_id: uuid.UUID) -> None:
@@ -129,12 +140,14 @@ class Accounts:
         if expires_in is not None and expires_in <= 0:
             raise InvalidInput("expires_in must be a positive number of seconds")
         creator = principal.user_id if principal is not None else None
+        # A key made with a key is revoked with it and expires no later (db.revoke_key, insert_key).
+        parent = principal.key_id if principal is not None and principal.kind == "key" else None
         for _ in range(5):  # a prefix collision (2^-60 per pair) draws another secret
             secret = passwords.new_secret(KEY_PREFIX)
             key = await db.insert_key(
                 self.pool, workspace_id=workspace_id, prefix=secret[: len(KEY_PREFIX) + VISIBLE],
                 digest=passwords.digest(secret), name=name, role=role, created_by=creator,
-                expires_in=expires_in,
+                created_by_key=parent, expires_in=expires_in,
             )  # fmt: skip
             if key is not None:
                 return NewKey(key=key, secret=secret)

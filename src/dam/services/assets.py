@@ -109,9 +109,9 @@ class Assets:
     async def reprocess(
         self, principal: Principal, asset_id: uuid.UUID, steps: list[str] | None = None
     ) -> AssetDetail:
-        """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset (editors)."""
-        await scoped.find(self.pool, asset_id, principal)
-        require(principal, Scope.EDIT_ANY)
+        """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset (its creator,
+        or an editor)."""
+        await scoped.editable(self.pool, asset_id, principal)
         moved = await self.processing.restart(asset_id, steps)
         # The earlier job's result still holds its id: a new id per reprocess request.
         await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")

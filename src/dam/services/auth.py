@@ -75,7 +75,7 @@ class Auth:
         found = await db.key_by_prefix(self.pool, secret[: len(KEY_PREFIX) + VISIBLE])
         if found is None or not passwords.same(found[1], passwords.digest(secret)):
             raise Unauthenticated("the API key is not valid")
-        key = found[0]
+        key, _, creator_role = found
         if key.revoked_at is not None:
             raise Unauthenticated("the API key has been revoked")
         if key.expires_at is not None and key.expires_at <= datetime.now(UTC):
@@ -84,10 +84,15 @@ class Auth:
             own = await db.get_workspace(self.pool, key.workspace_id)  # a key belongs to one workspace
             if own is None or workspace != own.slug:
                 raise _not_member(workspace)
+        role = key.role
+        if key.created_by is not None:  # a user's key is never worth more than the user is now
+            if creator_role is None:
+                raise Unauthenticated("the API key's creator is no longer a member of its workspace")
+            role = role if creator_role.covers(role) else creator_role
         if self._due(key.id) and (key.last_used_at is None or _age(key.last_used_at) > TOUCH_EVERY):
             await db.touch_key(self.pool, key.id)
         return Principal(
-            kind="key", workspace_id=key.workspace_id, role=key.role, key_id=key.id, user_id=key.created_by
+            kind="key", workspace_id=key.workspace_id, role=role, key_id=key.id, user_id=key.created_by
         )
 
     async def session_user(self, session_id: str) -> User:
@@ -119,9 +124,12 @@ class Auth:
         """The principal of an upload token in a path; 401 unless it is well formed and live."""
         if not well_formed(secret, TOKEN_PREFIX):
             raise Unauthenticated("the upload token is malformed")
-        token = await db.live_token(self.pool, passwords.digest(secret))
-        if token is None:
-            raise Unauthenticated("the upload token is not valid or has expired")
+        found = await db.live_token(self.pool, passwords.digest(secret))
+        if found is None:
+            raise Unauthenticated("the upload token is not valid, has expired or has been revoked")
+        token, creator_may = found
+        if not creator_may:
+            raise Unauthenticated("the upload token's creator can no longer upload in its workspace")
         limits = UploadLimits(
             content_types=tuple(token.content_types) if token.content_types else None,
             max_bytes=token.max_bytes,
