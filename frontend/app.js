@@ -249,6 +249,22 @@ async function open(id) {
   $("detail-json").textContent = JSON.stringify(asset.media, null, 2);
   $("detail-download").hidden = !asset.download_url;
   $("detail-download").href = asset.download_url || "#";
+  $("share-made").hidden = true;
+  $("share-error").textContent = "";
+  $("share-form").onsubmit = async (e) => {
+    e.preventDefault();
+    $("share-error").textContent = "";
+    const body = {expires_in: Number($("share-expires").value), download: $("share-download").checked,
+      show_metadata: $("share-metadata").checked};
+    if ($("share-password").value) body.password = $("share-password").value;
+    try {
+      const made = await api("POST", `/assets/${id}/shares`, body);
+      $("share-url").value = made.url;
+      $("share-made").hidden = false;
+      $("share-password").value = "";
+      $("share-url").select();
+    } catch (error) { $("share-error").textContent = error.message; }
+  };
   $("detail-reprocess").onclick = async () => { await api("POST", `/assets/${id}/reprocess`); $("detail").close(); refresh(); };
   $("detail-delete").onclick = async () => { if (confirm(`Delete ${asset.filename}?`)) { await api("DELETE", `/assets/${id}`); $("detail").close(); refresh(); } };
   $("detail").showModal();

@@ -74,6 +74,12 @@ async def world(client: Client, identities: Identities) -> World:
     minted = await client.post("/upload-tokens", json={"expires_in": 600}, headers=admin)
     assert minted.status_code == 201, minted.text
     principals["upload token as a key"] = bearer(minted.json()["token"])
+    asset = await an_asset(client, admin)
+    shared = await client.post(
+        f"/assets/{asset['id']}/shares", json={"expires_in": 600, "download": True}, headers=admin
+    )
+    assert shared.status_code == 201, shared.text
+    principals["share link as a key"] = bearer(shared.json()["url"].rsplit("/", 1)[1])
     return World(home, other, principals, minted.json()["token"], admin)
 
 
@@ -153,6 +159,36 @@ async def _workspace(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.post("/workspaces", json={"slug": f"w-{uuid.uuid4().hex[:12]}"}, headers=h)
 
 
+async def _shared(c: Client, w: World) -> dict[str, Any]:
+    asset = await an_asset(c, w.admin)
+    made = await c.post(
+        f"/assets/{asset['id']}/shares", json={"expires_in": 60, "download": False}, headers=w.admin
+    )
+    assert made.status_code == 201, made.text
+    return {"asset": asset["id"], **made.json()}
+
+
+async def _share(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    asset = await an_asset(c, w.admin)
+    return await c.post(f"/assets/{asset['id']}/shares", json={"expires_in": 60, "download": True}, headers=h)
+
+
+async def _shares(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/assets/{(await _shared(c, w))['asset']}/shares", headers=h)
+
+
+async def _revoke_share(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.delete(f"/shares/{(await _shared(c, w))['id']}", headers=h)
+
+
+async def _open_share(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/shares/{(await _shared(c, w))['url'].rsplit('/', 1)[1]}", headers=h)
+
+
+async def _settings(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.patch("/workspace/settings", json={"share_max_ttl": None}, headers=h)
+
+
 async def _health(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/health", headers=h)
 
@@ -169,30 +205,36 @@ PRINCIPALS = (
     "upload token as a key",
     "other workspace",
     "operator",
+    "share link as a key",
 )
 # Expected status per principal, in the order of PRINCIPALS. Unauthenticated: 401; a role that does
 # not allow it: 403; another workspace's asset: 404 (as an unknown one); the operator here is a
 # viewer of the other workspace (its role is refused before any id is looked at). A pending asset
 # cannot be reprocessed (409) nor completed (409).
 MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
-    "POST /assets": (_create, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403)),
-    "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404)),
-    "GET /assets": (_list, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200)),
-    "POST /assets/{id}/upload": (_renew, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403)),
-    "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403)),
-    "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403)),
-    "DELETE /assets/{id}": (_delete, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403)),
-    "POST /s3/multipart": (_companion, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403)),
-    "POST /uploads/{token}/s3/multipart": (_tokened, (200,) * 10),
-    "GET /auth/me": (_me, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200)),
-    "GET /api/jobs": (_jobs, (401, 403, 403, 403, 200, 401, 401, 401, 200, 200)),
-    "POST /keys": (_new_key, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403)),
-    "GET /keys": (_keys, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403)),
-    "GET /members": (_members, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403)),
-    "POST /upload-tokens": (_token, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403)),
-    "POST /workspaces": (_workspace, (401, 403, 403, 403, 403, 401, 401, 401, 403, 201)),
-    "GET /health": (_health, (200,) * 10),
-    "GET /docs/openapi.json": (_document, (200,) * 10),
+    "POST /assets": (_create, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
+    "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
+    "GET /assets": (_list, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "POST /assets/{id}/upload": (_renew, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
+    "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
+    "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
+    "DELETE /assets/{id}": (_delete, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
+    "POST /s3/multipart": (_companion, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403, 401)),
+    "POST /uploads/{token}/s3/multipart": (_tokened, (200,) * 11),
+    "GET /auth/me": (_me, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "GET /api/jobs": (_jobs, (401, 403, 403, 403, 200, 401, 401, 401, 200, 200, 401)),
+    "POST /keys": (_new_key, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403, 401)),
+    "GET /keys": (_keys, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
+    "GET /members": (_members, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
+    "POST /upload-tokens": (_token, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
+    "POST /workspaces": (_workspace, (401, 403, 403, 403, 403, 401, 401, 401, 403, 201, 401)),
+    "GET /health": (_health, (200,) * 11),
+    "GET /docs/openapi.json": (_document, (200,) * 11),
+    "POST /assets/{id}/shares": (_share, (401, 403, 403, 201, 201, 401, 401, 401, 404, 403, 401)),
+    "GET /assets/{id}/shares": (_shares, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
+    "DELETE /shares/{id}": (_revoke_share, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
+    "GET /shares/{token}": (_open_share, (200,) * 11),
+    "PATCH /workspace/settings": (_settings, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
 }
 
 
@@ -225,6 +267,10 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
     }  # fmt: skip
     tokened = {path for _, path, rule in table if rule.token and path.startswith("/uploads/{token}")}
     assert len(tokened) == 6
+    shared = {(method, path) for method, path, rule in table if rule.share}
+    assert shared == {
+        ("GET", "/shares/{share}"), ("POST", "/shares/{share}/unlock"), ("GET", "/s/{token}"),
+    }  # fmt: skip
     assert all(rule.anonymous for method, _, rule in table if method == "OPTIONS")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import uuid
@@ -173,3 +174,67 @@ async def test_the_job_dashboard_signs_in_and_reruns_in_a_browser(
         await admin_page.screenshot(path=str(artifacts_dir / "jobs-page.png"), full_page=True)
     finally:
         await admin_page.close()
+
+
+async def test_a_link_made_in_the_page_opens_anonymously_until_it_expires(
+    stack: str, page: Page, identities: Identities, workspace: Workspace, artifacts_dir: Path
+) -> None:
+    key = await identities.key(workspace, "admin")
+    tag = uuid.uuid4().hex[:8]
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        photo = await ingest(api, api, media.jpeg_with_exif(), f"{tag}-shared.jpg", "image/jpeg")  # type: ignore[arg-type]
+        await wait_for_status(api, photo, "ready", within=90)  # type: ignore[arg-type]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await sign_in(page, stack, *await identities.user(workspace, "editor"))
+    await page.locator("#grid li", has_text=f"{tag}-shared.jpg").locator("button").click()
+    await page.locator("#share-box summary").click()
+    await page.select_option("#share-expires", "3600")
+    await page.uncheck("#share-metadata")
+    await page.fill("#share-password", "blue heron at dawn")
+    await page.locator("#share-form button").click()
+    await page.locator("#share-made").wait_for(state="visible", timeout=30_000)
+    url = await page.locator("#share-url").input_value()
+    assert url.startswith(f"{stack}/s/dam_sh_")
+    browser = page.context.browser
+    assert browser is not None
+    visitor = await browser.new_context()  # a fresh browser: no session, no cookie
+    try:
+        shared = await visitor.new_page()
+        shared.on("pageerror", lambda exc: errors.append(str(exc)))
+        await shared.goto(url)
+        await shared.locator("#share-password").wait_for(state="visible", timeout=30_000)
+        await shared.fill("#share-pass", "wrong password")
+        await shared.locator("#unlock button").click()
+        await shared.locator("#unlock-error", has_text="wrong password").wait_for(timeout=30_000)
+        await shared.fill("#share-pass", "blue heron at dawn")
+        await shared.locator("#unlock button").click()
+        image = shared.locator("img#share-preview")
+        await image.wait_for(timeout=30_000)
+        await shared.wait_for_function("() => document.querySelector('img#share-preview').naturalWidth > 0")
+        assert await shared.locator("#share-name").inner_text() == f"{tag}-shared.jpg"
+        assert await shared.locator("#share-download").is_visible()
+        assert "TestCam" not in await shared.content()  # metadata hidden
+        await shared.screenshot(path=str(artifacts_dir / "share-page.png"), full_page=True)
+        await shared.reload()  # the password is asked once per visitor
+        await shared.locator("img#share-preview").wait_for(timeout=30_000)
+    finally:
+        await visitor.close()
+    # A 1 s link made the same way answers the "gone" page once it has expired.
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        short = (await api.post(f"/assets/{photo}/shares", json={"expires_in": 1, "download": False})).json()
+    late = await browser.new_context()
+    try:
+        gone = await late.new_page()
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            answer = await gone.goto(short["url"])
+            assert answer is not None
+            if answer.status == 404:
+                break
+            assert asyncio.get_running_loop().time() < deadline, "a 1 s link still opened 30 s later"
+            await asyncio.sleep(0.2)
+        assert "does not exist, has expired or has been revoked" in await gone.content()
+    finally:
+        await late.close()
+    assert errors == []

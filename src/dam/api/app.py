@@ -28,12 +28,14 @@ from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
+from dam.api.shares import ShareController, share_page
 from dam.domain.access import Principal
 from dam.resources import Resources, open_resources
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
 from dam.services.companion import CompanionUploads
+from dam.services.shares import Shares
 from dam.services.uploads import Uploads
 from dam.settings import Settings
 
@@ -47,7 +49,7 @@ def api_cors(settings: Settings) -> CORSConfig:
     API, as they may PUT and POST to the bucket: Uppy on another site talks to both."""
     return CORSConfig(
         allow_origins=list(settings.cors_origins()),
-        allow_methods=["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace"],
         expose_headers=["Retry-After", "Location"],
         max_age=3600,
@@ -73,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
             app.state.auth = Auth(resources)
             app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
+            app.state.shares = Shares(resources, app.state.auth)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -98,6 +101,10 @@ def create_app(settings: Settings) -> Litestar:
         accounts: AccountServices = state.accounts
         return accounts
 
+    def provide_shares(state: State) -> Shares:
+        shares: Shares = state.shares
+        return shares
+
     app = Litestar(
         route_handlers=[
             AssetController,
@@ -106,6 +113,8 @@ def create_app(settings: Settings) -> Litestar:
             Router(path="/uploads/{token:str}", route_handlers=[CompanionController]),
             AuthController,
             AccountsController,
+            ShareController,
+            share_page(),
             health,
             ready,
             jobs_api,
@@ -119,6 +128,7 @@ def create_app(settings: Settings) -> Litestar:
             "companion": Provide(provide_companion, sync_to_thread=False),
             "principal": Provide(principal_of, sync_to_thread=False),
             "accounts": Provide(provide_accounts, sync_to_thread=False),
+            "shares": Provide(provide_shares, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,

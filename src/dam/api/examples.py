@@ -16,9 +16,11 @@ import msgspec
 from dam.api import account_schemas as a
 from dam.api import companion as c
 from dam.api import schemas as s
+from dam.api import shares as sh
 from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, RenditionLink, StepRecord
 from dam.domain.media import Camera, MediaInfo
+from dam.domain.shares import Share, SharedAsset, SharedPreview
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
@@ -146,6 +148,38 @@ def examples() -> dict[str, Any]:
         **_companion(),
         **{"token" + k[0].upper() + k[1:]: v for k, v in _companion().items()},
         **_accounts(),
+        **_shares(),
+    }
+
+
+def _shares() -> dict[str, Any]:
+    share_id = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f")
+    token = "dam_sh_" + "S" * 43
+    until = AT + timedelta(days=7)
+    share = Share(
+        id=share_id, workspace_id=WORKSPACE, asset_id=ID, password=True, download=True, show_metadata=False,
+        created_by=UUID_USER, created_by_key=None, created_at=AT, expires_at=until, revoked_at=None,
+        last_used_at=AT + timedelta(hours=3), uses=4,
+    )  # fmt: skip
+    preview = _signed(f"renditions/{ID}/preview.webp")
+    shown = SharedAsset(
+        name="holiday 2026.jpg", type="image/jpeg", kind="image", size=3_461_120, status="ready",
+        expires_at=until, download=True, show_metadata=False, facts=None, preview_url=preview,
+        thumbnail_url=_signed(f"renditions/{ID}/thumbnail.webp"), media_url=None,
+        download_url=_signed(KEY, "response-content-disposition=attachment%3B%20filename%3D...&"),
+        renditions=[
+            SharedPreview(kind="preview", content_type="image/webp", width=1600, height=1200, url=preview)
+        ],
+    )  # fmt: skip
+    settings = sh.WorkspaceSettings(share_max_ttl=7 * 86400, share_max_ttl_limit=30 * 86400)
+    return {
+        "createShare": msgspec.to_builtins(
+            sh.ShareCreated(id=str(share_id), url=f"https://dam.example.com/s/{token}", expires_at=until)
+        ),
+        "listShares": msgspec.to_builtins([sh.share_out(share)]),
+        "openShare": msgspec.to_builtins(shown),
+        "getWorkspaceSettings": msgspec.to_builtins(settings),
+        "changeWorkspaceSettings": msgspec.to_builtins(settings),
     }
 
 

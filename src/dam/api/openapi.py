@@ -73,11 +73,11 @@ SECURITY_SCHEMES = {
 
 def _security(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandler]]) -> None:
     """Each operation states its credentials: a key or a session, or none (anonymous routes and
-    those carrying an upload token in their path)."""
+    those carrying an upload token or a share link in their path)."""
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, handler in handlers:
         rule = handler.opt.get(POLICY)
-        open_route = rule is None or rule.anonymous or "{token}" in path
+        open_route = rule is None or rule.anonymous or rule.share or "{token}" in path
         for method in handler.http_methods:
             operation = document["paths"].get(path, {}).get(str(method).lower())
             if operation is not None:

@@ -131,18 +131,23 @@ def _needs(scope: Scope, owner: Owner | None) -> str:
 class Policy(msgspec.Struct, frozen=True, kw_only=True):
     """What a route needs. ``anonymous``: nothing; ``signed_in``: any user or key; ``scope``: a
     member whose role grants it; ``operator``: the deployment-wide flag. ``token``: under
-    ``/uploads/{token}/...`` the upload token in the path is the credential instead."""
+    ``/uploads/{token}/...`` the upload token in the path is the credential instead. ``share``: the
+    share link in the path is the credential, which the route checks itself (a share link reaches
+    one asset, read-only, and its refusals are 404)."""
 
     anonymous: bool = False
     signed_in: bool = False
     scope: Scope | None = None
     operator: bool = False
     token: bool = False
+    share: bool = False
 
     def describe(self) -> str:
         """One phrase, for the route table and the tests."""
         if self.anonymous:
             return "anonymous"
+        if self.share:
+            return "share link in the path"
         parts = []
         if self.operator:
             parts.append("operator")
@@ -158,6 +163,7 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
 ANONYMOUS = Policy(anonymous=True)
 SIGNED_IN = Policy(signed_in=True)
 OPERATOR = Policy(operator=True)
+SHARE_LINK = Policy(share=True)
 
 
 def needs(scope: Scope, *, token: bool = False) -> Policy:

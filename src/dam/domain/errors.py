@@ -4,6 +4,7 @@ decides which HTTP answer each one becomes.
 DamError
 ├── NotFound               the asset does not exist (or belongs to another workspace)
 ├── Unauthenticated        no credential, or one that is malformed, unknown, expired or revoked
+│   └── PasswordRequired   a share link asks for its password first
 ├── Forbidden              the principal's role does not allow the action
 ├── RateLimited            too many attempts (sign-in); retry after ``retry_after`` seconds
 ├── InvalidInput           a request value is unusable
@@ -41,6 +42,12 @@ class Unauthenticated(DamError):
     """No usable credential: none given, or one that is malformed, unknown, expired or revoked."""
 
     code = "unauthenticated"
+
+
+class PasswordRequired(Unauthenticated):
+    """A share link that asks for its password, from a visitor who has not given it."""
+
+    code = "password_required"
 
 
 class Forbidden(DamError):

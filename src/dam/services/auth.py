@@ -162,11 +162,11 @@ class Auth:
             login_failures_key(self.settings.redis.queue_name, "account", passwords.digest(email_key).hex()),
             login_failures_key(self.settings.redis.queue_name, "address", address[:64]),
         ]
-        await self._check_rate(buckets)
+        await self.check_rate(buckets)
         found = await db.credentials(self.pool, email_key)
         ok = await passwords.verify_password(password, found[1] if found else None)
         if not ok or found is None:
-            await self._failed(buckets)
+            await self.count_failure(buckets)
             raise Unauthenticated("wrong email or password")
         await self._forget(buckets[0])
         session_id = passwords.new_secret("")
@@ -209,7 +209,8 @@ class Auth:
         current = next((m for m in memberships if m.workspace_id == principal.workspace_id), None)
         return Identity(principal=principal, user=user, memberships=memberships, workspace=current)
 
-    async def _check_rate(self, buckets: list[str]) -> None:
+    async def check_rate(self, buckets: list[str], what: str = "sign-ins") -> None:
+        """429 when any bucket holds ``DAM_LOGIN_MAX_FAILURES`` failures of the last minute."""
         now = time.time()
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -226,9 +227,10 @@ class Auth:
         for oldest, count in zip(answers[1::3], answers[2::3], strict=True):
             if count >= limit:
                 wait = math.ceil(oldest[0][1] + WINDOW - now) if oldest else int(WINDOW)
-                raise RateLimited(f"too many failed sign-ins; try again in {max(1, wait)} s", max(1, wait))
+                raise RateLimited(f"too many failed {what}; try again in {max(1, wait)} s", max(1, wait))
 
-    async def _failed(self, buckets: list[str]) -> None:
+    async def count_failure(self, buckets: list[str]) -> None:
+        """Count a failed attempt in each bucket (for a minute)."""
         now = time.time()
         try:
             async with self.redis.pipeline(transaction=False) as pipe:

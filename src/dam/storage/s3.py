@@ -139,10 +139,20 @@ class Storage:
         )
         return PresignedPut(url=url, headers=headers)
 
-    def presign_get(self, key: str, *, internal: bool = False) -> str:
-        """A GET URL for a stored object, for clients (default) or for the service's own reads."""
+    def presign_get(
+        self, key: str, *, internal: bool = False, expires: int | None = None, disposition: str | None = None
+    ) -> str:
+        """A GET URL for a stored object, for clients (default) or for the service's own reads;
+        ``expires`` shortens its life below ``DAM_PRESIGN_GET_TTL``, ``disposition`` is the
+        ``Content-Disposition`` the store answers with."""
         signer = self._internal_signer if internal else self._signer
-        return signer.presign("GET", self.bucket, key, expires=self.settings.presign_get_ttl)
+        ttl = (
+            self.settings.presign_get_ttl
+            if expires is None
+            else max(1, min(expires, self.settings.presign_get_ttl))
+        )
+        query = {"response-content-disposition": disposition} if disposition else None
+        return signer.presign("GET", self.bucket, key, expires=ttl, query=query)
 
     # -- S3 calls ------------------------------------------------------------------------------
 

@@ -1,0 +1,120 @@
+"""Share links, their visitors who gave the password, and the workspace's cap on their lifetime."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import msgspec
+
+from dam.db.pool import Pool
+from dam.domain.shares import Share
+
+_COLUMNS = (
+    "id, workspace_id, asset_id, password_hash IS NOT NULL AS password, download, show_metadata,"
+    " created_by, created_by_key, created_at, expires_at, revoked_at, last_used_at, uses"
+)
+
+
+def _share(record: asyncpg.Record) -> Share:
+    return msgspec.convert(dict(record.items()), Share)
+
+
+async def insert_share(
+    pool: Pool,
+    *,
+    workspace_id: uuid.UUID,
+    asset_id: uuid.UUID,
+    digest: bytes,
+    password_hash: str | None,
+    download: bool,
+    show_metadata: bool,
+    created_by: uuid.UUID | None,
+    created_by_key: uuid.UUID | None,
+    expires_in: int,
+) -> Share:
+    """A new share link; one made with a key expires no later than that key."""
+    record = await pool.fetchrow(
+        f"""INSERT INTO shares (id, workspace_id, asset_id, digest, password_hash, download, show_metadata,
+                                created_by, created_by_key, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                    LEAST(now() + make_interval(secs => $10),
+                          (SELECT expires_at FROM api_keys WHERE id = $9)))
+            RETURNING {_COLUMNS}""",
+        uuid.uuid4(), workspace_id, asset_id, digest, password_hash, download, show_metadata,
+        created_by, created_by_key, float(expires_in),
+    )  # fmt: skip
+    assert record is not None
+    return _share(record)
+
+
+async def live_share(pool: Pool, digest: bytes) -> tuple[Share, str | None] | None:
+    """A share link that has neither expired nor been revoked, and its password hash, by digest.
+    Unknown, expired and revoked links are one and the same answer: no row, from one index probe."""
+    record = await pool.fetchrow(
+        f"""SELECT {_COLUMNS}, password_hash FROM shares
+            WHERE digest = $1 AND expires_at > now() AND revoked_at IS NULL""",
+        digest,
+    )
+    if record is None:
+        return None
+    values = dict(record.items())
+    hashed = values.pop("password_hash")
+    return msgspec.convert(values, Share), hashed
+
+
+async def used(pool: Pool, share_id: uuid.UUID) -> None:
+    """Count one use of a share link."""
+    await pool.execute("UPDATE shares SET uses = uses + 1, last_used_at = now() WHERE id = $1", share_id)
+
+
+async def list_shares(pool: Pool, asset_id: uuid.UUID, workspace_id: uuid.UUID) -> list[Share]:
+    """An asset's share links, the newest first (revoked and expired ones included)."""
+    records = await pool.fetch(
+        f"""SELECT {_COLUMNS} FROM shares WHERE asset_id = $1 AND workspace_id = $2
+            ORDER BY created_at DESC, id""",
+        asset_id, workspace_id,
+    )  # fmt: skip
+    return [_share(r) for r in records]
+
+
+async def revoke_share(pool: Pool, share_id: uuid.UUID, workspace_id: uuid.UUID) -> Share | None:
+    """Revoke a share link of the workspace (again is no change) and forget its visitors; None if
+    the workspace has no such link."""
+    async with pool.transaction() as conn:
+        record = await conn.fetchrow(
+            f"""UPDATE shares SET revoked_at = COALESCE(revoked_at, now())
+                WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}""",
+            share_id, workspace_id,
+        )  # fmt: skip
+        if record is not None:
+            await conn.execute("DELETE FROM share_visits WHERE share_id = $1", share_id)
+    return None if record is None else _share(record)
+
+
+async def add_visit(pool: Pool, digest: bytes, share: Share) -> None:
+    """A visitor gave the password: they hold the visit until the link expires."""
+    await pool.execute(
+        "INSERT INTO share_visits (digest, share_id, expires_at) VALUES ($1, $2, $3)",
+        digest, share.id, share.expires_at,
+    )  # fmt: skip
+
+
+async def is_visitor(pool: Pool, digest: bytes, share_id: uuid.UUID) -> bool:
+    """Whether a visit of that digest unlocked this share link and is still live."""
+    found = await pool.fetchval(
+        "SELECT 1 FROM share_visits WHERE digest = $1 AND share_id = $2 AND expires_at > now()",
+        digest, share_id,
+    )  # fmt: skip
+    return found is not None
+
+
+async def share_cap(pool: Pool, workspace_id: uuid.UUID) -> int | None:
+    """The workspace's own cap on share lifetimes (None: the deployment's)."""
+    value = await pool.fetchval("SELECT share_max_ttl FROM workspaces WHERE id = $1", workspace_id)
+    return None if value is None else int(value)
+
+
+async def set_share_cap(pool: Pool, workspace_id: uuid.UUID, seconds: int | None) -> None:
+    """Set (or, with None, clear) the workspace's cap on share lifetimes."""
+    await pool.execute("UPDATE workspaces SET share_max_ttl = $2 WHERE id = $1", workspace_id, seconds)

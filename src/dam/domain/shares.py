@@ -1,0 +1,69 @@
+"""Share links as the services see them: one asset, read-only, for anyone holding the token, until
+it expires or is revoked. The token appears here only as its digest."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from dam.domain.media import MediaInfo
+
+SHARE_PREFIX = "dam_sh_"
+"""The visible start of every share token (then 256 bits from the CSPRNG)."""
+
+VISIT_COOKIE_PREFIX = "dam_share_"
+"""A visitor who gave a share's password holds the cookie ``dam_share_<share id, hex>``."""
+
+
+class Share(msgspec.Struct, frozen=True, kw_only=True):
+    """A share link's record."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    asset_id: uuid.UUID
+    password: bool  # whether it asks for one (the argon2id hash stays in the database layer)
+    download: bool
+    show_metadata: bool
+    created_by: uuid.UUID | None
+    created_by_key: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    uses: int
+
+
+class SharedPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """A rendition a share shows, with a short-lived URL."""
+
+    kind: str
+    content_type: str
+    width: int | None
+    height: int | None
+    url: str
+
+
+class SharedAsset(msgspec.Struct, frozen=True, kw_only=True):
+    """What a share link shows of its asset."""
+
+    name: str
+    type: str
+    kind: str | None
+    size: int | None
+    status: str
+    expires_at: datetime
+    download: bool
+    show_metadata: bool
+    facts: MediaInfo | None  # None when the share hides them
+    preview_url: str | None
+    thumbnail_url: str | None
+    media_url: str | None  # the original, inline, for playback (audio and video)
+    download_url: str | None  # the original as an attachment, when the share allows it
+    renditions: list[SharedPreview]
+
+
+def visit_cookie(share_id: uuid.UUID) -> str:
+    """The name of the cookie that says this visitor gave the share's password."""
+    return f"{VISIT_COOKIE_PREFIX}{share_id.hex}"

@@ -1,0 +1,220 @@
+"""Share links: one asset, read-only, for anyone holding the link, until it expires or is revoked.
+
+Editors and up make and revoke them; a workspace admin may cap their lifetime below the
+deployment's ``DAM_SHARE_MAX_TTL``. A link may ask for a password (argon2id), given once per
+visitor: the visitor then holds a cookie of that link alone (``share_visits``). Unknown, expired
+and revoked links are one answer, 404, from the same single lookup.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import msgspec
+
+from dam.db import assets as asset_rows
+from dam.db import shares as db
+from dam.domain.access import Principal, Scope, require
+from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthenticated
+from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, SharedPreview, visit_cookie
+from dam.domain.status import AssetStatus
+from dam.keys import login_failures_key
+from dam.resources import Resources
+from dam.services import passwords, scoped
+from dam.services.auth import Auth, well_formed
+
+SHARE_PASSWORD_MIN_LENGTH = 8
+_GONE = "this share link does not exist, has expired or has been revoked"
+_SHOWN = ("preview", "thumbnail", "poster", "waveform")  # renditions a share shows, by kind
+
+
+class NewShare(msgspec.Struct, frozen=True, kw_only=True):
+    """A share link just made: the secret is shown this once."""
+
+    share: Share
+    secret: str
+
+
+class Opened(msgspec.Struct, frozen=True, kw_only=True):
+    """A live share link and the password hash it asks for (None: it asks for none)."""
+
+    share: Share
+    password_hash: str | None
+
+
+class Shares:
+    """Making, listing, revoking and opening share links."""
+
+    def __init__(self, resources: Resources, auth: Auth) -> None:
+        self.settings = resources.settings
+        self.pool = resources.pool
+        self.storage = resources.storage
+        self.auth = auth
+
+    # -- for members ---------------------------------------------------------------------------
+
+    async def create(
+        self,
+        principal: Principal,
+        asset_id: uuid.UUID,
+        *,
+        expires_in: int,
+        password: str | None,
+        download: bool,
+        show_metadata: bool,
+    ) -> NewShare:
+        """A share link of an asset (editors and up), within the workspace's cap."""
+        require(principal, Scope.EDIT_ANY)
+        asset = await scoped.find(self.pool, asset_id, principal)
+        if asset.status is AssetStatus.DELETED:
+            raise scoped.not_found(asset_id)
+        cap = await self.cap(principal)
+        if not 1 <= expires_in <= cap:
+            raise InvalidInput(f"expires_in must be 1 to {cap} seconds (the workspace's cap on share links)")
+        hashed = None
+        if password is not None:
+            passwords.check_strength(password, SHARE_PASSWORD_MIN_LENGTH)
+            hashed = await passwords.hash_password(password)
+        secret = passwords.new_secret(SHARE_PREFIX)
+        share = await db.insert_share(
+            self.pool, workspace_id=asset.workspace_id, asset_id=asset.id, digest=passwords.digest(secret),
+            password_hash=hashed, download=download, show_metadata=show_metadata,
+            created_by=principal.user_id, expires_in=expires_in,
+            created_by_key=principal.key_id if principal.kind == "key" else None,
+        )  # fmt: skip
+        return NewShare(share=share, secret=secret)
+
+    async def of_asset(self, principal: Principal, asset_id: uuid.UUID) -> list[Share]:
+        """An asset's share links (editors and up)."""
+        require(principal, Scope.EDIT_ANY)
+        asset = await scoped.find(self.pool, asset_id, principal)
+        return await db.list_shares(self.pool, asset.id, asset.workspace_id)
+
+    async def revoke(self, principal: Principal, share_id: uuid.UUID) -> Share:
+        """Revoke a share link (editors and up); another workspace's is as unknown as a missing one."""
+        require(principal, Scope.EDIT_ANY)
+        assert principal.workspace_id is not None
+        share = await db.revoke_share(self.pool, share_id, principal.workspace_id)
+        if share is None:
+            raise NotFound(f"share link {share_id} not found")
+        return share
+
+    async def cap(self, principal: Principal) -> int:
+        """The longest a share link of the principal's workspace may live, in seconds."""
+        assert principal.workspace_id is not None
+        own = await db.share_cap(self.pool, principal.workspace_id)
+        deployment = self.settings.auth.share_max_ttl
+        return deployment if own is None else min(own, deployment)
+
+    async def own_cap(self, principal: Principal) -> int | None:
+        """The workspace's own cap (admins), None when it has none."""
+        require(principal, Scope.MANAGE)
+        assert principal.workspace_id is not None
+        return await db.share_cap(self.pool, principal.workspace_id)
+
+    async def set_cap(self, principal: Principal, seconds: int | None) -> None:
+        """Set or clear the workspace's cap on share links (admins), at most the deployment's."""
+        require(principal, Scope.MANAGE)
+        assert principal.workspace_id is not None
+        limit = self.settings.auth.share_max_ttl
+        if seconds is not None and not 1 <= seconds <= limit:
+            raise InvalidInput(f"share_max_ttl must be 1 to {limit} seconds (DAM_SHARE_MAX_TTL)")
+        await db.set_share_cap(self.pool, principal.workspace_id, seconds)
+
+    # -- for anyone holding a link -----------------------------------------------------------------
+
+    async def find(self, secret: str) -> Opened:
+        """The live share link of a token; 404 alike for unknown, expired and revoked ones."""
+        # A malformed token is looked up too (it matches nothing): every refusal costs the same.
+        found = await db.live_share(self.pool, passwords.digest(secret))
+        if found is None or not well_formed(secret, SHARE_PREFIX):
+            raise NotFound(_GONE)
+        return Opened(share=found[0], password_hash=found[1])
+
+    async def open(self, secret: str, cookies: Callable[[str], str | None]) -> SharedAsset:
+        """What the link shows (``GET /shares/{token}``): 401 ``password_required`` until this
+        visitor has given the password; presigned URLs that outlive neither the link nor
+        ``DAM_PRESIGN_GET_TTL``."""
+        opened = await self.find(secret)
+        share = opened.share
+        if opened.password_hash is not None:
+            visit = cookies(visit_cookie(share.id))
+            if not visit or not await db.is_visitor(self.pool, passwords.digest(visit), share.id):
+                raise PasswordRequired("this share link asks for its password: POST /shares/{token}/unlock")
+        asset = await asset_rows.get_asset(self.pool, share.asset_id, share.workspace_id)
+        if asset is None or asset.status is AssetStatus.DELETED:
+            raise NotFound(_GONE)
+        await db.used(self.pool, share.id)
+        # S3 URLs live whole seconds: the last second of a link gets one-second URLs.
+        remaining = max(1, math.ceil((share.expires_at - datetime.now(UTC)).total_seconds()))
+        shown = [r for r in await asset_rows.list_renditions(self.pool, [asset.id]) if r.kind in _SHOWN]
+        previews = [
+            SharedPreview(
+                kind=r.kind,
+                content_type=r.content_type,
+                width=r.width,
+                height=r.height,
+                url=self.storage.presign_get(r.storage_key, expires=remaining),
+            )
+            for r in shown
+        ]
+        by_kind = {p.kind: p.url for p in previews}
+        stored = asset.status not in (AssetStatus.PENDING_UPLOAD, AssetStatus.DELETED)
+        kind = asset.media.kind if asset.media is not None else None
+        playable = stored and kind in ("video", "audio")
+        return SharedAsset(
+            name=asset.filename,
+            type=asset.content_type,
+            kind=kind,
+            size=asset.stored_size if asset.stored_size is not None else asset.size,
+            status=asset.status.value,
+            expires_at=share.expires_at,
+            download=share.download,
+            show_metadata=share.show_metadata,
+            facts=asset.media if share.show_metadata else None,
+            preview_url=by_kind.get("preview") or by_kind.get("waveform"),
+            thumbnail_url=by_kind.get("thumbnail"),
+            media_url=(
+                self.storage.presign_get(asset.storage_key, expires=remaining, disposition="inline")
+                if playable
+                else None
+            ),
+            download_url=(
+                self.storage.presign_get(
+                    asset.storage_key, expires=remaining, disposition=attachment(asset.filename)
+                )
+                if stored and share.download
+                else None
+            ),
+            renditions=previews,
+        )
+
+    async def unlock(self, secret: str, password: str, address: str) -> tuple[Share, str]:
+        """Check a share link's password (failures limited per link and per address, as sign-ins
+        are); the visit secret for the visitor's cookie."""
+        opened = await self.find(secret)
+        share = opened.share
+        if opened.password_hash is None:
+            raise InvalidInput("this share link asks for no password")
+        queue = self.settings.redis.queue_name
+        buckets = [
+            login_failures_key(queue, "share", share.id.hex),
+            login_failures_key(queue, "address", address[:64]),
+        ]
+        await self.auth.check_rate(buckets, "passwords")
+        if not await passwords.verify_password(password, opened.password_hash):
+            await self.auth.count_failure(buckets)
+            raise Unauthenticated("wrong password for this share link")
+        visit = passwords.new_secret("")
+        await db.add_visit(self.pool, passwords.digest(visit), share)
+        return share, visit
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` that saves the file under its own name (RFC 6266, RFC 5987)."""
+    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
