@@ -185,6 +185,10 @@ async def _open_share(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get(f"/shares/{(await _shared(c, w))['url'].rsplit('/', 1)[1]}", headers=h)
 
 
+async def _audit(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/audit?limit=1", headers=h)
+
+
 async def _settings(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.patch("/workspace/settings", json={"share_max_ttl": None}, headers=h)
 
@@ -234,6 +238,7 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "GET /assets/{id}/shares": (_shares, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
     "DELETE /shares/{id}": (_revoke_share, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
     "GET /shares/{token}": (_open_share, (200,) * 11),
+    "GET /audit": (_audit, (401, 403, 403, 403, 200, 401, 401, 401, 200, 200, 401)),
     "PATCH /workspace/settings": (_settings, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -58,7 +59,8 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     else:
         principal = await _principal(connection, auth)
     _check(rule, principal)
-    connection.scope[PRINCIPAL] = principal  # type: ignore[literal-required]
+    address = connection.client.host if connection.client else None
+    connection.scope[PRINCIPAL] = msgspec.structs.replace(principal, address=address)  # type: ignore[literal-required]
 
 
 async def _principal(connection: ASGIConnection[Any, Any, Any, Any], auth: Auth) -> Principal:

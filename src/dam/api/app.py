@@ -19,6 +19,7 @@ from dam.api import errors, openapi
 from dam.api.access import access_guard, check_policies, no_store, principal_of
 from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
+from dam.api.audit import audit_log
 from dam.api.body import StrictRequest
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets, page_policy
@@ -115,6 +116,7 @@ def create_app(settings: Settings) -> Litestar:
             AccountsController,
             ShareController,
             share_page(),
+            audit_log,
             health,
             ready,
             jobs_api,

@@ -17,8 +17,10 @@ from dam.api import account_schemas as a
 from dam.api import companion as c
 from dam.api import schemas as s
 from dam.api import shares as sh
+from dam.api.audit import AuditPage
 from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, RenditionLink, StepRecord
+from dam.domain.audit import Action, Row
 from dam.domain.media import Camera, MediaInfo
 from dam.domain.shares import Share, SharedAsset, SharedPreview
 from dam.domain.status import AssetStatus
@@ -149,6 +151,18 @@ def examples() -> dict[str, Any]:
         **{"token" + k[0].upper() + k[1:]: v for k, v in _companion().items()},
         **_accounts(),
         **_shares(),
+        "listAudit": msgspec.to_builtins(
+            AuditPage(
+                items=[
+                    Row(
+                        id=81234, at=AT, action=Action.ASSET_DELETE, workspace_id=WORKSPACE, actor="key",
+                        user_id=UUID_USER, key_id=UUID_KEY, asset_id=ID, address="203.0.113.7",
+                        email="ana@example.com",
+                    )
+                ],
+                next_cursor="MjAyNi0xMi0wMlQwOTozMDowMCswMDowMHw4MTIzNA",
+            )
+        ),
     }
 
 

@@ -166,7 +166,8 @@ class ShareController(Controller):
         allowed) download URLs, each presigned for no longer than the link lives. 401
         `password_required` until this visitor has unlocked a link that asks for a password; 404
         alike for unknown, expired and revoked links."""
-        return await shares.open(share, request.cookies.get)
+        address = request.client.host if request.client else None
+        return await shares.open(share, request.cookies.get, address)
 
     @post(
         "/shares/{share:str}/unlock", operation_id="unlockShare", status_code=HTTP_204_NO_CONTENT,

@@ -12,9 +12,11 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from dam.db import audit as audit_rows
 from dam.db.pool import Pool
 from dam.domain.access import Role
 from dam.domain.accounts import ApiKey, Member, Membership, UploadToken, User, Workspace
+from dam.domain.audit import Entry
 
 _KEY_COLUMNS = (
     "id, workspace_id, prefix, name, role, created_by, created_at, expires_at, last_used_at, revoked_at"
@@ -131,21 +133,33 @@ async def set_password(pool: Pool, user_id: uuid.UUID, hashed: str) -> None:
         await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
 
 
-async def set_membership(pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, role: Role) -> None:
-    """Make the user a member with that role (or change their role)."""
-    await pool.execute(
-        """INSERT INTO memberships (user_id, workspace_id, role) VALUES ($1, $2, $3)
-           ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role""",
-        user_id, workspace_id, role.value,
+async def set_membership(
+    pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, role: Role, audit: Entry | None = None
+) -> None:
+    """Make the user a member with that role (or change their role); the audit row says which
+    (``member.add`` or ``member.role``, with the role before and after)."""
+    sql, logged = audit_rows.statement(
+        """WITH before AS (SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2)
+           INSERT INTO memberships (user_id, workspace_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role
+           RETURNING user_id, workspace_id, role, (SELECT role FROM before) AS was""",
+        3, audit, target_id="acted.user_id", workspace_id="acted.workspace_id",
+        action="CASE WHEN acted.was IS NULL THEN 'member.add' ELSE 'member.role' END",
+        detail="jsonb_build_object('role', acted.role, 'was', acted.was)",
     )  # fmt: skip
+    await pool.execute(sql, user_id, workspace_id, role.value, *logged)
 
 
-async def remove_membership(pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID) -> bool:
+async def remove_membership(
+    pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+) -> bool:
     """Take the user out of the workspace; False if they were not in it."""
-    done = await pool.execute(
-        "DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2", user_id, workspace_id
-    )
-    return str(done).endswith(" 1")
+    sql, logged = audit_rows.statement(
+        """DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2
+           RETURNING user_id, workspace_id, role""",
+        2, audit, target_id="acted.user_id", detail="jsonb_build_object('was', acted.role)",
+    )  # fmt: skip
+    return await pool.fetchrow(sql, user_id, workspace_id, *logged) is not None
 
 
 async def memberships(pool: Pool, user_id: uuid.UUID) -> list[Membership]:
@@ -189,9 +203,13 @@ async def session_user(pool: Pool, digest: bytes, idle_seconds: float) -> tuple[
     return msgspec.convert(values, User), seen
 
 
-async def create_session(pool: Pool, digest: bytes, user_id: uuid.UUID, max_age: float) -> None:
-    """A new session (and, in passing, forget the sessions that have expired)."""
+async def create_session(
+    pool: Pool, digest: bytes, user_id: uuid.UUID, max_age: float, audit: Entry | None = None
+) -> None:
+    """A new session (and, in passing, forget the sessions that have expired), with its audit row."""
     async with pool.transaction() as conn:
+        if audit is not None:
+            await audit_rows.record(conn, audit)
         await conn.execute(
             """INSERT INTO sessions (digest, user_id, expires_at)
                VALUES ($1, $2, now() + make_interval(secs => $3))""",
@@ -227,10 +245,11 @@ async def insert_key(
     created_by: uuid.UUID | None,
     created_by_key: uuid.UUID | None,
     expires_in: float | None,
+    audit: Entry | None = None,
 ) -> ApiKey | None:
     """A new key; None if the prefix is taken (the caller draws another secret). A key made with
     another key expires no later than that one."""
-    record = await pool.fetchrow(
+    sql, logged = audit_rows.statement(
         f"""INSERT INTO api_keys (id, workspace_id, prefix, digest, name, role, created_by, created_by_key,
                                   expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
@@ -238,7 +257,11 @@ async def insert_key(
                           (SELECT expires_at FROM api_keys WHERE id = $8)))
             ON CONFLICT (prefix) DO NOTHING
             RETURNING {_KEY_COLUMNS}""",
-        uuid.uuid4(), workspace_id, prefix, digest, name, role.value, created_by, created_by_key, expires_in,
+        9, audit, target_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    record = await pool.fetchrow(
+        sql, uuid.uuid4(), workspace_id, prefix, digest, name, role.value, created_by, created_by_key,
+        expires_in, *logged,
     )  # fmt: skip
     key: ApiKey | None = _row(record, ApiKey)
     return key
@@ -277,15 +300,18 @@ async def list_keys(pool: Pool, workspace_id: uuid.UUID) -> list[ApiKey]:
     return [msgspec.convert(dict(r.items()), ApiKey) for r in records]
 
 
-async def revoke_key(pool: Pool, key_id: uuid.UUID, workspace_id: uuid.UUID) -> ApiKey | None:
+async def revoke_key(
+    pool: Pool, key_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+) -> ApiKey | None:
     """Revoke a key of the workspace (again is no change), every key made with it or with those,
     and the upload tokens any of them made; None if the workspace has no such key."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
+            WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
+        2, audit, target_id="acted.id",
+    )  # fmt: skip
     async with pool.transaction() as conn:
-        record = await conn.fetchrow(
-            f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
-                WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
-            key_id, workspace_id,
-        )  # fmt: skip
+        record = await conn.fetchrow(sql, key_id, workspace_id, *logged)
         if record is not None:
             await conn.execute(
                 """WITH RECURSIVE made (id) AS (
@@ -316,15 +342,20 @@ async def insert_token(
     created_by: uuid.UUID | None,
     created_by_key: uuid.UUID | None,
     expires_in: float,
+    audit: Entry | None = None,
 ) -> UploadToken:
     """A new upload token; one made with a key expires no later than that key."""
-    record = await pool.fetchrow(
+    sql, logged = audit_rows.statement(
         f"""INSERT INTO upload_tokens (id, workspace_id, digest, content_types, max_bytes, created_by,
                                        created_by_key, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7,
                     LEAST(now() + make_interval(secs => $8), (SELECT expires_at FROM api_keys WHERE id = $7)))
             RETURNING {_TOKEN_COLUMNS}""",
-        uuid.uuid4(), workspace_id, digest, content_types, max_bytes, created_by, created_by_key, expires_in,
+        8, audit, target_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    record = await pool.fetchrow(
+        sql, uuid.uuid4(), workspace_id, digest, content_types, max_bytes, created_by, created_by_key,
+        expires_in, *logged,
     )  # fmt: skip
     token: UploadToken = _row(record, UploadToken)
     return token

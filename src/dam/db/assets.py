@@ -14,9 +14,11 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from dam.db import audit as audit_rows
 from dam.db import steps as step_rows
 from dam.db.pool import Connection, Pool
 from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
+from dam.domain.audit import Entry
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus, Move, move, sources_of
 from dam.domain.steps import FIRST
@@ -65,17 +67,21 @@ def _assets(records: list[asyncpg.Record]) -> list[Asset]:
     return [a for a in map(asset_of, records) if a is not None]
 
 
-async def insert_asset(pool: Pool, new: NewAsset) -> Asset:
-    """Insert a ``pending_upload`` asset."""
-    record = await pool.fetchrow(
+async def insert_asset(pool: Pool, new: NewAsset, audit: Entry | None = None) -> Asset:
+    """Insert a ``pending_upload`` asset (and its audit row, in the same statement)."""
+    sql, logged = audit_rows.statement(
         f"""INSERT INTO assets (id, filename, content_type, size, sha256, storage_key, upload_id,
                                 part_size, part_checksums, metadata, status, workspace_id, created_by,
                                 created_by_key, upload_token_id, max_bytes)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             RETURNING {ASSET_COLUMNS}""",
+        16, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    record = await pool.fetchrow(
+        sql,
         new.id, new.filename, new.content_type, new.size, new.sha256, new.storage_key,
         new.upload_id, new.part_size, new.part_checksums, new.metadata, _S.PENDING_UPLOAD.value,
-        new.workspace_id, new.created_by, new.created_by_key, new.upload_token_id, new.max_bytes,
+        new.workspace_id, new.created_by, new.created_by_key, new.upload_token_id, new.max_bytes, *logged,
     )  # fmt: skip
     row = asset_of(record)
     assert row is not None
@@ -123,17 +129,24 @@ async def touch_pending(pool: Pool, asset_id: uuid.UUID) -> None:
     )
 
 
-async def mark_uploaded(pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_size: int) -> Asset | None:
-    """``pending_upload -> uploaded`` with its first step planned; None when another caller won."""
+async def mark_uploaded(
+    pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_size: int, audit: Entry | None = None
+) -> Asset | None:
+    """``pending_upload -> uploaded`` with its first step planned; None when another caller won
+    (and then no audit row either)."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE assets
+            SET status = $4, etag = $2, stored_size = $3, upload_id = NULL, error = NULL,
+                uploaded_at = now(), updated_at = now()
+            WHERE id = $1 AND status = ANY($5::text[])
+            RETURNING {ASSET_COLUMNS}""",
+        5, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
     async with pool.transaction() as conn:
         row = asset_of(
             await conn.fetchrow(
-                f"""UPDATE assets
-                    SET status = $4, etag = $2, stored_size = $3, upload_id = NULL, error = NULL,
-                        uploaded_at = now(), updated_at = now()
-                    WHERE id = $1 AND status = ANY($5::text[])
-                    RETURNING {ASSET_COLUMNS}""",
-                asset_id, etag, stored_size, MARK_UPLOADED.target.value, MARK_UPLOADED.source_values,
+                sql, asset_id, etag, stored_size, MARK_UPLOADED.target.value, MARK_UPLOADED.source_values,
+                *logged,
             )
         )  # fmt: skip
         if row is not None:
@@ -142,25 +155,31 @@ async def mark_uploaded(pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_si
 
 
 async def set_status(
-    conn: Connection | Pool, asset_id: uuid.UUID, guard: Move, *, error: str | None = None
+    conn: Connection | Pool,
+    asset_id: uuid.UUID,
+    guard: Move,
+    *,
+    error: str | None = None,
+    audit: Entry | None = None,
 ) -> Asset | None:
     """Make the guarded move (one statement: on the pool, or inside a transaction); None when the
-    asset is in none of its sources."""
-    return asset_of(
-        await conn.fetchrow(
-            f"""UPDATE assets SET status = $2, error = $3, updated_at = now()
-                WHERE id = $1 AND status = ANY($4::text[])
-                RETURNING {ASSET_COLUMNS}""",
-            asset_id, guard.target.value, error, guard.source_values,
-        )
+    asset is in none of its sources (and then no audit row either)."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE assets SET status = $2, error = $3, updated_at = now()
+            WHERE id = $1 AND status = ANY($4::text[])
+            RETURNING {ASSET_COLUMNS}""",
+        4, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
     )  # fmt: skip
+    return asset_of(
+        await conn.fetchrow(sql, asset_id, guard.target.value, error, guard.source_values, *logged)
+    )
 
 
 async def transition(
-    pool: Pool, asset_id: uuid.UUID, new: AssetStatus, *, error: str | None = None
+    pool: Pool, asset_id: uuid.UUID, new: AssetStatus, *, error: str | None = None, audit: Entry | None = None
 ) -> Asset | None:
     """Move an asset to ``new`` from any status the table allows; None when it does not."""
-    return await set_status(pool, asset_id, move(new), error=error)
+    return await set_status(pool, asset_id, move(new), error=error, audit=audit)
 
 
 async def start_processing(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
@@ -168,9 +187,9 @@ async def start_processing(conn: Connection, asset_id: uuid.UUID) -> Asset | Non
     return await set_status(conn, asset_id, START_PROCESSING)
 
 
-async def restart(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
+async def restart(conn: Connection, asset_id: uuid.UUID, audit: Entry | None = None) -> Asset | None:
     """Inside a transaction: ``ready``/``failed -> uploaded`` for reprocessing."""
-    return await set_status(conn, asset_id, RESTART)
+    return await set_status(conn, asset_id, RESTART, audit=audit)
 
 
 async def mark_ready(conn: Connection, asset_id: uuid.UUID) -> Asset | None:

@@ -120,6 +120,10 @@ class Pool:
         await self._pool.close()
 
 
+Queries: TypeAlias = "Pool | Connection"
+"""Where a statement may run: on the pool, or on a connection inside the caller's transaction."""
+
+
 async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
     for name in ("json", "jsonb"):
         await conn.set_type_codec(

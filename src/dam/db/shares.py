@@ -7,7 +7,9 @@ import uuid
 import asyncpg
 import msgspec
 
+from dam.db import audit as audit_rows
 from dam.db.pool import Pool
+from dam.domain.audit import Entry
 from dam.domain.shares import Share
 
 _COLUMNS = (
@@ -32,17 +34,21 @@ async def insert_share(
     created_by: uuid.UUID | None,
     created_by_key: uuid.UUID | None,
     expires_in: int,
+    audit: Entry | None = None,
 ) -> Share:
     """A new share link; one made with a key expires no later than that key."""
-    record = await pool.fetchrow(
+    sql, logged = audit_rows.statement(
         f"""INSERT INTO shares (id, workspace_id, asset_id, digest, password_hash, download, show_metadata,
                                 created_by, created_by_key, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
                     LEAST(now() + make_interval(secs => $10),
                           (SELECT expires_at FROM api_keys WHERE id = $9)))
             RETURNING {_COLUMNS}""",
-        uuid.uuid4(), workspace_id, asset_id, digest, password_hash, download, show_metadata,
-        created_by, created_by_key, float(expires_in),
+        10, audit, target_id="acted.id", asset_id="acted.asset_id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    record = await pool.fetchrow(
+        sql, uuid.uuid4(), workspace_id, asset_id, digest, password_hash, download, show_metadata,
+        created_by, created_by_key, float(expires_in), *logged,
     )  # fmt: skip
     assert record is not None
     return _share(record)
@@ -63,9 +69,14 @@ async def live_share(pool: Pool, digest: bytes) -> tuple[Share, str | None] | No
     return msgspec.convert(values, Share), hashed
 
 
-async def used(pool: Pool, share_id: uuid.UUID) -> None:
-    """Count one use of a share link."""
-    await pool.execute("UPDATE shares SET uses = uses + 1, last_used_at = now() WHERE id = $1", share_id)
+async def used(pool: Pool, share_id: uuid.UUID, audit: Entry | None = None) -> None:
+    """Count one use of a share link (and log it, in the same statement)."""
+    sql, logged = audit_rows.statement(
+        """UPDATE shares SET uses = uses + 1, last_used_at = now() WHERE id = $1
+           RETURNING id, asset_id, workspace_id""",
+        1, audit, share_id="acted.id", asset_id="acted.asset_id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    await pool.execute(sql, share_id, *logged)
 
 
 async def list_shares(pool: Pool, asset_id: uuid.UUID, workspace_id: uuid.UUID) -> list[Share]:
@@ -78,15 +89,18 @@ async def list_shares(pool: Pool, asset_id: uuid.UUID, workspace_id: uuid.UUID) 
     return [_share(r) for r in records]
 
 
-async def revoke_share(pool: Pool, share_id: uuid.UUID, workspace_id: uuid.UUID) -> Share | None:
+async def revoke_share(
+    pool: Pool, share_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+) -> Share | None:
     """Revoke a share link of the workspace (again is no change) and forget its visitors; None if
     the workspace has no such link."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE shares SET revoked_at = COALESCE(revoked_at, now())
+            WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}""",
+        2, audit, target_id="acted.id", asset_id="acted.asset_id",
+    )  # fmt: skip
     async with pool.transaction() as conn:
-        record = await conn.fetchrow(
-            f"""UPDATE shares SET revoked_at = COALESCE(revoked_at, now())
-                WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}""",
-            share_id, workspace_id,
-        )  # fmt: skip
+        record = await conn.fetchrow(sql, share_id, workspace_id, *logged)
         if record is not None:
             await conn.execute("DELETE FROM share_visits WHERE share_id = $1", share_id)
     return None if record is None else _share(record)

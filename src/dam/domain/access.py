@@ -77,6 +77,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     token_id: uuid.UUID | None = None
     operator: bool = False
     limits: UploadLimits | None = None  # upload tokens only
+    address: str | None = None  # the client's address, for the audit log
 
     @property
     def label(self) -> str:

@@ -10,9 +10,10 @@ import uuid
 import msgspec
 
 from dam.db import accounts as db
-from dam.domain import validation
+from dam.domain import audit, validation
 from dam.domain.access import Principal, Role, Scope, require
 from dam.domain.accounts import ApiKey, Member, UploadToken, User, Workspace, clean_email, clean_slug
+from dam.domain.audit import Action
 from dam.domain.errors import Forbidden, InvalidInput, NotFound
 from dam.resources import Resources
 from dam.services import passwords
@@ -68,6 +69,7 @@ class Accounts:
         *,
         operator: bool = False,
         replace_password: bool = True,
+        by: Principal | None = None,
     ) -> User:
         """A user (or the existing one of that address) with ``role`` in the workspace. A given
         password is checked; it is the new user's, and replaces an existing user's (ending their
@@ -80,7 +82,9 @@ class Accounts:
         user, created = await db.ensure_user(self.pool, address, email_key, hashed)
         if hashed is not None and not created and replace_password:
             await db.set_password(self.pool, user.id, hashed)
-        await db.set_membership(self.pool, user.id, workspace.id, role)
+        await db.set_membership(
+            self.pool, user.id, workspace.id, role, audit.by(by, Action.MEMBER_ADD, workspace_id=workspace.id)
+        )
         if operator:
             await db.set_operator(self.pool, user.id, True)
         return user
@@ -109,7 +113,7 @@ class Accounts:
         _, email_key = clean_email(email)
         if password is None and await db.credentials(self.pool, email_key) is None:
             raise InvalidInput("a new user needs a password")
-        user = await self.create_user(email, password, workspace, role, replace_password=False)
+        user = await self.create_user(email, password, workspace, role, replace_password=False, by=principal)
         return next(m for m in await db.members(self.pool, workspace_id) if m.user_id == user.id)
 
     async def remove_member(self, principal: Principal, user_id: uuid.UUID) -> None:
@@ -117,7 +121,9 @@ class Accounts:
         workspace_id = self._managed(principal)
         if principal.user_id == user_id and principal.kind == "user":
             raise InvalidInput("admins cannot remove themselves; another admin can")
-        if not await db.remove_membership(self.pool, user_id, workspace_id):
+        if not await db.remove_membership(
+            self.pool, user_id, workspace_id, audit.by(principal, Action.MEMBER_REMOVE)
+        ):
             raise NotFound(f"no member {user_id} in this workspace")
 
     # -- API keys -----------------------------------------------------------------------------
@@ -148,6 +154,8 @@ class Accounts:
                 self.pool, workspace_id=workspace_id, prefix=secret[: len(KEY_PREFIX) + VISIBLE],
                 digest=passwords.digest(secret), name=name, role=role, created_by=creator,
                 created_by_key=parent, expires_in=expires_in,
+                audit=audit.by(principal, Action.KEY_CREATE, workspace_id=workspace_id,
+                               detail={"role": role.value, "name": name}),
             )  # fmt: skip
             if key is not None:
                 return NewKey(key=key, secret=secret)
@@ -159,7 +167,8 @@ class Accounts:
 
     async def revoke_key(self, principal: Principal, key_id: uuid.UUID) -> ApiKey:
         """Revoke a key of the workspace (admins); 404 for another workspace's, as for an unknown one."""
-        key = await db.revoke_key(self.pool, key_id, self._managed(principal))
+        workspace_id = self._managed(principal)
+        key = await db.revoke_key(self.pool, key_id, workspace_id, audit.by(principal, Action.KEY_REVOKE))
         if key is None:
             raise NotFound(f"key {key_id} not found")
         return key
@@ -192,6 +201,7 @@ class Accounts:
             self.pool, workspace_id=principal.workspace_id, digest=passwords.digest(secret),
             content_types=types, max_bytes=max_bytes,
             created_by=principal.user_id, created_by_key=principal.key_id, expires_in=expires_in,
+            audit=audit.by(principal, Action.TOKEN_CREATE, detail={"content_types": types, "max_bytes": max_bytes}),
         )  # fmt: skip
         return NewToken(token=token, secret=secret)
 

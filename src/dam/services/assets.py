@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 from dam.db import assets as db
 from dam.db import steps as step_rows
-from dam.domain import validation
+from dam.domain import audit, validation
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, AssetDetail, AssetPage, RenditionLink, StepRecord, StoredRendition
+from dam.domain.audit import Action
 from dam.domain.errors import InvalidInput
 from dam.domain.status import AssetStatus
 from dam.resources import Resources
@@ -104,7 +105,9 @@ class Assets:
             await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
         await self.storage.delete(asset.storage_key)
         await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
-        await db.transition(self.pool, asset_id, AssetStatus.DELETED)
+        await db.transition(
+            self.pool, asset_id, AssetStatus.DELETED, audit=audit.by(principal, Action.ASSET_DELETE)
+        )
 
     async def reprocess(
         self, principal: Principal, asset_id: uuid.UUID, steps: list[str] | None = None
@@ -112,7 +115,8 @@ class Assets:
         """Run the named steps (default: all) again for a ``ready`` or ``failed`` asset (its creator,
         or an editor)."""
         await scoped.editable(self.pool, asset_id, principal)
-        moved = await self.processing.restart(asset_id, steps)
+        entry = audit.by(principal, Action.ASSET_REPROCESS, detail={"steps": steps} if steps else {})
+        moved = await self.processing.restart(asset_id, steps, entry)
         # The earlier job's result still holds its id: a new id per reprocess request.
         await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")
         return await self.detail(moved)

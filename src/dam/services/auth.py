@@ -18,8 +18,10 @@ import msgspec
 from redis.exceptions import RedisError
 
 from dam.db import accounts as db
+from dam.db import audit as audit_rows
 from dam.domain.access import Principal, Role, UploadLimits
 from dam.domain.accounts import Membership, User, clean_email
+from dam.domain.audit import Action, Entry
 from dam.domain.errors import Forbidden, InvalidInput, QueueUnavailable, RateLimited, Unauthenticated
 from dam.keys import login_failures_key
 from dam.resources import Resources
@@ -167,11 +169,26 @@ class Auth:
         ok = await passwords.verify_password(password, found[1] if found else None)
         if not ok or found is None:
             await self.count_failure(buckets)
+            await audit_rows.record(
+                self.pool,
+                Entry(
+                    action=Action.LOGIN, outcome="failed", actor="anonymous", address=address[:64],
+                    user_id=found[0].id if found else None, detail={"email": email[:320]},
+                ),
+            )  # fmt: skip
             raise Unauthenticated("wrong email or password")
         await self._forget(buckets[0])
         session_id = passwords.new_secret("")
+        signed_in = Entry(
+            action=Action.LOGIN, actor="user", user_id=found[0].id, address=address[:64],
+            detail={"email": found[0].email},
+        )  # fmt: skip
         await db.create_session(
-            self.pool, passwords.digest(session_id), found[0].id, self.settings.auth.session_max_age
+            self.pool,
+            passwords.digest(session_id),
+            found[0].id,
+            self.settings.auth.session_max_age,
+            signed_in,
         )
         return SignedIn(user=found[0], session_id=session_id)
 

@@ -17,6 +17,7 @@ from dam.db import assets as db
 from dam.db import outbox
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset, Rendition, StepRecord
+from dam.domain.audit import Entry
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
@@ -176,7 +177,9 @@ class Processing:
                 await db.touch(conn, asset_id)
         return StepEnd(status=result or AssetStatus.PROCESSING, states=states)
 
-    async def restart(self, asset_id: uuid.UUID, requested: list[str] | None) -> Asset:
+    async def restart(
+        self, asset_id: uuid.UUID, requested: list[str] | None, entry: Entry | None = None
+    ) -> Asset:
         """Reprocess a ``ready`` or ``failed`` asset: the named steps, or all of them."""
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
@@ -194,6 +197,6 @@ class Processing:
                 await step_rows.replan(conn, asset_id, plan(None))
             else:
                 await step_rows.rerun(conn, asset_id, chosen)
-            moved = await db.restart(conn, asset_id)
+            moved = await db.restart(conn, asset_id, entry)
             assert moved is not None  # the row is locked and was ready or failed
         return moved

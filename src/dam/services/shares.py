@@ -18,7 +18,9 @@ import msgspec
 
 from dam.db import assets as asset_rows
 from dam.db import shares as db
+from dam.domain import audit
 from dam.domain.access import Principal, Scope, require
+from dam.domain.audit import Action, Entry
 from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthenticated
 from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, SharedPreview, visit_cookie
 from dam.domain.status import AssetStatus
@@ -85,6 +87,10 @@ class Shares:
             password_hash=hashed, download=download, show_metadata=show_metadata,
             created_by=principal.user_id, expires_in=expires_in,
             created_by_key=principal.key_id if principal.kind == "key" else None,
+            audit=audit.by(principal, Action.SHARE_CREATE, detail={
+                "expires_in": expires_in, "download": download, "show_metadata": show_metadata,
+                "password": password is not None,
+            }),
         )  # fmt: skip
         return NewShare(share=share, secret=secret)
 
@@ -98,7 +104,9 @@ class Shares:
         """Revoke a share link (editors and up); another workspace's is as unknown as a missing one."""
         require(principal, Scope.EDIT_ANY)
         assert principal.workspace_id is not None
-        share = await db.revoke_share(self.pool, share_id, principal.workspace_id)
+        share = await db.revoke_share(
+            self.pool, share_id, principal.workspace_id, audit.by(principal, Action.SHARE_REVOKE)
+        )
         if share is None:
             raise NotFound(f"share link {share_id} not found")
         return share
@@ -135,7 +143,9 @@ class Shares:
             raise NotFound(_GONE)
         return Opened(share=found[0], password_hash=found[1])
 
-    async def open(self, secret: str, cookies: Callable[[str], str | None]) -> SharedAsset:
+    async def open(
+        self, secret: str, cookies: Callable[[str], str | None], address: str | None = None
+    ) -> SharedAsset:
         """What the link shows (``GET /shares/{token}``): 401 ``password_required`` until this
         visitor has given the password; presigned URLs that outlive neither the link nor
         ``DAM_PRESIGN_GET_TTL``."""
@@ -148,7 +158,7 @@ class Shares:
         asset = await asset_rows.get_asset(self.pool, share.asset_id, share.workspace_id)
         if asset is None or asset.status is AssetStatus.DELETED:
             raise NotFound(_GONE)
-        await db.used(self.pool, share.id)
+        await db.used(self.pool, share.id, Entry(action=Action.SHARE_USE, actor="share", address=address))
         # S3 URLs live whole seconds: the last second of a link gets one-second URLs.
         remaining = max(1, math.ceil((share.expires_at - datetime.now(UTC)).total_seconds()))
         shown = [r for r in await asset_rows.list_renditions(self.pool, [asset.id]) if r.kind in _SHOWN]

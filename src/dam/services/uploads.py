@@ -13,9 +13,10 @@ from typing import Any
 import msgspec
 
 from dam.db import assets as db
-from dam.domain import uploads, validation
+from dam.domain import audit, uploads, validation
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, NewAsset
+from dam.domain.audit import Action
 from dam.domain.errors import Conflict, InvalidInput, UploadRejected
 from dam.domain.status import AssetStatus
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart, UploadInstructions
@@ -105,7 +106,7 @@ class Uploads:
             max_bytes=max_bytes,
         )  # fmt: skip
         try:
-            return await db.insert_asset(self.pool, new)
+            return await db.insert_asset(self.pool, new, audit.by(principal, Action.ASSET_CREATE))
         except BaseException:
             if upload_id is not None:
                 with contextlib.suppress(Exception):
@@ -205,7 +206,10 @@ class Uploads:
             raise UploadRejected(
                 f"stored object has {info.size} bytes but {asset.size} were declared; upload it again"
             )
-        updated = await db.mark_uploaded(self.pool, asset_id, etag=info.etag, stored_size=info.size)
+        updated = await db.mark_uploaded(
+            self.pool, asset_id, etag=info.etag, stored_size=info.size,
+            audit=audit.by(principal, Action.ASSET_COMPLETE, detail={"bytes": info.size}),
+        )  # fmt: skip
         if updated is None:  # another caller completed it first
             return Completion(asset=await scoped.find(self.pool, asset_id, None))
         await self.processing.hand_over(updated)

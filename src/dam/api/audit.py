@@ -1,0 +1,97 @@
+"""``GET /audit``: the log of who did what, for workspace admins (their workspace) and operators
+(every workspace), filtered and keyset-paged."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+
+from dam.api.access import policy
+from dam.api.errors import responses
+from dam.db import audit as db
+from dam.domain.access import Policy, Principal, Scope
+from dam.domain.audit import Action, Row
+from dam.domain.errors import InvalidInput
+from dam.resources import Resources
+
+Uuid = Annotated[str | None, QueryParameter(max_length=36, schema_extra={"format": "uuid"})]
+
+
+class AuditPage(msgspec.Struct, kw_only=True):
+    """One page of ``GET /audit``, newest first."""
+
+    items: list[Row]
+    next_cursor: str | None
+
+
+def _uuid(value: str | None, name: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a UUID") from None
+
+
+def _cursor(row: Row) -> str:
+    return base64.urlsafe_b64encode(f"{row.at.isoformat()}|{row.id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, ident = raw.split("|")
+        at = datetime.fromisoformat(stamp)
+        if at.tzinfo is None:
+            raise ValueError("naive")
+        return at, int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API gave") from None
+
+
+@get(
+    "/audit", operation_id="listAudit", tags=["audit"], opt=policy(Policy(scope=Scope.MANAGE, operator=True)),
+    responses=responses(400, 401, 403, 422, 503), summary="The audit log, newest first",
+)  # fmt: skip
+async def audit_log(
+    principal: NamedDependency[Principal],
+    resources: NamedDependency[Resources],
+    actor: Uuid = None,
+    action: FromQuery[Action | None] = None,
+    asset: Uuid = None,
+    since: Annotated[datetime | None, QueryParameter(description="From this time (inclusive)")] = None,
+    until: Annotated[datetime | None, QueryParameter(description="Before this time")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500, description="Page size")] = 100,
+    cursor: Annotated[
+        str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page")
+    ] = None,
+) -> AuditPage:
+    """Sign-ins (failed ones too), keys, upload tokens, asset create, complete, delete and
+    reprocess, share links made, revoked and used, member changes: who (a user, key, upload token,
+    share link or the system), what, which asset, when, from which address, and the outcome.
+    Workspace admins see their workspace; operators every workspace, sign-ins included. `actor`
+    is a user, key, upload token or share link id."""
+    for stamp, name in ((since, "since"), (until, "until")):
+        if stamp is not None and stamp.tzinfo is None:
+            raise InvalidInput(f"{name} needs a time zone (e.g. 2026-12-03T09:00:00Z)")
+    filters = db.Filters(
+        workspace_id=None if principal.operator else principal.workspace_id,
+        actor=_uuid(actor, "actor"),
+        action=action,
+        asset_id=_uuid(asset, "asset"),
+        since=since,
+        until=until,
+    )
+    rows = await db.entries(resources.pool, filters, after=_after(cursor), limit=limit + 1)
+    page, more = rows[:limit], len(rows) > limit
+    return AuditPage(items=page, next_cursor=_cursor(page[-1]) if more and page else None)

@@ -1,0 +1,94 @@
+"""The audit log: appended in the caller's transaction, read back newest first, keyset-paged."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from dam.db.pool import Pool, Queries
+from dam.domain.audit import Action, Entry, Row
+
+_COLUMNS = (
+    "action, outcome, workspace_id, actor, user_id, key_id, token_id, share_id, asset_id, target_id,"
+    " address, detail"
+)
+
+
+_TYPES = ("text", "text", "uuid", "text", "uuid", "uuid", "uuid", "uuid", "uuid", "uuid", "text", "jsonb")
+
+
+def audited(statement: str, nargs: int, **take: str) -> str:
+    """``statement`` (an INSERT, UPDATE or DELETE ... RETURNING) with the audit row appended by the
+    same statement: one round trip, and a row only when the action touched one (a refused or lost
+    move writes none). Its parameters follow the statement's ``nargs`` (``params(entry)``);
+    ``take`` names columns whose values come from the acted row instead (``asset_id="acted.id"``)."""
+    columns = [c.strip() for c in _COLUMNS.split(",")]
+    unknown = set(take) - set(columns)
+    if unknown:
+        raise ValueError(f"not audit columns: {sorted(unknown)}")
+    values = []
+    for n, (column, kind) in enumerate(zip(columns, _TYPES, strict=True)):
+        given = f"${nargs + n + 1}::{kind}"
+        # A taken column still names its parameter (PostgreSQL must type every one it is sent).
+        values.append(f"COALESCE(NULLIF({given}, {given}), {take[column]})" if column in take else given)
+    return f"""WITH acted AS ({statement}),
+                    logged AS (INSERT INTO audit_log ({_COLUMNS}) SELECT {", ".join(values)} FROM acted)
+               SELECT * FROM acted"""
+
+
+def params(entry: Entry | None) -> tuple[object, ...]:
+    """The audit row's parameters for ``audited`` (an entry of None logs nothing)."""
+    if entry is None:
+        return ()
+    return (
+        entry.action.value, entry.outcome, entry.workspace_id, entry.actor, entry.user_id, entry.key_id,
+        entry.token_id, entry.share_id, entry.asset_id, entry.target_id,
+        entry.address[:64] if entry.address else None, entry.detail,
+    )  # fmt: skip
+
+
+def statement(sql: str, nargs: int, entry: Entry | None, **take: str) -> tuple[str, tuple[object, ...]]:
+    """``sql`` audited with ``entry`` (or as it is, when there is none), and the extra parameters."""
+    return (sql if entry is None else audited(sql, nargs, **take)), params(entry)
+
+
+async def record(conn: Queries, entry: Entry) -> None:
+    """Append one row (inside the transaction of the action it records)."""
+    values = ", ".join(f"${n + 1}::{kind}" for n, kind in enumerate(_TYPES))
+    await conn.execute(f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({values})", *params(entry))
+
+
+class Filters(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``GET /audit`` narrows the log to."""
+
+    workspace_id: uuid.UUID | None  # None: every workspace (operators)
+    actor: uuid.UUID | None = None  # a user, key, upload token or share link id
+    action: Action | None = None
+    asset_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def entries(
+    pool: Pool, filters: Filters, *, after: tuple[datetime, int] | None, limit: int
+) -> list[Row]:
+    """Rows matching ``filters``, newest first, after the keyset cursor ``(at, id)``."""
+    records = await pool.fetch(
+        f"""SELECT l.id, l.at, {", ".join(f"l.{c.strip()}" for c in _COLUMNS.split(","))}, u.email
+            FROM audit_log l LEFT JOIN users u ON u.id = l.user_id
+            WHERE ($1::uuid IS NULL OR l.workspace_id = $1)
+              AND ($2::uuid IS NULL OR $2 IN (l.user_id, l.key_id, l.token_id, l.share_id))
+              AND ($3::text IS NULL OR l.action = $3)
+              AND ($4::uuid IS NULL OR l.asset_id = $4)
+              AND ($5::timestamptz IS NULL OR l.at >= $5)
+              AND ($6::timestamptz IS NULL OR l.at < $6)
+              AND ($7::timestamptz IS NULL OR (l.at, l.id) < ($7, $8))
+            ORDER BY l.at DESC, l.id DESC
+            LIMIT $9""",
+        filters.workspace_id, filters.actor, filters.action.value if filters.action else None,
+        filters.asset_id, filters.since, filters.until, after[0] if after else None,
+        after[1] if after else None, limit,
+    )  # fmt: skip
+    return [msgspec.convert(dict(r.items()), Row) for r in records]
