@@ -155,8 +155,15 @@ def examples() -> dict[str, Any]:
             AuditPage(
                 items=[
                     Row(
-                        id=81234, at=AT, action=Action.ASSET_DELETE, workspace_id=WORKSPACE, actor="key",
-                        user_id=UUID_USER, key_id=UUID_KEY, asset_id=ID, address="203.0.113.7",
+                        id=81234,
+                        at=AT,
+                        action=Action.ASSET_DELETE,
+                        workspace_id=WORKSPACE,
+                        actor="key",
+                        user_id=UUID_USER,
+                        key_id=UUID_KEY,
+                        asset_id=ID,
+                        address="203.0.113.7",
                         email="ana@example.com",
                     )
                 ],

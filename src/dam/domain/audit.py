@@ -22,7 +22,7 @@ class Action(enum.StrEnum):
     LOGIN = "auth.login"
     KEY_CREATE = "key.create"
     KEY_REVOKE = "key.revoke"
-    TOKEN_CREATE = "upload_token.create"
+    TOKEN_CREATE = "upload_token.create"  # noqa: S105 - an action's name, not a secret
     ASSET_CREATE = "asset.create"
     ASSET_COMPLETE = "asset.complete"
     ASSET_DELETE = "asset.delete"

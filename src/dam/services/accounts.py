@@ -201,7 +201,9 @@ class Accounts:
             self.pool, workspace_id=principal.workspace_id, digest=passwords.digest(secret),
             content_types=types, max_bytes=max_bytes,
             created_by=principal.user_id, created_by_key=principal.key_id, expires_in=expires_in,
-            audit=audit.by(principal, Action.TOKEN_CREATE, detail={"content_types": types, "max_bytes": max_bytes}),
+            audit=audit.by(
+                principal, Action.TOKEN_CREATE, detail={"content_types": types, "max_bytes": max_bytes}
+            ),
         )  # fmt: skip
         return NewToken(token=token, secret=secret)
 
