@@ -30,7 +30,16 @@ function showSignIn(message = "") {
   $("signin").hidden = false;
   $("signin-error").textContent = message;
   $("email").focus();
+  fetch("/auth/providers").then((r) => r.json()).then((providers) => {
+    if (!providers.oidc) return;
+    $("sso-login").textContent = `Sign in with ${providers.oidc.name}`;
+    $("sso-login").href = providers.oidc.login_url;
+    $("sso").hidden = false;
+  }).catch(() => null);
 }
+// A single sign-on that came back refused says why (once: the address is cleaned).
+const ssoError = new URLSearchParams(location.search).get("sso_error");
+if (ssoError) history.replaceState(null, "", location.pathname);
 function signedIn(me) {
   session.csrf = me.csrf_token;
   const current = me.workspace?.slug || null;
@@ -50,7 +59,7 @@ function signedIn(me) {
 async function start() {
   try { signedIn(await api("GET", "/auth/me")); } catch {
     if (session.workspace) { session.workspace = null; localStorage.removeItem("dam.workspace"); try { signedIn(await api("GET", "/auth/me")); return; } catch { /* signed out */ } }
-    showSignIn();
+    showSignIn(ssoError ? `Single sign-on failed: ${ssoError}` : "");
   }
 }
 $("login").addEventListener("submit", async (e) => {

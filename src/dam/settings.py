@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -112,6 +112,29 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     share_max_ttl: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 30 * 24 * 3600
 
 
+class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Single sign-on with an OpenID Connect provider (off while ``issuer`` is empty)."""
+
+    issuer: str = ""  # e.g. https://login.example.com/realms/media; discovery is read from it
+    client_id: str = ""
+    client_secret: str = ""
+    # Email domains whose users may sign in (empty: any); users are linked by issuer + subject.
+    allowed_domains: tuple[str, ...] = ()
+    # Whether a first sign-in creates the user, with ``default_role`` in ``workspace``.
+    create_users: bool = False
+    workspace: str = "default"
+    default_role: Literal["viewer", "contributor", "editor", "admin"] = "viewer"
+    # A claim of the ID token (e.g. "groups") and "value=role" pairs that map it to a role.
+    role_claim: str = ""
+    role_map: tuple[str, ...] = ()
+    name: str = "single sign-on"  # what the page's button says
+
+    @property
+    def enabled(self) -> bool:
+        """Whether single sign-on is configured."""
+        return bool(self.issuer and self.client_id)
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, one struct per concern."""
 
@@ -122,6 +145,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
@@ -177,8 +201,18 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),
     "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
     "DAM_WORKER_POLL_DELAY": ("worker", "poll_delay"),
+    "DAM_OIDC_ISSUER": ("oidc", "issuer"),
+    "DAM_OIDC_CLIENT_ID": ("oidc", "client_id"),
+    "DAM_OIDC_CLIENT_SECRET": ("oidc", "client_secret"),
+    "DAM_OIDC_ALLOWED_DOMAINS": ("oidc", "allowed_domains"),
+    "DAM_OIDC_CREATE_USERS": ("oidc", "create_users"),
+    "DAM_OIDC_WORKSPACE": ("oidc", "workspace"),
+    "DAM_OIDC_DEFAULT_ROLE": ("oidc", "default_role"),
+    "DAM_OIDC_ROLE_CLAIM": ("oidc", "role_claim"),
+    "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
+    "DAM_OIDC_NAME": ("oidc", "name"),
 }
-_LIST_FIELDS = {"cors_origins", "allowed_content_types"}
+_LIST_FIELDS = {"cors_origins", "allowed_content_types", "allowed_domains", "role_map"}
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
     "redis": RedisSettings,
@@ -187,6 +221,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "server": ServerSettings,
     "worker": WorkerSettings,
     "auth": AuthSettings,
+    "oidc": OidcSettings,
 }
 
 

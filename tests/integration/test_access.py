@@ -268,6 +268,7 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
     anonymous = {path for method, path, rule in table if rule.anonymous and method != "OPTIONS"}
     assert anonymous == {
         "/", "/static/{file_path}", "/health", "/ready", "/jobs", "/auth/login", "/auth/logout",
+        "/auth/providers", "/auth/oidc/login", "/auth/oidc/callback",
         "/docs", "/docs/{path}", "/docs/openapi.json", "/docs/assets/{name}",
     }  # fmt: skip
     tokened = {path for _, path, rule in table if rule.token and path.startswith("/uploads/{token}")}

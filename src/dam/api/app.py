@@ -30,6 +30,7 @@ from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.api.shares import ShareController, share_page
+from dam.api.sso import SsoController
 from dam.domain.access import Principal
 from dam.resources import Resources, open_resources
 from dam.services.accounts import Accounts
@@ -37,6 +38,7 @@ from dam.services.assets import Assets
 from dam.services.auth import Auth
 from dam.services.companion import CompanionUploads
 from dam.services.shares import Shares
+from dam.services.sso import Sso
 from dam.services.uploads import Uploads
 from dam.settings import Settings
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.auth = Auth(resources)
             app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
             app.state.shares = Shares(resources, app.state.auth)
+            app.state.sso = Sso(resources, app.state.auth)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -106,6 +109,10 @@ def create_app(settings: Settings) -> Litestar:
         shares: Shares = state.shares
         return shares
 
+    def provide_sso(state: State) -> Sso:
+        sso: Sso = state.sso
+        return sso
+
     app = Litestar(
         route_handlers=[
             AssetController,
@@ -113,6 +120,7 @@ def create_app(settings: Settings) -> Litestar:
             # The same routes for pages on other sites: the upload token in the path is the credential.
             Router(path="/uploads/{token:str}", route_handlers=[CompanionController]),
             AuthController,
+            SsoController,
             AccountsController,
             ShareController,
             share_page(),
@@ -131,6 +139,7 @@ def create_app(settings: Settings) -> Litestar:
             "principal": Provide(principal_of, sync_to_thread=False),
             "accounts": Provide(provide_accounts, sync_to_thread=False),
             "shares": Provide(provide_shares, sync_to_thread=False),
+            "sso": Provide(provide_sso, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,

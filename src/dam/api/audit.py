@@ -41,6 +41,24 @@ def _uuid(value: str | None, name: str) -> uuid.UUID | None:
         raise InvalidInput(f"{name} must be a UUID") from None
 
 
+def _moment(value: str | None, name: str) -> datetime | None:
+    """An RFC 3339 time with its offset (``2026-12-03T09:00:00Z``)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) > 10 and text[10] in "tT ":
+        text = text[:10] + "T" + text[11:]
+    if text[-1:] in ("z", "Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text) if "T" in text else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput(f"{name} must be an RFC 3339 time with an offset, e.g. 2026-12-03T09:00:00Z")
+    return moment
+
+
 def _cursor(row: Row) -> str:
     return base64.urlsafe_b64encode(f"{row.at.isoformat()}|{row.id}".encode()).decode().rstrip("=")
 
@@ -69,8 +87,16 @@ async def audit_log(
     actor: Uuid = None,
     action: FromQuery[Action | None] = None,
     asset: Uuid = None,
-    since: Annotated[datetime | None, QueryParameter(description="From this time (inclusive)")] = None,
-    until: Annotated[datetime | None, QueryParameter(description="Before this time")] = None,
+    since: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=64, description="From this time (inclusive)", schema_extra={"format": "date-time"}
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        QueryParameter(max_length=64, description="Before this time", schema_extra={"format": "date-time"}),
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500, description="Page size")] = 100,
     cursor: Annotated[
         str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page")
@@ -81,16 +107,13 @@ async def audit_log(
     share link or the system), what, which asset, when, from which address, and the outcome.
     Workspace admins see their workspace; operators every workspace, sign-ins included. `actor`
     is a user, key, upload token or share link id."""
-    for stamp, name in ((since, "since"), (until, "until")):
-        if stamp is not None and stamp.tzinfo is None:
-            raise InvalidInput(f"{name} needs a time zone (e.g. 2026-12-03T09:00:00Z)")
     filters = db.Filters(
         workspace_id=None if principal.operator else principal.workspace_id,
         actor=_uuid(actor, "actor"),
         action=action,
         asset_id=_uuid(asset, "asset"),
-        since=since,
-        until=until,
+        since=_moment(since, "since"),
+        until=_moment(until, "until"),
     )
     rows = await db.entries(resources.pool, filters, after=_after(cursor), limit=limit + 1)
     page, more = rows[:limit], len(rows) > limit

@@ -18,6 +18,7 @@ from dam.api import companion as c
 from dam.api import schemas as s
 from dam.api import shares as sh
 from dam.api.audit import AuditPage
+from dam.api.sso import OidcProvider, Providers
 from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, RenditionLink, StepRecord
 from dam.domain.audit import Action, Row
@@ -151,6 +152,11 @@ def examples() -> dict[str, Any]:
         **{"token" + k[0].upper() + k[1:]: v for k, v in _companion().items()},
         **_accounts(),
         **_shares(),
+        "listSignInProviders": msgspec.to_builtins(
+            Providers(
+                oidc=OidcProvider(name="Newsroom ID", login_url="https://dam.example.com/auth/oidc/login")
+            )
+        ),
         "listAudit": msgspec.to_builtins(
             AuditPage(
                 items=[

@@ -49,6 +49,11 @@ def finish(app: Litestar, examples: dict[str, Any]) -> dict[str, Any]:
         for code, response in operation.get("responses", {}).items():
             if code == "204":  # no content, also where the handler answers a Response (for its cookies)
                 response.pop("content", None)
+            if code == "302":  # a redirect (single sign-on): an empty body, the target in Location
+                response.pop("content", None)
+                response["headers"] = {
+                    "Location": {"description": "Where the browser goes next", "schema": {"type": "string"}}
+                }
             if code in {"503", "429"}:
                 response["headers"] = {**response.get("headers", {}), **RETRY_AFTER}
         for parameter in operation.get("parameters", []):

@@ -1,0 +1,104 @@
+"""Single sign-on routes: the page asks ``/auth/providers`` whether to show the button, which goes
+to ``/auth/oidc/login``; the provider sends the browser back to ``/auth/oidc/callback``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_302_FOUND
+
+from dam.api.access import policy
+from dam.api.accounts import _cookie
+from dam.api.errors import responses
+from dam.domain.access import ANONYMOUS
+from dam.domain.errors import NotFound, Unauthenticated
+from dam.services.sso import Sso
+
+# OAuth 2.0 writes codes, states and error codes in visible ASCII (RFC 6749 appendix A); bounded so
+# that a request line stays well inside what the HTTP server accepts.
+_VSCHAR = r"^[\x20-\x7e]+$"
+Param = Annotated[str | None, QueryParameter(max_length=2048, pattern=_VSCHAR)]
+
+
+class OidcProvider(msgspec.Struct, kw_only=True):
+    """The configured OpenID Connect provider."""
+
+    name: str
+    login_url: str
+
+
+class Providers(msgspec.Struct, kw_only=True):
+    """``GET /auth/providers``: how one may sign in here."""
+
+    password: bool = True
+    oidc: OidcProvider | None = None
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    public: str = request.app.state.resources.settings.server.public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+class SsoController(Controller):
+    """OpenID Connect sign-in (authorization code, PKCE, state and nonce)."""
+
+    path = "/auth"
+    tags = ("auth",)
+
+    @get(
+        "/providers", operation_id="listSignInProviders", opt=policy(ANONYMOUS), responses=responses(400),
+        summary="How to sign in (password, single sign-on)",
+    )  # fmt: skip
+    async def providers(self, request: Request[Any, Any, Any], sso: NamedDependency[Sso]) -> Providers:
+        """Password sign-in, and the single sign-on provider when one is configured (`oidc`)."""
+        if not sso.enabled:
+            return Providers()
+        name = sso.settings.name
+        return Providers(oidc=OidcProvider(name=name, login_url=f"{_base(request)}/auth/oidc/login"))
+
+    @get(
+        "/oidc/login", operation_id="startSingleSignOn", opt=policy(ANONYMOUS), status_code=HTTP_302_FOUND,
+        responses=responses(400, 404, 503), summary="Sign in with the identity provider (a redirect)",
+    )  # fmt: skip
+    async def login(self, request: Request[Any, Any, Any], sso: NamedDependency[Sso]) -> Redirect:
+        """302 to the provider's authorization endpoint, with a new `state`, `nonce` and PKCE
+        challenge; 404 when single sign-on is not configured."""
+        return Redirect(await sso.begin(f"{_base(request)}/auth/oidc/callback"), status_code=HTTP_302_FOUND)
+
+    @get(
+        "/oidc/callback", operation_id="finishSingleSignOn", opt=policy(ANONYMOUS),
+        status_code=HTTP_302_FOUND, responses=responses(400, 404, 503),
+        summary="Where the identity provider sends the browser back",
+    )  # fmt: skip
+    async def callback(
+        self,
+        request: Request[Any, Any, Any],
+        sso: NamedDependency[Sso],
+        oauth_state: Annotated[str | None, QueryParameter(name="state", max_length=512, pattern=_VSCHAR)] = None,
+        code: Param = None,
+        error: Param = None,
+    ) -> Response[Any]:
+        """302 to the page, signed in (the session cookie), or with `?sso_error=` saying why not:
+        an unknown or reused `state`, a provider's refusal, an ID token of another issuer or
+        audience, expired, signed by an unknown key or for another `nonce`. No user is made then."""
+        if not sso.enabled:
+            raise NotFound("single sign-on is not configured")
+        address = request.client.host if request.client else "unknown"
+        try:
+            if error:
+                raise Unauthenticated(f"the identity provider refused: {error[:200]}")
+            if not oauth_state or not code:
+                raise Unauthenticated("the identity provider's answer has no state or code")
+            signed = await sso.finish(oauth_state, code, address)
+        except Unauthenticated as refused:
+            return Redirect(f"/?{urlencode({'sso_error': refused.detail})}", status_code=HTTP_302_FOUND)
+        max_age = sso.all_settings.auth.session_max_age
+        return Redirect(
+            "/", status_code=HTTP_302_FOUND, cookies=[_cookie(request, signed.session_id, max_age)]
+        )

@@ -1,0 +1,36 @@
+"""Users linked to OpenID Connect identities (issuer + subject)."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from dam.db.pool import Pool
+from dam.domain.accounts import User
+
+
+async def linked_user(pool: Pool, issuer: str, subject: str) -> User | None:
+    """The user linked to that identity, if any."""
+    record = await pool.fetchrow(
+        """SELECT u.id, u.email, u.operator, u.created_at FROM user_identities i
+           JOIN users u ON u.id = i.user_id WHERE i.issuer = $1 AND i.subject = $2""",
+        issuer, subject,
+    )  # fmt: skip
+    return None if record is None else msgspec.convert(dict(record.items()), User)
+
+
+async def create_linked_user(pool: Pool, issuer: str, subject: str, email: str, email_key: str) -> User:
+    """A new user (no password: they sign in through the provider) linked to the identity."""
+    async with pool.transaction() as conn:
+        record = await conn.fetchrow(
+            """INSERT INTO users (id, email, email_key) VALUES ($1, $2, $3)
+               RETURNING id, email, operator, created_at""",
+            uuid.uuid4(), email, email_key,
+        )  # fmt: skip
+        assert record is not None
+        await conn.execute(
+            "INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)",
+            issuer, subject, record["id"],
+        )  # fmt: skip
+    return msgspec.convert(dict(record.items()), User)

@@ -1,0 +1,240 @@
+"""Single sign-on with an OpenID Connect provider: authorization code with PKCE (S256), ``state``
+and ``nonce``.
+
+``begin`` keeps the state's nonce and PKCE verifier in Redis for ten minutes and sends the browser
+to the provider; ``finish`` takes them back exactly once (a replayed or forged ``state`` finds
+nothing), exchanges the code, and checks the ID token's signature against the provider's keys (an
+unknown key id fetches the key set once more, then fails), its issuer, audience, expiry and nonce,
+before any user is looked up or made. Users are linked by issuer and subject, never by email alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import msgspec
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from redis.exceptions import RedisError
+
+from dam.db import accounts as db
+from dam.db import sso as links
+from dam.domain.access import Role
+from dam.domain.accounts import User, clean_email
+from dam.domain.audit import Action, Entry
+from dam.domain.errors import NotFound, QueueUnavailable, Unauthenticated, Unavailable
+from dam.resources import Resources
+from dam.services import passwords
+from dam.services.auth import Auth, SignedIn
+
+STATE_TTL = 600  # seconds a sign-in may take at the provider
+ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+LEEWAY = 60  # seconds of clock difference allowed on exp / iat
+
+
+class SsoRefused(Unauthenticated):
+    """The provider's answer cannot sign anyone in."""
+
+    code = "sso_refused"
+
+
+class _Pending(msgspec.Struct, frozen=True):
+    nonce: str
+    verifier: str
+    redirect_uri: str
+
+
+class Sso:
+    """The OpenID Connect relying party."""
+
+    def __init__(self, resources: Resources, auth: Auth) -> None:
+        self.settings = resources.settings.oidc
+        self.all_settings = resources.settings
+        self.pool = resources.pool
+        self.redis = resources.queue
+        self.auth = auth
+        self._discovery: dict[str, Any] | None = None
+        self._keys: KeySet | None = None
+        self._keys_at = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether single sign-on is configured."""
+        return self.settings.enabled
+
+    def _key(self, state: str) -> str:
+        return f"{self.all_settings.redis.queue_name}:oidc:{passwords.digest(state).hex()}"
+
+    async def begin(self, redirect_uri: str) -> str:
+        """The provider's authorization URL for a new sign-in."""
+        if not self.enabled:
+            raise NotFound("single sign-on is not configured")
+        config = await self._config()
+        state, nonce, verifier = (passwords.new_secret("") for _ in range(3))
+        pending = _Pending(nonce=nonce, verifier=verifier, redirect_uri=redirect_uri)
+        try:
+            await self.redis.set(self._key(state), msgspec.json.encode(pending), ex=STATE_TTL)
+        except (RedisError, OSError) as exc:
+            raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        query = {
+            "response_type": "code", "client_id": self.settings.client_id, "redirect_uri": redirect_uri,
+            "scope": "openid email profile", "state": state, "nonce": nonce,
+            "code_challenge": challenge, "code_challenge_method": "S256",
+        }  # fmt: skip
+        return f"{config['authorization_endpoint']}?{urlencode(query)}"
+
+    async def finish(self, state: str, code: str, address: str) -> SignedIn:
+        """Check the provider's answer and sign its user in (a session, as a password sign-in)."""
+        if not self.enabled:
+            raise NotFound("single sign-on is not configured")
+        try:
+            raw = await self.redis.getdel(self._key(state)) if state else None
+        except (RedisError, OSError) as exc:
+            raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
+        if raw is None:
+            raise SsoRefused("the sign-in is unknown, expired or already used (state); start again")
+        pending = msgspec.json.decode(raw, type=_Pending)
+        claims = await self._id_token(code, pending)
+        user = await self._user(claims)
+        session_id = passwords.new_secret("")
+        entry = Entry(
+            action=Action.LOGIN, actor="user", user_id=user.id, address=address[:64],
+            detail={"email": user.email, "sso": self.settings.issuer},
+        )  # fmt: skip
+        await db.create_session(
+            self.pool, passwords.digest(session_id), user.id, self.all_settings.auth.session_max_age, entry
+        )
+        return SignedIn(user=user, session_id=session_id)
+
+    # -- the provider -----------------------------------------------------------------------------
+
+    async def _config(self) -> dict[str, Any]:
+        if self._discovery is None:
+            url = self.settings.issuer.rstrip("/") + "/.well-known/openid-configuration"
+            found = await self._get(url)
+            if found.get("issuer") != self.settings.issuer:
+                raise Unavailable(f"the provider's discovery names another issuer: {found.get('issuer')!r}")
+            self._discovery = found
+        return self._discovery
+
+    async def _get(self, url: str) -> dict[str, Any]:
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer = await client.get(url)
+                answer.raise_for_status()
+                value: dict[str, Any] = answer.json()
+                return value
+        except (httpx.HTTPError, ValueError) as exc:
+            raise Unavailable(f"the identity provider did not answer: {exc}"[:300]) from exc
+
+    async def _key_set(self, *, fresh: bool = False) -> KeySet:
+        if self._keys is None or fresh:
+            config = await self._config()
+            self._keys = KeySet.import_key_set(await self._get(config["jwks_uri"]))  # type: ignore[arg-type]
+            self._keys_at = time.monotonic()
+        return self._keys
+
+    async def _id_token(self, code: str, pending: _Pending) -> dict[str, Any]:
+        config = await self._config()
+        form = {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": pending.redirect_uri,
+            "code_verifier": pending.verifier, "client_id": self.settings.client_id,
+        }  # fmt: skip
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer = await client.post(
+                    config["token_endpoint"], data=form,
+                    auth=(self.settings.client_id, self.settings.client_secret),
+                )  # fmt: skip
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"the identity provider did not answer: {exc}"[:300]) from exc
+        if answer.status_code != 200:
+            raise SsoRefused(f"the identity provider refused the code ({answer.status_code})")
+        try:
+            id_token = str(answer.json()["id_token"])
+        except (ValueError, KeyError, TypeError):
+            raise SsoRefused("the identity provider sent no ID token") from None
+        return await self._verified(id_token, pending.nonce)
+
+    async def _verified(self, id_token: str, nonce: str) -> dict[str, Any]:
+        """The ID token's claims, once its signature, issuer, audience, expiry and nonce hold."""
+        keys = await self._key_set()
+        try:
+            token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
+        except ValueError as exc:  # an unknown key id: the provider may have rotated its keys
+            if "key" not in str(exc).lower() or time.monotonic() - self._keys_at < 60:
+                raise SsoRefused(f"the ID token's signing key is unknown: {exc}"[:300]) from None
+            try:
+                token = jwt.decode(id_token, await self._key_set(fresh=True), algorithms=ALGORITHMS)
+            except (JoseError, ValueError) as again:
+                raise SsoRefused(f"the ID token's signing key is unknown: {again}"[:300]) from None
+        except JoseError as exc:
+            raise SsoRefused(f"the ID token is not valid: {exc}"[:300]) from None
+        claims: dict[str, Any] = dict(token.claims)
+        registry = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY,
+            iss={"essential": True, "value": self.settings.issuer},
+            sub={"essential": True},
+            exp={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise SsoRefused(f"the ID token is not valid: {exc}"[:300]) from None
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.settings.client_id not in audiences:
+            raise SsoRefused("the ID token is not valid: it was issued for another client (aud)")
+        if len(audiences) > 1 and claims.get("azp") != self.settings.client_id:
+            raise SsoRefused("the ID token is not valid: azp does not name this client")
+        return claims
+
+    # -- users -----------------------------------------------------------------------------------
+
+    async def _user(self, claims: dict[str, Any]) -> User:
+        issuer, subject = self.settings.issuer, str(claims["sub"])
+        email = claims.get("email")
+        if claims.get("email_verified") is False:
+            raise SsoRefused("the identity provider has not verified this email address")
+        if self.settings.allowed_domains:
+            domain = str(email or "").rpartition("@")[2].lower()
+            if domain not in {d.lower() for d in self.settings.allowed_domains}:
+                raise SsoRefused(f"sign-in is not open to addresses of {domain or 'no domain'!r}")
+        role = self._role(claims)
+        user = await links.linked_user(self.pool, issuer, subject)
+        if user is None:
+            if not self.settings.create_users:
+                raise SsoRefused("no account is linked to this identity; ask an admin for one")
+            if not isinstance(email, str):
+                raise SsoRefused("the identity provider gave no email address")
+            address, email_key = clean_email(email)
+            if await db.credentials(self.pool, email_key) is not None:
+                # Never linked by email alone: an account of that address was made another way.
+                raise SsoRefused("an account with this address exists already; an admin must link it")
+            user = await links.create_linked_user(self.pool, issuer, subject, address, email_key)
+        workspace = await db.ensure_workspace(self.pool, self.settings.workspace)
+        if role is not None or user.id not in {m.user_id for m in await db.members(self.pool, workspace.id)}:
+            await db.set_membership(
+                self.pool, user.id, workspace.id, role or Role(self.settings.default_role),
+                Entry(action=Action.MEMBER_ADD, actor="system", workspace_id=workspace.id,
+                      detail={"sso": issuer}),
+            )  # fmt: skip
+        return user
+
+    def _role(self, claims: dict[str, Any]) -> Role | None:
+        """The highest role the claim maps to (None: no mapping applies)."""
+        if not self.settings.role_claim:
+            return None
+        values = claims.get(self.settings.role_claim)
+        given = {str(v) for v in (values if isinstance(values, list) else [values]) if v is not None}
+        mapping = dict(pair.split("=", 1) for pair in self.settings.role_map if "=" in pair)
+        roles = [Role(mapping[v].strip()) for v in given if v in mapping]
+        return max(roles, key=lambda r: r.rank) if roles else None
