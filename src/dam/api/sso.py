@@ -24,6 +24,7 @@ from dam.services.sso import Sso
 # that a request line stays well inside what the HTTP server accepts.
 _VSCHAR = r"^[\x20-\x7e]+$"
 Param = Annotated[str | None, QueryParameter(max_length=2048, pattern=_VSCHAR)]
+State = Annotated[str | None, QueryParameter(name="state", max_length=512, pattern=_VSCHAR)]
 
 
 class OidcProvider(msgspec.Struct, kw_only=True):
@@ -80,7 +81,7 @@ class SsoController(Controller):
         self,
         request: Request[Any, Any, Any],
         sso: NamedDependency[Sso],
-        oauth_state: Annotated[str | None, QueryParameter(name="state", max_length=512, pattern=_VSCHAR)] = None,
+        oauth_state: State = None,
         code: Param = None,
         error: Param = None,
     ) -> Response[Any]:
