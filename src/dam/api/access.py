@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import HTTPRoute
 from litestar.types import Message
@@ -100,6 +101,21 @@ def principal_of(request: Request[Any, Any, Any]) -> Principal:
     if not isinstance(principal, Principal):
         raise Unauthenticated("this route needs a signed-in user or an API key")
     return principal
+
+
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """The API's address as clients reach it: ``DAM_PUBLIC_URL``, else the request's own base."""
+    public: str = request.app.state.resources.settings.server.public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def browser_cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
+    """A cookie of ours: HttpOnly, SameSite=Lax, the whole site, Secure when served over HTTPS."""
+    public: str = request.app.state.resources.settings.server.public_url
+    secure = request.url.scheme == "https" or public.startswith("https://")
+    return Cookie(
+        key=key, value=value, max_age=max_age, path="/", httponly=True, secure=secure, samesite="lax"
+    )
 
 
 def session_of(request: Request[Any, Any, Any]) -> str | None:

@@ -12,7 +12,7 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from dam.api import account_schemas as a
-from dam.api.access import SESSION_COOKIE, policy, session_of
+from dam.api.access import SESSION_COOKIE, browser_cookie, policy, public_base, session_of
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS, OPERATOR, SIGNED_IN, Principal, Scope, needs
 from dam.domain.accounts import Membership
@@ -35,12 +35,7 @@ class AccountServices(msgspec.Struct, frozen=True):
 
 
 def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
-    public: str = request.app.state.resources.settings.server.public_url
-    secure = request.url.scheme == "https" or public.startswith("https://")
-    return Cookie(
-        key=SESSION_COOKIE, value=value, max_age=max_age, path="/", httponly=True, secure=secure,
-        samesite="lax",
-    )  # fmt: skip
+    return browser_cookie(request, SESSION_COOKIE, value, max_age)
 
 
 def _role(m: Membership) -> a.WorkspaceRole:
@@ -222,8 +217,7 @@ class AccountsController(Controller):
         made = await accounts.accounts.create_token(
             principal, data.expires_in, data.content_types, data.max_bytes
         )
-        public: str = accounts.auth.settings.server.public_url
-        base = (public or str(request.base_url)).rstrip("/")
+        base = public_base(request)
         return a.UploadTokenCreated(
             token=made.secret,
             expires_at=made.token.expires_at,

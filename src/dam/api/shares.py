@@ -9,14 +9,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND
 from msgspec import Meta
 
-from dam.api.access import policy
+from dam.api.access import browser_cookie, policy, public_base
 from dam.api.assets import AssetId
 from dam.api.errors import responses
 from dam.domain.access import SHARE_LINK, Principal, Scope, needs
@@ -105,11 +104,6 @@ def share_out(share: Share) -> ShareOut:
     )  # fmt: skip
 
 
-def _base(request: Request[Any, Any, Any]) -> str:
-    public: str = request.app.state.resources.settings.server.public_url
-    return (public or str(request.base_url)).rstrip("/")
-
-
 class ShareController(Controller):
     """Share links."""
 
@@ -132,7 +126,9 @@ class ShareController(Controller):
             download=data.download, show_metadata=data.show_metadata,
         )  # fmt: skip
         return ShareCreated(
-            id=str(made.share.id), url=f"{_base(request)}/s/{made.secret}", expires_at=made.share.expires_at
+            id=str(made.share.id),
+            url=f"{public_base(request)}/s/{made.secret}",
+            expires_at=made.share.expires_at,
         )
 
     @get(
@@ -182,13 +178,8 @@ class ShareController(Controller):
         a minute, for the link or from one address, is 429."""
         address = request.client.host if request.client else "unknown"
         found, visit = await shares.unlock(share, data.password, address)
-        public: str = request.app.state.resources.settings.server.public_url
-        secure = request.url.scheme == "https" or public.startswith("https://")
         max_age = max(1, int((found.expires_at - datetime.now(UTC)).total_seconds()))
-        cookie = Cookie(
-            key=visit_cookie(found.id), value=visit, max_age=max_age, path="/", httponly=True, secure=secure,
-            samesite="lax",
-        )  # fmt: skip
+        cookie = browser_cookie(request, visit_cookie(found.id), visit, max_age)
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cookie])
 
     @get(

@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_302_FOUND
 
-from dam.api.access import policy
+from dam.api.access import policy, public_base
 from dam.api.accounts import _cookie
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS
@@ -41,11 +41,6 @@ class Providers(msgspec.Struct, kw_only=True):
     oidc: OidcProvider | None = None
 
 
-def _base(request: Request[Any, Any, Any]) -> str:
-    public: str = request.app.state.resources.settings.server.public_url
-    return (public or str(request.base_url)).rstrip("/")
-
-
 class SsoController(Controller):
     """OpenID Connect sign-in (authorization code, PKCE, state and nonce)."""
 
@@ -61,7 +56,7 @@ class SsoController(Controller):
         if not sso.enabled:
             return Providers()
         name = sso.settings.name
-        return Providers(oidc=OidcProvider(name=name, login_url=f"{_base(request)}/auth/oidc/login"))
+        return Providers(oidc=OidcProvider(name=name, login_url=f"{public_base(request)}/auth/oidc/login"))
 
     @get(
         "/oidc/login", operation_id="startSingleSignOn", opt=policy(ANONYMOUS), status_code=HTTP_302_FOUND,
@@ -70,7 +65,9 @@ class SsoController(Controller):
     async def login(self, request: Request[Any, Any, Any], sso: NamedDependency[Sso]) -> Redirect:
         """302 to the provider's authorization endpoint, with a new `state`, `nonce` and PKCE
         challenge; 404 when single sign-on is not configured."""
-        return Redirect(await sso.begin(f"{_base(request)}/auth/oidc/callback"), status_code=HTTP_302_FOUND)
+        return Redirect(
+            await sso.begin(f"{public_base(request)}/auth/oidc/callback"), status_code=HTTP_302_FOUND
+        )
 
     @get(
         "/oidc/callback", operation_id="finishSingleSignOn", opt=policy(ANONYMOUS),
