@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+import struct
 
+import av
+import pytest
 from PIL import Image
 
+from dam.domain.media import MediaRejected
 from dam.media.images import image_facts
+from dam.media.pipeline import probe_media
 
 
 def _jpeg(exif: Image.Exif | None = None) -> io.BytesIO:
@@ -33,3 +38,42 @@ def test_camera_fields_have_their_types() -> None:
     assert camera.f_number == 2.8
     assert camera.iso == 400
     assert camera.focal_length == 35.0
+
+
+def _jpeg_header(width: int, height: int) -> bytes:
+    """A JPEG whose frame header claims ``width`` x ``height``, with no image data: opening reads the
+    markers, nothing is decoded."""
+    frame = struct.pack(">BHHB", 8, height, width, 3) + b"".join(bytes([n, 0x11, 0]) for n in (1, 2, 3))
+    scan = bytes([3]) + b"".join(bytes([n, 0]) for n in (1, 2, 3)) + bytes([0, 63, 0])
+    marker = lambda code, body: b"\xff" + bytes([code]) + struct.pack(">H", len(body) + 2) + body  # noqa: E731
+    return b"\xff\xd8" + marker(0xC0, frame) + marker(0xDA, scan) + b"\x00" * 16 + b"\xff\xd9"
+
+
+def test_the_pixel_limit_is_ours_not_pillows() -> None:
+    """A 90 MP photo is legitimate under the documented 100 MP default (Pillow alone stops at 89.5 MP
+    with a "decompression bomb" warning); above DAM_MAX_IMAGE_PIXELS it is refused, naming the limit."""
+    big = _jpeg_header(10_000, 9_000)
+    assert (image_facts(io.BytesIO(big)).width, image_facts(io.BytesIO(big)).height) == (10_000, 9_000)
+    with pytest.raises(MediaRejected, match="exceeds the limit of 50000000 pixels"):
+        image_facts(io.BytesIO(big), max_pixels=50_000_000)
+    huge = _jpeg_header(20_000, 10_000)  # 200 MP: above Pillow's own error threshold too
+    assert image_facts(io.BytesIO(huge), max_pixels=250_000_000).width == 20_000
+
+
+def test_codecs_are_named_by_codec_not_by_decoder() -> None:
+    """AV1 decodes with libdav1d here; the facts say av1, as ffprobe does."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("libsvtav1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv420p"
+        for n in range(5):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (128, 96), (n * 40, 0, 0)))
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    buffer.seek(0)
+    info = probe_media(buffer, "video/mp4")
+    (video,) = [s for s in info.streams if s.type == "video"]
+    assert video.codec == "av1"
+    assert video.frame_rate == 25

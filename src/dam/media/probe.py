@@ -83,14 +83,17 @@ def probe(container: av.container.InputContainer, kind: MediaKind) -> MediaInfo:
 
 def _stream(stream: Any) -> StreamInfo:
     ctx = stream.codec_context
-    info = StreamInfo(index=stream.index, type=stream.type, codec=ctx.name if ctx else None)
+    # The codec, not the decoder FFmpeg picked for it (av1, not libdav1d; mp3, not mp3float).
+    codec = ctx.codec.canonical_name if ctx and ctx.codec else None
+    info = StreamInfo(index=stream.index, type=stream.type, codec=codec)
     if stream.duration and stream.time_base:
         info.duration = round(float(stream.duration * stream.time_base), 3)
     info.bit_rate = getattr(ctx, "bit_rate", None) or None
     if stream.type == "video":
         info.width, info.height = ctx.width or None, ctx.height or None
         rate = stream.average_rate or stream.guessed_rate
-        info.frame_rate = round(float(rate), 3) if isinstance(rate, Fraction) and rate else None
+        still = bool(stream.disposition & av.stream.Disposition.attached_pic)  # cover art: one picture
+        info.frame_rate = round(float(rate), 3) if isinstance(rate, Fraction) and rate and not still else None
         info.pixel_format = ctx.format.name if ctx.format else None
         info.rotation = _rotation(stream)
     elif stream.type == "audio":
