@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
@@ -16,42 +17,46 @@ _COLUMNS = (
 )
 
 
+_NAMES = tuple(column.strip() for column in _COLUMNS.split(","))
 _TYPES = ("text", "text", "uuid", "text", "uuid", "uuid", "uuid", "uuid", "uuid", "uuid", "text", "jsonb")
 
 
-def audited(statement: str, nargs: int, **take: str) -> str:
+def audited(statement: str, nargs: int, take: dict[str, str]) -> str:
     """``statement`` (an INSERT, UPDATE or DELETE ... RETURNING) with the audit row appended by the
     same statement: one round trip, and a row only when the action touched one (a refused or lost
-    move writes none). Its parameters follow the statement's ``nargs`` (``params(entry)``);
+    move writes none). Its parameters follow the statement's ``nargs`` (``params(entry, take)``);
     ``take`` names columns whose values come from the acted row instead (``asset_id="acted.id"``)."""
-    columns = [c.strip() for c in _COLUMNS.split(",")]
-    unknown = set(take) - set(columns)
+    unknown = set(take) - set(_NAMES)
     if unknown:
         raise ValueError(f"not audit columns: {sorted(unknown)}")
-    values = []
-    for n, (column, kind) in enumerate(zip(columns, _TYPES, strict=True)):
-        given = f"${nargs + n + 1}::{kind}"
-        # A taken column still names its parameter (PostgreSQL must type every one it is sent).
-        values.append(f"COALESCE(NULLIF({given}, {given}), {take[column]})" if column in take else given)
+    values, n = [], nargs
+    for column, kind in zip(_NAMES, _TYPES, strict=True):
+        if column in take:
+            values.append(take[column])
+        else:
+            n += 1
+            values.append(f"${n}::{kind}")
     return f"""WITH acted AS ({statement}),
                     logged AS (INSERT INTO audit_log ({_COLUMNS}) SELECT {", ".join(values)} FROM acted)
                SELECT * FROM acted"""
 
 
-def params(entry: Entry | None) -> tuple[object, ...]:
-    """The audit row's parameters for ``audited`` (an entry of None logs nothing)."""
-    if entry is None:
-        return ()
-    return (
+def params(entry: Entry, take: Iterable[str] = ()) -> tuple[object, ...]:
+    """The audit row's parameters, but for the columns ``take`` fills from the acted row."""
+    values = (
         entry.action.value, entry.outcome, entry.workspace_id, entry.actor, entry.user_id, entry.key_id,
         entry.token_id, entry.share_id, entry.asset_id, entry.target_id,
         entry.address[:64] if entry.address else None, entry.detail,
     )  # fmt: skip
+    skipped = set(take)
+    return tuple(value for column, value in zip(_NAMES, values, strict=True) if column not in skipped)
 
 
 def statement(sql: str, nargs: int, entry: Entry | None, **take: str) -> tuple[str, tuple[object, ...]]:
     """``sql`` audited with ``entry`` (or as it is, when there is none), and the extra parameters."""
-    return (sql if entry is None else audited(sql, nargs, **take)), params(entry)
+    if entry is None:
+        return sql, ()
+    return audited(sql, nargs, take), params(entry, take)
 
 
 async def record(conn: Queries, entry: Entry) -> None:
@@ -76,7 +81,7 @@ async def entries(
 ) -> list[Row]:
     """Rows matching ``filters``, newest first, after the keyset cursor ``(at, id)``."""
     records = await pool.fetch(
-        f"""SELECT l.id, l.at, {", ".join(f"l.{c.strip()}" for c in _COLUMNS.split(","))}, u.email
+        f"""SELECT l.id, l.at, {", ".join(f"l.{c}" for c in _NAMES)}, u.email
             FROM audit_log l LEFT JOIN users u ON u.id = l.user_id
             WHERE ($1::uuid IS NULL OR l.workspace_id = $1)
               AND ($2::uuid IS NULL OR $2 IN (l.user_id, l.key_id, l.token_id, l.share_id))

@@ -172,7 +172,7 @@ class Auth:
             await audit_rows.record(
                 self.pool,
                 Entry(
-                    action=Action.LOGIN, outcome="failed", actor="anonymous", address=address[:64],
+                    action=Action.LOGIN, outcome="failed", actor="anonymous", address=address,
                     user_id=found[0].id if found else None, detail={"email": email[:320]},
                 ),
             )  # fmt: skip
@@ -180,7 +180,7 @@ class Auth:
         await self._forget(buckets[0])
         session_id = passwords.new_secret("")
         signed_in = Entry(
-            action=Action.LOGIN, actor="user", user_id=found[0].id, address=address[:64],
+            action=Action.LOGIN, actor="user", user_id=found[0].id, address=address,
             detail={"email": found[0].email},
         )  # fmt: skip
         await db.create_session(

@@ -173,7 +173,7 @@ class Shares:
             for r in shown
         ]
         by_kind = {p.kind: p.url for p in previews}
-        stored = asset.status not in (AssetStatus.PENDING_UPLOAD, AssetStatus.DELETED)
+        stored = asset.status is not AssetStatus.PENDING_UPLOAD  # deleted ones are refused above
         kind = asset.media.kind if asset.media is not None else None
         playable = stored and kind in ("video", "audio")
         return SharedAsset(

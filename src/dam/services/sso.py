@@ -38,12 +38,6 @@ ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 LEEWAY = 60  # seconds of clock difference allowed on exp / iat
 
 
-class SsoRefused(Unauthenticated):
-    """The provider's answer cannot sign anyone in."""
-
-    code = "sso_refused"
-
-
 class _Pending(msgspec.Struct, frozen=True):
     nonce: str
     verifier: str
@@ -99,13 +93,13 @@ class Sso:
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
         if raw is None:
-            raise SsoRefused("the sign-in is unknown, expired or already used (state); start again")
+            raise Unauthenticated("the sign-in is unknown, expired or already used (state); start again")
         pending = msgspec.json.decode(raw, type=_Pending)
         claims = await self._id_token(code, pending)
         user = await self._user(claims)
         session_id = passwords.new_secret("")
         entry = Entry(
-            action=Action.LOGIN, actor="user", user_id=user.id, address=address[:64],
+            action=Action.LOGIN, actor="user", user_id=user.id, address=address,
             detail={"email": user.email, "sso": self.settings.issuer},
         )  # fmt: skip
         await db.create_session(
@@ -156,11 +150,11 @@ class Sso:
         except httpx.HTTPError as exc:
             raise Unavailable(f"the identity provider did not answer: {exc}"[:300]) from exc
         if answer.status_code != 200:
-            raise SsoRefused(f"the identity provider refused the code ({answer.status_code})")
+            raise Unauthenticated(f"the identity provider refused the code ({answer.status_code})")
         try:
             id_token = str(answer.json()["id_token"])
         except (ValueError, KeyError, TypeError):
-            raise SsoRefused("the identity provider sent no ID token") from None
+            raise Unauthenticated("the identity provider sent no ID token") from None
         return await self._verified(id_token, pending.nonce)
 
     async def _verified(self, id_token: str, nonce: str) -> dict[str, Any]:
@@ -170,13 +164,13 @@ class Sso:
             token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
         except ValueError as exc:  # an unknown key id: the provider may have rotated its keys
             if "key" not in str(exc).lower() or time.monotonic() - self._keys_at < 60:
-                raise SsoRefused(f"the ID token's signing key is unknown: {exc}"[:300]) from None
+                raise Unauthenticated(f"the ID token's signing key is unknown: {exc}"[:300]) from None
             try:
                 token = jwt.decode(id_token, await self._key_set(fresh=True), algorithms=ALGORITHMS)
             except (JoseError, ValueError) as again:
-                raise SsoRefused(f"the ID token's signing key is unknown: {again}"[:300]) from None
+                raise Unauthenticated(f"the ID token's signing key is unknown: {again}"[:300]) from None
         except JoseError as exc:
-            raise SsoRefused(f"the ID token is not valid: {exc}"[:300]) from None
+            raise Unauthenticated(f"the ID token is not valid: {exc}"[:300]) from None
         claims: dict[str, Any] = dict(token.claims)
         registry = jwt.JWTClaimsRegistry(
             leeway=LEEWAY,
@@ -188,13 +182,13 @@ class Sso:
         try:
             registry.validate(claims)
         except JoseError as exc:
-            raise SsoRefused(f"the ID token is not valid: {exc}"[:300]) from None
+            raise Unauthenticated(f"the ID token is not valid: {exc}"[:300]) from None
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         if self.settings.client_id not in audiences:
-            raise SsoRefused("the ID token is not valid: it was issued for another client (aud)")
+            raise Unauthenticated("the ID token is not valid: it was issued for another client (aud)")
         if len(audiences) > 1 and claims.get("azp") != self.settings.client_id:
-            raise SsoRefused("the ID token is not valid: azp does not name this client")
+            raise Unauthenticated("the ID token is not valid: azp does not name this client")
         return claims
 
     # -- users -----------------------------------------------------------------------------------
@@ -203,25 +197,26 @@ class Sso:
         issuer, subject = self.settings.issuer, str(claims["sub"])
         email = claims.get("email")
         if claims.get("email_verified") is False:
-            raise SsoRefused("the identity provider has not verified this email address")
+            raise Unauthenticated("the identity provider has not verified this email address")
         if self.settings.allowed_domains:
             domain = str(email or "").rpartition("@")[2].lower()
             if domain not in {d.lower() for d in self.settings.allowed_domains}:
-                raise SsoRefused(f"sign-in is not open to addresses of {domain or 'no domain'!r}")
+                raise Unauthenticated(f"sign-in is not open to addresses of {domain or 'no domain'!r}")
         role = self._role(claims)
         user = await links.linked_user(self.pool, issuer, subject)
         if user is None:
             if not self.settings.create_users:
-                raise SsoRefused("no account is linked to this identity; ask an admin for one")
+                raise Unauthenticated("no account is linked to this identity; ask an admin for one")
             if not isinstance(email, str):
-                raise SsoRefused("the identity provider gave no email address")
+                raise Unauthenticated("the identity provider gave no email address")
             address, email_key = clean_email(email)
             if await db.credentials(self.pool, email_key) is not None:
                 # Never linked by email alone: an account of that address was made another way.
-                raise SsoRefused("an account with this address exists already; an admin must link it")
+                raise Unauthenticated("an account with this address exists already; an admin must link it")
             user = await links.create_linked_user(self.pool, issuer, subject, address, email_key)
         workspace = await db.ensure_workspace(self.pool, self.settings.workspace)
-        if role is not None or user.id not in {m.user_id for m in await db.members(self.pool, workspace.id)}:
+        member = any(m.workspace_id == workspace.id for m in await db.memberships(self.pool, user.id))
+        if role is not None or not member:
             await db.set_membership(
                 self.pool, user.id, workspace.id, role or Role(self.settings.default_role),
                 Entry(action=Action.MEMBER_ADD, actor="system", workspace_id=workspace.id,
