@@ -100,7 +100,7 @@ async def test_mp4_gets_facts_poster_and_previews(
     assert asset["status"] == "ready", asset["error"]
     facts = asset["media"]
     assert facts["kind"] == "video"
-    assert "mp4" in facts["format"]
+    assert facts["format"] == "MP4"  # exiftool's FileType
     assert facts["duration"] == pytest.approx(2.0, abs=0.1)
     assert (facts["width"], facts["height"]) == (320, 240)
     streams = {s["type"]: s for s in facts["streams"]}
@@ -155,14 +155,36 @@ async def test_audio_gets_waveform_and_peaks(
     [
         pytest.param(media.corrupt_jpeg(), "cut.jpg", "image/jpeg", "corrupt", id="truncated-jpeg"),
         pytest.param(
-            b"just some words\n" * 50, "notes.jpg", "image/jpeg", "not a supported image", id="text-as-jpeg"
+            b"just some words\n" * 50,
+            "notes.jpg",
+            "image/jpeg",
+            "not a readable JPEG image",
+            id="text-as-jpeg",
         ),
         pytest.param(
             b"\x00\x01garbage" * 100, "x.mp4", "video/mp4", "not a supported", id="garbage-as-video"
         ),
-        pytest.param(media.png_with_alpha(), "img.mp4", "video/mp4", "not a supported", id="png-as-video"),
+        # The bytes decide the family: the reason names what they are and what to declare.
         pytest.param(
-            media.audio_file("wav", "pcm_s16le"), "a.mp4", "video/mp4", "no video stream", id="audio-as-video"
+            media.png_with_alpha(),
+            "img.mp4",
+            "video/mp4",
+            "the file is image (PNG), declared video/mp4: upload it as image/png",
+            id="png-as-video",
+        ),
+        pytest.param(
+            media.audio_file("wav", "pcm_s16le"),
+            "a.mp4",
+            "video/mp4",
+            "the file is audio (WAV), declared video/mp4: upload it as audio/wav",
+            id="audio-as-video",
+        ),
+        pytest.param(
+            media.mp4(seconds=1.0),
+            "v.jpg",
+            "image/jpeg",
+            "the file is video (MP4), declared image/jpeg: upload it as video/mp4",
+            id="video-as-image",
         ),
     ],
 )

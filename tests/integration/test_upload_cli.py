@@ -78,7 +78,7 @@ async def test_folder_upload_then_rerun_uploads_nothing_twice(
     assert code == 0, outcomes
     by_name = {Path(o["path"]).name: o for o in outcomes}
     assert by_name["notes.txt"]["status"] == "skipped"
-    assert "not image/audio/video" in by_name["notes.txt"]["detail"]
+    assert "not a format the service processes" in by_name["notes.txt"]["detail"]
     for name in ("photo.jpg", "alpha.png", "clip.mp4", "take.wav", "big.mp4"):
         assert by_name[name]["status"] == "uploaded", by_name[name]
     assert by_name["big.mp4"]["parts_sent"] == -(-big // (5 * MiB))
@@ -110,7 +110,7 @@ async def test_wait_reports_processing_results(
     by_name = {Path(o["path"]).name: o for o in outcomes}
     assert by_name["good.png"]["status"] == "ready"
     assert by_name["bad.jpg"]["status"] == "failed"
-    assert "not a supported image" in by_name["bad.jpg"]["detail"]
+    assert "not a readable JPEG image" in by_name["bad.jpg"]["detail"]
     assert code == 1  # something failed
 
 

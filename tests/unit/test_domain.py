@@ -73,7 +73,12 @@ def test_content_type_allow_list() -> None:
         clean_content_type("text/html", ALLOWED)
     with pytest.raises(InvalidInput):
         clean_content_type("image/jpeg; charset=x", ALLOWED)
-    assert clean_content_type("application/pdf", ("application/pdf",)) == "application/pdf"
+    # Allowed by the deployment, but no step processes it: refused up front, with the list.
+    with pytest.raises(UnsupportedMedia, match=r"not a format the service processes; supported: image/jpeg"):
+        clean_content_type("application/pdf", ("application/pdf",))
+    with pytest.raises(UnsupportedMedia, match="image/heic"):
+        clean_content_type("image/x-unknown", ALLOWED)
+    assert clean_content_type("image/HEIC", ALLOWED) == "image/heic"
 
 
 @pytest.mark.parametrize(

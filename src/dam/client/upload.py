@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import mimetypes
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from dam.domain import formats
 from dam.domain.uploads import part_count
 from dam.domain.validation import accepts
 from dam.settings import UploadSettings
@@ -27,8 +27,6 @@ CHUNK = 1024 * 1024
 RETRIES = 4
 # What a default deployment accepts; the server has the last word (it answers 422 otherwise).
 ACCEPTED = UploadSettings().allowed_content_types
-_EXTRA_TYPES = {".opus": "audio/ogg", ".m4a": "audio/mp4", ".webp": "image/webp", ".mkv": "video/x-matroska",
-                ".flac": "audio/flac", ".heic": "image/heic", ".mov": "video/quicktime"}  # fmt: skip
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -51,9 +49,16 @@ class Failed(Exception):
 
 
 def content_type_of(path: Path) -> str | None:
-    """The media type a file's name suggests."""
-    guessed = _EXTRA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    return guessed
+    """The media type to declare: from our own table by extension, or by the first bytes when the
+    extension names no format or another one than the bytes are (a PNG named .jpg goes as PNG)."""
+    named = formats.by_extension(path.name)
+    try:
+        with path.open("rb") as f:
+            found = formats.sniff(f.read(formats.HEAD_BYTES))
+    except OSError:
+        found = None
+    chosen = formats.reconcile(named, found)
+    return chosen.media_type if chosen is not None else None
 
 
 def collect(paths: list[str], recursive: bool) -> tuple[list[Path], list[Outcome]]:
@@ -81,7 +86,7 @@ def collect(paths: list[str], recursive: bool) -> tuple[list[Path], list[Outcome
                 Outcome(
                     path=str(file),
                     status="skipped",
-                    detail=f"not image/audio/video ({kind or 'unknown type'})",
+                    detail=f"not a format the service processes ({kind or 'unknown type'})",
                 )
             )
         else:

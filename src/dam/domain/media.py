@@ -8,7 +8,16 @@ import msgspec
 
 from dam.domain.errors import MediaRejected
 
-__all__ = ["Camera", "MediaInfo", "MediaKind", "MediaRejected", "RenderedFile", "StreamInfo"]
+__all__ = [
+    "AudioTags",
+    "Camera",
+    "Description",
+    "MediaInfo",
+    "MediaKind",
+    "MediaRejected",
+    "RenderedFile",
+    "StreamInfo",
+]
 
 MediaKind = Literal["image", "video", "audio"]
 # An EXIF value as JSON can hold it: text, a number, or a list of them (rationals, versions). New
@@ -34,6 +43,20 @@ class StreamInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     channels: int | None = None
     bit_rate: int | None = None
     duration: float | None = None
+    # As ffprobe states them (profile "High", level 40; bt709, smpte2084, progressive...).
+    profile: str | None = None
+    level: int | None = None
+    bit_depth: int | None = None
+    sample_aspect_ratio: str | None = None
+    display_aspect_ratio: str | None = None
+    color_primaries: str | None = None
+    color_transfer: str | None = None
+    color_space: str | None = None
+    color_range: str | None = None
+    field_order: str | None = None
+    frame_count: int | None = None
+    channel_layout: str | None = None
+    attached_pic: bool | None = None  # a cover picture, not a video
 
 
 class Camera(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -47,6 +70,30 @@ class Camera(msgspec.Struct, kw_only=True, omit_defaults=True):
     iso: int | None = None
     focal_length: float | None = None
     gps: dict[str, ExifValue] | None = None
+
+
+class Description(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What a photo's IPTC/XMP says about it: what people search by."""
+
+    keywords: list[str] | None = None
+    caption: str | None = None
+    creator: str | None = None
+    copyright: str | None = None
+    rating: int | None = None
+
+
+class AudioTags(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Tags of an audio file (ID3, Vorbis comments, MP4 atoms), as ffprobe reads them."""
+
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    album_artist: str | None = None
+    genre: str | None = None
+    date: str | None = None
+    track: str | None = None
+    composer: str | None = None
+    comment: str | None = None
 
 
 class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -64,6 +111,19 @@ class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     camera: Camera | None = None
     captured_at: str | None = None
     bytes_read: int | None = None
+    # Added by the real-world media work; every one optional, so facts recorded before still decode.
+    media_type: str | None = None  # the media type the bytes are, when it differs from the declared one
+    coded_width: int | None = None  # before rotation and the sample aspect ratio
+    coded_height: int | None = None
+    bit_depth: int | None = None
+    icc_profile: str | None = None  # the embedded profile's description; renditions are sRGB
+    animated: bool | None = None
+    frame_count: int | None = None
+    page_count: int | None = None
+    hdr: str | None = None  # "PQ" (HDR10, smpte2084) or "HLG" (arib-std-b67)
+    description: Description | None = None
+    tags: AudioTags | None = None
+    cover_art: bool | None = None
 
 
 class RenderedFile(msgspec.Struct, kw_only=True):

@@ -8,6 +8,7 @@ import unicodedata
 import uuid
 from typing import Any
 
+from dam.domain import formats
 from dam.domain.errors import InvalidInput, UnsupportedMedia
 
 MAX_FILENAME_BYTES = 255
@@ -65,6 +66,11 @@ def clean_content_type(value: str, allowed: tuple[str, ...]) -> str:
     if not accepts(content_type, allowed):
         raise UnsupportedMedia(
             f"content_type {content_type!r} is not accepted; allowed: {', '.join(allowed)}"
+        )
+    if formats.by_media_type(content_type) is None:
+        raise UnsupportedMedia(
+            f"content_type {content_type!r} is not a format the service processes; supported:"
+            f" {formats.supported_types()}"
         )
     return content_type
 

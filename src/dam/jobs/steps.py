@@ -122,7 +122,8 @@ async def probe(resources: Resources, asset: Asset) -> StepResult:
 async def stills(resources: Resources, asset: Asset) -> StepResult:
     """Preview and thumbnail of an image."""
     limit = resources.settings.worker.max_image_pixels
-    outputs, _ = await _store_all(resources, asset, lambda r: pipeline.stills(r, max_pixels=limit))
+    info = asset.media
+    outputs, _ = await _store_all(resources, asset, lambda r: pipeline.stills(r, info, max_pixels=limit))
     return StepResult(outputs=outputs)
 
 

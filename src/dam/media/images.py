@@ -1,4 +1,9 @@
-"""Still images with Pillow: facts, EXIF, and thumbnail/preview renditions (WebP, no metadata)."""
+"""Still images: facts and upright sRGB thumbnail/preview renditions (WebP, no metadata).
+
+Pillow decodes the raster formats (HEIC/HEIF through pillow-heif, JPEG XL through pillow-jxl,
+AVIF natively), resvg draws SVG (``svg``), LibRaw develops camera RAW (``raw``). Each format opens
+only with its own decoder: never EPS/PostScript (Ghostscript) or another exotic one.
+"""
 
 from __future__ import annotations
 
@@ -7,50 +12,98 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
+import pillow_heif
+import pillow_jxl  # noqa: F401  (registers the JPEG XL plugin with Pillow)
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from dam.domain.media import Camera, MediaInfo, MediaRejected, RenderedFile
+from dam.domain.formats import RAW_FORMATS
+from dam.domain.media import MediaInfo, MediaRejected, RenderedFile
+from dam.media import colour, metadata, raw, svg
 
-# Only the formats we support; never EPS/PostScript (Ghostscript) or other exotic decoders.
-IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
+pillow_heif.register_heif_opener(thumbnails=False)
+# Pillow's decoders for each format we read with it (exiftool's names on the left).
+_PILLOW = {
+    "JPEG": ("JPEG",), "PNG": ("PNG",), "APNG": ("PNG",), "GIF": ("GIF",), "WEBP": ("WEBP",),
+    "TIFF": ("TIFF",), "BMP": ("BMP",), "PSD": ("PSD",), "HEIC": ("HEIF",), "HEIF": ("HEIF",),
+    "AVIF": ("AVIF", "HEIF"), "JXL": ("JXL",),
+}  # fmt: skip
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "PSD", "HEIF", "AVIF", "JXL")
 THUMBNAIL = 320
 PREVIEW = 1280
 MAX_PIXELS = 100_000_000  # refuse larger images (decompression bombs) before decoding
 # Pillow's own bomb check (89.5 MP, a warning; 179 MP, an error) would override DAM_MAX_IMAGE_PIXELS:
 # the one limit is ``_opened``'s, checked on the header's size before anything is decoded.
 Image.MAX_IMAGE_PIXELS = None
-_CAMERA_TAGS = {
-    "Make": "make", "Model": "model", "LensModel": "lens", "FNumber": "f_number",
-    "ExposureTime": "exposure_time", "ISOSpeedRatings": "iso", "FocalLength": "focal_length",
-}  # fmt: skip
+_BITS = {"1": 1, "I;16": 16, "I;16B": 16, "I;16L": 16, "I": 32, "F": 32}
 
 
-def image_facts(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> MediaInfo:
-    """The ``probe`` step for images: format, size, EXIF facts; reads the header, decodes nothing."""
-    with _opened(fp, max_pixels) as image:
-        return _facts(image)
+def image_facts(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS) -> MediaInfo:
+    """The ``probe`` step for images: format, size, EXIF/IPTC/XMP facts; decodes no pixels where the
+    format allows (RAW and SVG are read whole)."""
+    if fmt == "SVG":
+        drawing = svg.read(fp)
+        return MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
+    if fmt in RAW_FORMATS:
+        return _raw_facts(fp, fmt)
+    with _opened(fp, fmt, max_pixels) as image:
+        return _facts(image, fmt)
 
 
-def stills(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> Iterator[RenderedFile]:
+def stills(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS) -> Iterator[RenderedFile]:
     """The ``stills`` step: preview, then thumbnail (WebP), each yielded as soon as it is encoded."""
-    _, preview, thumbnail = scaled_images(fp, max_pixels=max_pixels)
+    _, preview, thumbnail = scaled_images(fp, fmt=fmt, max_pixels=max_pixels)
     yield webp("preview", preview)
     yield webp("thumbnail", thumbnail)
 
 
-def render_image(fp: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> tuple[MediaInfo, list[RenderedFile]]:
+def render_image(
+    fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS
+) -> tuple[MediaInfo, list[RenderedFile]]:
     """Read facts and make thumbnail + preview (WebP) from one decode."""
-    info, preview, thumbnail = scaled_images(fp, max_pixels=max_pixels)
+    info, preview, thumbnail = scaled_images(fp, fmt=fmt, max_pixels=max_pixels)
     return info, [webp("preview", preview), webp("thumbnail", thumbnail)]
 
 
+def scaled_images(
+    fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS
+) -> tuple[MediaInfo, Image.Image, Image.Image]:
+    """The pixel work: facts, then preview and thumbnail, upright and sRGB, from a single decode."""
+    if fmt == "SVG":
+        drawing = svg.read(fp)
+        info = MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
+        with Image.open(io.BytesIO(drawing.render(PREVIEW)), formats=["PNG"]) as png:
+            picture = png.convert("RGBA")
+    elif fmt in RAW_FORMATS:
+        with raw.spooled(fp) as path, raw.opened(path) as handle:
+            info = _raw_info(path, handle, fmt)
+            picture = colour.to_srgb(raw.picture(handle, PREVIEW), None)
+    else:
+        with _opened(fp, fmt, max_pixels) as image:
+            info = _facts(image, fmt)
+            picture = _decoded(image)
+    return (info, *_sizes(picture))
+
+
+def _sizes(picture: Image.Image) -> tuple[Image.Image, Image.Image]:
+    picture.thumbnail((PREVIEW, PREVIEW), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumbnail = picture.copy()
+    thumbnail.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
+    return picture, thumbnail
+
+
 @contextlib.contextmanager
-def _opened(fp: IO[bytes], max_pixels: int) -> Iterator[Image.Image]:
-    """Open with the allow-listed formats only, refusing images above the pixel limit."""
+def _opened(fp: IO[bytes], fmt: str | None, max_pixels: int) -> Iterator[Image.Image]:
+    """Open with the format's decoder only, refusing images above the pixel limit."""
+    decoders = _PILLOW.get(fmt or "", IMAGE_FORMATS)
     try:
-        image = Image.open(fp, formats=IMAGE_FORMATS)
+        image = Image.open(fp, formats=decoders)
     except UnidentifiedImageError:
-        raise MediaRejected(f"not a supported image (accepted: {', '.join(IMAGE_FORMATS)})") from None
+        what = (
+            f"a readable {fmt} image" if fmt else f"a supported image (accepted: {', '.join(IMAGE_FORMATS)})"
+        )
+        raise MediaRejected(f"not {what}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise MediaRejected(f"image data is corrupt or truncated: {str(exc)[:200]}") from None
     with image:
         width, height = image.size
         if width * height > max_pixels:
@@ -58,30 +111,18 @@ def _opened(fp: IO[bytes], max_pixels: int) -> Iterator[Image.Image]:
         yield image
 
 
-def scaled_images(
-    fp: IO[bytes], *, max_pixels: int = MAX_PIXELS
-) -> tuple[MediaInfo, Image.Image, Image.Image]:
-    """The pixel work: facts, then preview and thumbnail, upright, from a single (draft) decode."""
-    with _opened(fp, max_pixels) as image:
-        info = _facts(image)
-        if image.format == "JPEG":
-            # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
-            image.draft("RGB", (PREVIEW, PREVIEW))
-        try:
-            preview = _decoded(image)
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise MediaRejected(f"image data is corrupt or truncated: {exc}") from None
-    preview.thumbnail((PREVIEW, PREVIEW), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    thumbnail = preview.copy()
-    thumbnail.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
-    return info, preview, thumbnail
-
-
 def _decoded(image: Image.Image) -> Image.Image:
-    image.load()
-    upright = ImageOps.exif_transpose(image)
-    has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
-    return upright.convert("RGBA" if has_alpha else "RGB")
+    """Pixels of the first frame (the composite of a PSD, page 1 of a TIFF), upright, in sRGB."""
+    icc = image.info.get("icc_profile")
+    if image.format == "JPEG":
+        # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
+        image.draft(image.mode if image.mode in {"RGB", "L", "CMYK"} else "RGB", (PREVIEW, PREVIEW))
+    try:
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise MediaRejected(f"image data is corrupt or truncated: {str(exc)[:200]}") from None
+    return colour.to_srgb(upright, icc)
 
 
 def webp(kind: str, image: Image.Image) -> RenderedFile:
@@ -93,73 +134,107 @@ def webp(kind: str, image: Image.Image) -> RenderedFile:
     )
 
 
-def _facts(image: Image.Image) -> MediaInfo:
-    exif = image.getexif()
+def _facts(image: Image.Image, fmt: str | None) -> MediaInfo:
+    exif = _exif(image)
     orientation = exif.get(ExifTags.Base.Orientation)
-    sub = exif.get_ifd(ExifTags.IFD.Exif)
-    captured = sub.get(ExifTags.Base.DateTimeOriginal.value) or exif.get(ExifTags.Base.DateTime.value)
     width, height = image.size
     if orientation in {5, 6, 7, 8}:
         width, height = height, width  # as displayed
+    frames = int(getattr(image, "n_frames", 1) or 1)
+    paged = image.format == "TIFF"
+    icc = image.info.get("icc_profile")
     return MediaInfo(
         kind="image",
-        format=image.format,
+        format=fmt or image.format,
         width=width,
         height=height,
         orientation=int(orientation) if orientation else None,
         color_mode=image.mode,
-        camera=_camera(exif, sub),
-        captured_at=_exif_time(captured),
+        bit_depth=_bit_depth(image),
+        icc_profile=colour.profile_name(icc) if isinstance(icc, bytes) else None,
+        animated=bool(getattr(image, "is_animated", False)) if not paged and image.format != "PSD" else None,
+        frame_count=frames if not paged and image.format != "PSD" else None,
+        page_count=frames if paged else None,
+        camera=metadata.camera(exif),
+        captured_at=metadata.captured_at(exif),
+        description=metadata.describe(image, _xmp(image)),
     )
 
 
-def _camera(exif: Image.Exif, sub: dict[int, Any]) -> Camera | None:
-    values: dict[str, Any] = {}
-    for tag, name in _CAMERA_TAGS.items():
-        tag_id = ExifTags.Base[tag].value
-        raw = sub.get(tag_id, exif.get(tag_id))
-        if raw is None:
-            continue
-        value = _plain(raw)
-        if isinstance(value, list):  # e.g. ISOSpeedRatings given per channel: the first one
-            value = value[0] if value else None
-        if value is not None:
-            values[name] = _coerce(name, value)
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    if gps:
-        values["gps"] = {ExifTags.GPSTAGS.get(k, str(k)): _plain(v) for k, v in gps.items()}
-    values = {k: v for k, v in values.items() if v is not None}
-    return Camera(**values) if values else None
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """A camera field in its declared type, or None when the camera wrote something else."""
-    kind = {"make": str, "model": str, "lens": str, "iso": int}.get(name, float)
+def _exif(image: Image.Image) -> Image.Exif:
+    # A PNG's getexif() decodes the whole image to look for an eXIf chunk after the pixels: only
+    # the chunks before them (what open() read) are looked at.
+    if image.format == "PNG" and "exif" not in image.info:
+        return Image.Exif()
     try:
-        return kind(value) if not isinstance(value, str) or kind is str else kind(float(value))
-    except (TypeError, ValueError, OverflowError):
+        return image.getexif()
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return Image.Exif()
+
+
+def _xmp(image: Image.Image) -> bytes | None:
+    packet: Any = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+    if packet is None and image.format == "TIFF":
+        packet = getattr(image, "tag_v2", {}).get(700)
+    if isinstance(packet, str):
+        packet = packet.encode()
+    return packet if isinstance(packet, bytes) else None
+
+
+def _bit_depth(image: Image.Image) -> int:
+    """Bits per channel: what the file stores (a 16-bit PNG or TIFF opens as 8-bit RGB)."""
+    if image.format == "TIFF":
+        bits = getattr(image, "tag_v2", {}).get(258)
+        if isinstance(bits, tuple) and bits:
+            return int(bits[0])
+        if isinstance(bits, int):
+            return bits
+    if image.format == "PNG" and getattr(image, "png", None) is not None:
+        depth = image.info.get("bit_depth") or _png_bit_depth(image)
+        if depth:
+            return int(depth)
+    depth = image.info.get("bit_depth")
+    if isinstance(depth, int):
+        return depth
+    return _BITS.get(image.mode, 8)
+
+
+def _png_bit_depth(image: Image.Image) -> int | None:
+    fp = getattr(image, "fp", None)
+    if fp is None:
         return None
-
-
-def _plain(value: Any) -> Any:
-    """EXIF values as JSON-friendly numbers and strings (a tuple a flat list of them)."""
-    if isinstance(value, tuple):
-        return [str(v) if isinstance(v, tuple) else _plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("ascii", "replace").strip("\x00")
-    if isinstance(value, str):
-        return value.strip("\x00 ")
-    if isinstance(value, int):
-        return value
+    at = fp.tell()
     try:
-        return round(float(value), 6)
-    except (TypeError, ValueError, ZeroDivisionError):
-        return str(value)
-
-
-def _exif_time(value: Any) -> str | None:
-    """EXIF 'YYYY:MM:DD HH:MM:SS' as ISO 8601 (local camera time, no zone)."""
-    if not isinstance(value, str) or len(value) < 19:
+        fp.seek(24)
+        return int(fp.read(1)[0])
+    except (OSError, IndexError, ValueError):
         return None
-    date, _, time = value.strip().partition(" ")
-    return f"{date.replace(':', '-')}T{time[:8]}"
+    finally:
+        fp.seek(at)
+
+
+def _raw_facts(fp: IO[bytes], fmt: str) -> MediaInfo:
+    with raw.spooled(fp) as path, raw.opened(path) as handle:
+        return _raw_info(path, handle, fmt)
+
+
+def _raw_info(path: str, handle: Any, fmt: str) -> MediaInfo:
+    width, height = raw.size(handle)
+    exif = Image.Exif()
+    with open(path, "rb") as file:
+        if file.read(4) in {b"II*\x00", b"MM\x00*"}:  # TIFF-based RAW: its IFDs are EXIF
+            file.seek(0)
+            with contextlib.suppress(OSError, SyntaxError, ValueError, EOFError, KeyError):
+                exif.load_from_fp(file)
+                camera, captured = metadata.camera(exif), metadata.captured_at(exif)
+                return _raw_media(fmt, width, height, handle, camera, captured)
+    return _raw_media(fmt, width, height, handle, None, None)
+
+
+def _raw_media(
+    fmt: str, width: int, height: int, handle: Any, camera: Any, captured: str | None
+) -> MediaInfo:
+    return MediaInfo(
+        kind="image", format=fmt, width=width, height=height, coded_width=int(handle.sizes.raw_width),
+        coded_height=int(handle.sizes.raw_height), color_mode="RGB", camera=camera, captured_at=captured,
+    )  # fmt: skip

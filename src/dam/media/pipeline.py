@@ -13,10 +13,9 @@ from typing import IO
 import msgspec
 from PIL import Image
 
+from dam.domain import formats
 from dam.domain.media import MediaInfo, MediaKind, MediaRejected, RenderedFile
 from dam.media import audio, images, probe
-
-POSTER_MAX = 1920
 
 
 def family(content_type: str) -> MediaKind:
@@ -31,18 +30,44 @@ def family(content_type: str) -> MediaKind:
     raise MediaRejected(f"no processing for content type {content_type!r}")
 
 
+def identify(fp: IO[bytes], content_type: str) -> formats.Format | None:
+    """What the file is, by its first bytes and its declared type (None: neither tells).
+
+    Bytes of another family than declared (audio declared as video) fail the asset with what they
+    are; within a family (a PNG declared image/jpeg) the bytes' format is processed and recorded.
+    """
+    head = fp.read(formats.HEAD_BYTES)
+    fp.seek(0)
+    found = formats.sniff(head)
+    if found is not None and (why := formats.mismatch(content_type, found)):
+        raise MediaRejected(why)
+    return formats.reconcile(formats.by_media_type(content_type), found)
+
+
 def probe_media(fp: IO[bytes], content_type: str, *, max_pixels: int = images.MAX_PIXELS) -> MediaInfo:
-    """The ``probe`` step: facts of the declared kind; MediaRejected when the bytes disagree."""
+    """The ``probe`` step: facts of the file's format; MediaRejected when the bytes disagree."""
     kind = family(content_type)
+    found = identify(fp, content_type)
     if kind == "image":
-        return images.image_facts(fp, max_pixels=max_pixels)
-    with probe.open_media(fp) as container:
-        return probe.probe(container, kind)
+        info = images.image_facts(fp, fmt=found.name if found else None, max_pixels=max_pixels)
+    else:
+        size = fp.seek(0, 2)
+        fp.seek(0)
+        with probe.open_media(fp) as container:
+            info = probe.probe(container, kind, content_type, size)
+        if found is not None:
+            info.format = found.file_type
+    if found is not None and formats.by_media_type(content_type) != found:
+        info.media_type = found.media_type
+    return info
 
 
-def stills(fp: IO[bytes], *, max_pixels: int = images.MAX_PIXELS) -> Generator[RenderedFile, None, None]:
-    """The ``stills`` step (images): preview and thumbnail."""
-    yield from images.stills(fp, max_pixels=max_pixels)
+def stills(
+    fp: IO[bytes], info: MediaInfo | None = None, *, max_pixels: int = images.MAX_PIXELS
+) -> Generator[RenderedFile, None, None]:
+    """The ``stills`` step (images): preview and thumbnail, decoded as the probe found the format."""
+    fmt = info.format if info is not None else None
+    yield from images.stills(fp, fmt=fmt if fmt in formats.IMAGE_NAMES else None, max_pixels=max_pixels)
 
 
 def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, MediaInfo]:
@@ -54,7 +79,6 @@ def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, Medi
     facts = msgspec.structs.replace(info, streams=[msgspec.structs.replace(s) for s in info.streams])
     with probe.open_media(fp) as container:
         frame: Image.Image = probe.poster_frame(container, facts)
-    frame.thumbnail((POSTER_MAX, POSTER_MAX))
     yield images.webp("poster", frame)
     preview = frame.copy()
     preview.thumbnail((images.PREVIEW, images.PREVIEW))
@@ -66,6 +90,16 @@ def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, Medi
 
 
 def waveform(fp: IO[bytes]) -> Generator[RenderedFile, None, None]:
-    """The ``waveform`` step (audio): the waveform picture and the peaks JSON."""
+    """The ``waveform`` step (audio): the waveform picture and the peaks JSON; the cover art, when
+    the file has one, as the asset's preview and thumbnail."""
     with probe.open_media(fp) as container:
         yield from audio.waveform(container)
+    fp.seek(0)
+    with probe.open_media(fp) as container:
+        picture = audio.cover(container)
+    if picture is not None:
+        picture.thumbnail((images.PREVIEW, images.PREVIEW), Image.Resampling.LANCZOS)
+        yield images.webp("preview", picture)
+        thumbnail = picture.copy()
+        thumbnail.thumbnail((images.THUMBNAIL, images.THUMBNAIL), Image.Resampling.LANCZOS)
+        yield images.webp("thumbnail", thumbnail)
