@@ -11,7 +11,13 @@ TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions/$$(pyenv versions --bare 2>/dev/null | grep '^3\.13' | tail -1)/bin/python3.13"; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help install tools uppy run test test-unit chromium lint fmt bench harness migrate dev-s3 clean
+# The independent oracle of the media tests (test-only; the service needs none of them): Debian's
+# ffmpeg/ffprobe, exiftool, ImageMagick, libheif's and libjxl's encoders, sox and colord's ICC profiles.
+MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data
+MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
+  /usr/share/color/icc/colord/AdobeRGB1998.icc
+
+.PHONY: help install tools uppy run test test-unit chromium media-tools lint fmt bench harness migrate dev-s3 clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +53,7 @@ tools: $(TOOLS_STAMP) ## .venv-tools: schemathesis and openapi-python-client on 
 run: $(STAMP) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
 	$(BIN)/dam run
 
-test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(CHROMIUM) ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
+test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
 	$(BIN)/pytest
 
 test-unit: $(STAMP) ## the unit tests only (pytest -m unit): pure functions, no services needed
@@ -60,6 +66,16 @@ $(CHROMIUM):
 	export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
 	@test -x $@ || { echo "chromium was installed but $@ is still missing" >&2; exit 1; }
+
+media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, ICC profiles: the media tests' oracle
+	@for f in $(MEDIA_TOOLS); do test -e $$f || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing the media tests' oracle tools: $(MEDIA_PACKAGES)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $(MEDIA_PACKAGES) || \
+	    { apt-get update -q && apt-get install -y -q --no-install-recommends $(MEDIA_PACKAGES); }; \
+	fi
+	@for f in $(MEDIA_TOOLS); do test -e $$f || { echo "$$f is still missing" >&2; exit 1; }; done
 
 lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/ and workers/, the layer contracts (lint-imports)
 	$(BIN)/ruff check src workers tests bench migrations

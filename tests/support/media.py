@@ -85,3 +85,41 @@ def hls_pointing_at(url: str) -> bytes:
 def concat_pointing_at(target: str) -> bytes:
     """An ffconcat list referring to another file or URL."""
     return f"ffconcat version 1.0\nfile '{target}'\n".encode()
+
+
+def dng(width: int, height: int) -> bytes:
+    """A camera DNG written by pidng (not by us): an RGGB mosaic of a left-to-right red ramp."""
+    import tempfile
+
+    import numpy as np
+    from pidng.core import RAW2DNG, DNGTags, Tag
+    from pidng.defs import (
+        CalibrationIlluminant,
+        CFAPattern,
+        DNGVersion,
+        Orientation,
+        PhotometricInterpretation,
+    )
+
+    x = np.arange(width, dtype=np.uint32)[None, :].repeat(height, axis=0)
+    red = (x * 4095 // width).astype(np.uint16)
+    mosaic = np.full((height, width), 600, dtype=np.uint16)
+    mosaic[0::2, 0::2] = red[0::2, 0::2]
+    tags = DNGTags()
+    for tag, value in (
+        (Tag.ImageWidth, width), (Tag.ImageLength, height), (Tag.TileWidth, width), (Tag.TileLength, height),
+        (Tag.Orientation, Orientation.Horizontal), (Tag.SamplesPerPixel, 1), (Tag.BitsPerSample, 16),
+        (Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array),
+        (Tag.CFARepeatPatternDim, [2, 2]), (Tag.CFAPattern, CFAPattern.RGGB), (Tag.BlackLevel, 0),
+        (Tag.WhiteLevel, 4095), (Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
+        (Tag.ColorMatrix1, [[1, 1], [0, 1], [0, 1], [0, 1], [1, 1], [0, 1], [0, 1], [0, 1], [1, 1]]),
+        (Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]), (Tag.Make, "Oracle"), (Tag.Model, "Mosaic 1"),
+        (Tag.DNGVersion, DNGVersion.V1_4), (Tag.DNGBackwardVersion, DNGVersion.V1_2),
+    ):  # fmt: skip
+        tags.set(tag, value)
+    with tempfile.TemporaryDirectory() as folder:
+        writer = RAW2DNG()
+        writer.options(tags, path=folder, compress=False)
+        writer.convert(mosaic, filename="camera")
+        with open(f"{folder}/camera.dng", "rb") as file:
+            return file.read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def _png(*chunks: bytes) -> bytes:
         pytest.param(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", "WEBM", id="webm"),
         pytest.param(b"\x1a\x45\xdf\xa3\xa3\x42\x86\x81\x01\x42\x82\x88matroska", "MKV", id="mkv"),
         pytest.param(b"RIFF\x00\x00\x00\x00AVI LIST", "AVI", id="avi"),
-        pytest.param((b"\x47" + b"\x00" * 187) * 3, "M2TS", id="ts"),
+        pytest.param((b"\x47" + b"\x00" * 187) * 3, "M2T", id="ts"),
         pytest.param((b"\x00" * 4 + b"\x47" + b"\x00" * 187) * 3, "M2TS", id="m2ts-with-time-codes"),
         pytest.param(b"\x00\x00\x01\xba\x44", "MPEG", id="mpeg-ps"),
         pytest.param(b"ID3\x03\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x00", "MP3", id="mp3-id3"),
@@ -116,7 +117,7 @@ def test_reconcile(declared: str, found: str, result: str) -> None:
     [
         pytest.param("clip.3gp", "video/3gpp", id="3gp-is-video"),
         pytest.param("broadcast.ts", "video/mp2t", id="ts-is-a-transport-stream"),
-        pytest.param("00001.MTS", "video/mp2t", id="avchd-mts"),
+        pytest.param("00001.MTS", "video/vnd.dlna.mpeg-tts", id="avchd-mts"),
         pytest.param("IMG_0001.HEIC", "image/heic", id="heic"),
         pytest.param("photo.DNG", "image/x-adobe-dng", id="dng"),
         pytest.param("song.opus", "audio/opus", id="opus"),
@@ -134,3 +135,29 @@ def test_every_media_type_and_extension_names_one_format() -> None:
     assert len(types) == len(set(types))
     assert len(extensions) == len(set(extensions))
     assert all(t == t.lower() and "/" in t for t in types)
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "media_type"),
+    [
+        pytest.param("clip.3gp", _ftyp(b"3gp4", b"3gp4"), "video/3gpp", id="3gp-goes-as-video"),
+        pytest.param("news.ts", (b"\x47" + b"\x00" * 187) * 4, "video/mp2t", id="ts-not-a-qt-translation"),
+        pytest.param(
+            "00001.MTS", (b"\x00" * 4 + b"\x47" + b"\x00" * 187) * 4, "video/vnd.dlna.mpeg-tts", id="mts"
+        ),
+        pytest.param("photo.jpg", _png(b"IDAT"), "image/png", id="a-png-named-jpg-goes-as-png"),
+        pytest.param(
+            "track.mp4", b"ID3\x03\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x00", "audio/mpeg", id="mp3-named-mp4"
+        ),
+        pytest.param("no-extension", b"fLaC\x00\x00\x00\x22", "audio/flac", id="unknown-extension-sniffed"),
+        pytest.param("notes.txt", b"just words", None, id="nothing-we-process"),
+    ],
+)
+def test_dam_upload_declares_what_the_file_is(
+    tmp_path: Any, name: str, head: bytes, media_type: str | None
+) -> None:
+    from dam.client.upload import content_type_of
+
+    path = tmp_path / name
+    path.write_bytes(head)
+    assert content_type_of(path) == media_type

@@ -69,7 +69,9 @@ FORMATS: tuple[Format, ...] = (
     _f("MKV", "video", "video/x-matroska video/matroska", ".mkv"),
     _f("WEBM", "video", "video/webm", ".webm"),
     _f("AVI", "video", "video/x-msvideo video/avi video/msvideo", ".avi"),
-    _f("M2TS", "video", "video/mp2t video/vnd.dlna.mpeg-tts", ".ts .mts .m2ts .m2t"),
+    # Transport streams: 188-byte packets (broadcast, .ts) and 192-byte ones (AVCHD and Blu-ray).
+    _f("M2T", "video", "video/mp2t", ".ts .m2t"),
+    _f("M2TS", "video", "video/vnd.dlna.mpeg-tts video/m2ts", ".mts .m2ts"),
     _f("MPEG", "video", "video/mpeg", ".mpg .mpeg .m2v .vob"),
     _f("FLV", "video", "video/x-flv", ".flv"),
     _f("ASF", "video", "video/x-ms-asf video/x-ms-wmv", ".wmv .asf"),
@@ -125,6 +127,8 @@ def reconcile(declared: Format | None, found: Format | None) -> Format | None:
     if found is None:
         return declared
     if declared is None:
+        return found
+    if {found.name, declared.name} == {"M2T", "M2TS"}:
         return found
     if found.name == "TIFF" and declared.name in _TIFF_BASED:
         return declared
@@ -263,9 +267,7 @@ def _other_av(head: bytes) -> str | None:
         return "ASF"
     if head.startswith((b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")):
         return "MPEG"
-    if _transport_stream(head):
-        return "M2TS"
-    return _mpeg_audio(head)
+    return _transport_stream(head) or _mpeg_audio(head)
 
 
 def _ogg(head: bytes) -> str:
@@ -276,12 +278,12 @@ def _ogg(head: bytes) -> str:
     return "OGG"
 
 
-def _transport_stream(head: bytes) -> bool:
-    """188-byte packets (TS) or 192-byte ones (M2TS: a 4-byte time code first), sync byte 0x47."""
-    for size, start in ((188, 0), (192, 4)):
+def _transport_stream(head: bytes) -> str | None:
+    """188-byte packets (M2T) or 192-byte ones (M2TS: a 4-byte time code first), sync byte 0x47."""
+    for size, start, name in ((188, 0, "M2T"), (192, 4, "M2TS")):
         if len(head) > start + 2 * size and all(head[start + i * size] == 0x47 for i in range(3)):
-            return True
-    return False
+            return name
+    return None
 
 
 def _mpeg_audio(head: bytes) -> str | None:

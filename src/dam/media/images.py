@@ -46,7 +46,7 @@ def image_facts(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_
     if fmt in RAW_FORMATS:
         return _raw_facts(fp, fmt)
     with _opened(fp, fmt, max_pixels) as image:
-        return _facts(image, fmt)
+        return _facts(image, fmt, image.info.get("icc_profile"))
 
 
 def stills(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS) -> Iterator[RenderedFile]:
@@ -79,8 +79,9 @@ def scaled_images(
             picture = colour.to_srgb(raw.picture(handle, PREVIEW), None)
     else:
         with _opened(fp, fmt, max_pixels) as image:
-            info = _facts(image, fmt)
-            picture = _decoded(image)
+            icc = image.info.get("icc_profile")  # the first frame's: counting frames reads the others'
+            info = _facts(image, fmt, icc)
+            picture = _decoded(image, icc)
     return (info, *_sizes(picture))
 
 
@@ -111,9 +112,10 @@ def _opened(fp: IO[bytes], fmt: str | None, max_pixels: int) -> Iterator[Image.I
         yield image
 
 
-def _decoded(image: Image.Image) -> Image.Image:
+def _decoded(image: Image.Image, icc: bytes | None) -> Image.Image:
     """Pixels of the first frame (the composite of a PSD, page 1 of a TIFF), upright, in sRGB."""
-    icc = image.info.get("icc_profile")
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
     if image.format == "JPEG":
         # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
         image.draft(image.mode if image.mode in {"RGB", "L", "CMYK"} else "RGB", (PREVIEW, PREVIEW))
@@ -134,7 +136,7 @@ def webp(kind: str, image: Image.Image) -> RenderedFile:
     )
 
 
-def _facts(image: Image.Image, fmt: str | None) -> MediaInfo:
+def _facts(image: Image.Image, fmt: str | None, icc: bytes | None) -> MediaInfo:
     exif = _exif(image)
     orientation = exif.get(ExifTags.Base.Orientation)
     width, height = image.size
@@ -142,7 +144,6 @@ def _facts(image: Image.Image, fmt: str | None) -> MediaInfo:
         width, height = height, width  # as displayed
     frames = int(getattr(image, "n_frames", 1) or 1)
     paged = image.format == "TIFF"
-    icc = image.info.get("icc_profile")
     return MediaInfo(
         kind="image",
         format=fmt or image.format,

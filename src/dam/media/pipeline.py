@@ -78,7 +78,13 @@ def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, Medi
     """
     facts = msgspec.structs.replace(info, streams=[msgspec.structs.replace(s) for s in info.streams])
     with probe.open_media(fp) as container:
-        frame: Image.Image = probe.poster_frame(container, facts)
+        frame: Image.Image | None = probe.poster_frame(container, facts)
+    if frame is None:  # the seek found no keyframe after it (one keyframe at the start: AVCHD)
+        fp.seek(0)
+        with probe.open_media(fp) as container:
+            frame = probe.poster_frame(container, facts, seek=False)
+    if frame is None:
+        raise MediaRejected("the video has no decodable frame")
     yield images.webp("poster", frame)
     preview = frame.copy()
     preview.thumbnail((images.PREVIEW, images.PREVIEW))

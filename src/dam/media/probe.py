@@ -7,7 +7,6 @@ containers are opened only with the demuxers we support and with every nested op
 
 from __future__ import annotations
 
-import contextlib
 from fractions import Fraction
 from typing import IO, Any
 
@@ -231,29 +230,27 @@ POSTER_MAX = 1920
 MAX_POSTER_PACKETS = 2000  # packets decoded, at most, looking for a picture (a broken file stops)
 
 
-def poster_frame(container: av.container.InputContainer, info: MediaInfo) -> Any:
-    """A PIL image of the first decodable frame from about 10% into the video (else from its start),
-    upright, in square pixels, tone-mapped to SDR when the video is HDR."""
+def poster_frame(container: av.container.InputContainer, info: MediaInfo, *, seek: bool = True) -> Any:
+    """A PIL image of the first decodable frame from about 10% into the video (``seek``) or from its
+    start, upright, in square pixels, tone-mapped to SDR when the video is HDR; None when there is none.
+    """
     stream = next(
         (s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic),
         container.streams.video[0],
     )
     stream.thread_type = "AUTO"
-    frame, problem = None, None
-    if info.duration:
+    if seek and info.duration:
         base = stream.time_base or Fraction(1, 1000)
         target = int(info.duration * 0.10 / float(base)) + (stream.start_time or 0)
-        with contextlib.suppress(av.error.FFmpegError):
+        try:
             container.seek(target, stream=stream, backward=True, any_frame=False)
-            frame, problem = _first_frame(container, stream)
-    if frame is None:  # the seek found no keyframe after it (one keyframe at the start, AVCHD)
-        with contextlib.suppress(av.error.FFmpegError):
-            container.seek(stream.start_time or 0, stream=stream, backward=True)
-        frame, problem = _first_frame(container, stream)
+        except av.error.FFmpegError:
+            return None
+    frame, problem = _first_frame(container, stream)
     if frame is None:
-        if problem:
+        if problem and not seek:
             raise MediaRejected(f"video data is corrupt: {problem}")
-        raise MediaRejected("the video has no decodable frame")
+        return None
     _correct(info, stream.index, int(frame.rotation or 0) % 360)
     return _picture(frame, info)
 
