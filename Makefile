@@ -87,7 +87,7 @@ fmt: $(STAMP) ## format and autofix with ruff
 	$(BIN)/ruff format src workers tests bench migrations
 	$(BIN)/ruff check --fix src workers tests bench migrations
 
-bench: $(STAMP) ## presign, POST /assets, probe, image and end-to-end ingest figures beside baselines of the same run
+bench: $(STAMP) media-tools ## presign, POST /assets, probe, image and end-to-end ingest figures beside baselines of the same run
 	$(BIN)/python bench/run.py
 
 harness: $(STAMP) ## start the native stack, validate it with harness.yaml, stop it

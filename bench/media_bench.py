@@ -98,7 +98,63 @@ def _vm(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def _image_case(case: str, path: str) -> None:
+ADOBE_RGB = Path("/usr/share/color/icc/colord/AdobeRGB1998.icc")  # colord-data (`make media-tools`)
+
+
+def make_heic(path: Path) -> Path:
+    """A 24 MP (6000x4000) HEIC, encoded by libheif's x265 through pillow-heif."""
+    if not path.exists():
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        _photo_like(6000, 4000).save(path, "HEIF", quality=85)
+    return path
+
+
+def make_dng(path: Path) -> Path:
+    """A 24 MP (6000x4000) 16-bit mosaic DNG written by pidng, with no embedded preview."""
+    if not path.exists():
+        sys.path.insert(0, str(ROOT))
+        from tests.support.media import dng
+
+        path.write_bytes(dng(6000, 4000))
+    return path
+
+
+def make_tagged_jpeg(path: Path, plain: Path) -> Path:
+    """The 4000x3000 JPEG's pixels with an Adobe RGB (1998) profile embedded."""
+    if not path.exists():
+        with Image.open(plain) as image:
+            image.save(path, "JPEG", quality=90, icc_profile=ADOBE_RGB.read_bytes())
+    return path
+
+
+def _photo_like(width: int, height: int) -> Image.Image:
+    base = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    noise = Image.frombytes("L", (width // 8, height // 8), os.urandom(width * height // 64))
+    base.paste(noise.convert("RGB").resize((width // 2, height // 2)), (width // 4, height // 4))
+    return base
+
+
+def _bare(fmt: str, data: bytes, path: str) -> None:
+    """The bare library call that decodes the format to a 1280 preview."""
+    if fmt == "DNG":
+        import rawpy
+
+        with rawpy.imread(path) as raw:
+            Image.fromarray(raw.postprocess(use_camera_wb=True, half_size=True, output_bps=8)).thumbnail(
+                (1280, 1280)
+            )
+        return
+    if fmt == "HEIC":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    with Image.open(io.BytesIO(data)) as image:
+        image.thumbnail((1280, 1280))
+
+
+def _image_case(case: str, path: str, fmt: str = "JPEG") -> None:
     """Run in a fresh process: time one case and report its peak memory above the baseline.
 
     The peak resident size (VmHWM) is reset through /proc/self/clear_refs first, so imports and
@@ -110,10 +166,9 @@ def _image_case(case: str, path: str) -> None:
 
     def run() -> None:
         if case == "ours":
-            scaled_images(io.BytesIO(data))
+            scaled_images(io.BytesIO(data), fmt=fmt)
         else:
-            with Image.open(io.BytesIO(data)) as image:
-                image.thumbnail((1280, 1280))
+            _bare(fmt, data, path)
 
     run()  # warm-up: first-use allocations
     Path("/proc/self/clear_refs").write_text("5")
@@ -128,17 +183,18 @@ def _image_case(case: str, path: str) -> None:
     print(json.dumps({"ms": median(times) * 1000, "peak_kib": peak}))
 
 
-def bench_image(path: Path) -> dict[str, dict[str, float]]:
+def bench_image(path: Path, fmt: str = "JPEG") -> dict[str, dict[str, float]]:
     """Each case in its own process, so peak memory is its own."""
     results = {}
     for case in ("bare", "ours"):
         out = subprocess.run(
-            [sys.executable, __file__, case, str(path)], capture_output=True, text=True, check=True, cwd=ROOT
-        )
+            [sys.executable, __file__, case, str(path), fmt],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
         results[case] = json.loads(out.stdout)
     return results
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    _image_case(sys.argv[1], sys.argv[2])
+    _image_case(sys.argv[1], sys.argv[2], *sys.argv[3:])

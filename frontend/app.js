@@ -240,6 +240,60 @@ setInterval(() => {
   if ([...$("grid").children].some((li) => ["pending_upload", "uploaded", "processing"].includes(li.dataset.status))) refresh();
 }, 2000);
 
+// The facts people look for, labelled; the full JSON stays behind a toggle.
+function seconds(value) {
+  if (value == null) return null;
+  const s = Math.round(value), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
+}
+function degrees(value, ref) {
+  const parts = Array.isArray(value) ? value.map(Number) : [Number(value)];
+  if (parts.some(Number.isNaN)) return null;
+  const deg = (parts[0] || 0) + (parts[1] || 0) / 60 + (parts[2] || 0) / 3600;
+  return ["S", "W"].includes(ref) ? -deg : deg;
+}
+function location(gps) {
+  if (!gps?.GPSLatitude || !gps?.GPSLongitude) return null;
+  const lat = degrees(gps.GPSLatitude, gps.GPSLatitudeRef), lon = degrees(gps.GPSLongitude, gps.GPSLongitudeRef);
+  return lat == null || lon == null ? null : `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+}
+function exposure(c) {
+  if (!c) return null;
+  const parts = [];
+  if (c.exposure_time) parts.push(c.exposure_time < 1 ? `1/${Math.round(1 / c.exposure_time)} s` : `${c.exposure_time} s`);
+  if (c.f_number) parts.push(`f/${c.f_number}`);
+  if (c.iso) parts.push(`ISO ${c.iso}`);
+  if (c.focal_length) parts.push(`${c.focal_length} mm`);
+  return parts.join(", ") || null;
+}
+function mediaFacts(m) {
+  if (!m) return [];
+  const streams = m.streams || [];
+  const video = streams.find((s) => s.type === "video" && !s.attached_pic);
+  const audio = streams.find((s) => s.type === "audio");
+  const t = m.tags || {}, d = m.description || {}, c = m.camera;
+  return [
+    ["Format", m.format],
+    ["Dimensions", m.width ? `${m.width} × ${m.height}` : null],
+    ["Duration", seconds(m.duration)],
+    ["Video", video ? [video.codec, video.profile, video.frame_rate && `${video.frame_rate} fps`, m.hdr && `HDR ${m.hdr}`].filter(Boolean).join(", ") : null],
+    ["Audio", audio ? [audio.codec, audio.sample_rate && `${audio.sample_rate / 1000} kHz`, audio.channel_layout || (audio.channels && `${audio.channels} ch`)].filter(Boolean).join(", ") : null],
+    ["Bit depth", m.bit_depth ? `${m.bit_depth}-bit` : null],
+    ["Colour profile", m.icc_profile],
+    ["Frames", m.animated ? m.frame_count : null],
+    ["Pages", m.page_count > 1 ? m.page_count : null],
+    ["Camera", c ? [c.make, c.model].filter(Boolean).join(" ") || null : null],
+    ["Lens", c?.lens],
+    ["Exposure", exposure(c)],
+    ["Captured", m.captured_at?.replace("T", " ")],
+    ["Location", location(c?.gps)],
+    ["Title", t.title], ["Artist", t.artist], ["Album", t.album], ["Genre", t.genre], ["Track", t.track],
+    ["Keywords", d.keywords?.join(", ")],
+    ["Caption", d.caption], ["Creator", d.creator], ["Copyright", d.copyright],
+    ["Rating", d.rating > 0 ? "★".repeat(d.rating) : null],
+  ].filter(([, v]) => v != null && v !== "");
+}
+
 // ---- the asset page ----
 async function open(id) {
   const asset = await api("GET", `/assets/${id}`);
@@ -251,11 +305,12 @@ async function open(id) {
   else if (asset.download_url && family === "audio") media = `${kinds.waveform ? `<img src="${esc(kinds.waveform.url)}" alt="Waveform">` : ""}<audio controls preload="metadata" src="${esc(asset.download_url)}"></audio>`;
   else if (kinds.preview) media = `<img src="${esc(kinds.preview.url)}" alt="Preview of ${esc(asset.filename)}">`;
   $("detail-media").innerHTML = media;
-  const facts = {status: asset.status, type: asset.content_type, size: fmtBytes(asset.stored_size ?? asset.size ?? 0),
-    duration: asset.media?.duration, dimensions: asset.media?.width ? `${asset.media.width}×${asset.media.height}` : null,
-    steps: asset.steps?.length ? asset.steps.map((s) => `${s.name}: ${s.state}`).join(", ") : null, error: asset.error};
-  $("detail-facts").innerHTML = Object.entries(facts).filter(([, v]) => v != null).map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join("");
+  const facts = [["Status", asset.status], ["Type", asset.content_type], ["Size", fmtBytes(asset.stored_size ?? asset.size ?? 0)],
+    ...mediaFacts(asset.media),
+    ["Steps", asset.steps?.length ? asset.steps.map((s) => `${s.name}: ${s.state}`).join(", ") : null], ["Error", asset.error]];
+  $("detail-facts").innerHTML = facts.filter(([, v]) => v != null).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
   $("detail-json").textContent = JSON.stringify(asset.media, null, 2);
+  $("detail-all").hidden = !asset.media;
   $("detail-download").hidden = !asset.download_url;
   $("detail-download").href = asset.download_url || "#";
   $("share-made").hidden = true;

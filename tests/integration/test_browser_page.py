@@ -100,6 +100,12 @@ async def test_upload_page_end_to_end(
     video = page.locator("#detail video")
     await video.wait_for(timeout=30_000)
     assert "X-Amz-Signature" in (await video.get_attribute("src") or "")
+    # The facts people look for are labelled fields; the whole JSON waits behind its toggle.
+    facts = await page.locator("#detail-facts").inner_text()
+    assert all(label in facts for label in ("Format", "Dimensions", "Duration", "Video")), facts
+    assert await page.locator("#detail-json").is_hidden()
+    await page.locator("#detail-all summary").click()
+    assert '"streams"' in await page.locator("#detail-json").inner_text()
     await page.screenshot(path=str(artifacts_dir / "asset-page.png"))
     await page.keyboard.press("Escape")  # the asset dialog closes
     await page.locator("#logout").click()

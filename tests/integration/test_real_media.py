@@ -45,6 +45,20 @@ def _picture(file: RenderedFile) -> Image.Image:
 
 
 IMAGES: list[Any] = [
+    pytest.param(
+        lambda c: c.tagged("AdobeRGB1998.icc", "deep.psd", "-depth", "16"),
+        "image/vnd.adobe.photoshop",
+        "PSD",
+        3.0,
+        id="psd-16-bit-adobe-rgb",
+    ),
+    pytest.param(
+        lambda c: c.converted("grey16.psd", "-colorspace", "Gray", "-depth", "16"),
+        "image/vnd.adobe.photoshop",
+        "PSD",
+        3.0,
+        id="psd-16-bit-grey",
+    ),
     pytest.param(lambda c: c.photo(), "image/jpeg", "JPEG", 5.0, id="jpeg-exif-rotated"),
     pytest.param(
         lambda c: c.tagged("AdobeRGB1998.icc", "adobe.jpg"), "image/jpeg", "JPEG", 4.0, id="adobe-rgb-jpeg"

@@ -108,7 +108,7 @@ async def test_job_dashboard(
     results = {j["args"][0]: j for j in data["recent"]}
     assert results[good]["success"] is True
     assert results[good]["result"].startswith("ready")
-    assert results[bad]["result"].startswith("failed: not a supported image")
+    assert results[bad]["result"].startswith("failed: not a readable PNG image")
     assert results[good]["seconds"] >= 0
     assert data["counts"]["process_asset"]["succeeded"] >= 2
     assert data["assets"]["ready"] >= 1

@@ -18,7 +18,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from dam.domain.formats import RAW_FORMATS
 from dam.domain.media import MediaInfo, MediaRejected, RenderedFile
-from dam.media import colour, metadata, raw, svg
+from dam.media import colour, metadata, psd, raw, svg
 
 pillow_heif.register_heif_opener(thumbnails=False)
 # Pillow's decoders for each format we read with it (exiftool's names on the left).
@@ -45,6 +45,9 @@ def image_facts(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_
         return MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
     if fmt in RAW_FORMATS:
         return _raw_facts(fp, fmt)
+    deep = _deep_psd(fp, fmt, max_pixels)
+    if deep is not None:
+        return _psd_info(deep)
     with _opened(fp, fmt, max_pixels) as image:
         return _facts(image, fmt, image.info.get("icc_profile"))
 
@@ -77,12 +80,38 @@ def scaled_images(
         with raw.spooled(fp) as path, raw.opened(path) as handle:
             info = _raw_info(path, handle, fmt)
             picture = colour.to_srgb(raw.picture(handle, PREVIEW), None)
+    elif (deep := _deep_psd(fp, fmt, max_pixels)) is not None:
+        info = _psd_info(deep)
+        picture = colour.to_srgb(psd.composite(fp, deep), deep.icc)
     else:
         with _opened(fp, fmt, max_pixels) as image:
             icc = image.info.get("icc_profile")  # the first frame's: counting frames reads the others'
             info = _facts(image, fmt, icc)
             picture = _decoded(image, icc)
     return (info, *_sizes(picture))
+
+
+def _deep_psd(fp: IO[bytes], fmt: str | None, max_pixels: int) -> psd.Header | None:
+    """A 16- or 32-bit Photoshop document's header (Pillow reads 8-bit ones), within the pixel limit."""
+    if fmt != "PSD":
+        return None
+    head = psd.header(fp)
+    if head is not None and head.width * head.height > max_pixels:
+        raise MediaRejected(
+            f"image of {head.width}x{head.height} pixels exceeds the limit of {max_pixels} pixels"
+        )
+    if head is not None:
+        at = fp.tell()
+        psd.resources(fp, head)
+        fp.seek(at)
+    return head
+
+
+def _psd_info(head: psd.Header) -> MediaInfo:
+    return MediaInfo(
+        kind="image", format="PSD", width=head.width, height=head.height, color_mode=psd.MODES[head.mode],
+        bit_depth=head.depth, icc_profile=colour.profile_name(head.icc),
+    )  # fmt: skip
 
 
 def _sizes(picture: Image.Image) -> tuple[Image.Image, Image.Image]:
