@@ -226,98 +226,33 @@ def test_dng_from_another_tool_develops(corpus: Corpus, tmp_path: Path) -> None:
     assert pixels[:, -40:, 0].mean() > pixels[:, :40, 0].mean() + 60
 
 
+_X265 = ("-c:v", "libx265", "-x265-params", "log-level=error")
+_HDR = ("-vf", "format=yuv420p10le", *_X265, "-color_primaries", "bt2020", "-colorspace", "bt2020nc", "-an")
+# ffmpeg's output options for each clip of the corpus.
+RECIPES: dict[str, tuple[str, ...]] = {
+    "h264.mp4": ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart"),
+    "phone.3gp": ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "3gp"),
+    "hevc.mkv": (*_X265, "-c:a", "libopus"),
+    "vp9.webm": ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-c:a", "libopus"),
+    "avchd.mts": ("-c:v", "libx264", "-g", "1000", "-c:a", "ac3", "-f", "mpegts", "-mpegts_m2ts_mode", "1"),
+    "broadcast.ts": ("-c:v", "mpeg2video", "-c:a", "mp2", "-f", "mpegts"),
+    "pal.mp4": ("-vf", "scale=720:576,setsar=64/45", "-c:v", "libx264", "-c:a", "aac"),
+    "pq.mp4": (*_HDR, "-color_trc", "smpte2084"),
+    "hlg.mov": (*_HDR, "-color_trc", "arib-std-b67"),
+}
 VIDEOS: list[Any] = [
-    pytest.param(
-        "h264.mp4",
-        ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart"),
-        "video/mp4",
-        "MP4",
-        id="h264-mp4",
-    ),
-    pytest.param(
-        "phone.3gp",
-        ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "3gp"),
-        "video/3gpp",
-        "3GP",
-        id="3gp",
-    ),
-    pytest.param(
-        "hevc.mkv",
-        ("-c:v", "libx265", "-x265-params", "log-level=error", "-c:a", "libopus"),
-        "video/x-matroska",
-        "MKV",
-        id="hevc-mkv",
-    ),
-    pytest.param(
-        "vp9.webm",
-        ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-c:a", "libopus"),
-        "video/webm",
-        "WEBM",
-        id="vp9-webm",
-    ),
-    pytest.param(
-        "avchd.mts",
-        ("-c:v", "libx264", "-g", "1000", "-c:a", "ac3", "-f", "mpegts", "-mpegts_m2ts_mode", "1"),
-        "video/mp2t",
-        "M2TS",
-        id="one-keyframe-mts",
-    ),
-    pytest.param(
-        "broadcast.ts",
-        ("-c:v", "mpeg2video", "-c:a", "mp2", "-f", "mpegts"),
-        "video/mp2t",
-        "M2T",
-        id="mpeg2-ts",
-    ),
-    pytest.param(
-        "pal.mp4",
-        ("-vf", "scale=720:576,setsar=64/45", "-c:v", "libx264", "-c:a", "aac"),
-        "video/mp4",
-        "MP4",
-        id="anamorphic-pal",
-    ),
-    pytest.param(
-        "pq.mp4",
-        (
-            "-vf",
-            "format=yuv420p10le",
-            "-c:v",
-            "libx265",
-            "-x265-params",
-            "log-level=error",
-            "-color_primaries",
-            "bt2020",
-            "-color_trc",
-            "smpte2084",
-            "-colorspace",
-            "bt2020nc",
-            "-an",
-        ),
-        "video/mp4",
-        "MP4",
-        id="hdr-pq",
-    ),
-    pytest.param(
-        "hlg.mov",
-        (
-            "-vf",
-            "format=yuv420p10le",
-            "-c:v",
-            "libx265",
-            "-x265-params",
-            "log-level=error",
-            "-color_primaries",
-            "bt2020",
-            "-color_trc",
-            "arib-std-b67",
-            "-colorspace",
-            "bt2020nc",
-            "-an",
-        ),
-        "video/quicktime",
-        "MOV",
-        id="hdr-hlg",
-    ),
+    pytest.param(name, RECIPES[name], content_type, file_type, id=case)
+    for name, content_type, file_type, case in (
+        ("h264.mp4", "video/mp4", "MP4", "h264-mp4"),
+        ("phone.3gp", "video/3gpp", "3GP", "3gp"),
+        ("hevc.mkv", "video/x-matroska", "MKV", "hevc-mkv"),
+        ("vp9.webm", "video/webm", "WEBM", "vp9-webm"),
+        ("avchd.mts", "video/mp2t", "M2TS", "one-keyframe-mts"),
+        ("broadcast.ts", "video/mp2t", "M2T", "mpeg2-ts"),
+        ("pal.mp4", "video/mp4", "MP4", "anamorphic-pal"),
+        ("pq.mp4", "video/mp4", "MP4", "hdr-pq"),
+        ("hlg.mov", "video/quicktime", "MOV", "hdr-hlg"),
+    )
 ]
 
 
@@ -351,7 +286,7 @@ def test_videos_match_ffprobe(
 
 
 def test_anamorphic_video_is_displayed_and_rendered_in_square_pixels(corpus: Corpus) -> None:
-    path = corpus.video("pal.mp4", "-vf", "scale=720:576,setsar=64/45", "-c:v", "libx264", "-c:a", "aac")
+    path = corpus.video("pal.mp4", *RECIPES["pal.mp4"])
     info = _probe(path, "video/mp4")
     assert (info.width, info.height) == (1024, 576)
     assert (info.coded_width, info.coded_height) == (720, 576)
@@ -364,8 +299,7 @@ def test_anamorphic_video_is_displayed_and_rendered_in_square_pixels(corpus: Cor
 def test_hdr_is_recorded_and_its_poster_tone_mapped(
     corpus: Corpus, name: str, transfer: str, hdr: str
 ) -> None:
-    args = next(p.values[1] for p in VIDEOS if p.values[0] == name)
-    path = corpus.video(name, *args)
+    path = corpus.video(name, *RECIPES[name])
     info = _probe(path, "video/mp4" if name.endswith("mp4") else "video/quicktime")
     assert info.hdr == hdr
     assert info.bit_depth == 10
@@ -376,17 +310,13 @@ def test_hdr_is_recorded_and_its_poster_tone_mapped(
 
 
 def test_one_keyframe_transport_stream_gets_a_poster(corpus: Corpus) -> None:
-    path = corpus.video(
-        "avchd.mts", "-c:v", "libx264", "-g", "1000", "-c:a", "ac3", "-f", "mpegts", "-mpegts_m2ts_mode", "1"
-    )
+    path = corpus.video("avchd.mts", *RECIPES["avchd.mts"])
     info = _probe(path, "video/mp2t")
     assert "poster" in _rendered(path, info)
 
 
 def test_a_truncated_mp4_says_how_much_is_missing(corpus: Corpus, tmp_path: Path) -> None:
-    whole = corpus.video(
-        "h264.mp4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart"
-    )
+    whole = corpus.video("h264.mp4", *RECIPES["h264.mp4"])
     data = whole.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) * 6 // 10])
