@@ -13,6 +13,7 @@ from dam.devs3 import DevS3
 from tests.support.config import ACCESS_KEY, ROOT, SECRET_KEY
 from tests.support.databases import throwaway_database
 from tests.support.marks import folder_mark
+from tests.support.scheduling import ordinary_scheduling
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
@@ -22,6 +23,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if mark := folder_mark(item):
             item.add_marker(mark)
     items.sort(key=lambda item: folder_mark(item) != "unit")  # stable: file order kept otherwise
+
+
+@pytest.fixture(autouse=True)
+def _ordinary_scheduling() -> None:
+    """No test runs, nor starts a process, under a real-time policy (see tests/support/scheduling.py)."""
+    ordinary_scheduling()
 
 
 @pytest.fixture(scope="session")
