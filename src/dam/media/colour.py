@@ -7,6 +7,7 @@ ProPhoto or grey with a profile convert through that profile (LittleCMS, percept
 
 from __future__ import annotations
 
+import functools
 import io
 
 from PIL import Image, ImageCms
@@ -26,10 +27,23 @@ def profile_name(icc: bytes | None) -> str | None:
     return name[:200] or None
 
 
+def prepare(image: Image.Image) -> Image.Image:
+    """8-bit pixels in a mode that resizes well (L, LA, RGB, RGBA or CMYK): palettes expanded,
+    16-bit and float scaled. The colour conversion comes after resizing, on fewer pixels."""
+    image = _eight_bit(image)
+    if image.mode in {"L", "LA", "RGB", "RGBA", "CMYK"} and "transparency" not in image.info:
+        return image
+    if image.mode == "1":
+        return image.convert("L")
+    return image.convert("RGBA" if _has_alpha(image) else "RGB")
+
+
 def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     """The image as RGB (or RGBA when it has transparency), in sRGB."""
     image = _eight_bit(image)
     alpha = _has_alpha(image)
+    if not icc and image.mode == ("RGBA" if alpha else "RGB"):
+        return image
     if icc and image.mode in _CMS_MODES | {"LA", "P"}:
         converted = _through_profile(image, icc, alpha)
         if converted is not None:
@@ -43,10 +57,7 @@ def _through_profile(image: Image.Image, icc: bytes, alpha: bool) -> Image.Image
     transparency = image.getchannel("A") if image.mode == "RGBA" else None
     source = image.convert("RGB") if image.mode == "RGBA" else image
     try:
-        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        result = ImageCms.profileToProfile(
-            source, profile, _SRGB, renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB"
-        )
+        result = ImageCms.applyTransform(source, _transform(icc, source.mode))
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None  # a broken or mismatched profile (a CMYK profile on RGB pixels): plain conversion
     if result is None:
@@ -54,6 +65,13 @@ def _through_profile(image: Image.Image, icc: bytes, alpha: bool) -> Image.Image
     if transparency is not None:
         result.putalpha(transparency)
     return result
+
+
+@functools.lru_cache(maxsize=16)
+def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
+    """A profile's transform to sRGB, built once (a camera's or an editor's photos share one)."""
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    return ImageCms.buildTransform(profile, _SRGB, mode, "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL)
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:

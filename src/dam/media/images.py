@@ -75,20 +75,20 @@ def scaled_images(
         drawing = svg.read(fp)
         info = MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
         with Image.open(io.BytesIO(drawing.render(PREVIEW)), formats=["PNG"]) as png:
-            picture = png.convert("RGBA")
+            picture, icc = png.convert("RGBA"), None
     elif fmt in RAW_FORMATS:
         with raw.spooled(fp) as path, raw.opened(path) as handle:
             info = _raw_info(path, handle, fmt)
-            picture = colour.to_srgb(raw.picture(handle, PREVIEW), None)
+            picture, icc = colour.prepare(raw.picture(handle, PREVIEW)), None
     elif (deep := _deep_psd(fp, fmt, max_pixels)) is not None:
         info = _psd_info(deep)
-        picture = colour.to_srgb(psd.composite(fp, deep), deep.icc)
+        picture, icc = psd.composite(fp, deep), deep.icc
     else:
         with _opened(fp, fmt, max_pixels) as image:
             icc = image.info.get("icc_profile")  # the first frame's: counting frames reads the others'
             info = _facts(image, fmt, icc)
-            picture = _decoded(image, icc)
-    return (info, *_sizes(picture))
+            picture = _decoded(image)
+    return (info, *_sizes(picture, icc))
 
 
 def _deep_psd(fp: IO[bytes], fmt: str | None, max_pixels: int) -> psd.Header | None:
@@ -114,8 +114,11 @@ def _psd_info(head: psd.Header) -> MediaInfo:
     )  # fmt: skip
 
 
-def _sizes(picture: Image.Image) -> tuple[Image.Image, Image.Image]:
+def _sizes(picture: Image.Image, icc: bytes | None) -> tuple[Image.Image, Image.Image]:
+    """Preview and thumbnail; the colour is converted to sRGB on the preview (a sixth of the pixels
+    of a 12 MP photo's draft decode), and the thumbnail is made from it."""
     picture.thumbnail((PREVIEW, PREVIEW), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    picture = colour.to_srgb(picture, icc)
     thumbnail = picture.copy()
     thumbnail.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
     return picture, thumbnail
@@ -141,8 +144,8 @@ def _opened(fp: IO[bytes], fmt: str | None, max_pixels: int) -> Iterator[Image.I
         yield image
 
 
-def _decoded(image: Image.Image, icc: bytes | None) -> Image.Image:
-    """Pixels of the first frame (the composite of a PSD, page 1 of a TIFF), upright, in sRGB."""
+def _decoded(image: Image.Image) -> Image.Image:
+    """Pixels of the first frame (the composite of a PSD, page 1 of a TIFF), upright, 8-bit."""
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
     if image.format == "JPEG":
@@ -153,7 +156,7 @@ def _decoded(image: Image.Image, icc: bytes | None) -> Image.Image:
         upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaRejected(f"image data is corrupt or truncated: {str(exc)[:200]}") from None
-    return colour.to_srgb(upright, icc)
+    return colour.prepare(upright)
 
 
 def webp(kind: str, image: Image.Image) -> RenderedFile:
