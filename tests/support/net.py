@@ -48,23 +48,35 @@ async def _forward(
 async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) -> AsyncIterator[int]:
     """A loopback TCP proxy that trickles answers (and uploads); Host is passed through unchanged."""
     open_writers: set[asyncio.StreamWriter] = set()
+    handlers: set[asyncio.Task[Any]] = set()
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        await _forward(
-            client_r,
-            client_w,
-            upstream_port,
-            open_writers,
-            upload_delay=upload_delay,
-            delay=delay,
-            chunk=16384,
-        )
+        task = asyncio.current_task()
+        assert task is not None
+        handlers.add(task)
+        try:
+            await _forward(
+                client_r,
+                client_w,
+                upstream_port,
+                open_writers,
+                upload_delay=upload_delay,
+                delay=delay,
+                chunk=16384,
+            )
+        finally:
+            handlers.discard(task)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
+        # Handlers still running (a killed client's connection, one still connecting upstream) end
+        # here, not when the session's loop is collected with their sockets unclosed.
+        for task in list(handlers):
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
         # Connections still open (a killed client's upload) would keep the upstream server from stopping.
         for writer in list(open_writers):
             writer.close()
