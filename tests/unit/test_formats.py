@@ -161,3 +161,25 @@ def test_dam_upload_declares_what_the_file_is(
     path = tmp_path / name
     path.write_bytes(head)
     assert content_type_of(path) == media_type
+
+
+@pytest.mark.parametrize(
+    ("head", "content_type", "name"),
+    [
+        pytest.param(_ftyp(b"isom", b"isom", b"mp41"), "audio/mp4", "M4A", id="isom-declared-audio-mp4"),
+        pytest.param(_ftyp(b"3gp4", b"3gp4"), "audio/3gpp", "3GPA", id="3gp-declared-audio"),
+        pytest.param(
+            b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", "audio/webm", "WEBA", id="webm-audio"
+        ),
+    ],
+)
+def test_a_shared_container_declared_as_audio_is_not_a_mismatch(
+    head: bytes, content_type: str, name: str
+) -> None:
+    import io
+
+    from dam.media.pipeline import identify
+
+    found = identify(io.BytesIO(head), content_type)
+    assert found is not None
+    assert found.name == name

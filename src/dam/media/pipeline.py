@@ -39,9 +39,11 @@ def identify(fp: IO[bytes], content_type: str) -> formats.Format | None:
     head = fp.read(formats.HEAD_BYTES)
     fp.seek(0)
     found = formats.sniff(head)
-    if found is not None and (why := formats.mismatch(content_type, found)):
+    # Reconciled first: an audio-only MP4 (brand isom) declared audio/mp4 is an M4A, not a mismatch.
+    chosen = formats.reconcile(formats.by_media_type(content_type), found)
+    if found is not None and chosen is not None and (why := formats.mismatch(content_type, chosen)):
         raise MediaRejected(why)
-    return formats.reconcile(formats.by_media_type(content_type), found)
+    return chosen
 
 
 def probe_media(fp: IO[bytes], content_type: str, *, max_pixels: int = images.MAX_PIXELS) -> MediaInfo:
