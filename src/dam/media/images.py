@@ -41,8 +41,7 @@ def image_facts(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_
     """The ``probe`` step for images: format, size, EXIF/IPTC/XMP facts; decodes no pixels where the
     format allows (RAW and SVG are read whole)."""
     if fmt == "SVG":
-        drawing = svg.read(fp)
-        return MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
+        return _svg_info(svg.read(fp))
     if fmt in RAW_FORMATS:
         return _raw_facts(fp, fmt)
     deep = _deep_psd(fp, fmt, max_pixels)
@@ -73,7 +72,7 @@ def scaled_images(
     """The pixel work: facts, then preview and thumbnail, upright and sRGB, from a single decode."""
     if fmt == "SVG":
         drawing = svg.read(fp)
-        info = MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
+        info = _svg_info(drawing)
         with Image.open(io.BytesIO(drawing.render(PREVIEW)), formats=["PNG"]) as png:
             picture, icc = png.convert("RGBA"), None
     elif fmt in RAW_FORMATS:
@@ -105,6 +104,10 @@ def _deep_psd(fp: IO[bytes], fmt: str | None, max_pixels: int) -> psd.Header | N
         psd.resources(fp, head)
         fp.seek(at)
     return head
+
+
+def _svg_info(drawing: svg.Svg) -> MediaInfo:
+    return MediaInfo(kind="image", format="SVG", width=round(drawing.width), height=round(drawing.height))
 
 
 def _psd_info(head: psd.Header) -> MediaInfo:
@@ -175,7 +178,8 @@ def _facts(image: Image.Image, fmt: str | None, icc: bytes | None) -> MediaInfo:
     if orientation in {5, 6, 7, 8}:
         width, height = height, width  # as displayed
     frames = int(getattr(image, "n_frames", 1) or 1)
-    paged = image.format == "TIFF"
+    paged = image.format == "TIFF"  # a TIFF's frames are pages; a PSD's are its layers
+    animation = not paged and image.format != "PSD"
     return MediaInfo(
         kind="image",
         format=fmt or image.format,
@@ -185,8 +189,8 @@ def _facts(image: Image.Image, fmt: str | None, icc: bytes | None) -> MediaInfo:
         color_mode=image.mode,
         bit_depth=_bit_depth(image),
         icc_profile=colour.profile_name(icc) if isinstance(icc, bytes) else None,
-        animated=bool(getattr(image, "is_animated", False)) if not paged and image.format != "PSD" else None,
-        frame_count=frames if not paged and image.format != "PSD" else None,
+        animated=bool(getattr(image, "is_animated", False)) if animation else None,
+        frame_count=frames if animation else None,
         page_count=frames if paged else None,
         camera=metadata.camera(exif),
         captured_at=metadata.captured_at(exif),
@@ -222,14 +226,8 @@ def _bit_depth(image: Image.Image) -> int:
             return int(bits[0])
         if isinstance(bits, int):
             return bits
-    if image.format == "PNG" and getattr(image, "png", None) is not None:
-        depth = image.info.get("bit_depth") or _png_bit_depth(image)
-        if depth:
-            return int(depth)
-    depth = image.info.get("bit_depth")
-    if isinstance(depth, int):
-        return depth
-    return _BITS.get(image.mode, 8)
+    depth = image.info.get("bit_depth") or (_png_bit_depth(image) if image.format == "PNG" else None)
+    return int(depth) if isinstance(depth, int) and depth else _BITS.get(image.mode, 8)
 
 
 def _png_bit_depth(image: Image.Image) -> int | None:
@@ -253,20 +251,14 @@ def _raw_facts(fp: IO[bytes], fmt: str) -> MediaInfo:
 
 def _raw_info(path: str, handle: Any, fmt: str) -> MediaInfo:
     width, height = raw.size(handle)
-    exif = Image.Exif()
+    camera, captured = None, None
     with open(path, "rb") as file:
         if file.read(4) in {b"II*\x00", b"MM\x00*"}:  # TIFF-based RAW: its IFDs are EXIF
             file.seek(0)
+            exif = Image.Exif()
             with contextlib.suppress(OSError, SyntaxError, ValueError, EOFError, KeyError):
                 exif.load_from_fp(file)
                 camera, captured = metadata.camera(exif), metadata.captured_at(exif)
-                return _raw_media(fmt, width, height, handle, camera, captured)
-    return _raw_media(fmt, width, height, handle, None, None)
-
-
-def _raw_media(
-    fmt: str, width: int, height: int, handle: Any, camera: Any, captured: str | None
-) -> MediaInfo:
     return MediaInfo(
         kind="image", format=fmt, width=width, height=height, coded_width=int(handle.sizes.raw_width),
         coded_height=int(handle.sizes.raw_height), color_mode="RGB", camera=camera, captured_at=captured,
