@@ -97,6 +97,14 @@ RAW_FORMATS = frozenset({"DNG", "CR2", "CR3", "NEF", "ARW", "RAF", "ORF", "RW2"}
 _TIFF_BASED = frozenset({"TIFF", "DNG", "CR2", "NEF", "ARW"})
 
 
+# Containers that hold audio or video alike: their bytes do not say which; the declared kind does.
+_SHARED_CONTAINERS = (
+    frozenset({"MP4", "M4A", "3GP", "3GPA"}),
+    frozenset({"MKV", "WEBM", "WEBA"}),
+    frozenset({"OGG", "OGV"}),
+)
+
+
 def named(name: str) -> Format:
     """The format of an exiftool FileType name in the table."""
     return _BY_NAME[name]
@@ -128,17 +136,11 @@ def reconcile(declared: Format | None, found: Format | None) -> Format | None:
         return declared
     if declared is None:
         return found
-    if {found.name, declared.name} == {"M2T", "M2TS"}:
-        return found
     if found.name == "TIFF" and declared.name in _TIFF_BASED:
         return declared
-    if {found.name, declared.name} <= {"MP4", "M4A", "3GP", "3GPA", "MOV"} and found.name != "MOV":
-        return declared if declared.kind != found.kind else found
-    if {found.name, declared.name} <= {"MKV", "WEBM", "WEBA"} or {found.name, declared.name} <= {
-        "OGG",
-        "OGV",
-    }:
-        return declared if declared.kind != found.kind else found
+    pair = {found.name, declared.name}
+    if declared.kind != found.kind and any(pair <= shared for shared in _SHARED_CONTAINERS):
+        return declared
     return found
 
 
