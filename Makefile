@@ -12,10 +12,10 @@ TOOLS_STAMP := $(TOOLS)/.installed
 TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions/$$(pyenv versions --bare 2>/dev/null | grep '^3\.13' | tail -1)/bin/python3.13"; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 
 # The independent oracle of the media tests (test-only; the service needs none of them): Debian's
-# ffmpeg/ffprobe, exiftool, ImageMagick, libheif's and libjxl's encoders, sox and colord's ICC profiles.
-MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data
+# ffmpeg/ffprobe, exiftool, ImageMagick, libheif's and libjxl's encoders, sox, colord's ICC profiles and Ghostscript's CMYK profile.
+MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data libgs-common
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
-  /usr/share/color/icc/colord/AdobeRGB1998.icc
+  /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
 .PHONY: help install tools uppy run test test-unit chromium media-tools lint fmt bench harness migrate dev-s3 clean
 

@@ -97,6 +97,10 @@ IMAGES: list[Any] = [
         8.0,
         id="untagged-cmyk",
     ),
+    pytest.param(
+        lambda c: c.cmyk_tagged("cmyk-profiled.jpg"), "image/jpeg", "JPEG", 4.0, id="cmyk-with-profile"
+    ),
+    pytest.param(lambda c: c.cmyk_tagged("cmyk-profiled.tif"), "image/tiff", "TIFF", 4.0, id="cmyk-tiff"),
 ]
 
 
@@ -142,6 +146,20 @@ def test_an_embedded_profile_is_applied_not_dropped(corpus: Corpus) -> None:
         ignored = raw_values.convert("RGB").resize(ours.size, Image.Resampling.LANCZOS)
     assert mean_difference(ours, reference) < 4.0
     assert mean_difference(ignored, reference) > 2 * mean_difference(ours, reference) + 2
+
+
+def test_a_cmyk_profile_is_converted_through(corpus: Corpus) -> None:
+    """A CMYK photo with its press profile is converted through that profile, not Pillow's naive
+    CMYK to RGB formula (which is what an untagged CMYK file gets)."""
+    path = corpus.cmyk_tagged("cmyk-profiled.jpg")
+    info = _probe(path, "image/jpeg")
+    assert info.icc_profile is not None
+    ours = _picture(_rendered(path, info)["preview"])
+    reference = magick_reference(path, ours.size)
+    with Image.open(path) as naive:
+        formula = naive.convert("RGB").resize(ours.size, Image.Resampling.LANCZOS)
+    assert mean_difference(ours, reference) < 4.0
+    assert mean_difference(formula, reference) > 2 * mean_difference(ours, reference) + 2
 
 
 def test_photo_facts_are_those_exiftool_reads(corpus: Corpus) -> None:

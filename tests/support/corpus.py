@@ -16,16 +16,17 @@ import pytest
 from PIL import Image
 
 ICC = Path("/usr/share/color/icc/colord")
+# Ghostscript's press CMYK profile (Debian's libgs-common): colord ships no CMYK profile.
+CMYK_ICC = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 TOOLS = ("ffmpeg", "ffprobe", "exiftool", "convert", "heif-enc", "cjxl", "sox")
 
 
 def require_tools() -> None:
     """Fail (not skip) when an oracle is missing: `make test` installs them."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing or not (ICC / "AdobeRGB1998.icc").exists():
-        pytest.fail(
-            f"oracle tools missing ({', '.join(missing) or 'colord-data'}): `make test` installs them"
-        )
+    profiles = [p.name for p in (ICC / "AdobeRGB1998.icc", CMYK_ICC) if not p.exists()]
+    if missing or profiles:
+        pytest.fail(f"oracle tools missing ({', '.join(missing + profiles)}): `make test` installs them")
 
 
 def run(*args: str | Path) -> str:
@@ -117,6 +118,12 @@ class Corpus:
             ICC / profile,
             *extra,
             "{out}",
+        )
+
+    def cmyk_tagged(self, name: str) -> Path:
+        """The base picture separated into press CMYK through Ghostscript's profile, embedded."""
+        return self._made(
+            name, "convert", self.base(), "-profile", ICC / "sRGB.icc", "-profile", CMYK_ICC, "{out}"
         )
 
     def converted(self, name: str, *extra: str) -> Path:
