@@ -15,19 +15,21 @@ from arq.connections import RedisSettings
 from dam import keys
 from dam.domain.steps import Queue
 from dam.jobs.context import on_shutdown, on_startup
-from dam.jobs.process import process_asset
+from dam.jobs.process import process_asset, transcode_asset
 from dam.jobs.reconcile import reconcile
 from dam.jobs.watch import watch_upload
 from dam.jobs.worker import ResilientWorker
 from dam.queue import JOB_FUNCTIONS, WATCH_FUNCTION
 from dam.settings import Settings
 
-_HANDLERS = {Queue.MEDIA: process_asset}
+_HANDLERS = {Queue.MEDIA: process_asset, Queue.TRANSCODE: transcode_asset}
 
 
 def concurrency(settings: Settings, queue: Queue) -> int:
     """How many jobs one worker of ``queue`` runs at once."""
-    return {Queue.MEDIA: settings.worker.concurrency}[queue]
+    return {Queue.MEDIA: settings.worker.concurrency, Queue.TRANSCODE: settings.stream.transcode_concurrency}[
+        queue
+    ]
 
 
 def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
     # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
     # again after that, so no other function's timeout (the cron's, the watch's) may exceed the
     # processing job's.
-    timeout = settings.worker.job_timeout
+    timeout = settings.worker.job_timeout if queue is Queue.MEDIA else settings.stream.transcode_timeout
     return {
         "functions": [
             func(_HANDLERS[queue], name=JOB_FUNCTIONS[queue], timeout=timeout, max_tries=tries),

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 REDIS = Outage("Redis")
 
 # The arq function that runs a queue's steps; the media queue's keeps its historic name.
-JOB_FUNCTIONS = {Queue.MEDIA: "process_asset"}
+JOB_FUNCTIONS = {Queue.MEDIA: "process_asset", Queue.TRANSCODE: "transcode_asset"}
 
 
 def open_queue(settings: RedisSettings) -> ArqRedis:

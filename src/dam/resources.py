@@ -54,7 +54,9 @@ async def open_resources(
         storage = await stack.enter_async_context(open_storage(settings.s3))
         if ensure_bucket:
             try:
-                await storage.ensure_bucket(settings.cors_origins())
+                await storage.ensure_bucket(
+                    settings.cors_origins(), any_origin_reads=settings.stream.store_any_origin
+                )
             except StorageUnavailable as exc:
                 log.error("object storage not ready at start-up: %s", exc.detail)
         if queue is None:

@@ -112,6 +112,30 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     share_max_ttl: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 30 * 24 * 3600
 
 
+class StreamSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Adaptive streaming: the ladder, its chunks and workers, and the delivery tokens."""
+
+    # Short sides of the rungs (never upscaled); a source below the lowest gets one rung of its own.
+    ladder: tuple[int, ...] = (1080, 720, 360)
+    # A ladder job encodes at most this much content (rounded up to whole 4 s segments).
+    chunk_seconds: Annotated[int, Meta(ge=4, le=3600)] = 300
+    transcode_timeout: Annotated[int, Meta(ge=10)] = 1800
+    transcode_concurrency: Annotated[int, Meta(ge=1, le=16)] = 1
+    # A stream token lives at least this long (and twice the video's duration when that is longer).
+    token_ttl: Annotated[int, Meta(ge=60, le=7 * 24 * 3600)] = 7200
+    # Each 302 of the delivery path presigns a GET that lives this long.
+    redirect_ttl: Annotated[int, Meta(ge=10, le=3600)] = 300
+    # The HMAC key of stream tokens; empty: derived from DAM_S3_SECRET_KEY (same on every API process).
+    secret: str = ""
+    # Whether the bucket's CORS lets any origin GET objects: players follow the delivery path's 302
+    # with `Origin: null`, so stream segments need `Access-Control-Allow-Origin: *`.
+    store_any_origin: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.ladder or any(side < 64 or side > 4320 or side % 2 for side in self.ladder):
+            raise ValueError("DAM_LADDER: rungs are even short sides between 64 and 4320, e.g. 1080,720,360")
+
+
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Single sign-on with an OpenID Connect provider (off while ``issuer`` is empty)."""
 
@@ -146,6 +170,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
+    stream: StreamSettings = msgspec.field(default_factory=StreamSettings)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
@@ -201,6 +226,14 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),
     "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
     "DAM_WORKER_POLL_DELAY": ("worker", "poll_delay"),
+    "DAM_LADDER": ("stream", "ladder"),
+    "DAM_LADDER_CHUNK_SECONDS": ("stream", "chunk_seconds"),
+    "DAM_TRANSCODE_TIMEOUT": ("stream", "transcode_timeout"),
+    "DAM_TRANSCODE_CONCURRENCY": ("stream", "transcode_concurrency"),
+    "DAM_STREAM_TOKEN_TTL": ("stream", "token_ttl"),
+    "DAM_STREAM_REDIRECT_TTL": ("stream", "redirect_ttl"),
+    "DAM_STREAM_SECRET": ("stream", "secret"),
+    "DAM_STREAM_STORE_ANY_ORIGIN": ("stream", "store_any_origin"),
     "DAM_OIDC_ISSUER": ("oidc", "issuer"),
     "DAM_OIDC_CLIENT_ID": ("oidc", "client_id"),
     "DAM_OIDC_CLIENT_SECRET": ("oidc", "client_secret"),
@@ -212,7 +245,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
 }
-_LIST_FIELDS = {"cors_origins", "allowed_content_types", "allowed_domains", "role_map"}
+_LIST_FIELDS = {"cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder"}
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
     "redis": RedisSettings,
@@ -222,6 +255,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "worker": WorkerSettings,
     "auth": AuthSettings,
     "oidc": OidcSettings,
+    "stream": StreamSettings,
 }
 
 

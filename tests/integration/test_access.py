@@ -197,6 +197,12 @@ async def _health(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/health", headers=h)
 
 
+async def _stream(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    # The stream token is the credential whoever sends it: a made-up one is refused for everybody.
+    path = f"/stream/1a2b3c.-.{'x' * 32}/{uuid.uuid4()}/h264-0123456789/master.m3u8"
+    return await c.get(path, headers=h)
+
+
 async def _document(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/docs/openapi.json", headers=h)
 
@@ -234,6 +240,7 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /workspaces": (_workspace, (401, 403, 403, 403, 403, 401, 401, 401, 403, 201, 401)),
     "GET /health": (_health, (200,) * 11),
     "GET /docs/openapi.json": (_document, (200,) * 11),
+    "GET /stream/{token}/...": (_stream, (403,) * 11),
     "POST /assets/{id}/shares": (_share, (401, 403, 403, 201, 201, 401, 401, 401, 404, 403, 401)),
     "GET /assets/{id}/shares": (_shares, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
     "DELETE /shares/{id}": (_revoke_share, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
@@ -277,6 +284,8 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
     assert shared == {
         ("GET", "/shares/{share}"), ("POST", "/shares/{share}/unlock"), ("GET", "/s/{token}"),
     }  # fmt: skip
+    streamed = {(method, path) for method, path, rule in table if rule.stream}
+    assert streamed == {("GET", "/stream/{token}/{asset_id}/{path}")}
     assert all(rule.anonymous for method, _, rule in table if method == "OPTIONS")
 
 

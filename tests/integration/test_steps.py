@@ -109,7 +109,7 @@ async def test_openapi_shows_media_steps_and_errors_with_their_fields(api: Async
     assert {"make", "model", "gps"} <= set(schemas["Camera"]["properties"])
     assert set(schemas["StepOut"]["properties"]) == {
         "name", "state", "attempts", "started_at", "finished_at", "error", "retries", "last_fault",
-        "retrying_since",
+        "retrying_since", "progress",
     }  # fmt: skip
     assert {"status_code", "detail", "error"} <= set(schemas["ErrorBody"]["properties"])
 

@@ -37,7 +37,7 @@ def env_of(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
     for name, (section, field) in ENV_VARS.items():
         value = getattr(getattr(settings, section), field)
-        env[name] = ",".join(value) if isinstance(value, tuple) else str(value)
+        env[name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
     env.update(extra)
     return env
 

@@ -21,8 +21,8 @@ P, R, D, F = StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAI
     ("kind", "steps"),
     [
         pytest.param("image", ("probe", "stills"), id="image"),
-        pytest.param("video", ("probe", "poster"), id="video"),
-        pytest.param("audio", ("probe", "waveform"), id="audio"),
+        pytest.param("video", ("probe", "poster", "ladder", "storyboard"), id="video"),
+        pytest.param("audio", ("probe", "waveform", "ladder"), id="audio"),
     ],
 )
 def test_plan_follows_the_probe(kind: str, steps: tuple[str, ...]) -> None:
@@ -52,6 +52,11 @@ def test_runnable_waits_for_prerequisites() -> None:
         pytest.param({"probe": D, "stills": R}, None, id="one-running"),
         pytest.param({"probe": D, "stills": F}, AssetStatus.FAILED, id="one-failed"),
         pytest.param({}, None, id="nothing-planned"),
+        pytest.param({"probe": D, "poster": D, "ladder": R}, AssetStatus.READY, id="ready-while-streaming"),
+        pytest.param(
+            {"probe": D, "poster": D, "ladder": F}, AssetStatus.READY, id="stream-failure-is-its-own"
+        ),
+        pytest.param({"probe": D, "poster": F, "ladder": P}, AssetStatus.FAILED, id="failed-media-step"),
     ],
 )
 def test_outcome(states: dict[str, StepState], expected: AssetStatus | None) -> None:

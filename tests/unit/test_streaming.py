@@ -7,7 +7,7 @@ from defusedxml import ElementTree as ET
 
 from dam.domain import manifests
 from dam.domain import streaming as st
-from dam.domain.errors import InvalidInput
+from dam.settings import SettingsError, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -36,14 +36,16 @@ def test_rungs_named_and_capped() -> None:
     assert [r.name for r in st.rungs(1920, 1080, (1080, 720, 480, 360))] == ["v1080", "v720", "v480", "v360"]
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1080,7", "1081", "10000"])
-def test_parse_ladder_refuses_nonsense(text: str) -> None:
-    with pytest.raises(InvalidInput):
-        st.parse_ladder(text)
+@pytest.mark.parametrize("text", ["abc", "1080,7", "1081", "10000"])
+def test_ladder_setting_refuses_nonsense(text: str) -> None:
+    with pytest.raises(SettingsError, match="DAM_LADDER"):
+        load_settings({"DAM_LADDER": text})
 
 
-def test_parse_ladder_sorts_and_dedupes() -> None:
-    assert st.parse_ladder("360, 1080,720,360") == (1080, 720, 360)
+def test_ladder_setting_in_any_order() -> None:
+    ladder = load_settings({"DAM_LADDER": "360, 1080,720,360"}).stream.ladder
+    assert [r.name for r in st.rungs(1920, 1080, ladder)] == ["v1080", "v720", "v360"]
+    assert st.recipe(ladder) == st.recipe((1080, 720, 360))
 
 
 def test_recipe_names_the_settings() -> None:

@@ -51,7 +51,8 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     rule: Policy | None = handler.opt.get(POLICY)
     if rule is None:  # check_policies refuses to build such an app: this is a second lock
         raise Forbidden("this route declares no access policy")
-    if rule.anonymous or rule.share:  # a share route looks its link up itself (services/shares.py)
+    # A share route looks its link up itself (services/shares.py), a stream route checks its token.
+    if rule.anonymous or rule.share or rule.stream:
         return
     auth: Auth = connection.app.state.auth
     token = connection.path_params.get("token") if rule.token else None

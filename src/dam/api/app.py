@@ -31,6 +31,7 @@ from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
+from dam.api.stream import stream_file
 from dam.domain.access import Principal
 from dam.resources import Resources, open_resources
 from dam.services.accounts import Accounts
@@ -39,6 +40,7 @@ from dam.services.auth import Auth
 from dam.services.companion import CompanionUploads
 from dam.services.shares import Shares
 from dam.services.sso import Sso
+from dam.services.streams import Streams
 from dam.services.uploads import Uploads
 from dam.settings import Settings
 
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
             app.state.shares = Shares(resources, app.state.auth)
             app.state.sso = Sso(resources, app.state.auth)
+            app.state.streams = Streams(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -113,6 +116,10 @@ def create_app(settings: Settings) -> Litestar:
         sso: Sso = state.sso
         return sso
 
+    def provide_streams(state: State) -> Streams:
+        streams: Streams = state.streams
+        return streams
+
     app = Litestar(
         route_handlers=[
             AssetController,
@@ -124,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
             AccountsController,
             ShareController,
             share_page(),
+            stream_file,
             audit_log,
             health,
             ready,
@@ -140,6 +148,7 @@ def create_app(settings: Settings) -> Litestar:
             "accounts": Provide(provide_accounts, sync_to_thread=False),
             "shares": Provide(provide_shares, sync_to_thread=False),
             "sso": Provide(provide_sso, sync_to_thread=False),
+            "streams": Provide(provide_streams, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,

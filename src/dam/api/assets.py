@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from dam.api import schemas as s
-from dam.api.access import policy
+from dam.api.access import policy, public_base
 from dam.api.errors import responses
 from dam.domain.access import Principal, Scope, needs
 from dam.domain.status import AssetStatus
+from dam.domain.stream_access import viewer_of
 from dam.domain.uploads import UploadInstructions
 from dam.domain.validation import parse_asset_id
 from dam.services.assets import Assets
@@ -105,6 +106,7 @@ class AssetController(Controller):
         asset_id: AssetId,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
         data: JSONBody[s.CompleteUpload | None] = None,
     ) -> s.AssetOut:
         """Verify the stored object and queue processing. Idempotent, also for concurrent callers:
@@ -112,7 +114,8 @@ class AssetController(Controller):
         storage)."""
         parts = [PartDone(**msgspec.structs.asdict(p)) for p in data.parts] if data and data.parts else None
         completion = await services.uploads.complete(parse_asset_id(asset_id), parts, principal)
-        return s.asset_out(await services.assets.detail(completion.asset))
+        detail = await services.assets.detail(completion.asset, viewer=viewer_of(principal))
+        return s.asset_out(detail, public_base(request))
 
     @post(
         "/{asset_id:str}/reprocess",
@@ -127,19 +130,27 @@ class AssetController(Controller):
         asset_id: AssetId,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
         data: JSONBody[s.ReprocessRequest | None] = None,
     ) -> s.AssetOut:
         """Re-run the named steps (default: all) for a `ready` or `failed` asset; 409 otherwise,
         422 for a step the asset does not have. The body is optional."""
         steps = data.steps if data else None
-        return s.asset_out(await services.assets.reprocess(principal, parse_asset_id(asset_id), steps))
+        detail = await services.assets.reprocess(principal, parse_asset_id(asset_id), steps)
+        return s.asset_out(detail, public_base(request))
 
     @get("/{asset_id:str}", operation_id="getAsset", responses=BY_ID, summary="Get an asset", opt=READ)
     async def read(
-        self, asset_id: AssetId, principal: NamedDependency[Principal], services: NamedDependency[Services]
+        self,
+        asset_id: AssetId,
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
     ) -> s.AssetOut:
-        """The asset, its media facts, steps, renditions and a presigned download URL."""
-        return s.asset_out(await services.assets.read(principal, parse_asset_id(asset_id)))
+        """The asset, its media facts, steps, renditions, a presigned download URL and, for video
+        and audio, its adaptive stream (the URLs carry a fresh token for the reader)."""
+        detail = await services.assets.read(principal, parse_asset_id(asset_id))
+        return s.asset_out(detail, public_base(request))
 
     @get(
         "/",
@@ -152,6 +163,7 @@ class AssetController(Controller):
         self,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
         status: FromQuery[AssetStatus | None] = None,
         content_type: Annotated[
             str | None, QueryParameter(max_length=255, description="Exact type, or a family like image/*")
@@ -170,7 +182,8 @@ class AssetController(Controller):
         page = await services.assets.page(
             principal, status=status, content_type=content_type, limit=limit, cursor=cursor, sha256=sha256
         )
-        return s.AssetPage(items=[s.asset_out(d) for d in page.items], next_cursor=page.next_cursor)
+        base = public_base(request)
+        return s.AssetPage(items=[s.asset_out(d, base) for d in page.items], next_cursor=page.next_cursor)
 
     @delete(
         "/{asset_id:str}",

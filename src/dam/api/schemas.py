@@ -13,6 +13,7 @@ from dam.domain.assets import AssetDetail
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepState
+from dam.domain.streaming import StreamLinks
 from dam.domain.uploads import MAX_PARTS, UploadInstructions
 
 PartNumber = Annotated[int, Meta(ge=1, le=MAX_PARTS)]
@@ -134,6 +135,30 @@ class StepOut(msgspec.Struct, kw_only=True):
     ``attempts``. While ``retrying_since`` is set the step waits for its next retry."""
     last_fault: str | None = None
     retrying_since: datetime | None = None
+    progress: float | None = None
+    """How far a long step is, 0 to 1 (the ladder, chunk by chunk)."""
+
+
+class VariantOut(msgspec.Struct, kw_only=True):
+    """One rung of the stream (audio-only streams have one variant without a size)."""
+
+    width: int | None
+    height: int | None
+    bandwidth: int
+    codecs: str
+
+
+class StreamOut(msgspec.Struct, kw_only=True):
+    """The asset's adaptive stream (video and audio assets). The URLs carry a token that lets the
+    reader's player fetch it until it expires (reading the asset again gives a fresh one); they are
+    null until the stream is ready."""
+
+    status: Literal["pending", "processing", "ready", "failed"]
+    progress: float
+    hls_url: str | None
+    dash_url: str | None
+    variants: list[VariantOut]
+    storyboard_url: str | None
 
 
 class AssetOut(msgspec.Struct, kw_only=True):
@@ -157,6 +182,7 @@ class AssetOut(msgspec.Struct, kw_only=True):
     renditions: list[RenditionOut]
     download_url: str | None
     steps: list[StepOut]
+    stream: StreamOut | None = None
 
 
 class CreatedAsset(AssetOut, kw_only=True):
@@ -196,8 +222,21 @@ class ErrorBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     extra: list[dict[str, Any]] | None = None
 
 
-def asset_out(detail: AssetDetail) -> AssetOut:
-    """The API's shape of an asset read by the services."""
+def stream_out(links: StreamLinks | None, base: str) -> StreamOut | None:
+    """The ``stream`` of an asset, its paths made URLs under the API's ``base``."""
+    if links is None:
+        return None
+    return StreamOut(
+        status=links.status, progress=round(links.progress, 4),
+        hls_url=base + links.hls_path if links.hls_path else None,
+        dash_url=base + links.dash_path if links.dash_path else None,
+        storyboard_url=base + links.storyboard_path if links.storyboard_path else None,
+        variants=[VariantOut(**msgspec.structs.asdict(v)) for v in links.variants],
+    )  # fmt: skip
+
+
+def asset_out(detail: AssetDetail, base: str = "") -> AssetOut:
+    """The API's shape of an asset read by the services (stream URLs under ``base``)."""
     a = detail.asset
     return AssetOut(
         id=a.id, status=a.status, filename=a.filename, content_type=a.content_type, size=a.size,
@@ -209,9 +248,10 @@ def asset_out(detail: AssetDetail) -> AssetOut:
         steps=[
             StepOut(name=s.name, state=s.state, attempts=s.attempts, started_at=s.started_at,
                     finished_at=s.finished_at, error=s.error, retries=s.retries,
-                    last_fault=s.last_fault, retrying_since=s.retrying_since)
+                    last_fault=s.last_fault, retrying_since=s.retrying_since, progress=s.progress)
             for s in detail.steps
         ],
+        stream=stream_out(detail.stream, base),
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from dam.domain.steps import Released, StepState
 
 _COLUMNS = (
     "asset_id, step AS name, state, attempts, started_at, finished_at, error, outputs,"
-    " retries, last_fault, retrying_since"
+    " retries, last_fault, retrying_since, progress"
 )
 _P, _R, _D, _F = (s.value for s in (StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAILED))
 
@@ -60,7 +60,8 @@ async def rerun(conn: Connection, asset_id: uuid.UUID, names: tuple[str, ...]) -
     await conn.execute(
         """UPDATE asset_steps SET state = $3, attempts = 0, started_at = NULL, finished_at = NULL,
                                   error = NULL, outputs = '[]'::jsonb, runner = NULL, retries = 0,
-                                  last_fault = NULL, retrying_since = NULL, updated_at = now()
+                                  last_fault = NULL, retrying_since = NULL, progress = NULL,
+                                  updated_at = now()
            WHERE asset_id = $1 AND step = ANY($2::text[])""",
         asset_id, list(names), _P,
     )  # fmt: skip
@@ -116,6 +117,27 @@ async def release(pool: Pool, asset_id: uuid.UUID, name: str, *, fault: str | No
     return Released(retries=int(record["retries"]), retrying_for=float(record["retrying_for"]))
 
 
+async def advance(pool: Pool, asset_id: uuid.UUID, name: str, progress: float) -> bool:
+    """A running step did part of its work (a chunk) and waits for its next job: its attempts start
+    over, as the part it finished never needs doing again. False when it was not running."""
+    status = await pool.execute(
+        """UPDATE asset_steps SET state = $3, runner = NULL, attempts = 0, retries = 0,
+                                  retrying_since = NULL, progress = $5, updated_at = now()
+           WHERE asset_id = $1 AND step = $2 AND state = $4""",
+        asset_id, name, _P, _R, min(1.0, max(0.0, progress)),
+    )  # fmt: skip
+    return status.endswith(" 1")
+
+
+async def set_progress(pool: Pool, asset_id: uuid.UUID, name: str, progress: float) -> None:
+    """How far a running step is (0-1)."""
+    await pool.execute(
+        """UPDATE asset_steps SET progress = $3, updated_at = now()
+           WHERE asset_id = $1 AND step = $2 AND state = $4""",
+        asset_id, name, min(1.0, max(0.0, progress)), _R,
+    )  # fmt: skip
+
+
 async def park(pool: Pool, asset_id: uuid.UUID, name: str, reason: str) -> None:
     """A pending step whose retries ran out of time waits for the reconciler; its next run of
     retries gets a deadline of its own."""
@@ -138,7 +160,8 @@ async def finish(
     """Inside a transaction: a running step ends as done or failed; False when it was not running."""
     status = await conn.execute(
         """UPDATE asset_steps SET state = $3, finished_at = now(), error = $4, outputs = $5,
-                                  runner = NULL, retrying_since = NULL, updated_at = now()
+                                  runner = NULL, retrying_since = NULL, updated_at = now(),
+                                  progress = CASE WHEN $3 = 'done' THEN 1 ELSE progress END
            WHERE asset_id = $1 AND step = $2 AND state = $6""",
         asset_id, name, state.value, error, outputs, _R,
     )  # fmt: skip

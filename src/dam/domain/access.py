@@ -134,7 +134,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     member whose role grants it; ``operator``: the deployment-wide flag. ``token``: under
     ``/uploads/{token}/...`` the upload token in the path is the credential instead. ``share``: the
     share link in the path is the credential, which the route checks itself (a share link reaches
-    one asset, read-only, and its refusals are 404)."""
+    one asset, read-only, and its refusals are 404). ``stream``: the stream token in the path (an
+    HMAC of asset, viewer and expiry) is the credential, checked without a database."""
 
     anonymous: bool = False
     signed_in: bool = False
@@ -142,6 +143,7 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     operator: bool = False
     token: bool = False
     share: bool = False
+    stream: bool = False  # the stream token in the path is the credential, checked by the route
 
     def describe(self) -> str:
         """One phrase, for the route table and the tests."""
@@ -149,6 +151,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
             return "anonymous"
         if self.share:
             return "share link in the path"
+        if self.stream:
+            return "stream token in the path"
         parts = []
         if self.operator:
             parts.append("operator")
@@ -165,6 +169,7 @@ ANONYMOUS = Policy(anonymous=True)
 SIGNED_IN = Policy(signed_in=True)
 OPERATOR = Policy(operator=True)
 SHARE_LINK = Policy(share=True)
+STREAM_TOKEN = Policy(stream=True)
 
 
 def needs(scope: Scope, *, token: bool = False) -> Policy:

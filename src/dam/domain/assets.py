@@ -12,6 +12,7 @@ from dam.domain.access import Owner
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepState
+from dam.domain.streaming import StreamLinks
 
 
 class Asset(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,6 +100,7 @@ class StepRecord(msgspec.Struct, frozen=True, kw_only=True):
     retries: int = 0  # attempts cut short by an unavailable dependency (they do not count as attempts)
     last_fault: str | None = None  # the last such fault
     retrying_since: datetime | None = None  # when the current run of retries began
+    progress: float | None = None  # how far a long step is, 0-1 (the ladder, chunk by chunk)
 
 
 class RenditionLink(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,6 +121,7 @@ class AssetDetail(msgspec.Struct, frozen=True, kw_only=True):
     renditions: list[RenditionLink]
     steps: list[StepRecord]
     download_url: str | None
+    stream: StreamLinks | None = None
 
 
 class AssetPage(msgspec.Struct, frozen=True, kw_only=True):

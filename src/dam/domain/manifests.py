@@ -18,6 +18,8 @@ MPD = "manifest.mpd"
 PLAYLIST = "index.m3u8"
 INIT = "init.mp4"
 AUDIO_GROUP = "aac"
+STORYBOARD_VTT = "storyboard.vtt"
+STORYBOARD_DIR = "storyboard"
 
 
 def segment_name(number: int) -> str:

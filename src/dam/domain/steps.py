@@ -2,8 +2,12 @@
 
 Pure decisions, as Immich's job service makes them: ``plan`` says from the asset's kind and its
 probe which steps it needs; ``runnable`` which of them may start now; ``outcome`` whether the asset
-is done. Later steps (``ladder``, ``storyboard``, enrichment) are new entries in ``STEPS`` with
-their own queue.
+is done.
+
+Some steps run in the background: the asset is ``ready`` without them (a video can be read,
+downloaded and shared while its stream is still being encoded), and their failure is theirs, not
+the asset's. ``ladder`` (the adaptive stream) and ``storyboard`` (seek thumbnails) are such steps,
+on their own ``transcode`` queue, so long encodes never hold up the media queue.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Queue(enum.StrEnum):
     """Work queues; each has its own workers and concurrency."""
 
     MEDIA = "media"
+    TRANSCODE = "transcode"
 
 
 class StepState(enum.StrEnum):
@@ -40,6 +45,7 @@ class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
     queue: Queue
     timeout: int
     needs: tuple[str, ...] = ()
+    background: bool = False  # the asset is ready without it; its failure does not fail the asset
 
 
 STEPS: dict[str, StepSpec] = {
@@ -49,17 +55,30 @@ STEPS: dict[str, StepSpec] = {
         StepSpec(name="stills", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
         StepSpec(name="poster", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
         StepSpec(name="waveform", queue=Queue.MEDIA, timeout=480, needs=("probe",)),
+        # One job per chunk of content (DAM_LADDER_CHUNK_SECONDS): the time limit is a chunk's.
+        StepSpec(name="ladder", queue=Queue.TRANSCODE, timeout=1800, needs=("probe",), background=True),
+        StepSpec(name="storyboard", queue=Queue.TRANSCODE, timeout=900, needs=("probe",), background=True),
     )
 }
 FIRST = "probe"
-_RENDER = {"image": "stills", "video": "poster", "audio": "waveform"}
+_RENDER = {
+    "image": ("stills",),
+    "video": ("poster", "ladder", "storyboard"),
+    "audio": ("waveform", "ladder"),
+}
 
 
 def plan(info: MediaInfo | None) -> tuple[str, ...]:
     """The steps an asset needs: ``probe`` until its facts are known, then what its kind needs."""
     if info is None:
         return (FIRST,)
-    return (FIRST, _RENDER[info.kind])
+    return (FIRST, *_RENDER[info.kind])
+
+
+def in_background(name: str) -> bool:
+    """Whether the asset is ready without this step (see the module's docstring)."""
+    spec = STEPS.get(name)
+    return spec is not None and spec.background
 
 
 def runnable(
@@ -85,10 +104,12 @@ def queues_of(states: Mapping[str, StepState]) -> list[Queue]:
 
 
 def outcome(states: Mapping[str, StepState]) -> AssetStatus | None:
-    """``ready`` when every planned step is done, ``failed`` when one failed; None while work remains."""
-    if any(state is StepState.FAILED for state in states.values()):
+    """``ready`` when every planned step is done, ``failed`` when one failed; None while work remains.
+    Background steps do not count."""
+    decisive = {name: state for name, state in states.items() if not in_background(name)}
+    if any(state is StepState.FAILED for state in decisive.values()):
         return AssetStatus.FAILED
-    if states and all(state is StepState.DONE for state in states.values()):
+    if decisive and all(state is StepState.DONE for state in decisive.values()):
         return AssetStatus.READY
     return None
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import uuid
 from typing import Literal
 
 import msgspec
-
-from dam.domain.errors import InvalidInput
 
 SEGMENT_SECONDS = 4
 GOP_SECONDS = 2
@@ -87,19 +86,6 @@ class Rendition(msgspec.Struct, kw_only=True):
         return math.ceil(sum(s.bytes for s in self.segments) * 8 / seconds) if seconds else 0
 
 
-def parse_ladder(text: str) -> tuple[int, ...]:
-    """``DAM_LADDER`` ("1080,720,360"): the rungs' short sides, largest first."""
-    try:
-        heights = sorted({int(part) for part in text.replace(" ", "").split(",") if part}, reverse=True)
-    except ValueError:
-        raise InvalidInput(
-            f"DAM_LADDER must be short sides in pixels like 1080,720,360, not {text!r}"
-        ) from None
-    if not heights or any(h < 64 or h > 4320 or h % 2 for h in heights):
-        raise InvalidInput(f"DAM_LADDER needs even sizes between 64 and 4320, not {text!r}")
-    return tuple(heights)
-
-
 def maxrate(short_side: int) -> int:
     """The rate cap (kb/s) of a rung of this short side."""
     return next((rate for side, rate in _MAXRATE if short_side >= side), _MAXRATE[-1][1])
@@ -113,7 +99,7 @@ def rungs(width: int, height: int, ladder: tuple[int, ...] = DEFAULT_LADDER) -> 
     """The rungs of a video shown at ``width`` x ``height`` (square pixels, upright): each configured
     short side that does not upscale it; a video smaller than the lowest gets one rung of its own size."""
     short = min(width, height)
-    sides = [side for side in ladder if side <= short] or [short]
+    sides = [side for side in sorted(set(ladder), reverse=True) if side <= short] or [short]
     out = []
     for side in sides:
         scale = side / short
@@ -125,7 +111,7 @@ def rungs(width: int, height: int, ladder: tuple[int, ...] = DEFAULT_LADDER) -> 
 def recipe(ladder: tuple[int, ...]) -> str:
     """The name of the encoding settings, part of every stream path: a new recipe is written beside
     the old one, never over the files players are reading."""
-    sides = ",".join(map(str, ladder))
+    sides = ",".join(map(str, sorted(set(ladder), reverse=True)))
     canon = f"h264:{PRESET}:crf{CRF}:{sides}:seg{SEGMENT_SECONDS}:gop{GOP_SECONDS}:aac{AUDIO_BITRATE}"
     return "h264-" + hashlib.sha256(canon.encode()).hexdigest()[:10]
 
@@ -168,3 +154,84 @@ def bandwidth(video: Rendition | None, audio: Rendition | None) -> tuple[int, in
     """Peak and average bit rate of a variant (its video with the audio it plays with)."""
     parts = [r for r in (video, audio) if r is not None]
     return sum(r.peak_bandwidth for r in parts), sum(r.average_bandwidth for r in parts)
+
+
+class Manifests(msgspec.Struct, frozen=True, kw_only=True):
+    """The finished stream's text files, kept in PostgreSQL (and stored beside the segments)."""
+
+    master: str
+    mpd: str
+    playlists: dict[str, str]  # rendition name -> its media playlist
+
+
+class Storyboard(msgspec.Struct, frozen=True, kw_only=True):
+    """Seek thumbnails: sprite sheets and the WebVTT track that points into them."""
+
+    vtt: str
+    sprites: list[str]  # file names, beside the VTT
+    interval: float
+    tile_width: int
+    tile_height: int
+
+
+class StreamRecord(msgspec.Struct, kw_only=True):
+    """An asset's stream in one recipe: how far the ladder got, and what it made."""
+
+    asset_id: uuid.UUID
+    recipe: str
+    run_id: uuid.UUID
+    chunk_seconds: int
+    chunk_count: int
+    chunks_done: int
+    renditions: list[Rendition]
+    manifests: Manifests | None = None
+    storyboard: Storyboard | None = None
+
+    @property
+    def videos(self) -> list[Rendition]:
+        """The rungs, largest first."""
+        return [r for r in self.renditions if r.kind == "video"]
+
+    @property
+    def audio(self) -> Rendition | None:
+        """The shared audio rendition, if the asset has sound."""
+        return next((r for r in self.renditions if r.kind == "audio"), None)
+
+
+def merge(renditions: list[Rendition], chunk: list[Rendition]) -> list[Rendition]:
+    """The renditions with a chunk's segments added (a segment already there is kept, not doubled)."""
+    out = {r.name: msgspec.structs.replace(r, segments=list(r.segments)) for r in renditions}
+    for rendition in chunk:
+        known = out.get(rendition.name)
+        if known is None:
+            out[rendition.name] = msgspec.structs.replace(rendition, segments=list(rendition.segments))
+            continue
+        numbers = {s.number for s in known.segments}
+        known.segments += [s for s in rendition.segments if s.number not in numbers]
+        known.segments.sort(key=lambda s: s.number)
+    return list(out.values())
+
+
+def stream_prefix(asset_id: uuid.UUID, recipe_name: str) -> str:
+    """Where a recipe's files of an asset live in the bucket."""
+    return f"renditions/{asset_id}/stream/{recipe_name}/"
+
+
+class Variant(msgspec.Struct, frozen=True, kw_only=True):
+    """One rung as a player picks it."""
+
+    width: int | None
+    height: int | None
+    bandwidth: int
+    codecs: str
+
+
+class StreamLinks(msgspec.Struct, frozen=True, kw_only=True):
+    """An asset's stream as a reader sees it; paths under the API's base, with a token."""
+
+    status: StreamStatus
+    progress: float
+    hls_path: str | None = None
+    dash_path: str | None = None
+    storyboard_path: str | None = None
+    variants: list[Variant] = msgspec.field(default_factory=list)

@@ -34,11 +34,14 @@ from dam.domain.assets import Asset
 from dam.domain.errors import DamError, MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
 from dam.domain.steps import STEPS, Queue, retry_delay, runnable
-from dam.jobs.steps import HANDLERS
+from dam.jobs import steps
+from dam.jobs.storyboard import storyboard_step
+from dam.jobs.stream import ladder_step
 from dam.resources import Resources
 from dam.services.processing import Processing, StepEnd
 
 log = logging.getLogger(__name__)
+HANDLERS: dict[str, steps.Step] = {**steps.HANDLERS, "ladder": ladder_step, "storyboard": storyboard_step}
 
 # Faults of the services around us, not of the media: retried, never the asset's end.
 TRANSIENT = (Unavailable, OSError, asyncpg.PostgresConnectionError, RedisError, TimeoutError)
@@ -46,10 +49,26 @@ TRANSIENT = (Unavailable, OSError, asyncpg.PostgresConnectionError, RedisError, 
 
 async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
     """Run the asset's media steps; the result says how the asset ended (or why nothing ran)."""
+    return await _run(ctx, Queue.MEDIA, asset_id)
+
+
+async def transcode_asset(ctx: dict[str, Any], asset_id: str) -> str:
+    """Run the asset's steps of the transcode queue (a chunk of the ladder, the storyboard)."""
+    return await _run(ctx, Queue.TRANSCODE, asset_id)
+
+
+def time_limit(resources: Resources, queue: Queue) -> int:
+    """How long one job of ``queue`` may run."""
+    if queue is Queue.TRANSCODE:
+        return resources.settings.stream.transcode_timeout
+    return resources.settings.worker.job_timeout
+
+
+async def _run(ctx: dict[str, Any], queue: Queue, asset_id: str) -> str:
     resources: Resources = ctx["resources"]
     runner = str(ctx.get("job_id") or uuid.uuid4())
     try:
-        return await run_queue(resources, Queue.MEDIA, uuid.UUID(asset_id), runner=runner)
+        return await run_queue(resources, queue, uuid.UUID(asset_id), runner=runner)
     except TRANSIENT as exc:
         # Between steps (the database or Redis failed while a step began or ended): nothing to record
         # it in, so the job's own try count paces the retries; a step left running is this job's to
@@ -94,7 +113,7 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, 
         states = last.end.states
     if last is None:
         return "skipped: no step waiting on this queue"
-    if last.end.status is AssetStatus.PROCESSING:
+    if last.end.status is not AssetStatus.FAILED:
         await processing.hand_over(last.asset, states=states)  # steps of other queues
     log.info("asset %s: %s in %.2fs", asset_id, ", ".join(ran), time.perf_counter() - started)
     return f"{last.end.status.value}: {', '.join(ran)}"
@@ -104,7 +123,7 @@ async def _run_step(
     resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str, runner: str
 ) -> _Ran | None:
     settings = resources.settings.worker
-    seconds = min(STEPS[name].timeout, settings.job_timeout)
+    seconds = min(STEPS[name].timeout, time_limit(resources, STEPS[name].queue))
     start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner)
     if start is None:
         return None
@@ -122,8 +141,21 @@ async def _run_step(
         if timer.expired():
             return await _overran(resources, processing, start.asset, name, attempts, seconds)
         return await _retry_later(resources, processing, start.asset, name, _say(exc))
+    if result.more is not None:
+        return await _continue(processing, start.asset, name, result.more, result.progress or 0.0)
     end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
     return None if end is None else _Next(asset=start.asset, end=end)
+
+
+async def _continue(
+    processing: Processing, asset: Asset, name: str, job: str, progress: float
+) -> _Ran | None:
+    """Part of the step is done (a chunk): it waits for the job that does the next part, queued now
+    (one job per part, so each fits the time limit and a retry costs one part)."""
+    if not await processing.advance(asset.id, name, progress):
+        return None
+    await processing.hand_over(asset, rerun=job, only=STEPS[name].queue)
+    return _Stop(reason=f"{name}: {progress:.0%} done, continued by job {job}")
 
 
 async def _retry_later(

@@ -31,6 +31,10 @@ class StepResult(msgspec.Struct, kw_only=True):
 
     outputs: list[Rendition] = msgspec.field(default_factory=list)
     media: MediaInfo | None = None
+    # Part of the work is done and the rest needs another job (a chunk of the ladder): that job's
+    # id suffix, and how far the step is.
+    more: str | None = None
+    progress: float | None = None
 
 
 Step = Callable[[Resources, Asset], Awaitable[StepResult]]

@@ -15,7 +15,8 @@ from PIL import Image
 
 from dam.domain import formats
 from dam.domain.media import MediaInfo, MediaKind, MediaRejected, RenderedFile
-from dam.media import audio, images, probe
+from dam.media import audio, images, ladder, probe
+from dam.media import storyboard as storyboards
 
 
 def family(content_type: str) -> MediaKind:
@@ -111,3 +112,17 @@ def waveform(fp: IO[bytes]) -> Generator[RenderedFile, None, None]:
         thumbnail = picture.copy()
         thumbnail.thumbnail((images.THUMBNAIL, images.THUMBNAIL), Image.Resampling.LANCZOS)
         yield images.webp("thumbnail", thumbnail)
+
+
+def ladder_chunk(
+    fp: IO[bytes], plan: ladder.ChunkPlan
+) -> Generator[ladder.EncodedFile, None, ladder.ChunkResult]:
+    """The ``ladder`` step, one chunk: init segments, then each CMAF segment as it closes."""
+    with probe.open_media(fp) as container:
+        return (yield from ladder.encode_chunk(container, plan))
+
+
+def storyboard(fp: IO[bytes], info: MediaInfo) -> Generator[storyboards.Sprite, None, storyboards.Board]:
+    """The ``storyboard`` step: sprite sheets of seek thumbnails, then their WebVTT track."""
+    with probe.open_media(fp) as container:
+        return (yield from storyboards.storyboard(container, info))

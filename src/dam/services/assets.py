@@ -15,9 +15,12 @@ from dam.domain.assets import Asset, AssetDetail, AssetPage, RenditionLink, Step
 from dam.domain.audit import Action
 from dam.domain.errors import InvalidInput
 from dam.domain.status import AssetStatus
+from dam.domain.stream_access import viewer_of
+from dam.domain.streaming import StreamRecord
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.processing import Processing
+from dam.services.streams import Streams
 
 
 class Assets:
@@ -27,20 +30,23 @@ class Assets:
         self.pool = resources.pool
         self.storage = resources.storage
         self.processing = Processing(resources)
+        self.streams = Streams(resources)
 
     async def read(self, principal: Principal, asset_id: uuid.UUID) -> AssetDetail:
-        """One asset with renditions, steps and a download URL."""
-        return await self.detail(await scoped.find(self.pool, asset_id, principal))
+        """One asset with renditions, steps, a download URL and its stream (with a fresh token)."""
+        asset = await scoped.find(self.pool, asset_id, principal)
+        return await self.detail(asset, viewer=viewer_of(principal))
 
-    async def detail(self, asset: Asset) -> AssetDetail:
-        """The detail of an asset already read."""
+    async def detail(self, asset: Asset, *, viewer: str = "-") -> AssetDetail:
+        """The detail of an asset already read (stream URLs carry a token naming ``viewer``)."""
         renditions = await db.list_renditions(self.pool, [asset.id])
         steps = await step_rows.list_steps(self.pool, [asset.id])
-        return self._detail(asset, renditions, steps)
+        records = await self.streams.records([asset.id])
+        return self._detail(asset, renditions, steps, records.get(asset.id), viewer)
 
     def new_detail(self, asset: Asset) -> AssetDetail:
         """The detail of an asset just created: nothing stored or processed yet."""
-        return self._detail(asset, [], [])
+        return self._detail(asset, [], [], None, "-")
 
     async def page(
         self,
@@ -70,13 +76,23 @@ class Assets:
         steps: dict[uuid.UUID, list[StepRecord]] = {}
         for step in await step_rows.list_steps(self.pool, ids):
             steps.setdefault(step.asset_id, []).append(step)
+        records = await self.streams.records(ids)
+        viewer = viewer_of(principal)
         return AssetPage(
-            items=[self._detail(a, renditions.get(a.id, []), steps.get(a.id, [])) for a in page],
+            items=[
+                self._detail(a, renditions.get(a.id, []), steps.get(a.id, []), records.get(a.id), viewer)
+                for a in page
+            ],
             next_cursor=encode_cursor(page[-1]) if more else None,
         )
 
     def _detail(
-        self, asset: Asset, renditions: list[StoredRendition], steps: list[StepRecord]
+        self,
+        asset: Asset,
+        renditions: list[StoredRendition],
+        steps: list[StepRecord],
+        record: StreamRecord | None,
+        viewer: str,
     ) -> AssetDetail:
         live = asset.status is not AssetStatus.DELETED
         has_object = live and asset.status is not AssetStatus.PENDING_UPLOAD
@@ -93,7 +109,8 @@ class Assets:
             if live
         ]
         download = self.storage.presign_get(asset.storage_key) if has_object else None
-        return AssetDetail(asset=asset, renditions=links, steps=steps, download_url=download)
+        stream = self.streams.links(asset, steps, record, viewer) if live else None
+        return AssetDetail(asset=asset, renditions=links, steps=steps, download_url=download, stream=stream)
 
     async def delete(self, principal: Principal | None, asset_id: uuid.UUID) -> None:
         """Remove the original and renditions from storage, then mark the asset deleted (its
@@ -119,7 +136,7 @@ class Assets:
         moved = await self.processing.restart(asset_id, steps, entry)
         # The earlier job's result still holds its id: a new id per reprocess request.
         await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")
-        return await self.detail(moved)
+        return await self.detail(moved, viewer=viewer_of(principal))
 
 
 def encode_cursor(asset: Asset) -> str:

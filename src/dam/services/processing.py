@@ -16,17 +16,29 @@ from redis.exceptions import RedisError
 from dam.db import assets as db
 from dam.db import outbox
 from dam.db import steps as step_rows
+from dam.db import streams as stream_rows
 from dam.domain.assets import Asset, Rendition, StepRecord
 from dam.domain.audit import Entry
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
 from dam.domain.media import MediaInfo
 from dam.domain.status import AssetStatus
-from dam.domain.steps import Queue, Released, StepState, chosen_steps, outcome, plan, queues_of
+from dam.domain.steps import (
+    Queue,
+    Released,
+    StepState,
+    chosen_steps,
+    in_background,
+    outcome,
+    plan,
+    queues_of,
+)
 from dam.queue import REDIS, enqueue_steps
 from dam.resources import Resources
 
 log = logging.getLogger(__name__)
 _ACTIVE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING}
+# A background step (the stream) also runs, and ends, once its asset is ready.
+_ACTIVE_BACKGROUND = {*_ACTIVE, AssetStatus.READY}
 
 
 class StepStart(msgspec.Struct, frozen=True, kw_only=True):
@@ -117,6 +129,14 @@ class Processing:
         (not counted as an attempt), or after it overran its time limit (``fault=None``: counted)."""
         return await step_rows.release(self.pool, asset_id, name, fault=fault)
 
+    async def advance(self, asset_id: uuid.UUID, name: str, progress: float) -> bool:
+        """A running step finished a part of its work and waits for its next job."""
+        advanced = await step_rows.advance(self.pool, asset_id, name, progress)
+        if advanced:
+            async with self.pool.transaction() as conn:
+                await db.touch(conn, asset_id)
+        return advanced
+
     async def park(self, asset_id: uuid.UUID, name: str, reason: str) -> None:
         """A step whose retries ran out of time waits for the reconciler to resume it."""
         await step_rows.park(self.pool, asset_id, name, reason)
@@ -128,7 +148,7 @@ class Processing:
         waiting for it (another job runs it, or it ran already)."""
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
-            if asset is None or asset.status not in _ACTIVE:
+            if asset is None or asset.status not in (_ACTIVE_BACKGROUND if in_background(name) else _ACTIVE):
                 return None
             step = await step_rows.begin(conn, asset_id, name, stale_after=stale_after, runner=runner)
             if step is None:
@@ -155,7 +175,12 @@ class Processing:
         """
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
-            if asset is None or asset.status is not AssetStatus.PROCESSING:
+            allowed = (
+                {AssetStatus.PROCESSING, AssetStatus.READY}
+                if in_background(name)
+                else {AssetStatus.PROCESSING}
+            )
+            if asset is None or asset.status not in allowed:
                 return None
             state = StepState.FAILED if error is not None else StepState.DONE
             if not await step_rows.finish(
@@ -169,6 +194,9 @@ class Processing:
                 await step_rows.add(conn, asset_id, plan(media))
             states = await step_rows.states(conn, asset_id)
             result = outcome(states)
+            if asset.status is not AssetStatus.PROCESSING:  # a background step of a ready asset
+                await db.touch(conn, asset_id)
+                return StepEnd(status=asset.status, states=states)
             if result is AssetStatus.READY:
                 await db.mark_ready(conn, asset_id)
             elif result is AssetStatus.FAILED:
@@ -193,6 +221,8 @@ class Processing:
                 raise Conflict("nothing was uploaded for this asset; upload it again as a new asset")
             planned = tuple(await step_rows.states(conn, asset_id)) or plan(None)
             chosen = chosen_steps(requested, planned)
+            if "ladder" in chosen:
+                await stream_rows.reset(conn, asset_id)
             if chosen == planned and not requested:
                 await step_rows.replan(conn, asset_id, plan(None))
             else:

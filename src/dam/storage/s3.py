@@ -287,8 +287,10 @@ class Storage:
         with _translate("reach the bucket"):
             await self._client.head_bucket(Bucket=self.bucket)
 
-    async def ensure_bucket(self, cors_origins: tuple[str, ...]) -> None:
-        """Create the bucket if missing and apply browser CORS rules where the store supports them."""
+    async def ensure_bucket(self, cors_origins: tuple[str, ...], *, any_origin_reads: bool = False) -> None:
+        """Create the bucket if missing and apply browser CORS rules where the store supports them
+        (``any_origin_reads``: GET and HEAD from any origin too, as players following the stream's
+        302 send ``Origin: null``; the objects still need a presigned URL)."""
         try:
             with _translate("reach the bucket"):
                 await self._client.head_bucket(Bucket=self.bucket)
@@ -298,21 +300,26 @@ class Storage:
             with _translate("create the bucket"):
                 await self._client.create_bucket(Bucket=self.bucket)
             log.info("created bucket %s", self.bucket)
-        await self._apply_cors(cors_origins)
+        await self._apply_cors(cors_origins, any_origin_reads)
 
-    async def _apply_cors(self, origins: tuple[str, ...]) -> None:
-        rule: CORSRuleTypeDef = {
-            "AllowedOrigins": list(origins),
-            "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
-            "AllowedHeaders": ["*"],
-            "ExposeHeaders": ["ETag", "Content-Length", "Content-Range", "x-amz-checksum-sha256"],
-            "MaxAgeSeconds": 3600,
-        }
+    async def _apply_cors(self, origins: tuple[str, ...], any_origin_reads: bool) -> None:
+        rules: list[CORSRuleTypeDef] = [
+            {
+                "AllowedOrigins": list(origins),
+                "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag", "Content-Length", "Content-Range", "x-amz-checksum-sha256"],
+                "MaxAgeSeconds": 3600,
+            }
+        ]
+        if any_origin_reads:
+            rules.append({
+                "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["Content-Length", "Content-Range", "ETag"], "MaxAgeSeconds": 3600,
+            })  # fmt: skip
         try:
             with _translate("set bucket CORS"):
-                await self._client.put_bucket_cors(
-                    Bucket=self.bucket, CORSConfiguration={"CORSRules": [rule]}
-                )
+                await self._client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
         except (ClientError, StorageUnavailable) as exc:
             # MinIO's community edition answers NotImplemented and uses MINIO_API_CORS_ALLOW_ORIGIN.
             log.warning(

@@ -1,0 +1,139 @@
+"""The ``ladder`` step around its media work: one chunk per job, each segment stored as it closes.
+
+A job encodes the chunk the stream's record says is next, stores its files, and records the chunk;
+while chunks remain the step waits for its next job (``StepResult.more``). A worker killed mid-chunk
+loses that chunk only: the job that takes the step over finds the same chunk next, and its files
+(deterministic keys, the same bytes for the init segments) are written again. After the last chunk
+the playlists and the MPD are written from the recorded segments, kept in PostgreSQL and stored
+beside them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import IO, cast
+
+from dam.db import steps as step_rows
+from dam.db import streams as stream_rows
+from dam.domain import manifests
+from dam.domain import streaming as st
+from dam.domain.assets import Asset
+from dam.domain.errors import MediaRejected
+from dam.domain.media import MediaInfo
+from dam.jobs.steps import StepResult, _close, _next, _readable, _Return, _source
+from dam.media import ladder, pipeline
+from dam.resources import Resources
+from dam.storage.ranged import RangeReader
+
+# The ladder reads the original front to back, once per chunk: large reads, few kept.
+LADDER_BLOCK = 4 * 1024 * 1024
+LADDER_CACHE_BLOCKS = 3
+PROGRESS_EVERY = 2.0  # seconds between progress writes while a chunk encodes
+CONTENT_TYPES = {
+    "init.mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
+}
+
+
+def content_type(name: str) -> str:
+    """The stored type of a stream file, by its name."""
+    return next(
+        (t for suffix, t in CONTENT_TYPES.items() if name.endswith(suffix)), "application/octet-stream"
+    )
+
+
+def chunk_plan(
+    info: MediaInfo, ladder_sides: tuple[int, ...], start: float, end: float | None
+) -> ladder.ChunkPlan:
+    """What one chunk encodes, from the probe's facts."""
+    main = next((s for s in info.streams if s.type == "video" and not s.attached_pic), None)
+    rungs = st.rungs(info.width, info.height, ladder_sides) if main and info.width and info.height else []
+    has_audio = any(s.type == "audio" for s in info.streams)
+    return ladder.ChunkPlan(
+        rungs=rungs, audio=has_audio, start=start, end=end, frame_rate=main.frame_rate if main else None
+    )
+
+
+async def ladder_step(resources: Resources, asset: Asset) -> StepResult:
+    """Encode the stream's next chunk; after the last one, write the manifests."""
+    info = asset.media
+    if info is None or info.kind not in {"video", "audio"}:
+        raise MediaRejected("no video or audio facts: the probe step must run first")
+    settings = resources.settings.stream
+    recipe = st.recipe(settings.ladder)
+    chunk = st.chunk_seconds(settings.chunk_seconds)
+    count = st.chunk_count(info.duration or 0.0, chunk)
+    record = await stream_rows.begin(resources.pool, asset.id, recipe, chunk_seconds=chunk, chunk_count=count)
+    if record.chunks_done < record.chunk_count:
+        index = record.chunks_done
+        start = float(index * record.chunk_seconds)
+        end = None if index + 1 >= record.chunk_count else float((index + 1) * record.chunk_seconds)
+        made = await _encode(
+            resources, asset, recipe, chunk_plan(info, settings.ladder, start, end), index, count
+        )
+        recorded = await stream_rows.record_chunk(
+            resources.pool, asset.id, recipe, record.run_id, index, made
+        )
+        if recorded is None:
+            raise MediaRejected("the stream was reset while its chunk was encoded")
+        record = recorded
+        if record.chunks_done < record.chunk_count:
+            return StepResult(
+                more=f"chunk:{record.run_id.hex[:12]}:{record.chunks_done}",
+                progress=record.chunks_done / record.chunk_count,
+            )
+    await _finish(resources, asset, record)
+    return StepResult()
+
+
+async def _encode(
+    resources: Resources, asset: Asset, recipe: str, plan: ladder.ChunkPlan, index: int, count: int
+) -> list[st.Rendition]:
+    """One chunk: the generator runs in a thread, each file it yields is stored before the next."""
+    url, size = await _source(resources, asset)
+    reader = RangeReader(
+        url, size, client=resources.reads, block=LADDER_BLOCK, cache_blocks=LADDER_CACHE_BLOCKS
+    )
+    files = pipeline.ladder_chunk(cast(IO[bytes], reader), plan)
+    prefix = st.stream_prefix(asset.id, recipe)
+    span = (plan.end or (asset.media.duration if asset.media else 0) or plan.start + 1) - plan.start
+    reported = time.monotonic()
+    try:
+        while True:
+            item = await asyncio.to_thread(_readable, lambda: _next(files))  # type: ignore[arg-type]
+            if isinstance(item, _Return):
+                result = cast(ladder.ChunkResult, item.value)
+                return result.renditions
+            encoded = cast(ladder.EncodedFile, item)
+            await resources.storage.put(
+                f"{prefix}{encoded.rendition}/{encoded.name}", encoded.data, content_type(encoded.name)
+            )
+            if time.monotonic() - reported > PROGRESS_EVERY and encoded.name.startswith("seg_"):
+                reported = time.monotonic()
+                number = int(encoded.name[4:9])
+                done = min(1.0, max(0.0, (number * st.SEGMENT_SECONDS - plan.start) / max(span, 1e-3)))
+                await step_rows.set_progress(resources.pool, asset.id, "ladder", (index + done) / count)
+    finally:
+        _close(files)  # type: ignore[arg-type]
+
+
+async def _finish(resources: Resources, asset: Asset, record: st.StreamRecord) -> None:
+    """Playlists and MPD over the recorded segments: stored beside them, then kept in PostgreSQL
+    (the delivery path answers from there)."""
+    videos, audio = record.videos, record.audio
+    made = st.Manifests(
+        master=manifests.master_playlist(videos, audio),
+        mpd=manifests.mpd(videos, audio),
+        playlists={r.name: manifests.media_playlist(r) for r in record.renditions},
+    )
+    prefix = st.stream_prefix(asset.id, record.recipe)
+    await resources.storage.put(f"{prefix}{manifests.MASTER}", made.master.encode(), content_type(".m3u8"))
+    await resources.storage.put(f"{prefix}{manifests.MPD}", made.mpd.encode(), content_type(".mpd"))
+    for name, text in made.playlists.items():
+        await resources.storage.put(
+            f"{prefix}{name}/{manifests.PLAYLIST}", text.encode(), content_type(".m3u8")
+        )
+    await stream_rows.finish(resources.pool, asset.id, record.recipe, made)

@@ -1,0 +1,193 @@
+"""Streaming end to end: upload a video, run the media and transcode workers, read `stream`, fetch
+the playlists and MPD through the delivery path, follow its 302s into storage, decode what a player
+would; tokens forged, expired or for another asset are refused."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from dam.domain import stream_access
+from dam.domain.steps import Queue
+from dam.settings import Settings
+from tests.support import media
+from tests.support.accounts import Identities, bearer, client_of
+from tests.support.flows import ingest, json_of
+
+pytestmark = pytest.mark.integration
+BASE = "http://testserver.local"
+
+
+async def streamed(
+    api: AsyncTestClient[Any], run_jobs: Any, settings: Settings, asset_id: str
+) -> dict[str, Any]:
+    """The asset after its media steps, then its transcode steps, ran."""
+    await run_jobs(settings=settings)
+    await run_jobs(settings=settings, queue=Queue.TRANSCODE)
+    asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
+    return asset
+
+
+def _path(url: str) -> str:
+    assert url.startswith(BASE + "/stream/"), url
+    return url[len(BASE) :]
+
+
+async def _text(api: AsyncTestClient[Any], path: str, content_type: str) -> str:
+    response = await api.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(content_type)
+    return response.text
+
+
+async def _follow(api: AsyncTestClient[Any], http: httpx.AsyncClient, path: str) -> bytes:
+    """A file of the stream: a 302 from the API, then the bytes from storage, as a player after a
+    cross-origin redirect asks for them (Origin: null)."""
+    response = await api.get(path, follow_redirects=False)
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert "X-Amz-Signature=" in location
+    stored = await http.get(location, headers={"Origin": "null"})
+    assert stored.status_code == 200, stored.text
+    # Any origin may read (SeaweedFS names the asking origin, as a browser accepts too).
+    assert stored.headers.get("access-control-allow-origin") in {"*", "null"}
+    return stored.content
+
+
+def _uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def _decode(data: bytes, tmp_path: Path, name: str) -> int:
+    path = tmp_path / name
+    path.write_bytes(data)
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=codec_name,nb_read_frames",
+         "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr.strip(), done.stderr
+    return int(done.stdout.strip().split(",")[1])
+
+
+async def test_video_streams_through_the_delivery_path(
+    make_settings: Callable[..., Settings],
+    api_key: str,
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(DAM_LADDER_CHUNK_SECONDS=4)  # a 6 s clip: two chunks, two jobs
+    async with client_of(settings, api_key) as api:
+        asset_id = await ingest(
+            api, http, media.mp4(seconds=6.0, width=480, height=360, fps=25), "clip.mp4", "video/mp4"
+        )
+        asset = await streamed(api, run_jobs, settings, asset_id)
+        assert asset["status"] == "ready", asset["error"]
+        steps = {s["name"]: s for s in asset["steps"]}
+        assert steps["ladder"]["state"] == "done"
+        assert steps["ladder"]["progress"] == 1
+        assert steps["storyboard"]["state"] == "done"
+        stream = asset["stream"]
+        assert stream["status"] == "ready"
+        assert stream["progress"] == 1
+        assert [(v["width"], v["height"]) for v in stream["variants"]] == [(480, 360)]
+        assert stream["variants"][0]["codecs"].startswith("avc1.64")
+        master = await _text(api, _path(stream["hls_url"]), "application/vnd.apple.mpegurl")
+        assert "#EXT-X-STREAM-INF" in master
+        assert 'TYPE=AUDIO,GROUP-ID="aac"' in master
+        base = _path(stream["hls_url"]).rsplit("/", 1)[0]
+        for uri in [*_uris(master), "a/index.m3u8"]:
+            rendition = uri.split("/")[0]
+            playlist = await _text(api, f"{base}/{uri}", "application/vnd.apple.mpegurl")
+            assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist
+            segments = _uris(playlist)
+            assert segments == ["seg_00001.m4s", "seg_00002.m4s"]
+            init = await _follow(api, http, f"{base}/{rendition}/init.mp4")
+            body = b"".join([await _follow(api, http, f"{base}/{rendition}/{s}") for s in segments])
+            frames = _decode(init + body, tmp_path, f"{rendition}.mp4")
+            assert frames == (150 if rendition.startswith("v") else pytest.approx(282, abs=3))
+        mpd = await _text(api, _path(stream["dash_url"]), "application/dash+xml")
+        assert 'type="static"' in mpd
+        vtt = await _text(api, _path(stream["storyboard_url"]), "text/vtt")
+        assert vtt.startswith("WEBVTT")
+        sprite = re.search(r"(storyboard/sprite_\d{3}\.jpg)#xywh=", vtt)
+        assert sprite is not None
+        assert (await _follow(api, http, f"{base}/{sprite[1]}"))[:3] == b"\xff\xd8\xff"
+
+
+async def test_stream_tokens_are_checked(
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    settings: Settings,
+    identities: Identities,
+) -> None:
+    asset_id = await ingest(api, http, media.mp4(seconds=2.0), "clip.mp4", "video/mp4")
+    asset = await streamed(api, run_jobs, settings, asset_id)
+    hls = _path(asset["stream"]["hls_url"])
+    _, _, token, _, rest = hls.split("/", 4)
+    segment = f"{rest.rsplit('/', 1)[0]}/v240/init.mp4"
+    assert (await api.get(hls)).status_code == 200
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    secret = stream_access.secret_of(settings.stream.secret, settings.s3.secret_key)
+    expired = stream_access.issue(secret, uuid.UUID(asset_id), token.split(".")[1], int(time.time()) - 5)
+    other = str(uuid.uuid4())
+    for path in (
+        f"/stream/{forged}/{asset_id}/{rest}",
+        f"/stream/{forged}/{asset_id}/{segment}",
+        f"/stream/{expired}/{asset_id}/{rest}",
+        f"/stream/{expired}/{asset_id}/{segment}",
+        f"/stream/{token}/{other}/{rest}",  # a token is for one asset
+        f"/stream/not-a-token/{asset_id}/{rest}",
+    ):
+        response = await api.get(path, follow_redirects=False)
+        assert response.status_code == 403, (path, response.text)
+        assert json_of(response)["error"] == "forbidden"
+    assert "expired" in json_of(await api.get(f"/stream/{expired}/{asset_id}/{rest}"))["detail"]
+    for path in (f"{rest.rsplit('/', 1)[0]}/../../{asset_id}", f"{rest.rsplit('/', 1)[0]}/v240/secret.bin"):
+        assert (
+            await api.get(f"/stream/{token}/{asset_id}/{path}", follow_redirects=False)
+        ).status_code == 404
+    # Another workspace's member never gets a token: the asset answers as an unknown one does.
+    stranger = await identities.key(await identities.workspace(), "viewer")
+    response = await api.get(f"/assets/{asset_id}", headers=bearer(stranger))
+    assert response.status_code == 404
+    unknown = await api.get(f"/assets/{uuid.uuid4()}", headers=bearer(stranger))
+    assert json_of(response)["error"] == json_of(unknown)["error"]
+
+
+async def test_audio_asset_gets_an_audio_only_stream(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings, tmp_path: Path
+) -> None:
+    asset_id = await ingest(api, http, media.audio_file("ipod", "aac", seconds=5.0), "song.m4a", "audio/mp4")
+    asset = await streamed(api, run_jobs, settings, asset_id)
+    assert asset["status"] == "ready", asset["error"]
+    stream = asset["stream"]
+    assert stream["status"] == "ready"
+    (variant,) = stream["variants"]
+    assert (variant["width"], variant["height"], variant["codecs"]) == (None, None, "mp4a.40.2")
+    assert 100_000 < variant["bandwidth"] < 200_000
+    assert stream["storyboard_url"] is None
+    master = await _text(api, _path(stream["hls_url"]), "application/vnd.apple.mpegurl")
+    assert _uris(master) == ["a/index.m3u8"]
+
+
+async def test_images_have_no_stream(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    asset_id = await ingest(api, http, media.png_with_alpha(64), "a.png", "image/png")
+    await run_jobs()
+    asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "ready"
+    assert asset["stream"] is None
