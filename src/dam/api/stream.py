@@ -60,6 +60,6 @@ async def stream_file(
         text = await streams.text(token, asset, relative)
         return Response(text.body, media_type=text.content_type, headers={"Cache-Control": _TEXT_CACHE})
     url = streams.redirect(token, asset, relative)
-    return Redirect(
-        url, status_code=HTTP_302_FOUND, headers={"Cache-Control": "private, no-store"}, media_type=MediaType.TEXT
-    )
+    # Presigned URLs expire: neither the redirect nor its target may be kept.
+    headers = {"Cache-Control": "private, no-store"}
+    return Redirect(url, status_code=HTTP_302_FOUND, headers=headers, media_type=MediaType.TEXT)
