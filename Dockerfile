@@ -10,6 +10,16 @@ COPY workers ./workers
 # The development S3 launcher (SeaweedFS, a dev extra) has no place in the runtime image.
 RUN rm src/dam/devs3.py && /opt/venv/bin/pip install .
 
+# The page's player: Shaka Player and hls.js from npm, as locked in frontend/player/package-lock.json.
+FROM node:20-slim AS player
+WORKDIR /player
+COPY frontend/player/package.json frontend/player/package-lock.json ./
+# Shaka's stylesheet fetches Roboto from Google's CDN: the page uses the system's sans-serif instead.
+RUN npm ci --no-audit --no-fund --loglevel=error && mkdir /vendor \
+ && cp node_modules/shaka-player/dist/shaka-player.ui.js node_modules/hls.js/dist/hls.min.js /vendor/ \
+ && sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' node_modules/shaka-player/dist/controls.css \
+      > /vendor/controls.css
+
 # Final stage: the virtualenv and what the commands read at run time; no compilers, not root.
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --create-home --home-dir /app dam
@@ -18,6 +28,7 @@ WORKDIR /app
 COPY alembic.ini harness.yaml ./
 COPY migrations ./migrations
 COPY frontend ./frontend
+COPY --from=player /vendor ./frontend/vendor
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 DAM_HOST=0.0.0.0
 USER dam
 EXPOSE 8000

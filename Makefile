@@ -17,7 +17,7 @@ MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples lib
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
-.PHONY: help install tools uppy run test test-unit chromium media-tools lint fmt bench harness migrate dev-s3 clean
+.PHONY: help install tools uppy player run test test-unit chromium media-tools lint fmt bench harness migrate dev-s3 clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,19 @@ $(UPPY_BUNDLE): $(UPPY)/package-lock.json $(UPPY)/entry.js
 	cd $(UPPY) && npm ci --no-audit --no-fund --loglevel=error
 	cd $(UPPY) && node_modules/.bin/esbuild entry.js --bundle --format=iife --minify --log-level=warning --outfile=dist/uppy.js
 
+# The page's player: Shaka Player and hls.js from npm (locked in frontend/player/package-lock.json),
+# their built files copied to frontend/vendor/, which the page loads from /static/vendor/.
+PLAYER := frontend/player
+PLAYER_FILES := frontend/vendor/shaka-player.ui.js frontend/vendor/controls.css frontend/vendor/hls.min.js
+
+$(PLAYER_FILES) &: $(PLAYER)/package-lock.json
+	cd $(PLAYER) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p frontend/vendor
+	cp $(PLAYER)/node_modules/shaka-player/dist/shaka-player.ui.js $(PLAYER)/node_modules/hls.js/dist/hls.min.js frontend/vendor/
+	# Shaka's stylesheet fetches Roboto from Google's CDN: the page uses the system's sans-serif instead.
+	sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' $(PLAYER)/node_modules/shaka-player/dist/controls.css \
+	  > frontend/vendor/controls.css
+
 $(TOOLS_STAMP): tests/tools/requirements.txt
 	@test -n "$(TOOLS_PYTHON)" || { echo "CPython 3.13 is needed for the contract tools (tests/tools/requirements.txt): install python3.13 or set TOOLS_PYTHON" >&2; exit 1; }
 	test -x $(TOOLS)/bin/python || $(TOOLS_PYTHON) -m venv $(TOOLS)
@@ -46,14 +59,16 @@ help: ## list the targets and what they do
 
 install: $(STAMP) ## create .venv and install the project with its dev extras (done by every target that needs it)
 
+player: $(PLAYER_FILES) ## Shaka Player and hls.js from npm (locked) into frontend/vendor/, for the page's video player
+
 uppy: $(UPPY_BUNDLE) ## Uppy 6 from npm (locked), bundled with esbuild, for the Companion routes' browser test
 
 tools: $(TOOLS_STAMP) ## .venv-tools: schemathesis and openapi-python-client on CPython 3.13, for the contract tests
 
-run: $(STAMP) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
+run: $(STAMP) $(PLAYER_FILES) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
 	$(BIN)/dam run
 
-test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
+test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(PLAYER_FILES) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
 	$(BIN)/pytest
 
 test-unit: $(STAMP) ## the unit tests only (pytest -m unit): pure functions, no services needed

@@ -1,4 +1,5 @@
 // The upload page: files go straight to storage through presigned URLs; the API only sees metadata.
+import * as player from "./player.js";
 const $ = (id) => document.getElementById(id);
 const PARTS_IN_FLIGHT = 4;
 const RETRIES = 3;
@@ -221,6 +222,7 @@ function card(asset) {
   const state = asset.status === "failed" ? `<span class="error">failed: ${esc(asset.error)}</span>` : esc(asset.status);
   const li = document.createElement("li");
   li.dataset.status = asset.status;
+  li.dataset.id = asset.id;
   li.innerHTML = `<button type="button">${picture}<div class="caption">${esc(asset.filename)}</div><div class="caption">${state}</div></button>`;
   li.querySelector("button").addEventListener("click", () => open(asset.id));
   li.querySelector("img")?.addEventListener("error", (e) => { e.target.outerHTML = placeholder; });
@@ -304,8 +306,20 @@ async function open(id) {
   if (asset.download_url && family === "video") media = `<video controls preload="metadata" src="${esc(asset.download_url)}" poster="${esc(kinds.poster?.url || "")}"></video>`;
   else if (asset.download_url && family === "audio") media = `${kinds.waveform ? `<img src="${esc(kinds.waveform.url)}" alt="Waveform">` : ""}<audio controls preload="metadata" src="${esc(asset.download_url)}"></audio>`;
   else if (kinds.preview) media = `<img src="${esc(kinds.preview.url)}" alt="Preview of ${esc(asset.filename)}">`;
-  $("detail-media").innerHTML = media;
+  const stream = asset.stream;
+  const streaming = stream?.status === "ready" && stream.hls_url;
+  $("detail-media").innerHTML = streaming ? "" : media;
+  $("detail-stream").hidden = !streaming;
+  if (streaming) {
+    const engine = $("stream-engine");
+    const start = () => player.play($("detail-media"), stream, engine.value, kinds.poster?.url).catch((error) => {
+      $("detail-media").textContent = `The stream could not play: ${error.message || error}`;
+    });
+    engine.onchange = start;
+    start();
+  }
   const facts = [["Status", asset.status], ["Type", asset.content_type], ["Size", fmtBytes(asset.stored_size ?? asset.size ?? 0)],
+    ["Stream", stream ? streamFacts(stream) : null],
     ...mediaFacts(asset.media),
     ["Steps", asset.steps?.length ? asset.steps.map((s) => `${s.name}: ${s.state}`).join(", ") : null], ["Error", asset.error]];
   $("detail-facts").innerHTML = facts.filter(([, v]) => v != null).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
@@ -334,6 +348,14 @@ async function open(id) {
   $("detail").showModal();
 }
 $("detail-close").addEventListener("click", () => $("detail").close());
+$("detail").addEventListener("close", () => { player.stop(); });
+for (const [value, label] of Object.entries(player.ENGINES)) $("stream-engine").append(new Option(label, value));
+
+function streamFacts(stream) {
+  if (stream.status !== "ready") return `${stream.status}${stream.progress ? ` (${Math.round(stream.progress * 100)}%)` : ""}`;
+  const rungs = stream.variants.map((v) => (v.height ? `${v.height}p` : "audio")).join(", ");
+  return `ready: ${rungs}`;
+}
 
 // ---- wiring ----
 const drop = $("drop");

@@ -91,14 +91,17 @@ def test_start_order_is_enforced(compose: dict[str, Any]) -> None:
 def test_dockerfile_is_multi_stage_slim_and_not_root() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+)", text, flags=re.M)
-    assert len(stages) == 2
+    assert len(stages) == 3  # the Python build, the player's npm install, the runtime image
     assert all("slim" in s for s in stages)
-    final = text.split("\nFROM ", 2)[2]
+    final = text.split("\nFROM ", 3)[3]
     assert "USER dam" in final
     assert "pip install" not in final
     assert "apt-get" not in text
-    for needed in ("migrations", "alembic.ini"):
+    for needed in ("migrations", "alembic.ini", "COPY --from=player /vendor ./frontend/vendor"):
         assert needed in final
+    player = text.split("\nFROM ", 3)[2]
+    assert "npm ci" in player
+    assert "package-lock.json" in player
     # The development S3 launcher is removed before the package is installed into the image.
     build = text.split("\nFROM ", 2)[1]
     assert build.index("rm src/dam/devs3.py") < build.index("pip install")

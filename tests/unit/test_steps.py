@@ -21,7 +21,7 @@ P, R, D, F = StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAI
     ("kind", "steps"),
     [
         pytest.param("image", ("probe", "stills"), id="image"),
-        pytest.param("video", ("probe", "poster", "ladder", "storyboard"), id="video"),
+        pytest.param("video", ("probe", "poster", "storyboard", "ladder"), id="video"),
         pytest.param("audio", ("probe", "waveform", "ladder"), id="audio"),
     ],
 )

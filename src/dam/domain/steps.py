@@ -63,7 +63,8 @@ STEPS: dict[str, StepSpec] = {
 FIRST = "probe"
 _RENDER = {
     "image": ("stills",),
-    "video": ("poster", "ladder", "storyboard"),
+    # The storyboard first: a few seconds of work, so seek thumbnails never wait for a long ladder.
+    "video": ("poster", "storyboard", "ladder"),
     "audio": ("waveform", "ladder"),
 }
 
