@@ -4,6 +4,7 @@ would; tokens forged, expired or for another asset are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import time
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from types_aiobotocore_s3 import S3Client
 
 from dam.domain import stream_access
 from dam.domain.steps import Queue
@@ -22,6 +25,7 @@ from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import Identities, bearer, client_of
 from tests.support.flows import ingest, json_of
+from tests.support.processes import dam, env_of
 
 pytestmark = pytest.mark.integration
 BASE = "http://testserver.local"
@@ -191,3 +195,65 @@ async def test_images_have_no_stream(
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "ready"
     assert asset["stream"] is None
+
+
+@pytest.mark.slow
+async def test_a_killed_transcode_worker_resumes_from_its_last_chunk(
+    api_key: str, make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any,
+    process_logs: Path, s3: S3Client, tmp_path: Path,
+) -> None:  # fmt: skip
+    """Ten chunks of 4 s; the worker is killed after some are recorded. The next worker encodes the
+    rest: chunks done before the kill are not encoded again, the init segments are the same bytes,
+    and every frame is in the stream once."""
+    settings = make_settings(DAM_LADDER_CHUNK_SECONDS=4, DAM_TRANSCODE_TIMEOUT=10)
+    async with client_of(settings, api_key) as api:
+        data = media.mp4(seconds=40.0, width=640, height=360, fps=25)
+        asset_id = await ingest(api, http, data, "long.mp4", "video/mp4")
+        await run_jobs(settings=settings)
+        assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
+        db = await asyncpg.connect(settings.db.url)
+        try:
+            async with dam("worker", "--queue", "transcode", env=env_of(settings), log_dir=process_logs,
+                           name="transcode") as worker:  # fmt: skip
+                deadline = time.monotonic() + 120
+                done = 0
+                while time.monotonic() < deadline:
+                    done = (
+                        await db.fetchval(
+                            "SELECT chunks_done FROM asset_streams WHERE asset_id = $1", uuid.UUID(asset_id)
+                        )
+                        or 0
+                    )
+                    if done >= 2:
+                        break
+                    worker.assert_running("while the ladder was to record its chunks")
+                    await asyncio.sleep(0.02)
+                worker.kill()
+            done = await db.fetchval(
+                "SELECT chunks_done FROM asset_streams WHERE asset_id = $1", uuid.UUID(asset_id)
+            )
+        finally:
+            await db.close()
+        assert 2 <= done < 10, f"{done} chunks were done when the worker died: the test needs it mid-ladder"
+        prefix = f"renditions/{asset_id}/stream/"
+        listed = await s3.list_objects_v2(Bucket=settings.s3.bucket, Prefix=prefix)
+        before = {o["Key"]: o["LastModified"] for o in listed.get("Contents", [])}
+        init_key = next(k for k in before if k.endswith("/v360/init.mp4"))
+        init_before = await (await s3.get_object(Bucket=settings.s3.bucket, Key=init_key))["Body"].read()
+        # The dead worker's job stays queued: once its in-progress mark expires another worker takes it.
+        await asyncio.wait_for(run_jobs(settings=settings, queue=Queue.TRANSCODE), timeout=180)
+        asset = json_of(await api.get(f"/assets/{asset_id}"))
+        assert asset["stream"]["status"] == "ready", asset["steps"]
+        listed = await s3.list_objects_v2(Bucket=settings.s3.bucket, Prefix=prefix)
+        after = {o["Key"]: o["LastModified"] for o in listed.get("Contents", [])}
+        for number in range(1, done + 1):  # the chunks recorded before the kill: one segment each
+            key = next(k for k in after if k.endswith(f"/v360/seg_{number:05d}.m4s"))
+            assert after[key] == before[key], f"segment {number} was encoded again"
+        init_after = await (await s3.get_object(Bucket=settings.s3.bucket, Key=init_key))["Body"].read()
+        assert init_after == init_before
+        base = _path(asset["stream"]["hls_url"]).rsplit("/", 1)[0]
+        playlist = await _text(api, f"{base}/v360/index.m3u8", "application/vnd.apple.mpegurl")
+        segments = _uris(playlist)
+        assert len(segments) == 10
+        body = b"".join([await _follow(api, http, f"{base}/v360/{s}") for s in segments])
+        assert _decode(init_after + body, tmp_path, "resumed.mp4") == 1000

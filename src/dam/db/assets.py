@@ -303,6 +303,22 @@ async def assets_in_status(
     return _assets(records)
 
 
+async def ready_with_unfinished_steps(
+    pool: Pool, *, older_than_seconds: float, limit: int = 500
+) -> list[Asset]:
+    """Ready assets whose background steps (the stream) have waited without progress for longer
+    than the given age (reconciler)."""
+    records = await pool.fetch(
+        f"""SELECT {ASSET_COLUMNS} FROM assets
+            WHERE status = 'ready' AND updated_at < now() - make_interval(secs => $1)
+              AND EXISTS (SELECT 1 FROM asset_steps s
+                          WHERE s.asset_id = assets.id AND s.state IN ('pending', 'running'))
+            ORDER BY updated_at LIMIT $2""",
+        older_than_seconds, limit,
+    )  # fmt: skip
+    return _assets(records)
+
+
 async def count_by_status(pool: Pool, workspace_id: uuid.UUID | None = None) -> dict[str, int]:
     """How many assets are in each status (of one workspace, or of all)."""
     records = await pool.fetch(

@@ -7,6 +7,8 @@
 - ``uploaded`` for over a minute (the enqueue was lost, e.g. Redis lost its data): its steps queued again.
 - ``processing`` with no progress for longer than the job timeout (its worker died): its
   unfinished steps queued again.
+- ``ready`` with a background step (the stream) that made no progress for longer than the
+  transcode timeout (its job was lost): queued again.
 - ``pending_upload`` whose client has not asked for URLs for longer than the URL lifetime plus a
   grace period, with no object: ``failed`` ("upload never arrived"), its multipart upload aborted.
 """
@@ -26,7 +28,7 @@ from dam.db import steps as step_rows
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import queues_of
+from dam.domain.steps import Queue, queues_of
 from dam.resources import Resources
 from dam.services.processing import Processing
 from dam.services.uploads import Uploads
@@ -65,6 +67,12 @@ async def _pass(resources: Resources, counts: dict[str, int]) -> None:
         # A new id per stale episode: the dead job's id is still taken by its kept result.
         if asset.etag and await processing.hand_over(
             asset, rerun=f"stale:{int(asset.updated_at.timestamp())}"
+        ):
+            counts["restarted"] += 1
+    stale_stream = resources.settings.stream.transcode_timeout + SETTLE_SECONDS
+    for asset in await db.ready_with_unfinished_steps(resources.pool, older_than_seconds=stale_stream):
+        if asset.etag and await processing.hand_over(
+            asset, rerun=f"stale:{int(asset.updated_at.timestamp())}", only=Queue.TRANSCODE
         ):
             counts["restarted"] += 1
 
