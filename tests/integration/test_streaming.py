@@ -71,6 +71,17 @@ def _uris(playlist: str) -> list[str]:
     return [line for line in playlist.splitlines() if line and not line.startswith("#")]
 
 
+def _top_boxes(data: bytes) -> list[bytes]:
+    kinds, offset = [], 0
+    while offset + 8 <= len(data):
+        size, kind = int.from_bytes(data[offset : offset + 4], "big"), data[offset + 4 : offset + 8]
+        if size == 1:
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
+        kinds.append(kind)
+        offset += max(size, 8)
+    return kinds
+
+
 def _decode(data: bytes, tmp_path: Path, name: str) -> int:
     path = tmp_path / name
     path.write_bytes(data)
@@ -81,7 +92,7 @@ def _decode(data: bytes, tmp_path: Path, name: str) -> int:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert not done.stderr.strip(), done.stderr
-    return int(done.stdout.strip().split(",")[1])
+    return int(done.stdout.strip().splitlines()[0].split(",")[1])  # the first stream's frames
 
 
 async def test_video_streams_through_the_delivery_path(
@@ -99,7 +110,7 @@ async def test_video_streams_through_the_delivery_path(
         asset = await streamed(api, run_jobs, settings, asset_id)
         assert asset["status"] == "ready", asset["error"]
         steps = {s["name"]: s for s in asset["steps"]}
-        assert steps["ladder"]["state"] == "done"
+        assert steps["ladder"]["state"] == "done", steps["ladder"]["error"]
         assert steps["ladder"]["progress"] == 1
         assert steps["storyboard"]["state"] == "done"
         stream = asset["stream"]
@@ -121,6 +132,15 @@ async def test_video_streams_through_the_delivery_path(
             body = b"".join([await _follow(api, http, f"{base}/{rendition}/{s}") for s in segments])
             frames = _decode(init + body, tmp_path, f"{rendition}.mp4")
             assert frames == (150 if rendition.startswith("v") else pytest.approx(282, abs=3))
+        # The download MP4: the rung and the audio remuxed, its index first (plays while it downloads).
+        download = next(r for r in asset["renditions"] if r["kind"] == "download_720p")
+        assert (download["width"], download["height"], download["content_type"]) == (480, 360, "video/mp4")
+        got = await http.get(download["url"])
+        assert got.status_code == 200
+        assert len(got.content) == download["bytes"]
+        boxes = [kind for kind in _top_boxes(got.content) if kind != b"free"]
+        assert boxes[:3] == [b"ftyp", b"moov", b"mdat"]
+        assert _decode(got.content, tmp_path, "download.mp4") == 150
         mpd = await _text(api, _path(stream["dash_url"]), "application/dash+xml")
         assert 'type="static"' in mpd
         vtt = await _text(api, _path(stream["storyboard_url"]), "text/vtt")

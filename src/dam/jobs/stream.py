@@ -11,20 +11,22 @@ beside them.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
 from typing import IO, cast
 
 from dam.db import steps as step_rows
 from dam.db import streams as stream_rows
 from dam.domain import manifests
 from dam.domain import streaming as st
-from dam.domain.assets import Asset
+from dam.domain.assets import Asset, Rendition
 from dam.domain.errors import MediaRejected
 from dam.domain.media import MediaInfo
 from dam.jobs.steps import StepResult, _close, _next, _readable, _Return, _source
 from dam.media import ladder, pipeline
 from dam.resources import Resources
-from dam.storage.ranged import RangeReader
+from dam.storage.ranged import ConcatReader, RangeReader
 
 # The ladder reads the original front to back, once per chunk: large reads, few kept.
 LADDER_BLOCK = 4 * 1024 * 1024
@@ -86,7 +88,8 @@ async def ladder_step(resources: Resources, asset: Asset) -> StepResult:
                 progress=record.chunks_done / record.chunk_count,
             )
     await _finish(resources, asset, record)
-    return StepResult()
+    download = await _download(resources, asset, record)
+    return StepResult(outputs=[download] if download is not None else [])
 
 
 async def _encode(
@@ -137,3 +140,54 @@ async def _finish(resources: Resources, asset: Asset, record: st.StreamRecord) -
             f"{prefix}{name}/{manifests.PLAYLIST}", text.encode(), content_type(".m3u8")
         )
     await stream_rows.finish(resources.pool, asset.id, record.recipe, made)
+
+
+DOWNLOAD = "download_720p"
+
+
+def download_rung(videos: list[st.Rendition]) -> st.Rendition | None:
+    """The rung the download MP4 is made of: 720p, else the largest below it, else the smallest."""
+    if not videos:
+        return None
+    short = [v for v in videos if min(v.width or 0, v.height or 0) <= 720]
+    return max(short, key=lambda v: min(v.width or 0, v.height or 0)) if short else videos[-1]
+
+
+async def _parts(resources: Resources, prefix: str, rendition: st.Rendition) -> list[tuple[str, int]]:
+    init_key = f"{prefix}{rendition.name}/{manifests.INIT}"
+    info = await resources.storage.head(init_key)
+    if info is None:
+        raise MediaRejected(f"the stream's {rendition.name} init segment is missing from storage")
+    parts = [(resources.storage.presign_get(init_key, internal=True), info.size)]
+    for segment in rendition.segments:
+        key = f"{prefix}{rendition.name}/{manifests.segment_name(segment.number)}"
+        parts.append((resources.storage.presign_get(key, internal=True), segment.bytes))
+    return parts
+
+
+async def _download(resources: Resources, asset: Asset, record: st.StreamRecord) -> Rendition | None:
+    """The ``download_720p`` rendition: a rung and the audio remuxed into a faststart MP4 through a
+    temporary file (FFmpeg moves the index to the front by rewriting the file), then stored in parts."""
+    rung = download_rung(record.videos)
+    if rung is None:
+        return None
+    prefix = st.stream_prefix(asset.id, record.recipe)
+    video = ConcatReader(await _parts(resources, prefix, rung), client=resources.reads)
+    audio = record.audio
+    sound = ConcatReader(await _parts(resources, prefix, audio), client=resources.reads) if audio else None
+    key = f"{prefix}{DOWNLOAD}.mp4"
+    with tempfile.TemporaryDirectory(prefix="dam-download-") as folder:
+        out = Path(folder) / "download.mp4"
+        size = await asyncio.to_thread(
+            _readable,
+            lambda: pipeline.download_mp4(cast(IO[bytes], video), cast(IO[bytes] | None, sound), out),
+        )
+        await resources.storage.put_file(key, str(out), "video/mp4")
+    return Rendition(
+        kind=DOWNLOAD,
+        storage_key=key,
+        content_type="video/mp4",
+        width=rung.width,
+        height=rung.height,
+        bytes=size,
+    )

@@ -8,6 +8,7 @@ the worker stores it before the next one is made.
 from __future__ import annotations
 
 from collections.abc import Generator
+from pathlib import Path
 from typing import IO
 
 import msgspec
@@ -15,7 +16,7 @@ from PIL import Image
 
 from dam.domain import formats
 from dam.domain.media import MediaInfo, MediaKind, MediaRejected, RenderedFile
-from dam.media import audio, images, ladder, probe
+from dam.media import audio, images, ladder, probe, remux
 from dam.media import storyboard as storyboards
 
 
@@ -126,3 +127,8 @@ def storyboard(fp: IO[bytes], info: MediaInfo) -> Generator[storyboards.Sprite, 
     """The ``storyboard`` step: sprite sheets of seek thumbnails, then their WebVTT track."""
     with probe.open_media(fp) as container:
         return (yield from storyboards.storyboard(container, info))
+
+
+def download_mp4(video: IO[bytes], audio_fp: IO[bytes] | None, out: Path) -> int:
+    """The stream's web-playable MP4 (one rung and the audio, remuxed, ``moov`` first) at ``out``."""
+    return remux.faststart(video, audio_fp, out)

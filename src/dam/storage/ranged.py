@@ -6,6 +6,7 @@ whole file; memory is bounded by the block cache whatever the object's size.
 
 from __future__ import annotations
 
+import bisect
 import io
 from collections import OrderedDict
 
@@ -107,3 +108,51 @@ class RangeReader(io.RawIOBase):
         if len(self._cache) > self._cache_blocks:
             self._cache.popitem(last=False)
         return data
+
+
+class ConcatReader(io.RawIOBase):
+    """Several objects read as one seekable file (a rendition's init segment and its segments)."""
+
+    def __init__(self, parts: list[tuple[str, int]], *, client: httpx.Client) -> None:
+        super().__init__()
+        self._parts = [RangeReader(url, size, client=client, cache_blocks=2) for url, size in parts]
+        self._starts: list[int] = []
+        total = 0
+        for _, size in parts:
+            self._starts.append(total)
+            total += size
+        self._size = total
+        self._pos = 0
+
+    def readable(self) -> bool:
+        """Always."""
+        return True
+
+    def seekable(self) -> bool:
+        """Always."""
+        return True
+
+    def tell(self) -> int:
+        """Current position."""
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move the position."""
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        """Fill ``buffer`` from the current position, across object boundaries."""
+        view = memoryview(buffer)  # a slice of a bytearray would be a copy
+        done = 0
+        while done < len(view) and self._pos < self._size:
+            index = bisect.bisect_right(self._starts, self._pos) - 1
+            part = self._parts[index]
+            part.seek(self._pos - self._starts[index])
+            got = part.readinto(view[done:])
+            if got <= 0:
+                break
+            done += got
+            self._pos += got
+        return done

@@ -179,6 +179,12 @@ class Storage:
                 CacheControl="public, max-age=31536000, immutable",
             )  # fmt: skip
 
+    async def put_file(self, key: str, path: str, content_type: str) -> None:
+        """Store a large object from a local file, in parts (a rendition too big for memory)."""
+        with _translate("store an object"):
+            extra = {"ContentType": content_type, "CacheControl": "public, max-age=31536000, immutable"}
+            await self._client.upload_file(path, self.bucket, key, ExtraArgs=extra)
+
     async def create_multipart(self, key: str, content_type: str, *, checksums: bool = False) -> str:
         """Start a multipart upload (with per-part SHA-256 checksums if asked); returns its upload id."""
         with _translate("start a multipart upload"):
