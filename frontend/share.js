@@ -1,5 +1,6 @@
 // The page of a share link (/s/{token}): what GET /shares/{token} shows, after the link's password
 // when it asks for one. Every URL it shows is presigned for no longer than the link lives.
+import * as player from "./player.js";
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const base = `/shares/${encodeURIComponent(token)}`;
@@ -13,6 +14,11 @@ function media(shared) {
   const box = $("share-media");
   box.replaceChildren();
   let element;
+  if (shared.kind === "video" && shared.hls_url) {  // the adaptive stream, with Shaka Player's UI
+    player.play(box, {hls_url: shared.hls_url, dash_url: shared.dash_url, storyboard_url: shared.storyboard_url},
+      "shaka-hls", shared.preview_url).catch((error) => { box.textContent = `The stream could not play: ${error.message || error}`; });
+    return;
+  }
   if (shared.kind === "video" && shared.media_url) {
     element = document.createElement("video");
     element.controls = true;

@@ -183,6 +183,15 @@ async def test_stream_tokens_are_checked(
         assert (
             await api.get(f"/stream/{token}/{asset_id}/{path}", follow_redirects=False)
         ).status_code == 404
+    # A share link's visitors get a token too, one that outlives neither the link nor its lifetime.
+    made = json_of(await api.post(f"/assets/{asset_id}/shares", json={"expires_in": 60, "download": False}))
+    shared = json_of(await api.get(f"/shares/{made['url'].rsplit('/', 1)[1]}", headers={"Authorization": ""}))
+    via_share = _path(shared["hls_url"])
+    assert (await api.get(via_share, headers={"Authorization": ""})).status_code == 200
+    share_token = via_share.split("/")[2]
+    assert share_token.split(".")[1].startswith("s")
+    assert int(share_token.split(".")[0], 36) <= time.time() + 61
+    assert shared["storyboard_url"] is not None
     # Another workspace's member never gets a token: the asset answers as an unknown one does.
     stranger = await identities.key(await identities.workspace(), "viewer")
     response = await api.get(f"/assets/{asset_id}", headers=bearer(stranger))

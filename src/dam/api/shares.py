@@ -163,7 +163,7 @@ class ShareController(Controller):
         `password_required` until this visitor has unlocked a link that asks for a password; 404
         alike for unknown, expired and revoked links."""
         address = request.client.host if request.client else None
-        return await shares.open(share, request.cookies.get, address)
+        return await shares.open(share, request.cookies.get, address, base=public_base(request))
 
     @post(
         "/shares/{share:str}/unlock", operation_id="unlockShare", status_code=HTTP_204_NO_CONTENT,

@@ -62,6 +62,10 @@ class SharedAsset(msgspec.Struct, frozen=True, kw_only=True):
     media_url: str | None  # the original, inline, for playback (audio and video)
     download_url: str | None  # the original as an attachment, when the share allows it
     renditions: list[SharedPreview]
+    # The adaptive stream, once ready: its token lives no longer than the link.
+    hls_url: str | None = None
+    dash_url: str | None = None
+    storyboard_url: str | None = None
 
 
 def visit_cookie(share_id: uuid.UUID) -> str:

@@ -18,16 +18,19 @@ import msgspec
 
 from dam.db import assets as asset_rows
 from dam.db import shares as db
+from dam.db import steps as step_rows
 from dam.domain import audit
 from dam.domain.access import Principal, Scope, require
 from dam.domain.audit import Action, Entry
 from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthenticated
 from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, SharedPreview, visit_cookie
 from dam.domain.status import AssetStatus
+from dam.domain.stream_access import share_viewer
 from dam.keys import login_failures_key
 from dam.resources import Resources
 from dam.services import passwords, scoped
 from dam.services.auth import Auth, well_formed
+from dam.services.streams import Streams
 
 SHARE_PASSWORD_MIN_LENGTH = 8
 _GONE = "this share link does not exist, has expired or has been revoked"
@@ -56,6 +59,7 @@ class Shares:
         self.pool = resources.pool
         self.storage = resources.storage
         self.auth = auth
+        self.streams = Streams(resources)
 
     # -- for members ---------------------------------------------------------------------------
 
@@ -144,7 +148,7 @@ class Shares:
         return Opened(share=found[0], password_hash=found[1])
 
     async def open(
-        self, secret: str, cookies: Callable[[str], str | None], address: str | None = None
+        self, secret: str, cookies: Callable[[str], str | None], address: str | None = None, base: str = ""
     ) -> SharedAsset:
         """What the link shows (``GET /shares/{token}``): 401 ``password_required`` until this
         visitor has given the password; presigned URLs that outlive neither the link nor
@@ -173,6 +177,11 @@ class Shares:
             for r in shown
         ]
         by_kind = {p.kind: p.url for p in previews}
+        steps = await step_rows.list_steps(self.pool, [asset.id])
+        record = (await self.streams.records([asset.id])).get(asset.id)
+        stream = self.streams.links(
+            asset, steps, record, share_viewer(share.id), until=share.expires_at.timestamp()
+        )
         stored = asset.status is not AssetStatus.PENDING_UPLOAD  # deleted ones are refused above
         kind = asset.media.kind if asset.media is not None else None
         playable = stored and kind in ("video", "audio")
@@ -201,6 +210,9 @@ class Shares:
                 else None
             ),
             renditions=previews,
+            hls_url=base + stream.hls_path if stream and stream.hls_path else None,
+            dash_url=base + stream.dash_path if stream and stream.dash_path else None,
+            storyboard_url=base + stream.storyboard_path if stream and stream.storyboard_path else None,
         )
 
     async def unlock(self, secret: str, password: str, address: str) -> tuple[Share, str]:

@@ -60,18 +60,24 @@ class Streams:
         self.recipe = st.recipe(self.settings.ladder)
         self.secret = tokens.secret_of(self.settings.secret, resources.settings.s3.secret_key)
 
-    def token(self, asset: Asset, viewer: str, now: float | None = None) -> str:
-        """A fresh token for ``viewer`` to watch ``asset``."""
+    def token(self, asset: Asset, viewer: str, *, until: float | None = None) -> str:
+        """A fresh token for ``viewer`` to watch ``asset`` (expiring by ``until`` at the latest)."""
         duration = asset.media.duration if asset.media is not None else None
-        expires = int((now or time.time()) + tokens.lifetime(duration, self.settings.token_ttl))
-        return tokens.issue(self.secret, asset.id, viewer, expires)
+        expires = time.time() + tokens.lifetime(duration, self.settings.token_ttl)
+        return tokens.issue(self.secret, asset.id, viewer, int(min(expires, until or expires)))
 
     async def records(self, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, st.StreamRecord]:
         """The current recipe's stream records of these assets."""
         return await stream_rows.of_assets(self.resources.pool, asset_ids, self.recipe) if asset_ids else {}
 
     def links(
-        self, asset: Asset, steps: list[StepRecord], record: st.StreamRecord | None, viewer: str
+        self,
+        asset: Asset,
+        steps: list[StepRecord],
+        record: st.StreamRecord | None,
+        viewer: str,
+        *,
+        until: float | None = None,
     ) -> st.StreamLinks | None:
         """The asset's ``stream``: None for assets that have none (images)."""
         ladder = next((s for s in steps if s.name == "ladder"), None)
@@ -83,7 +89,7 @@ class Streams:
         progress = 1.0 if status == "ready" else float(ladder.progress or 0.0)
         if record is None or record.manifests is None or status != "ready":
             return st.StreamLinks(status=status, progress=progress)
-        base = f"{PREFIX}/{self.token(asset, viewer)}/{asset.id}/{record.recipe}"
+        base = f"{PREFIX}/{self.token(asset, viewer, until=until)}/{asset.id}/{record.recipe}"
         audio = record.audio
         variants = [
             st.Variant(width=v.width, height=v.height, bandwidth=st.bandwidth(v, audio)[0],
