@@ -84,9 +84,25 @@ async def test_store_cors_allows_configured_origin_only(
     assert allowed.status_code == 200, allowed.text
     assert allowed.headers["access-control-allow-origin"] == "http://app.example.test"
     assert "PUT" in allowed.headers["access-control-allow-methods"]
+    # Another origin may not PUT: the store answers 403, or at most the read-only rule that lets
+    # players read stream segments (GET and HEAD from any origin), which a PUT preflight fails.
     refused = await http.options(url, headers=preflight("http://evil.example.test"))
-    assert refused.status_code == 403
-    assert "access-control-allow-origin" not in refused.headers
+    assert refused.status_code == 403 or "PUT" not in refused.headers.get("access-control-allow-methods", "")
+
+
+async def test_store_cors_reads_from_any_origin_only_when_set(
+    make_settings: Callable[..., Settings], api_key: str, http: httpx.AsyncClient
+) -> None:
+    """DAM_STREAM_STORE_ANY_ORIGIN (default on) lets any origin GET, as players after the stream's
+    302 send `Origin: null`; off, only the configured origins may."""
+    for setting, expected in (("true", {"*", "null"}), ("false", {None})):
+        settings = make_settings(DAM_STREAM_STORE_ANY_ORIGIN=setting)
+        async with client_of(settings, api_key) as api:
+            asset_id = await ingest(api, http, b"\xff\xd8\xff" + b"x" * 100, "x.jpg", "image/jpeg")
+            asset = json_of(await api.get(f"/assets/{asset_id}"))
+        got = await http.get(asset["download_url"], headers={"Origin": "null"})
+        assert got.status_code == 200
+        assert got.headers.get("access-control-allow-origin") in expected, (setting, dict(got.headers))
 
 
 async def test_job_dashboard(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import av
 import httpx
 from PIL import Image
 
@@ -200,11 +202,80 @@ class Harness:
         return ", ".join(sizes)
 
 
+def _uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def _frames(data: bytes) -> int:
+    """Frames (or audio frames) decoded from an init segment and a media segment."""
+    try:
+        with av.open(io.BytesIO(data), "r", format="mp4") as container:
+            return sum(1 for _ in container.decode(container.streams[0]))
+    except av.error.FFmpegError as exc:
+        raise StepFailed(f"a segment does not decode: {exc}") from None
+
+
+class _Stream:
+    """The stream steps' reads: through the delivery path, redirects followed into storage."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.client = harness.client
+
+    def get(self, url: str, content_type: str | None = None) -> httpx.Response:
+        try:
+            response = self.client.get(url, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise StepFailed(f"GET {url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            raise StepFailed(f"GET {url} answered {response.status_code}: {response.text[:200]}")
+        if content_type and not response.headers.get("content-type", "").startswith(content_type):
+            raise StepFailed(f"GET {url}: {response.headers.get('content-type')}, expected {content_type}")
+        return response
+
+
+def stream(harness: Harness, step: Step) -> str:
+    """The video's stream becomes ready; its master playlist and MPD come through the delivery
+    path, and the first segment of every rendition decodes."""
+    upload = harness.created(step)
+    deadline = time.monotonic() + harness.spec.deadlines.stream
+    links: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        upload.asset = harness.call("GET", f"/assets/{upload.asset['id']}", 200)
+        links = upload.asset.get("stream") or {}
+        if links.get("status") == "ready":
+            break
+        if links.get("status") == "failed":
+            failed = [s for s in upload.asset["steps"] if s["name"] == "ladder"]
+            raise StepFailed(f"the stream failed: {failed[0]['error'] if failed else '?'}")
+        time.sleep(0.5)
+    else:
+        raise StepFailed(
+            f"stream still {links.get('status')} after {harness.spec.deadlines.stream:g}s:"
+            " is a transcode worker running (dam worker --queue transcode)?"
+        )
+    reads = _Stream(harness)
+    master = reads.get(links["hls_url"], "application/vnd.apple.mpegurl").text
+    reads.get(links["dash_url"], "application/dash+xml")
+    base = links["hls_url"].rsplit("/", 1)[0]
+    renditions = [uri.split("/")[0] for uri in _uris(master)]
+    renditions += re.findall(r'TYPE=AUDIO[^\n]*URI="([^"/]+)/', master)
+    decoded = []
+    for name in renditions:
+        playlist = reads.get(f"{base}/{name}/index.m3u8", "application/vnd.apple.mpegurl").text
+        segments = _uris(playlist)
+        if not segments:
+            raise StepFailed(f"{name}: its playlist lists no segment")
+        init = reads.get(f"{base}/{name}/init.mp4").content
+        first = reads.get(f"{base}/{name}/{segments[0]}").content
+        decoded.append(f"{name} {_frames(init + first)} frames")
+    return f"{len(links.get('variants', []))} variant(s); first segments: {', '.join(decoded)}"
+
+
 ACTIONS: dict[str, Callable[[Harness, Step], str]] = {
     "wait_health": Harness.wait_health, "health": Harness.health, "ready": Harness.ready,
     "create": Harness.create, "upload": Harness.upload_bytes, "complete": Harness.complete,
     "wait_ready": Harness.wait_ready, "metadata": Harness.metadata, "download": Harness.download,
-    "renditions": Harness.renditions,
+    "renditions": Harness.renditions, "stream": stream,
 }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import msgspec
 
 Action = Literal[
     "wait_health", "health", "ready", "create", "upload", "complete", "wait_ready", "metadata", "download",
-    "renditions",
+    "renditions", "stream",
 ]  # fmt: skip
 
 
@@ -19,6 +19,7 @@ class Deadlines(msgspec.Struct, forbid_unknown_fields=True):
     startup: float = 90
     request: float = 20
     processing: float = 120
+    stream: float = 300  # until a video's adaptive stream is ready (the ladder runs after the asset is)
 
 
 class Sample(msgspec.Struct, forbid_unknown_fields=True):
