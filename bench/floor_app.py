@@ -1,7 +1,8 @@
 """The floor: a minimal Litestar app that checks the API key as cheaply as it can (one indexed
 lookup and a constant-time comparison of its SHA-256), then does the bare work of each route:
 `POST /assets` parses, INSERTs with asyncpg and presigns once; `GET /assets/{id}` reads the row
-(in the key's workspace), its renditions and its steps, and presigns its download.
+(in the key's workspace), its renditions and its steps, and presigns its download; `GET /redirect/...`
+presigns a GET and answers 302 (the floor of the stream's delivery path).
 
 Our `POST /assets` is measured against this app in the same run, so the ratio shows what our own
 code costs on top of what the framework, the database and any key check allow.
@@ -20,6 +21,7 @@ import asyncpg
 import msgspec
 from litestar import Litestar, Request, get, post
 from litestar.exceptions import NotAuthorizedException
+from litestar.response import Redirect
 
 from dam.storage.sigv4 import SigV4Presigner
 
@@ -106,6 +108,13 @@ async def create(data: Body, request: Request) -> Answer:  # type: ignore[type-a
     return Answer(id=asset_id, url=url)
 
 
+@get("/redirect/{path:path}", status_code=302)
+async def redirect(path: str) -> Redirect:
+    """The bare floor of the stream's delivery path: presign the object, answer 302."""
+    _, signer = _resources()
+    return Redirect(signer.presign("GET", "bench", f"renditions{path}", expires=300), status_code=302)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     """One pool and one signer, as in the real app."""
@@ -119,4 +128,4 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     await pool.close()
 
 
-app = Litestar(route_handlers=[create, read], lifespan=[lifespan], openapi_config=None)
+app = Litestar(route_handlers=[create, read, redirect], lifespan=[lifespan], openapi_config=None)

@@ -41,7 +41,7 @@ async def _connection(
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
             await reader.readexactly(length)
-            if head.startswith(b"HTTP/1.1 2"):
+            if head[9:10] in {b"2", b"3"}:  # a redirect is an answer too (the stream's 302s)
                 latencies.append(time.perf_counter() - start)
             else:
                 errors.append(1)

@@ -9,7 +9,9 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 import timeit
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from bench.e2e import ingest_figures  # noqa: E402
+from bench.ladder_bench import ladder_figures  # noqa: E402
 from bench.load import LoadResult, run_load, run_sign_ins  # noqa: E402
 from bench.media_bench import (  # noqa: E402
     bench_image,
@@ -34,6 +37,8 @@ from bench.media_bench import (  # noqa: E402
 from bench.stack import StackFailed, drop_database, make_key, serve  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
 from dam.devs3 import DevS3, free_ports  # noqa: E402
+from dam.domain import stream_access  # noqa: E402
+from dam.domain import streaming as st  # noqa: E402
 from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
 
 ADMIN_URL = os.environ.get("DAM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -171,14 +176,18 @@ def main() -> None:
             with serve(floor, env, f"http://127.0.0.1:{floor_port}/schema", tmp / "floor.log"):
                 asset_id = an_asset(floor_port, key)
                 results["floor app"] = load_all(pool, floor_port, key, asset_id)
+                bare_redirect = load(pool, floor_port, f"/redirect/{asset_id}/{SEGMENT}", b"", 64, key)
             ours = [sys.executable, "-m", "dam.cli", "--log-level", "warning", "api"]
             with serve(ours, {**env, "DAM_PORT": str(ours_port)}, f"http://127.0.0.1:{ours_port}/health",
                        tmp / "api.log"):  # fmt: skip
                 results["our API"] = load_all(pool, ours_port, key, asset_id)
+                redirect = load(pool, ours_port, stream_path(asset_id), b"", 64, key)
                 quiet = load(pool, ours_port, "/assets", BODY, 64, key)  # just before, for the ratio
                 signing_in = load_while_signing_in(pool, ours_port, key)
         _report(results)
+        _report_redirects(redirect, bare_redirect)
         _report_sign_ins(quiet, *signing_in)
+        ladder_figures(CACHE)
         _media(store, tmp)
         ingest_figures(store, tmp, ADMIN_URL, CACHE)
         done = True
@@ -189,6 +198,25 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)  # SeaweedFS's data (photos, video, renditions) and logs
         else:
             print(f"\n(the services' logs are kept in {tmp})", file=sys.stderr)
+
+
+# A media segment of the stream's delivery path: token check, path check, presign, 302.
+SEGMENT = f"stream/{st.recipe(st.DEFAULT_LADDER)}/v720/seg_00001.m4s"
+
+
+def stream_path(asset_id: str) -> str:
+    """The delivery path of a segment, with a valid token for the bench API's secret."""
+    secret = stream_access.secret_of("", "bench-secret")
+    token = stream_access.issue(secret, uuid.UUID(asset_id), "-", int(time.time()) + 3600)
+    return f"/stream/{token}/{asset_id}/{SEGMENT.removeprefix('stream/')}"
+
+
+def _report_redirects(ours: LoadResult, bare: LoadResult) -> None:
+    print("\n## Stream delivery: GET of a segment answered 302 to a presigned URL (64 conns)")
+    print(f"ours (token HMAC, path check, presign)  {ours.rps:8.0f} req/s, p99 {ours.p99_ms:.2f} ms, "
+          f"{ours.errors} errors")  # fmt: skip
+    print(f"bare Litestar endpoint (presign, 302)   {bare.rps:8.0f} req/s, p99 {bare.p99_ms:.2f} ms")
+    print(f"ratio                                   {ours.rps / bare.rps:8.2f}x   (target >= 0.5x)")
 
 
 def _report(results: dict[str, Runs]) -> None:

@@ -112,25 +112,21 @@ class _Track:
         return EncodedFile(rendition=self.name, name=segment_name(self.number), data=body)
 
 
-def _video_track(rung: st.Rung, rate: Fraction) -> _Track:
-    buffer = io.BytesIO()
-    container = av.open(buffer, "w", format="mp4", options=_INIT_FLAGS)
-    # IDRs only where the ladder forces them (on the time grid), GOPs closed, the rate capped.
-    params = (
+def x264_params(rung: st.Rung) -> str:
+    """x264's own options for a rung: IDRs only where the ladder forces them (on the time grid),
+    GOPs closed, the rate capped."""
+    return (
         "scenecut=0:open-gop=0:keyint=infinite:min-keyint=1"
         f":vbv-maxrate={rung.maxrate}:vbv-bufsize={rung.bufsize}"
     )
-    stream = container.add_stream(
-        "libx264",
-        rate=rate,
-        options={
-            "preset": st.PRESET,
-            "crf": str(st.CRF),
-            "profile": "high",
-            "forced-idr": "1",
-            "x264-params": params,
-        },
-    )
+
+
+def _video_track(rung: st.Rung, rate: Fraction) -> _Track:
+    buffer = io.BytesIO()
+    container = av.open(buffer, "w", format="mp4", options=_INIT_FLAGS)
+    options = {"preset": st.PRESET, "crf": str(st.CRF), "profile": "high", "forced-idr": "1"}
+    options["x264-params"] = x264_params(rung)
+    stream = container.add_stream("libx264", rate=rate, options=options)
     stream.width, stream.height, stream.pix_fmt = rung.width, rung.height, "yuv420p"
     stream.time_base = _VIDEO_TB
     stream.codec_context.time_base = _VIDEO_TB
