@@ -41,7 +41,7 @@ class Assets:
         """The detail of an asset already read (stream URLs carry a token naming ``viewer``)."""
         renditions = await db.list_renditions(self.pool, [asset.id])
         steps = await step_rows.list_steps(self.pool, [asset.id])
-        records = await self.streams.records([asset.id])
+        records = await self.streams.records(_streamed(steps))
         return self._detail(asset, renditions, steps, records.get(asset.id), viewer)
 
     def new_detail(self, asset: Asset) -> AssetDetail:
@@ -76,7 +76,7 @@ class Assets:
         steps: dict[uuid.UUID, list[StepRecord]] = {}
         for step in await step_rows.list_steps(self.pool, ids):
             steps.setdefault(step.asset_id, []).append(step)
-        records = await self.streams.records(ids)
+        records = await self.streams.records(_streamed([s for group in steps.values() for s in group]))
         viewer = viewer_of(principal)
         return AssetPage(
             items=[
@@ -137,6 +137,11 @@ class Assets:
         # The earlier job's result still holds its id: a new id per reprocess request.
         await self.processing.hand_over(moved, rerun=f"re:{int(moved.updated_at.timestamp() * 1000)}")
         return await self.detail(moved, viewer=viewer_of(principal))
+
+
+def _streamed(steps: list[StepRecord]) -> list[uuid.UUID]:
+    """The assets among these steps' that have a stream to look up (images have none: no query)."""
+    return sorted({s.asset_id for s in steps if s.name == "ladder"})
 
 
 def encode_cursor(asset: Asset) -> str:

@@ -25,7 +25,32 @@ SEQUENTIAL_BLOCK = 2 * 1024 * 1024
 SEQUENTIAL_CACHE_BLOCKS = 4
 
 
-class RangeReader(io.RawIOBase):
+class _Seekable(io.RawIOBase):
+    """A read-only file of known size: the position, and seeking it (reads are the subclass's)."""
+
+    _size = 0
+    _pos = 0
+
+    def readable(self) -> bool:
+        """Always."""
+        return True
+
+    def seekable(self) -> bool:
+        """Always."""
+        return True
+
+    def tell(self) -> int:
+        """Current position."""
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move the position; nothing is fetched until a read."""
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+
+class RangeReader(_Seekable):
     """Random access to an object of known size with HTTP range requests."""
 
     def __init__(
@@ -47,24 +72,6 @@ class RangeReader(io.RawIOBase):
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self.bytes_fetched = 0
         self.requests = 0
-
-    def readable(self) -> bool:
-        """Always."""
-        return True
-
-    def seekable(self) -> bool:
-        """Always."""
-        return True
-
-    def tell(self) -> int:
-        """Current position."""
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move the position; nothing is fetched until a read."""
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         """Fill ``buffer`` from the current position (short only at the end of the object)."""
@@ -110,7 +117,7 @@ class RangeReader(io.RawIOBase):
         return data
 
 
-class ConcatReader(io.RawIOBase):
+class ConcatReader(_Seekable):
     """Several objects read as one seekable file (a rendition's init segment and its segments)."""
 
     def __init__(self, parts: list[tuple[str, int]], *, client: httpx.Client) -> None:
@@ -123,24 +130,6 @@ class ConcatReader(io.RawIOBase):
             total += size
         self._size = total
         self._pos = 0
-
-    def readable(self) -> bool:
-        """Always."""
-        return True
-
-    def seekable(self) -> bool:
-        """Always."""
-        return True
-
-    def tell(self) -> int:
-        """Current position."""
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move the position."""
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         """Fill ``buffer`` from the current position, across object boundaries."""
