@@ -11,11 +11,13 @@ from arq.connections import ArqRedis
 from arq.jobs import Job, JobDef, JobResult
 from redis.exceptions import RedisError
 
+from dam import keys
 from dam.db import assets as db
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset
 from dam.domain.errors import QueueUnavailable
 from dam.domain.status import AssetStatus
+from dam.domain.steps import Queue
 from dam.keys import bridge_keys, in_progress_key_prefix, result_key_prefix
 from dam.queue import REDIS
 from dam.resources import Resources
@@ -77,15 +79,15 @@ def _job(info: JobDef, job_id: str) -> JobOut:
     return out
 
 
-async def _results(queue: ArqRedis, queue_name: str) -> list[JobOut]:
+async def _results(queue: ArqRedis, queue_names: set[str]) -> list[JobOut]:
     keys = []
     async for key in queue.scan_iter(match=result_key_prefix + "*", count=500):
         keys.append(key)
         if len(keys) >= MAX_RESULT_KEYS:
             break
     ids = [k.decode()[len(result_key_prefix) :] for k in keys]
-    infos = await asyncio.gather(*(Job(i, queue, _queue_name=queue_name).result_info() for i in ids))
-    done = [(i, r) for i, r in zip(ids, infos, strict=True) if r is not None and r.queue_name == queue_name]
+    infos = await asyncio.gather(*(Job(i, queue).result_info() for i in ids))
+    done = [(i, r) for i, r in zip(ids, infos, strict=True) if r is not None and r.queue_name in queue_names]
     done.sort(key=lambda pair: pair[1].finish_time, reverse=True)
     return [_job(r, i) for i, r in done]
 
@@ -107,15 +109,18 @@ async def overview(resources: Resources, workspace_id: uuid.UUID | None = None) 
 async def _overview(resources: Resources) -> Overview:
     queue, pool, events_key = resources.queue, resources.pool, resources.settings.worker.events_key
     name = queue.default_queue_name
-    queued_ids = [i.decode() for i in await queue.zrange(name, 0, MAX_LISTED - 1)]
-    running = await asyncio.gather(*(queue.exists(in_progress_key_prefix + i) for i in queued_ids))
-    infos = await asyncio.gather(*(Job(i, queue, _queue_name=name).info() for i in queued_ids))
+    # Every work queue's jobs: the media queue's, and the transcode queue's beside it.
+    names = [keys.queue_key(resources.settings.redis.queue_name, work) for work in Queue]
     queued: list[JobOut] = []
     in_progress: list[JobOut] = []
-    for job_id, info, busy in zip(queued_ids, infos, running, strict=True):
-        if info is not None:
-            (in_progress if busy else queued).append(_job(info, job_id))
-    recent = await _results(queue, name)
+    for queue_name in names:
+        queued_ids = [i.decode() for i in await queue.zrange(queue_name, 0, MAX_LISTED - 1)]
+        running = await asyncio.gather(*(queue.exists(in_progress_key_prefix + i) for i in queued_ids))
+        infos = await asyncio.gather(*(Job(i, queue, _queue_name=queue_name).info() for i in queued_ids))
+        for job_id, info, busy in zip(queued_ids, infos, running, strict=True):
+            if info is not None:
+                (in_progress if busy else queued).append(_job(info, job_id))
+    recent = await _results(queue, set(names))
     counts: dict[str, dict[str, int]] = {}
     for job in recent:
         slot = counts.setdefault(job.function, {"succeeded": 0, "failed": 0})
