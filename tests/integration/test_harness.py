@@ -27,7 +27,7 @@ def test_harness_file_is_valid() -> None:
     spec = load_spec(SPEC)
     actions = {step.action for step in spec.steps}
     assert actions == {
-        "wait_health", "health", "ready", "create", "upload", "complete", "wait_ready", "metadata",
+        "wait_health", "health", "ready", "create", "upload", "complete", "wait_ready", "metadata", "stream",
         "download", "renditions",
     }  # fmt: skip
     assert {s.kind for s in spec.samples.values()} == {"image", "video"}
@@ -56,7 +56,9 @@ async def test_stopped_worker_fails_the_ready_step(
     out = io.StringIO()
     async with dam("api", env=env_of(settings, DAM_PORT=str(port)), log_dir=process_logs) as api:
         await api.healthy(url + "/health")
-        spec = msgspec.structs.replace(quick(load_spec(SPEC)), deadlines=Deadlines(startup=30, processing=3))
+        spec = msgspec.structs.replace(
+            quick(load_spec(SPEC)), deadlines=Deadlines(startup=30, processing=3, stream=3)
+        )
         code = await asyncio.wait_for(asyncio.to_thread(run, spec, url, out, api_key), timeout=90)
     text = out.getvalue()
     assert code == 1, text

@@ -310,11 +310,11 @@ async def ready_with_unfinished_steps(
     than the given age (reconciler)."""
     records = await pool.fetch(
         f"""SELECT {ASSET_COLUMNS} FROM assets
-            WHERE status = 'ready' AND updated_at < now() - make_interval(secs => $1)
+            WHERE status = $3 AND updated_at < now() - make_interval(secs => $1)
               AND EXISTS (SELECT 1 FROM asset_steps s
                           WHERE s.asset_id = assets.id AND s.state IN ('pending', 'running'))
             ORDER BY updated_at LIMIT $2""",
-        older_than_seconds, limit,
+        older_than_seconds, limit, AssetStatus.READY.value,
     )  # fmt: skip
     return _assets(records)
 
