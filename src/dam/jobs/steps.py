@@ -73,6 +73,19 @@ async def _store(resources: Resources, asset: Asset, file: RenderedFile) -> Rend
     )  # fmt: skip
 
 
+async def drive(files: Generator[Any, None, Any], store: Callable[[Any], Awaitable[None]]) -> Any:
+    """Run a media generator in a thread, awaiting ``store`` for each item it yields before the
+    next is made (memory holds one at a time); returns the generator's return value."""
+    try:
+        while True:
+            item = await asyncio.to_thread(_readable, lambda: _next(files))
+            if isinstance(item, _Return):
+                return item.value
+            await store(item)
+    finally:
+        _close(files)
+
+
 async def _store_all(
     resources: Resources, asset: Asset, make: Callable[[IO[bytes]], Generator[RenderedFile, None, Any]]
 ) -> tuple[list[Rendition], Any]:
@@ -80,17 +93,14 @@ async def _store_all(
     url, size = await _source(resources, asset)
     files = make(cast(IO[bytes], _reader(resources, url, size, sequential=True)))
     outputs: list[Rendition] = []
-    try:
-        while True:
-            item = await asyncio.to_thread(_readable, lambda: _next(files))
-            if isinstance(item, _Return):
-                return outputs, item.value
-            outputs.append(await _store(resources, asset, item))
-    finally:
-        _close(files)
+
+    async def store(file: RenderedFile) -> None:
+        outputs.append(await _store(resources, asset, file))
+
+    return outputs, await drive(files, store)
 
 
-def _close(files: Generator[RenderedFile, None, Any]) -> None:
+def _close(files: Generator[Any, None, Any]) -> None:
     # ValueError: still running in its thread (the step ran out of time); it ends by itself, its
     # reader's connection closed under it.
     with contextlib.suppress(ValueError):
@@ -102,7 +112,7 @@ class _Return:
         self.value = value
 
 
-def _next(files: Generator[RenderedFile, None, Any]) -> RenderedFile | _Return:
+def _next(files: Generator[Any, None, Any]) -> Any:
     try:
         return next(files)
     except StopIteration as stop:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import IO, cast
 
@@ -23,7 +24,7 @@ from dam.domain import streaming as st
 from dam.domain.assets import Asset, Rendition
 from dam.domain.errors import MediaRejected
 from dam.domain.media import MediaInfo
-from dam.jobs.steps import StepResult, _close, _next, _readable, _Return, _source
+from dam.jobs.steps import StepResult, _readable, _source, drive
 from dam.media import ladder, pipeline
 from dam.resources import Resources
 from dam.storage.ranged import ConcatReader, RangeReader
@@ -59,16 +60,24 @@ def chunk_plan(
     )
 
 
+async def begin(resources: Resources, asset_id: uuid.UUID, info: MediaInfo) -> st.StreamRecord:
+    """The asset's stream record in the current recipe: the one begun already, or a new one."""
+    settings = resources.settings.stream
+    chunk = st.chunk_seconds(settings.chunk_seconds)
+    return await stream_rows.begin(
+        resources.pool, asset_id, st.recipe(settings.ladder), chunk_seconds=chunk,
+        chunk_count=st.chunk_count(info.duration or 0.0, chunk),
+    )  # fmt: skip
+
+
 async def ladder_step(resources: Resources, asset: Asset) -> StepResult:
     """Encode the stream's next chunk; after the last one, write the manifests."""
     info = asset.media
     if info is None or info.kind not in {"video", "audio"}:
         raise MediaRejected("no video or audio facts: the probe step must run first")
     settings = resources.settings.stream
-    recipe = st.recipe(settings.ladder)
-    chunk = st.chunk_seconds(settings.chunk_seconds)
-    count = st.chunk_count(info.duration or 0.0, chunk)
-    record = await stream_rows.begin(resources.pool, asset.id, recipe, chunk_seconds=chunk, chunk_count=count)
+    record = await begin(resources, asset.id, info)
+    recipe, count = record.recipe, record.chunk_count
     if record.chunks_done < record.chunk_count:
         index = record.chunks_done
         start = float(index * record.chunk_seconds)
@@ -104,23 +113,20 @@ async def _encode(
     prefix = st.stream_prefix(asset.id, recipe)
     span = (plan.end or (asset.media.duration if asset.media else 0) or plan.start + 1) - plan.start
     reported = time.monotonic()
-    try:
-        while True:
-            item = await asyncio.to_thread(_readable, lambda: _next(files))  # type: ignore[arg-type]
-            if isinstance(item, _Return):
-                result = cast(ladder.ChunkResult, item.value)
-                return result.renditions
-            encoded = cast(ladder.EncodedFile, item)
-            await resources.storage.put(
-                f"{prefix}{encoded.rendition}/{encoded.name}", encoded.data, content_type(encoded.name)
-            )
-            if time.monotonic() - reported > PROGRESS_EVERY and encoded.name.startswith("seg_"):
-                reported = time.monotonic()
-                number = int(encoded.name[4:9])
-                done = min(1.0, max(0.0, (number * st.SEGMENT_SECONDS - plan.start) / max(span, 1e-3)))
-                await step_rows.set_progress(resources.pool, asset.id, "ladder", (index + done) / count)
-    finally:
-        _close(files)  # type: ignore[arg-type]
+
+    async def store(encoded: ladder.EncodedFile) -> None:
+        nonlocal reported
+        await resources.storage.put(
+            f"{prefix}{encoded.rendition}/{encoded.name}", encoded.data, content_type(encoded.name)
+        )
+        if time.monotonic() - reported > PROGRESS_EVERY and encoded.name.startswith("seg_"):
+            reported = time.monotonic()
+            number = int(encoded.name[4:9])
+            done = min(1.0, max(0.0, (number * st.SEGMENT_SECONDS - plan.start) / max(span, 1e-3)))
+            await step_rows.set_progress(resources.pool, asset.id, "ladder", (index + done) / count)
+
+    result: ladder.ChunkResult = await drive(files, store)
+    return result.renditions
 
 
 async def _finish(resources: Resources, asset: Asset, record: st.StreamRecord) -> None:

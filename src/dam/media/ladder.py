@@ -47,7 +47,6 @@ class EncodedFile(msgspec.Struct, frozen=True, kw_only=True):
     rendition: str
     name: str
     data: bytes
-    content_type: str = "video/mp4"
 
 
 class ChunkResult(msgspec.Struct, kw_only=True):
@@ -303,7 +302,6 @@ class _Audio:
                     yield closed
                 track.number = st.audio_segment(pts)
                 self.next_boundary = st.audio_start(track.number * st.SEGMENT_SECONDS)
-            track.shift = 0
             track.samples.append(_Pending(decode_time=pts, pts=pts, data=bytes(packet), sync=True))
 
     def finish(self) -> Iterator[EncodedFile]:

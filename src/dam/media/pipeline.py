@@ -123,10 +123,12 @@ def ladder_chunk(
         return (yield from ladder.encode_chunk(container, plan))
 
 
-def storyboard(fp: IO[bytes], info: MediaInfo) -> Generator[storyboards.Sprite, None, storyboards.Board]:
+def storyboard(
+    fp: IO[bytes], info: MediaInfo, *, folder: str = ""
+) -> Generator[storyboards.Sprite, None, storyboards.Board]:
     """The ``storyboard`` step: sprite sheets of seek thumbnails, then their WebVTT track."""
     with probe.open_media(fp) as container:
-        return (yield from storyboards.storyboard(container, info))
+        return (yield from storyboards.storyboard(container, info, folder=folder))
 
 
 def download_mp4(video: IO[bytes], audio_fp: IO[bytes] | None, out: Path) -> int:

@@ -79,8 +79,9 @@ def _frames(container: Any, times: list[float]) -> Generator[Any, None, None]:
         yield frame
 
 
-def storyboard(container: Any, info: MediaInfo) -> Generator[Sprite, None, Board]:
-    """Sprite sheets as they fill, then the track that points into them."""
+def storyboard(container: Any, info: MediaInfo, *, folder: str = "") -> Generator[Sprite, None, Board]:
+    """Sprite sheets as they fill, then the track that points into them (``folder``: where the
+    sprites sit relative to the track)."""
     if not info.duration or not info.width or not info.height:
         raise MediaRejected("no duration or size: the probe step must run first")
     step = interval(info.duration)
@@ -105,7 +106,9 @@ def storyboard(container: Any, info: MediaInfo) -> Generator[Sprite, None, Board
         assert sheet is not None
         sheet.paste(picture, (x, y))
         end = min(info.duration, times[index] + step)
-        cues.append(f"{_stamp(times[index])} --> {_stamp(end)}\n{names[-1]}#xywh={x},{y},{width},{height}")
+        cues.append(
+            f"{_stamp(times[index])} --> {_stamp(end)}\n{folder}{names[-1]}#xywh={x},{y},{width},{height}"
+        )
     if sheet is None:
         raise MediaRejected("the video has no decodable frame for a storyboard")
     yield _sprite(sheet, len(names))
