@@ -303,8 +303,8 @@ async function open(id) {
   $("detail-h").textContent = asset.filename;
   const family = asset.content_type.split("/")[0];
   let media = "";
-  if (asset.download_url && family === "video") media = `<video controls preload="metadata" src="${esc(asset.download_url)}" poster="${esc(kinds.poster?.url || "")}"></video>`;
-  else if (asset.download_url && family === "audio") media = `${kinds.waveform ? `<img src="${esc(kinds.waveform.url)}" alt="Waveform">` : ""}<audio controls preload="metadata" src="${esc(asset.download_url)}"></audio>`;
+  if (asset.media_url && family === "video") media = `<video controls preload="metadata" src="${esc(asset.media_url)}" poster="${esc(kinds.poster?.url || "")}"></video>`;
+  else if (asset.media_url && family === "audio") media = `${kinds.waveform ? `<img src="${esc(kinds.waveform.url)}" alt="Waveform">` : ""}<audio controls preload="metadata" src="${esc(asset.media_url)}"></audio>`;
   else if (kinds.preview) media = `<img src="${esc(kinds.preview.url)}" alt="Preview of ${esc(asset.filename)}">`;
   const stream = asset.stream;
   const streaming = stream?.status === "ready" && stream.hls_url;

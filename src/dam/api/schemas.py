@@ -183,6 +183,7 @@ class AssetOut(msgspec.Struct, kw_only=True):
     download_url: str | None
     steps: list[StepOut]
     stream: StreamOut | None = None
+    media_url: str | None = None
 
 
 class CreatedAsset(AssetOut, kw_only=True):
@@ -245,6 +246,7 @@ def asset_out(detail: AssetDetail, base: str = "") -> AssetOut:
         uploaded_at=a.uploaded_at,
         renditions=[RenditionOut(**msgspec.structs.asdict(r)) for r in detail.renditions],
         download_url=detail.download_url,
+        media_url=detail.media_url,
         steps=[
             StepOut(name=s.name, state=s.state, attempts=s.attempts, started_at=s.started_at,
                     finished_at=s.finished_at, error=s.error, retries=s.retries,

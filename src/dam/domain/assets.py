@@ -120,7 +120,8 @@ class AssetDetail(msgspec.Struct, frozen=True, kw_only=True):
     asset: Asset
     renditions: list[RenditionLink]
     steps: list[StepRecord]
-    download_url: str | None
+    download_url: str | None  # the original, as an attachment
+    media_url: str | None = None  # audio and video only: the original inline, for players
     stream: StreamLinks | None = None
 
 

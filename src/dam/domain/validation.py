@@ -7,6 +7,7 @@ import re
 import unicodedata
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from dam.domain import formats
 from dam.domain.errors import InvalidInput, UnsupportedMedia
@@ -153,3 +154,9 @@ def storage_key(asset_id: uuid.UUID, filename: str) -> str:
 def rendition_prefix(asset_id: uuid.UUID) -> str:
     """Key prefix under which an asset's renditions live."""
     return f"renditions/{asset_id}/"
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` that saves the file under its own name (RFC 6266, RFC 5987)."""
+    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -108,9 +108,19 @@ class Assets:
             for r in renditions
             if live
         ]
-        download = self.storage.presign_get(asset.storage_key) if has_object else None
+        # The original is always an attachment: an SVG's scripts or an HTML file's never run on the
+        # store's origin. Audio and video get an inline URL of their own, for players.
+        download = (
+            self.storage.presign_get(asset.storage_key, disposition=validation.attachment(asset.filename))
+            if has_object
+            else None
+        )
+        playable = has_object and asset.media is not None and asset.media.kind in ("audio", "video")
+        media = self.storage.presign_get(asset.storage_key, disposition="inline") if playable else None
         stream = self.streams.links(asset, steps, record, viewer) if live else None
-        return AssetDetail(asset=asset, renditions=links, steps=steps, download_url=download, stream=stream)
+        return AssetDetail(
+            asset=asset, renditions=links, steps=steps, download_url=download, media_url=media, stream=stream
+        )
 
     async def delete(self, principal: Principal | None, asset_id: uuid.UUID) -> None:
         """Remove the original and renditions from storage, then mark the asset deleted (its

@@ -12,7 +12,6 @@ import math
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 import msgspec
 
@@ -26,6 +25,7 @@ from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthen
 from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, SharedPreview, visit_cookie
 from dam.domain.status import AssetStatus
 from dam.domain.stream_access import share_viewer
+from dam.domain.validation import attachment
 from dam.keys import login_failures_key
 from dam.resources import Resources
 from dam.services import passwords, scoped
@@ -235,8 +235,3 @@ class Shares:
         await db.add_visit(self.pool, passwords.digest(visit), share)
         return share, visit
 
-
-def attachment(filename: str) -> str:
-    """A ``Content-Disposition`` that saves the file under its own name (RFC 6266, RFC 5987)."""
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
