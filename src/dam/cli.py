@@ -49,9 +49,12 @@ def cmd_api(args: argparse.Namespace) -> None:
 
     settings = _settings()
     log.info("API on http://%s:%d (docs at /docs)", settings.server.host, settings.server.port)
+    # No uvicorn access log: it prints paths, and paths carry share, upload and stream tokens. The
+    # API logs its own request line by route template (dam.api.requestlog).
     uvicorn.run(
-        create_app(settings), host=settings.server.host, port=settings.server.port, log_level=args.log_level
-    )
+        create_app(settings), host=settings.server.host, port=settings.server.port,
+        log_level=args.log_level, access_log=False,
+    )  # fmt: skip
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

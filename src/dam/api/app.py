@@ -29,6 +29,7 @@ from dam.api.health import health, ready
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
+from dam.api.requestlog import request_log
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
@@ -153,6 +154,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
         request_class=StrictRequest,
+        middleware=[request_log],
         cors_config=api_cors(settings),
         before_request=before_request,
         before_send=[page_policy, no_store],

@@ -12,6 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from dam.api.requestlog import route_of
 from dam.api.schemas import ErrorBody
 from dam.domain.errors import (
     Conflict,
@@ -133,10 +134,10 @@ def dam_error(request: Request[Any, Any, Any], exc: DamError) -> Response[dict[s
         headers = {"Retry-After": str(exc.retry_after)}
     elif isinstance(exc, Unavailable):
         # The dependency's outage is logged once where it was seen (dam.outages), not per request.
-        log.debug("%s %s: %s", request.method, request.url.path, exc.detail)
+        log.debug("%s %s: %s", request.method, route_of(request.scope), exc.detail)
         headers = {"Retry-After": str(exc.retry_after)}
     elif status >= 500:
-        log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
+        log.warning("%s %s: %s", request.method, route_of(request.scope), exc.detail)
     return Response(_body(status, exc.detail, exc.code), status_code=status, headers=headers)
 
 
@@ -172,7 +173,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """A bug: log it whole, answer without internals."""
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, route_of(request.scope), exc_info=exc)
     return Response(
         _body(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged", "internal"),
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,

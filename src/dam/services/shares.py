@@ -234,4 +234,3 @@ class Shares:
         visit = passwords.new_secret("")
         await db.add_visit(self.pool, passwords.digest(visit), share)
         return share, visit
-
