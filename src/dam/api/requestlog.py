@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("dam.request")
@@ -26,7 +27,7 @@ def request_log(app: ASGIApp) -> ASGIApp:
     """Middleware: one line per request (client, method, route template, status, milliseconds)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+        if scope["type"] != ScopeType.HTTP or not log.isEnabledFor(logging.INFO):
             await app(scope, receive, send)
             return
         started = time.perf_counter()
