@@ -101,6 +101,7 @@ def ingest_figures(store: DevS3, logs: Path, admin_url: str, cache: Path) -> Non
         "DAM_S3_ENDPOINT_URL": store.endpoint_url, "DAM_S3_ACCESS_KEY": store.access_key,
         "DAM_S3_SECRET_KEY": store.secret_key, "DAM_S3_BUCKET": "bench-ingest",
         "DAM_QUEUE_NAME": f"{tag}:queue", "DAM_EVENTS_KEY": f"{tag}:s3-events", "DAM_LOG_LEVEL": "warning",
+        "DAM_DEV": "true",
     }  # fmt: skip
     job_ids: list[str] = []
     try:

@@ -162,7 +162,7 @@ def main() -> None:
     env = {
         **os.environ, "DAM_DATABASE_URL": db_url, "DAM_S3_ENDPOINT_URL": store.endpoint_url,
         "DAM_S3_ACCESS_KEY": "bench", "DAM_S3_SECRET_KEY": "bench-secret", "DAM_S3_BUCKET": "bench",
-        "DAM_LOG_LEVEL": "warning",
+        "DAM_LOG_LEVEL": "warning", "DAM_DEV": "true",
     }  # fmt: skip
     results: dict[str, Runs] = {}
     done = False

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 
-from dam.settings import load_settings
+from dam.settings import check_production, load_settings
 from workers.main import worker_options
 
-_options = worker_options(load_settings(os.environ))
+_settings = load_settings(os.environ)
+check_production(_settings, api=False)  # as `dam worker` does: no development defaults in production
+_options = worker_options(_settings)
 
 
 class WorkerSettings:

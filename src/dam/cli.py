@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dam.domain.steps import Queue
-from dam.settings import Settings, SettingsError, load_settings
+from dam.settings import Settings, SettingsError, check_production, load_settings
 
 if TYPE_CHECKING:
     from dam.devs3 import DevS3
@@ -26,11 +27,16 @@ DEV_S3_PORTS = {"s3": 8333, "master": 9333, "volume": 9340, "filer": 8888, "admi
 DEV_DIR = Path(".dev")
 
 
-def _settings() -> Settings:
+def _settings(*, serving: str | None = None) -> Settings:
+    """The settings of ``DAM_*``; for a serving process (``"api"``, ``"worker"``), checked for what
+    must not reach production."""
     try:
-        return load_settings(os.environ)
+        settings = load_settings(os.environ)
+        if serving is not None:
+            check_production(settings, api=serving == "api")
     except SettingsError as exc:
         raise SystemExit(f"configuration error: {exc}") from None
+    return settings
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -47,7 +53,7 @@ def cmd_api(args: argparse.Namespace) -> None:
 
     from dam.api.app import create_app
 
-    settings = _settings()
+    settings = _settings(serving="api")
     log.info("API on http://%s:%d (docs at /docs)", settings.server.host, settings.server.port)
     # No uvicorn access log: it prints paths, and paths carry share, upload and stream tokens. The
     # API logs its own request line by route template (dam.api.requestlog).
@@ -61,7 +67,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     """Run an arq worker for one queue's steps (the media worker also runs the reconciler)."""
     from workers.main import build_worker
 
-    build_worker(_settings(), Queue(args.queue)).run()
+    build_worker(_settings(serving="worker"), Queue(args.queue)).run()
 
 
 def cmd_bridge(args: argparse.Namespace) -> None:
@@ -138,6 +144,16 @@ def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
+def dev_stream_secret(path: Path) -> str:
+    """The development stack's stream key: random, made on first use, readable by its owner only."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     """Migrate, start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, then API, workers and bridge."""
     settings = _settings()
@@ -146,6 +162,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    # A development stack: the development defaults are allowed, and stream tokens are signed with
+    # a random key of this checkout's own (made once, kept under .dev/).
+    env.setdefault("DAM_DEV", "true")
+    if not env.get("DAM_STREAM_SECRET"):
+        env["DAM_STREAM_SECRET"] = dev_stream_secret(DEV_DIR / "stream-secret")
     if not os.environ.get("DAM_S3_ENDPOINT_URL"):
         store = start_dev_s3(settings, Path(args.dev_dir), any_ports=args.any_ports)
         env["DAM_S3_ENDPOINT_URL"] = store.endpoint_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import Meta
@@ -15,6 +16,8 @@ GiB = 1024 * MiB
 PartSize = Annotated[int, Meta(ge=5 * MiB, le=5 * GiB)]
 Ttl = Annotated[int, Meta(ge=60, le=7 * 24 * 3600)]
 Port = Annotated[int, Meta(ge=1, le=65535)]
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+DEV_S3_SECRET = "minio123"  # noqa: S105 - compose's and the defaults' development store secret
 
 
 class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,7 +45,7 @@ class S3Settings(msgspec.Struct, frozen=True, kw_only=True):
     bucket: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = "dam"
     region: str = "us-east-1"
     access_key: str = "minio"
-    secret_key: str = "minio123"  # noqa: S105 - development default, as in compose.yaml
+    secret_key: str = DEV_S3_SECRET
     presign_ttl: Ttl = 900
     # Downloads and renditions: shorter than uploads, since anyone holding the URL can read.
     presign_get_ttl: Ttl = 300
@@ -88,14 +91,27 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: Port = 8000
     max_body_bytes: Annotated[int, Meta(ge=1024)] = 1 * MiB
-    # The API's address as clients reach it (behind a proxy, its public https URL): upload tokens'
-    # Companion endpoints are built on it. Empty: the address each request was sent to.
+    # The API's address as clients reach it (behind a proxy, its public https URL): every URL the API
+    # hands out is built on it. Empty (development only): the address each request was sent to.
     public_url: str = ""
+    # Host names requests may be addressed to (a leading dot allows subdomains, "*" any). Empty: the
+    # host of DAM_PUBLIC_URL and the loopback names; without DAM_PUBLIC_URL the loopback names alone.
+    allowed_hosts: tuple[str, ...] = ()
+    # A development deployment: the development store secret and a stream key derived from it are
+    # allowed, and DAM_PUBLIC_URL is optional. `make run` sets it; production never does.
+    dev: bool = False
 
     @property
     def origin(self) -> str:
         """The API's own origin, the default CORS origin."""
         return f"http://{self.host}:{self.port}"
+
+    def hosts(self) -> tuple[str, ...]:
+        """The host names requests may name (``DAM_ALLOWED_HOSTS``, or its default)."""
+        if self.allowed_hosts:
+            return tuple(h.lower() for h in self.allowed_hosts)
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return (*((public.lower(),) if public else ()), *LOOPBACK_HOSTS)
 
 
 class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -125,7 +141,8 @@ class StreamSettings(msgspec.Struct, frozen=True, kw_only=True):
     token_ttl: Annotated[int, Meta(ge=60, le=7 * 24 * 3600)] = 7200
     # Each 302 of the delivery path presigns a GET that lives this long.
     redirect_ttl: Annotated[int, Meta(ge=10, le=3600)] = 300
-    # The HMAC key of stream tokens; empty: derived from DAM_S3_SECRET_KEY (same on every API process).
+    # The HMAC key of stream tokens, the same on every API process. Required outside development;
+    # empty with DAM_DEV=true: derived from DAM_S3_SECRET_KEY.
     secret: str = ""
     # Whether the bucket's CORS lets any origin GET objects: players follow the delivery path's 302
     # with `Origin: null`, so stream segments need `Access-Control-Allow-Origin: *`.
@@ -186,6 +203,39 @@ class SettingsError(ValueError):
     """An environment variable holds a value the service cannot use."""
 
 
+MIN_STREAM_SECRET = 32
+
+
+def unsafe_for_production(settings: Settings, *, api: bool) -> list[str]:
+    """Why these settings must not serve outside development (empty: they may); ``dam api`` and
+    the workers refuse to start with any of these unless ``DAM_DEV=true``."""
+    if settings.server.dev:
+        return []
+    problems = []
+    if settings.s3.secret_key == DEV_S3_SECRET:
+        problems.append("DAM_S3_SECRET_KEY is the development store's secret (minio123): set the store's own")
+    if len(settings.stream.secret) < MIN_STREAM_SECRET:
+        problems.append(
+            f"DAM_STREAM_SECRET must be set to a random value of at least {MIN_STREAM_SECRET} characters"
+            " (e.g. `openssl rand -base64 48`), the same on every API process"
+        )
+    if api and not settings.server.public_url:
+        problems.append(
+            "DAM_PUBLIC_URL must be set to the API's public address (e.g. https://dam.example.com)"
+        )
+    return problems
+
+
+def check_production(settings: Settings, *, api: bool) -> None:
+    """Raise ``SettingsError`` naming every problem ``unsafe_for_production`` finds."""
+    problems = unsafe_for_production(settings, api=api)
+    if problems:
+        raise SettingsError(
+            "refusing to start outside development (DAM_DEV=true only for development): "
+            + "; ".join(problems)
+        )
+
+
 # Environment variable -> (section, field). The README documents each of these.
 ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_DATABASE_URL": ("db", "url"),
@@ -211,6 +261,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_PORT": ("server", "port"),
     "DAM_MAX_BODY_BYTES": ("server", "max_body_bytes"),
     "DAM_PUBLIC_URL": ("server", "public_url"),
+    "DAM_ALLOWED_HOSTS": ("server", "allowed_hosts"),
+    "DAM_DEV": ("server", "dev"),
     "DAM_SESSION_IDLE_TIMEOUT": ("auth", "session_idle_timeout"),
     "DAM_SESSION_MAX_AGE": ("auth", "session_max_age"),
     "DAM_LOGIN_MAX_FAILURES": ("auth", "login_max_failures"),
@@ -245,7 +297,14 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
 }
-_LIST_FIELDS = {"cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder"}
+_LIST_FIELDS = {
+    "allowed_hosts",
+    "cors_origins",
+    "allowed_content_types",
+    "allowed_domains",
+    "role_map",
+    "ladder",
+}
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
     "redis": RedisSettings,

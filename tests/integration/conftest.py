@@ -45,6 +45,9 @@ def make_settings(s3_server: DevS3, database_url: str) -> Callable[..., Settings
             "DAM_MULTIPART_PART_SIZE": str(5 * MiB),
             "DAM_MAX_UPLOAD_BYTES": str(64 * MiB),
             "DAM_CORS_ORIGINS": "http://app.example.test",
+            "DAM_DEV": "true",  # the development defaults (a derived stream key, no DAM_PUBLIC_URL)
+            # Litestar's test client addresses requests to testserver.local; processes to 127.0.0.1.
+            "DAM_ALLOWED_HOSTS": "testserver.local,127.0.0.1,localhost,::1",
         }
         base.update({k: str(v) for k, v in env.items()})
         return load_settings(base)

@@ -3,12 +3,15 @@ players get an inline URL of their own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from litestar.testing import AsyncTestClient
 
+from dam.settings import Settings
 from tests.support import media
+from tests.support.accounts import client_of
 from tests.support.flows import ingest, json_of
 
 SVG_WITH_SCRIPT = (
@@ -43,3 +46,56 @@ async def test_audio_gets_an_inline_media_url_beside_the_attachment(
     assert played.headers["content-disposition"] == "inline"
     saved = await http.get(asset["download_url"], headers={"Range": "bytes=0-11"})
     assert saved.headers["content-disposition"].startswith("attachment;")
+
+
+def directives(policy: str) -> dict[str, set[str]]:
+    """A Content-Security-Policy as its directives and their sources."""
+    parsed = {}
+    for part in filter(None, (p.strip() for p in policy.split(";"))):
+        name, *sources = part.split()
+        parsed[name] = set(sources)
+    return parsed
+
+
+async def test_every_page_carries_the_security_headers(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, settings: Settings
+) -> None:
+    asset_id = await ingest(api, http, media.jpeg_with_exif(), "a.jpg", "image/jpeg")
+    made = await api.post(f"/assets/{asset_id}/shares", json={"expires_in": 600, "download": False})
+    share = made.json()["url"].rsplit("/", 1)[1]
+    store = settings.s3.client_url
+    pages = ["/", "/jobs", f"/s/{share}", "/s/dam_sh_" + "x" * 43]
+    for path in pages:
+        page = await api.get(path)
+        assert page.status_code in (200, 404), (path, page.status_code)
+        assert page.headers["content-type"].startswith("text/html"), path
+        policy = directives(page.headers["content-security-policy"])
+        assert policy["default-src"] == {"'self'"}, path
+        assert policy["script-src"] == {"'self'"}, path
+        assert policy["object-src"] == {"'none'"}
+        assert policy["base-uri"] == {"'none'"}
+        assert policy["frame-ancestors"] == {"'none'"}
+        assert policy["img-src"] == {"'self'", "data:", "blob:", store}
+        assert policy["media-src"] == {"'self'", "blob:", store}
+        assert policy["connect-src"] == {"'self'", store}
+        assert policy["worker-src"] == {"'self'", "blob:"}
+    docs = await api.get("/docs")
+    assert directives(docs.headers["content-security-policy"])["script-src"] == {"'self'"}
+    for path in [*pages, "/docs", "/health", f"/assets/{asset_id}", "/static/app.js", "/nowhere"]:
+        answer = await api.get(path)
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+        assert answer.headers["referrer-policy"] == "no-referrer", path
+        assert "strict-transport-security" not in answer.headers  # plain http in development
+    # The job dashboard's script is a file of ours: no inline script or handler is left to allow.
+    jobs = (await api.get("/jobs")).text
+    assert "<script>" not in jobs
+    assert '<script type="module">' not in jobs
+    assert "onclick" not in jobs
+    assert "onclick" not in (await api.get("/static/jobs.js")).text
+
+
+async def test_https_deployments_send_hsts(make_settings: Callable[..., Settings], api_key: str) -> None:
+    settings = make_settings(DAM_PUBLIC_URL="https://dam.example.test")
+    async with client_of(settings, api_key) as api:
+        answer = await api.get("/health")
+    assert answer.headers["strict-transport-security"].startswith("max-age=31536000")

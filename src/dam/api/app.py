@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from litestar import Litestar, Request, Router
@@ -15,17 +15,19 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 
 import dam
-from dam.api import errors, openapi
+from dam.api import docs, errors, openapi
 from dam.api.access import access_guard, check_policies, no_store, principal_of
 from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.audit import audit_log
 from dam.api.body import StrictRequest
 from dam.api.companion import Companion, CompanionController
-from dam.api.docs import LocalSwagger, docs_assets, page_policy
+from dam.api.docs import LocalSwagger, docs_assets
 from dam.api.examples import examples
 from dam.api.frontend import frontend_routes
+from dam.api.headers import security_headers
 from dam.api.health import health, ready
+from dam.api.hosts import check_host
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
@@ -47,7 +49,7 @@ from dam.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OPENAPI_PATH = "/docs"  # Swagger UI here; the document at /docs/openapi.json
+OPENAPI_PATH = docs.PATH
 
 
 def api_cors(settings: Settings) -> CORSConfig:
@@ -62,12 +64,18 @@ def api_cors(settings: Settings) -> CORSConfig:
     )
 
 
-async def before_request(request: Request[Any, Any, Any]) -> None:
-    """Before a handler's body, query or dependencies are read: its access policy, then the query
-    string's strictness. (A Litestar guard would do the first as well, but Litestar copies the
-    handler for every guard call: 3% of a `POST /assets`.)"""
-    await access_guard(request, request.route_handler)
-    await strict_query(request)
+def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
+    """The hook run before a handler's body, query or dependencies are read: the Host allow-list,
+    the route's access policy, then the query string's strictness. (A Litestar guard would do the
+    policy as well, but Litestar copies the handler for every guard call: 3% of a `POST /assets`.)"""
+    hosts = settings.server.hosts()
+
+    async def hook(request: Request[Any, Any, Any]) -> None:
+        check_host(request, hosts)
+        await access_guard(request, request.route_handler)
+        await strict_query(request)
+
+    return hook
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -156,8 +164,8 @@ def create_app(settings: Settings) -> Litestar:
         request_class=StrictRequest,
         middleware=[request_log],
         cors_config=api_cors(settings),
-        before_request=before_request,
-        before_send=[page_policy, no_store],
+        before_request=before_request(settings),
+        before_send=[security_headers(settings), no_store],
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(

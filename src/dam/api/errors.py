@@ -165,7 +165,7 @@ _HTTP_CODES = {
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     """Framework errors (unknown route, wrong method, body too large...) in the same shape."""
-    error = _HTTP_CODES.get(exc.status_code, "http_error")
+    error = getattr(exc, "code", None) or _HTTP_CODES.get(exc.status_code, "http_error")
     return Response(
         _body(exc.status_code, exc.detail, error), status_code=exc.status_code, headers=exc.headers
     )

@@ -1,0 +1,58 @@
+"""Security headers on every answer: a Content-Security-Policy on pages, ``nosniff`` and
+``Referrer-Policy`` everywhere, HSTS behind https.
+
+Pages load scripts and styles from this origin only (no inline script, no inline handler); they talk
+to the object store directly (uploads, thumbnails, the player's segments after the delivery path's
+302), so the store's origin is named for images, media and connections. Swagger UI at ``/docs``
+has a policy of its own (``docs.CSP``): it sets inline styles.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+
+from dam.api import docs
+from dam.settings import Settings
+
+
+def page_csp(store_origin: str) -> str:
+    """The policy of the service's pages, given the origin browsers reach the store at."""
+    store = f" {store_origin}" if store_origin else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self';"
+        f" img-src 'self' data: blob:{store}; media-src 'self' blob:{store}; connect-src 'self'{store};"
+        " worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'none';"
+        " frame-ancestors 'none'"
+    )
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL ('' for none)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
+    """``before_send`` hook adding the headers; built once, so an answer costs a few list appends."""
+    everywhere = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+    if settings.server.public_url.startswith("https://"):
+        everywhere.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    page = (b"content-security-policy", page_csp(origin_of(settings.s3.client_url)).encode())
+    swagger = (b"content-security-policy", docs.CSP.encode())
+
+    async def add(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = [*message.get("headers", []), *everywhere]
+        if scope.get("path", "").rstrip("/") == docs.PATH:
+            headers.append(swagger)
+        elif any(
+            bytes(name).lower() == b"content-type" and bytes(value).startswith(b"text/html")
+            for name, value in headers
+        ):
+            headers.append(page)
+        message["headers"] = headers
+
+    return add
