@@ -164,9 +164,20 @@ def chromium() -> str:
 
 @pytest.fixture
 async def page(chromium: str) -> AsyncIterator[Page]:
-    """A fresh page in a fresh headless Chromium."""
+    """A fresh page in a fresh headless Chromium; the test fails if any page of its browser broke
+    the Content-Security-Policy (Chromium reports each refused script, style or request)."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        violations: list[str] = []
+
+        def watch(page: Page) -> None:
+            page.on(
+                "console",
+                lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+            )
+
         context = await browser.new_context(viewport={"width": 1200, "height": 1400})
+        context.on("page", watch)
         yield await context.new_page()
         await browser.close()
+        assert not violations, f"the Content-Security-Policy refused: {violations}"
