@@ -1,7 +1,8 @@
 """Revocation that reaches everything: revoking a key ends the share links it and its child keys
 made, and every stream token of those keys and links; removing a member or lowering their role
-below editor ends their links and tokens; deleting an asset ends its tokens; a link lives only
-while its maker could make it now; a stream token lives ``DAM_STREAM_TOKEN_TTL`` at most."""
+below editor ends their links and tokens; revoking a link or deleting an asset ends its tokens; a
+link lives only while its maker could make it now; a stream token lives ``DAM_STREAM_TOKEN_TTL`` at
+most."""
 
 from __future__ import annotations
 
@@ -242,15 +243,22 @@ async def test_a_link_lives_only_while_its_maker_could_make_it(
         await db.close()
 
 
-async def test_deleting_an_asset_ends_its_stream_tokens(
+async def test_revoking_a_link_or_deleting_its_asset_ends_the_stream_tokens(
     api: Client, visitor: Client, http: httpx.AsyncClient, run_jobs: Any, settings: Settings
 ) -> None:
     asset_id = await a_streamed_video(api, http, run_jobs, settings)
     own = await stream_paths(visitor, json_of(await api.get(f"/assets/{asset_id}"))["stream"]["hls_url"])
-    shown = json_of(await visitor.get(f"/shares/{await share_of(api, asset_id, {})}"))
-    shared = await stream_paths(visitor, shown["hls_url"])
+    shared = []
+    for _ in range(2):
+        link = await share_of(api, asset_id, {})
+        shared.append(await stream_paths(visitor, (await opened(visitor, http, link))["hls_url"]))
+    listed = json_of(await api.get(f"/assets/{asset_id}/shares"))
+    assert (await api.delete(f"/shares/{listed[-1]['id']}")).status_code == 204  # the first one made
+    await refused_soon(visitor, shared[0])
+    await served(visitor, shared[1])
+    await served(visitor, own)
     assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
-    await refused_soon(visitor, own + shared)
+    await refused_soon(visitor, own + shared[1])
 
 
 async def test_a_stream_token_lives_at_most_the_cap(
