@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 from arq.connections import ArqRedis
 
+from dam.db.generations import Generations
 from dam.db.pool import Pool, create_pool
 from dam.domain.errors import StorageUnavailable
 from dam.queue import close_queue, open_queue
@@ -29,6 +30,7 @@ class Resources:
         storage: Storage,
         queue: ArqRedis,
         reads: httpx.Client,
+        generations: Generations | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
@@ -37,6 +39,8 @@ class Resources:
         # Ranged reads of originals from worker threads: one pooled client per process (a new one per
         # job cost ~45 ms of CPU for its TLS context alone).
         self.reads = reads
+        # Stream-token generations, remembered once per process (it listens for their bumps).
+        self.generations = generations or Generations(pool, settings.db.url)
 
 
 @contextlib.asynccontextmanager
@@ -63,4 +67,6 @@ async def open_resources(
             queue = open_queue(settings.redis)
             stack.push_async_callback(close_queue, queue)
         reads = stack.enter_context(httpx.Client(timeout=httpx.Timeout(30, connect=5)))
-        yield Resources(settings, pool, storage, queue, reads)
+        generations = Generations(pool, settings.db.url)
+        stack.push_async_callback(generations.close)
+        yield Resources(settings, pool, storage, queue, reads, generations)

@@ -137,7 +137,7 @@ class StreamSettings(msgspec.Struct, frozen=True, kw_only=True):
     chunk_seconds: Annotated[int, Meta(ge=4, le=3600)] = 300
     transcode_timeout: Annotated[int, Meta(ge=10)] = 1800
     transcode_concurrency: Annotated[int, Meta(ge=1, le=16)] = 1
-    # A stream token lives at least this long (and twice the video's duration when that is longer).
+    # A stream token lives this long at most (no longer than its share link); each read issues a new one.
     token_ttl: Annotated[int, Meta(ge=60, le=7 * 24 * 3600)] = 7200
     # Each 302 of the delivery path presigns a GET that lives this long.
     redirect_ttl: Annotated[int, Meta(ge=10, le=3600)] = 300

@@ -1,7 +1,8 @@
 """The delivery path: ``GET /stream/{token}/{asset_id}/{recipe}/...``. Playlists, the MPD and the
 storyboard's VTT (small text) are answered here; init segments, media segments and sprites are a
 302 to a presigned GET that lives ``DAM_STREAM_REDIRECT_TTL`` seconds: bytes never pass through
-the API. The token in the path is the credential (no database read for the redirects)."""
+the API. The token in the path is the credential (no database read for the redirects in the common
+case: the generations its MAC covers are remembered by the process)."""
 
 from __future__ import annotations
 
@@ -53,13 +54,13 @@ async def stream_file(
     token: Token, asset_id: AssetId, path: FilePath, streams: NamedDependency[Streams]
 ) -> Response[str] | Redirect:
     """Playlists, the MPD and the VTT as text (200); every other file as a 302 to storage. 403 for a
-    forged or expired token, 404 for a file the stream does not have."""
+    forged, expired or revoked token, 404 for a file the stream does not have."""
     asset = parse_asset_id(asset_id)
     relative = path.lstrip("/")
     if streams.is_text(relative):
         text = await streams.text(token, asset, relative)
         return Response(text.body, media_type=text.content_type, headers={"Cache-Control": _TEXT_CACHE})
-    url = streams.redirect(token, asset, relative)
+    url = await streams.redirect(token, asset, relative)
     # Presigned URLs expire: neither the redirect nor its target may be kept.
     headers = {"Cache-Control": "private, no-store"}
     return Redirect(url, status_code=HTTP_302_FOUND, headers=headers, media_type=MediaType.TEXT)

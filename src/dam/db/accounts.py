@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from dam.db import audit as audit_rows
+from dam.db import shares as share_rows
 from dam.db.pool import Pool
 from dam.domain.access import Role
 from dam.domain.accounts import ApiKey, Member, Membership, UploadToken, User, Workspace
@@ -137,7 +138,9 @@ async def set_membership(
     pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, role: Role, audit: Entry | None = None
 ) -> None:
     """Make the user a member with that role (or change their role); the audit row says which
-    (``member.add`` or ``member.role``, with the role before and after)."""
+    (``member.add`` or ``member.role``, with the role before and after). A role that may not share
+    (below editor) revokes the share links the user made in the workspace, in the same transaction;
+    a lower role also ends the user's stream tokens (a trigger bumps their generation)."""
     sql, logged = audit_rows.statement(
         """WITH before AS (SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2)
            INSERT INTO memberships (user_id, workspace_id, role) VALUES ($1, $2, $3)
@@ -147,19 +150,37 @@ async def set_membership(
         action="CASE WHEN acted.was IS NULL THEN 'member.add' ELSE 'member.role' END",
         detail="jsonb_build_object('role', acted.role, 'was', acted.was)",
     )  # fmt: skip
-    await pool.execute(sql, user_id, workspace_id, role.value, *logged)
+    async with pool.transaction() as conn:
+        await conn.execute(sql, user_id, workspace_id, role.value, *logged)
+        if not role.covers(Role.EDITOR):
+            await share_rows.revoke_made(
+                conn, user_id=user_id, workspace_id=workspace_id, because=_because(audit, user_id)
+            )
 
 
 async def remove_membership(
     pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
 ) -> bool:
-    """Take the user out of the workspace; False if they were not in it."""
+    """Take the user out of the workspace and revoke the share links they made there (always: no
+    link outlives its maker's membership), in one transaction; False if they were not in it. Their
+    stream tokens, and their keys' and upload tokens', end too (a trigger bumps the generations)."""
     sql, logged = audit_rows.statement(
         """DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2
            RETURNING user_id, workspace_id, role""",
         2, audit, target_id="acted.user_id", detail="jsonb_build_object('was', acted.role)",
     )  # fmt: skip
-    return await pool.fetchrow(sql, user_id, workspace_id, *logged) is not None
+    async with pool.transaction() as conn:
+        if await conn.fetchrow(sql, user_id, workspace_id, *logged) is None:
+            return False
+        await share_rows.revoke_made(
+            conn, user_id=user_id, workspace_id=workspace_id, because=_because(audit, user_id)
+        )
+    return True
+
+
+def _because(audit: Entry | None, target_id: uuid.UUID) -> Entry | None:
+    """The entry of an action, naming what it acted on (for the audit rows of what it revoked)."""
+    return None if audit is None else msgspec.structs.replace(audit, target_id=target_id)
 
 
 async def memberships(pool: Pool, user_id: uuid.UUID) -> list[Membership]:
@@ -304,7 +325,8 @@ async def revoke_key(
     pool: Pool, key_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
 ) -> ApiKey | None:
     """Revoke a key of the workspace (again is no change), every key made with it or with those,
-    and the upload tokens any of them made; None if the workspace has no such key."""
+    and the upload tokens and share links any of them made, in one transaction (their stream tokens
+    end with them: triggers bump the generations); None if the workspace has no such key."""
     sql, logged = audit_rows.statement(
         f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
             WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
@@ -313,18 +335,21 @@ async def revoke_key(
     async with pool.transaction() as conn:
         record = await conn.fetchrow(sql, key_id, workspace_id, *logged)
         if record is not None:
-            await conn.execute(
+            made = await conn.fetch(
                 """WITH RECURSIVE made (id) AS (
                        SELECT $1::uuid
                        UNION SELECT k.id FROM api_keys k JOIN made ON k.created_by_key = made.id
                    ), keys AS (
                        UPDATE api_keys SET revoked_at = now()
                        WHERE id IN (SELECT id FROM made) AND revoked_at IS NULL
+                   ), tokens AS (
+                       UPDATE upload_tokens SET revoked_at = now()
+                       WHERE created_by_key IN (SELECT id FROM made) AND revoked_at IS NULL
                    )
-                   UPDATE upload_tokens SET revoked_at = now()
-                   WHERE created_by_key IN (SELECT id FROM made) AND revoked_at IS NULL""",
+                   SELECT id FROM made""",
                 key_id,
             )
+            await share_rows.revoke_made(conn, keys=[r["id"] for r in made], because=_because(audit, key_id))
     key: ApiKey | None = _row(record, ApiKey)
     return key
 

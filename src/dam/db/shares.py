@@ -8,14 +8,25 @@ import asyncpg
 import msgspec
 
 from dam.db import audit as audit_rows
-from dam.db.pool import Pool
-from dam.domain.audit import Entry
+from dam.db.pool import Connection, Pool
+from dam.domain.audit import Action, Entry
 from dam.domain.shares import Share
 
 _COLUMNS = (
     "id, workspace_id, asset_id, password_hash IS NOT NULL AS password, download, show_metadata,"
     " created_by, created_by_key, created_at, expires_at, revoked_at, last_used_at, uses"
 )
+# A link is live only while whoever made it could make it now: its maker still a member with a role
+# that shares (editor, admin), and the key it was made with (if any) neither revoked nor expired.
+_MAKER_MAY = """
+    (shares.created_by IS NULL OR EXISTS (
+        SELECT 1 FROM memberships m
+        WHERE m.user_id = shares.created_by AND m.workspace_id = shares.workspace_id
+          AND m.role IN ('editor', 'admin')))
+    AND (shares.created_by_key IS NULL OR EXISTS (
+        SELECT 1 FROM api_keys k
+        WHERE k.id = shares.created_by_key AND k.revoked_at IS NULL
+          AND (k.expires_at IS NULL OR k.expires_at > now()) AND k.role IN ('editor', 'admin')))"""
 
 
 def _share(record: asyncpg.Record) -> Share:
@@ -55,11 +66,12 @@ async def insert_share(
 
 
 async def live_share(pool: Pool, digest: bytes) -> tuple[Share, str | None] | None:
-    """A share link that has neither expired nor been revoked, and its password hash, by digest.
-    Unknown, expired and revoked links are one and the same answer: no row, from one index probe."""
+    """A share link that has neither expired nor been revoked, and whose maker could still make it,
+    and its password hash, by digest. Unknown, expired, revoked and orphaned links are one and the
+    same answer: no row, from one index probe (and two primary-key probes for the maker)."""
     record = await pool.fetchrow(
         f"""SELECT {_COLUMNS}, password_hash FROM shares
-            WHERE digest = $1 AND expires_at > now() AND revoked_at IS NULL""",
+            WHERE digest = $1 AND expires_at > now() AND revoked_at IS NULL AND {_MAKER_MAY}""",
         digest,
     )
     if record is None:
@@ -104,6 +116,37 @@ async def revoke_share(
         if record is not None:
             await conn.execute("DELETE FROM share_visits WHERE share_id = $1", share_id)
     return None if record is None else _share(record)
+
+
+async def revoke_made(
+    conn: Connection,
+    *,
+    keys: list[uuid.UUID] | None = None,
+    user_id: uuid.UUID | None = None,
+    workspace_id: uuid.UUID | None = None,
+    because: Entry | None = None,
+) -> list[uuid.UUID]:
+    """Inside the caller's transaction: revoke the live share links made with any of ``keys``, or
+    by ``user_id`` in ``workspace_id`` (with any key of theirs too), and forget their visitors; a
+    ``share.revoke`` audit row for each, naming the action ``because`` that ended them. Their ids."""
+    entry = None
+    if because is not None:
+        detail = {"because": because.action.value}
+        if because.target_id is not None:
+            detail["of"] = str(because.target_id)
+        entry = msgspec.structs.replace(because, action=Action.SHARE_REVOKE, detail=detail)
+    sql, logged = audit_rows.statement(
+        """UPDATE shares SET revoked_at = now()
+           WHERE revoked_at IS NULL
+             AND (created_by_key = ANY($1::uuid[]) OR (created_by = $2 AND workspace_id = $3))
+           RETURNING id, asset_id, workspace_id""",
+        3, entry, target_id="acted.id", asset_id="acted.asset_id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    records = await conn.fetch(sql, keys or [], user_id, workspace_id, *logged)
+    revoked = [r["id"] for r in records]
+    if revoked:
+        await conn.execute("DELETE FROM share_visits WHERE share_id = ANY($1::uuid[])", revoked)
+    return revoked
 
 
 async def add_visit(pool: Pool, digest: bytes, share: Share) -> None:

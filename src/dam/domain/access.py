@@ -135,7 +135,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     ``/uploads/{token}/...`` the upload token in the path is the credential instead. ``share``: the
     share link in the path is the credential, which the route checks itself (a share link reaches
     one asset, read-only, and its refusals are 404). ``stream``: the stream token in the path (an
-    HMAC of asset, viewer and expiry) is the credential, checked without a database."""
+    HMAC of asset, viewer, expiry and their generations) is the credential, checked without a
+    database read in the common case."""
 
     anonymous: bool = False
     signed_in: bool = False

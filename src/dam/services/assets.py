@@ -15,7 +15,7 @@ from dam.domain.assets import Asset, AssetDetail, AssetPage, RenditionLink, Step
 from dam.domain.audit import Action
 from dam.domain.errors import InvalidInput
 from dam.domain.status import AssetStatus
-from dam.domain.stream_access import viewer_of
+from dam.domain.stream_access import Generations, viewer_of
 from dam.domain.streaming import StreamRecord
 from dam.resources import Resources
 from dam.services import scoped
@@ -42,11 +42,12 @@ class Assets:
         renditions = await db.list_renditions(self.pool, [asset.id])
         steps = await step_rows.list_steps(self.pool, [asset.id])
         records = await self.streams.records(_streamed(steps))
-        return self._detail(asset, renditions, steps, records.get(asset.id), viewer)
+        generations = await self.streams.generations(records, viewer)
+        return self._detail(asset, renditions, steps, records.get(asset.id), viewer, generations)
 
     def new_detail(self, asset: Asset) -> AssetDetail:
         """The detail of an asset just created: nothing stored or processed yet."""
-        return self._detail(asset, [], [], None, "-")
+        return self._detail(asset, [], [], None, "-", {})
 
     async def page(
         self,
@@ -78,9 +79,12 @@ class Assets:
             steps.setdefault(step.asset_id, []).append(step)
         records = await self.streams.records(_streamed([s for group in steps.values() for s in group]))
         viewer = viewer_of(principal)
+        generations = await self.streams.generations(records, viewer)
         return AssetPage(
             items=[
-                self._detail(a, renditions.get(a.id, []), steps.get(a.id, []), records.get(a.id), viewer)
+                self._detail(
+                    a, renditions.get(a.id, []), steps.get(a.id, []), records.get(a.id), viewer, generations
+                )
                 for a in page
             ],
             next_cursor=encode_cursor(page[-1]) if more else None,
@@ -93,6 +97,7 @@ class Assets:
         steps: list[StepRecord],
         record: StreamRecord | None,
         viewer: str,
+        generations: dict[uuid.UUID, Generations],
     ) -> AssetDetail:
         live = asset.status is not AssetStatus.DELETED
         has_object = live and asset.status is not AssetStatus.PENDING_UPLOAD
@@ -117,7 +122,11 @@ class Assets:
         )
         playable = has_object and asset.media is not None and asset.media.kind in ("audio", "video")
         media = self.storage.presign_get(asset.storage_key, disposition="inline") if playable else None
-        stream = self.streams.links(asset, steps, record, viewer) if live else None
+        stream = (
+            self.streams.links(asset, steps, record, viewer, generations=generations.get(asset.id, (0, 0)))
+            if live
+            else None
+        )
         return AssetDetail(
             asset=asset, renditions=links, steps=steps, download_url=download, media_url=media, stream=stream
         )

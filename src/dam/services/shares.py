@@ -179,8 +179,10 @@ class Shares:
         by_kind = {p.kind: p.url for p in previews}
         steps = await step_rows.list_steps(self.pool, [asset.id])
         record = (await self.streams.records([asset.id])).get(asset.id)
+        viewer = share_viewer(share.id)
+        generations = (await self.streams.generations([asset.id], viewer))[asset.id]
         stream = self.streams.links(
-            asset, steps, record, share_viewer(share.id), until=share.expires_at.timestamp()
+            asset, steps, record, viewer, generations=generations, until=share.expires_at.timestamp()
         )
         stored = asset.status is not AssetStatus.PENDING_UPLOAD  # deleted ones are refused above
         kind = asset.media.kind if asset.media is not None else None

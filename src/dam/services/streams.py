@@ -1,13 +1,16 @@
 """Stream use cases: the ``stream`` of an asset as its readers see it (status, progress, tokened
 URLs), and the delivery path: playlists, MPD and VTT answered from PostgreSQL, every other file a
 302 to a short-lived presigned GET. A token is issued only with an asset its holder may read (the
-asset's own read, or a share link); checking one needs no database."""
+asset's own read, or a share link), for ``DAM_STREAM_TOKEN_TTL`` at most; checking one needs the
+asset's and the viewer's generations, which this process remembers (``dam.db.generations``): no
+database read in the common case, and a revocation reaches it within milliseconds."""
 
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from collections.abc import Iterable
 
 import msgspec
 
@@ -60,11 +63,24 @@ class Streams:
         self.recipe = st.recipe(self.settings.ladder)
         self.secret = tokens.secret_of(self.settings.secret, resources.settings.s3.secret_key)
 
-    def token(self, asset: Asset, viewer: str, *, until: float | None = None) -> str:
-        """A fresh token for ``viewer`` to watch ``asset`` (expiring by ``until`` at the latest)."""
-        duration = asset.media.duration if asset.media is not None else None
-        expires = time.time() + tokens.lifetime(duration, self.settings.token_ttl)
-        return tokens.issue(self.secret, asset.id, viewer, int(min(expires, until or expires)))
+    def token(
+        self, asset: Asset, viewer: str, generations: tokens.Generations, *, until: float | None = None
+    ) -> str:
+        """A fresh token for ``viewer`` to watch ``asset`` for ``DAM_STREAM_TOKEN_TTL`` (expiring by
+        ``until`` at the latest), valid while the generations stay as they are."""
+        expires = tokens.expiry(time.time(), self.settings.token_ttl, until)
+        return tokens.issue(self.secret, asset.id, viewer, expires, generations)
+
+    async def generations(
+        self, asset_ids: Iterable[uuid.UUID], viewer: str
+    ) -> dict[uuid.UUID, tokens.Generations]:
+        """The generations tokens of ``viewer`` for these assets are issued under (one lookup)."""
+        wanted = {asset_id: tokens.subjects(asset_id, viewer) for asset_id in asset_ids}
+        if not wanted:
+            return {}
+        names = [a for a, _ in wanted.values()] + ([viewer] if viewer != "-" else [])
+        current = await self.resources.generations.of(names)
+        return {asset_id: (current[a], current[v] if v else 0) for asset_id, (a, v) in wanted.items()}
 
     async def records(self, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, st.StreamRecord]:
         """The current recipe's stream records of these assets."""
@@ -77,9 +93,11 @@ class Streams:
         record: st.StreamRecord | None,
         viewer: str,
         *,
+        generations: tokens.Generations = (0, 0),
         until: float | None = None,
     ) -> st.StreamLinks | None:
-        """The asset's ``stream``: None for assets that have none (images)."""
+        """The asset's ``stream``: None for assets that have none (images); its URLs carry a token
+        issued under ``generations`` (``Streams.generations``)."""
         ladder = next((s for s in steps if s.name == "ladder"), None)
         if ladder is None:
             return None
@@ -89,7 +107,7 @@ class Streams:
         progress = 1.0 if status == "ready" else float(ladder.progress or 0.0)
         if record is None or record.manifests is None or status != "ready":
             return st.StreamLinks(status=status, progress=progress)
-        base = f"{PREFIX}/{self.token(asset, viewer, until=until)}/{asset.id}/{record.recipe}"
+        base = f"{PREFIX}/{self.token(asset, viewer, generations, until=until)}/{asset.id}/{record.recipe}"
         audio = record.audio
         variants = [
             st.Variant(width=v.width, height=v.height, bandwidth=st.bandwidth(v, audio)[0],
@@ -106,13 +124,16 @@ class Streams:
             storyboard_path=f"{base}/{manifests.STORYBOARD_VTT}" if record.storyboard is not None else None,
         )  # fmt: skip
 
-    def grant(self, token: str, asset_id: uuid.UUID) -> tokens.StreamGrant:
-        """The token's grant for this asset (Forbidden: forged, expired, another asset's)."""
-        return tokens.verify(self.secret, token, asset_id, time.time())
+    async def grant(self, token: str, asset_id: uuid.UUID) -> tokens.StreamGrant:
+        """The token's grant for this asset (Forbidden: forged, expired, revoked, another asset's)."""
+        viewer = tokens.viewer_in(token)
+        generations = (await self.generations([asset_id], viewer))[asset_id]
+        return tokens.verify(self.secret, token, asset_id, time.time(), generations)
 
-    def redirect(self, token: str, asset_id: uuid.UUID, path: str) -> str:
-        """A presigned GET of a segment, init segment or sprite: no database read."""
-        self.grant(token, asset_id)
+    async def redirect(self, token: str, asset_id: uuid.UUID, path: str) -> str:
+        """A presigned GET of a segment, init segment or sprite: no database read in the common case
+        (the generations are remembered)."""
+        await self.grant(token, asset_id)
         if _FILE.match(path) is None:
             raise NotFound("no such stream file")
         key = f"renditions/{asset_id}/stream/{path}"
@@ -120,7 +141,7 @@ class Streams:
 
     async def text(self, token: str, asset_id: uuid.UUID, path: str) -> Text:
         """A playlist, the MPD or the storyboard track, from the stream's record."""
-        self.grant(token, asset_id)
+        await self.grant(token, asset_id)
         match = _TEXT.match(path)
         if match is None:
             raise NotFound("no such stream file")
