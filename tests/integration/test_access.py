@@ -151,6 +151,20 @@ async def _members(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/members", headers=h)
 
 
+async def _invite(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(
+        "/invitations", json={"email": f"i-{uuid.uuid4().hex[:8]}@x.test", "role": "viewer"}, headers=h
+    )
+
+
+async def _invitations(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/invitations", headers=h)
+
+
+async def _role(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.patch(f"/members/{uuid.uuid4()}", json={"role": "viewer"}, headers=h)
+
+
 async def _token(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.post("/upload-tokens", json={"expires_in": 60}, headers=h)
 
@@ -236,6 +250,9 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /keys": (_new_key, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403, 401)),
     "GET /keys": (_keys, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
     "GET /members": (_members, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
+    "PATCH /members/{id}": (_role, (401, 403, 403, 403, 404, 401, 401, 401, 404, 403, 401)),
+    "POST /invitations": (_invite, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403, 401)),
+    "GET /invitations": (_invitations, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
     "POST /upload-tokens": (_token, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
     "POST /workspaces": (_workspace, (401, 403, 403, 403, 403, 401, 401, 401, 403, 201, 401)),
     "GET /health": (_health, (200,) * 11),

@@ -146,9 +146,14 @@ class AccountsController(Controller):
         """The workspace's members and their roles (admins)."""
         return [a.member_out(m) for m in await accounts.accounts.members(principal)]
 
-    @post("/members", status_code=HTTP_410_GONE, opt=MANAGE, include_in_schema=False)
+    @post(
+        "/members", operation_id="addMember", status_code=HTTP_410_GONE, opt=MANAGE, deprecated=True,
+        responses=responses(401, 403, 410, 503), summary="Retired: invite people instead (410)",
+    )  # fmt: skip
     async def add_member(self) -> None:
-        """Retired: an admin who set a password or added an existing account could take it over."""
+        """Always 410 `gone`: people join through invitations (`POST /invitations`), which only they
+        accept; roles change with `PATCH /members/{user_id}`. (This route set a new user's password
+        and added an existing account to the workspace without its consent.)"""
         raise Gone(
             "POST /members is gone: invite people with POST /invitations {email, role}; change a"
             " member's role with PATCH /members/{user_id} {role}"
