@@ -306,10 +306,13 @@ async def test_patch_members_changes_a_role(
 
 
 async def test_an_invitation_is_mailed_when_smtp_is_set(
-    make_settings: Callable[..., Settings], identities: Identities, workspace: Workspace
+    make_settings: Callable[..., Settings], identities: Identities, workspace: Workspace, accounts_pool: Pool
 ) -> None:
     admin = bearer(await identities.key(workspace, "admin"))
     address = fresh_address()
+    # A name is free text: it must not break the mail's headers (no Bcc of an attacker's choice).
+    name = "News\r\nBcc: someone@elsewhere.test"
+    await accounts_pool.execute("UPDATE workspaces SET name = $2 WHERE id = $1", workspace.id, name)
     async with smtp_server() as (url, mailbox):
         settings = make_settings(DAM_SMTP_URL=url, DAM_PUBLIC_URL="https://dam.example.test")
         async with AsyncTestClient(app=create_app(settings)) as client:
@@ -320,6 +323,8 @@ async def test_an_invitation_is_mailed_when_smtp_is_set(
             assert mailbox.recipients == [[address]]
             assert message["To"] == address
             assert message["From"] == "dam@dam.example.test"
+            assert message["Subject"] == "Invitation to News Bcc: someone@elsewhere.test"
+            assert message["Bcc"] is None
             body = message.get_content()
             (link,) = [word for word in body.split() if "/invite/" in word]
             assert link.startswith("https://dam.example.test/invite/dam_inv_")

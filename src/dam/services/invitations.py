@@ -84,7 +84,9 @@ class Invitations:
 
     async def _message(self, invitation: Invitation, link: str) -> EmailMessage:
         workspace = await accounts_db.get_workspace(self.pool, invitation.workspace_id)
-        name = workspace.name if workspace else "a workspace"
+        # A workspace's name is free text: one line of it in the Subject (a header cannot break lines).
+        name = " ".join(workspace.name.split())[:100] if workspace else ""
+        name = name or "a workspace"
         until = invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
         body = (
             f"You are invited to join {name} on DAM as {invitation.role.value}.\n\n"
