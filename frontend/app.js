@@ -55,7 +55,9 @@ function signedIn(me) {
   $("signin").hidden = true;
   $("account").hidden = false;
   $("app").hidden = false;
+  $("people").hidden = me.workspace?.role !== "admin";
   refresh();
+  if (me.workspace?.role === "admin") people().catch((error) => { $("people-error").textContent = error.message; });
 }
 async function start() {
   try { signedIn(await api("GET", "/auth/me")); } catch {
@@ -73,6 +75,61 @@ $("login").addEventListener("submit", async (e) => {
 });
 $("logout").addEventListener("click", async () => { await api("POST", "/auth/logout").catch(() => null); session.csrf = null; showSignIn("Signed out."); });
 $("workspace").addEventListener("change", async (e) => { session.workspace = e.target.value; localStorage.setItem("dam.workspace", e.target.value); signedIn(await api("GET", "/auth/me")); });
+
+// ---- people: invitations and members (admins) ----
+const ROLES = ["viewer", "contributor", "editor", "admin"];
+function personRow(text, controls) {
+  const li = document.createElement("li");
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = text;
+  li.append(who, ...controls);
+  return li;
+}
+function button(label, onClick, cls = "") {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  if (cls) b.className = cls;
+  b.addEventListener("click", () => onClick().catch((error) => { $("people-error").textContent = error.message; }));
+  return b;
+}
+async function people() {
+  const [invitations, members] = await Promise.all([api("GET", "/invitations"), api("GET", "/members")]);
+  $("invitations").replaceChildren(...invitations.map((i) => personRow(
+    `${i.email} · ${i.role} · until ${new Date(i.expires_at).toLocaleString()}`,
+    [button("Revoke", async () => { await api("DELETE", `/invitations/${i.id}`); await people(); }, "danger")],
+  )));
+  if (!invitations.length) $("invitations").replaceChildren(personRow("none", []));
+  $("members").replaceChildren(...members.map((m) => {
+    const select = document.createElement("select");
+    select.setAttribute("aria-label", `Role of ${m.email}`);
+    select.append(...ROLES.map((r) => new Option(r, r, false, r === m.role)));
+    select.addEventListener("change", () => api("PATCH", `/members/${m.user_id}`, {role: select.value})
+      .then(people).catch((error) => { $("people-error").textContent = error.message; }));
+    const remove = button("Remove", async () => { if (confirm(`Remove ${m.email}?`)) { await api("DELETE", `/members/${m.user_id}`); await people(); } }, "danger");
+    return personRow(`${m.email}${m.email_verified ? "" : " (address not verified)"}`, [select, remove]);
+  }));
+}
+$("invite-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("people-error").textContent = "";
+  $("invite-made").hidden = true;
+  $("invite-mailed").hidden = true;
+  try {
+    const made = await api("POST", "/invitations", {email: $("invite-email").value, role: $("invite-role").value});
+    if (made.link) {
+      $("invite-link").value = made.link;
+      $("invite-made").hidden = false;
+      $("invite-link").select();
+    } else {
+      $("invite-mailed").textContent = `The invitation was mailed to ${made.email}.`;
+      $("invite-mailed").hidden = false;
+    }
+    $("invite-email").value = "";
+    await people();
+  } catch (error) { $("people-error").textContent = error.message; }
+});
 
 // ---- resumable state: only asset ids and file identities are kept ----
 const pending = () => JSON.parse(localStorage.getItem(RESUME_KEY) || "{}");

@@ -126,6 +126,13 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     upload_token_max_ttl: Annotated[int, Meta(ge=60, le=30 * 24 * 3600)] = 24 * 3600
     # The longest a share link may live; a workspace admin may set a shorter cap of their own.
     share_max_ttl: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 30 * 24 * 3600
+    # How long an invitation's link can be accepted.
+    invitation_ttl: Annotated[int, Meta(ge=60, le=90 * 24 * 3600)] = 7 * 24 * 3600
+    # Where invitations are mailed (smtp://host:port, smtps://user:pass@host:465); empty: the link is
+    # shown once to the admin who invites, who passes it on.
+    smtp_url: Annotated[str, Meta(pattern=r"^(smtps?://.+)?$")] = ""
+    # The sender of those mails; empty: dam@ the host of DAM_PUBLIC_URL (or localhost).
+    smtp_from: str = ""
 
 
 class StreamSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -269,6 +276,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_PASSWORD_MIN_LENGTH": ("auth", "password_min_length"),
     "DAM_UPLOAD_TOKEN_MAX_TTL": ("auth", "upload_token_max_ttl"),
     "DAM_SHARE_MAX_TTL": ("auth", "share_max_ttl"),
+    "DAM_INVITATION_TTL": ("auth", "invitation_ttl"),
+    "DAM_SMTP_URL": ("auth", "smtp_url"),
+    "DAM_SMTP_FROM": ("auth", "smtp_from"),
     "DAM_JOB_TIMEOUT": ("worker", "job_timeout"),
     "DAM_JOB_MAX_TRIES": ("worker", "max_tries"),
     "DAM_RETRY_DEADLINE": ("worker", "retry_deadline"),

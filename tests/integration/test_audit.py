@@ -51,10 +51,19 @@ async def test_each_action_leaves_one_row_and_refusals_none(
     assert (await api.delete(f"/keys/{key['id']}")).status_code == 204
     assert (await api.post("/upload-tokens", json={"expires_in": 60})).status_code == 201
     email, password = await identities.user(await identities.workspace(), "viewer")
-    assert (await api.post("/members", json={"email": email, "role": "viewer"})).status_code == 200
-    assert (await api.post("/members", json={"email": email, "role": "editor"})).status_code == 200
+    invited = json_of(await api.post("/invitations", json={"email": email, "role": "viewer"}))
+    revoked = json_of(await api.post("/invitations", json={"email": email, "role": "admin"}))
+    assert (await api.delete(f"/invitations/{revoked['id']}")).status_code == 204
+    async with AsyncTestClient(app=create_app(settings)) as browser:  # the account accepts itself
+        signed = json_of(await browser.post("/auth/login", json={"email": email, "password": password}))
+        token = invited["link"].rsplit("/", 1)[1]
+        accepted = await browser.post(
+            f"/invitations/{token}/accept", headers={"X-CSRF-Token": signed["csrf_token"]}
+        )
+        assert accepted.status_code == 200, accepted.text
     members = json_of(await api.get("/members"))
     user_id = next(m["user_id"] for m in members if m["email"] == email)
+    assert (await api.patch(f"/members/{user_id}", json={"role": "editor"})).status_code == 200
     assert (await api.delete(f"/members/{user_id}")).status_code == 204
     assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
     async with AsyncTestClient(app=create_app(settings)) as browser:
@@ -84,6 +93,12 @@ async def test_each_action_leaves_one_row_and_refusals_none(
     assert by_action["key.create"]["detail"] == {"role": "viewer", "name": "logged"}
     assert by_action["key.revoke"]["target_id"] == key["id"]
     assert "upload_token.create" in by_action
+    assert by_action["invitation.create"]["target_id"] == revoked["id"]
+    assert by_action["invitation.create"]["detail"] == {"email": email, "role": "admin", "mailed": False}
+    assert by_action["invitation.revoke"]["target_id"] == revoked["id"]
+    assert by_action["invitation.accept"]["target_id"] == invited["id"]
+    assert by_action["invitation.accept"]["actor"] == "user"
+    assert by_action["invitation.accept"]["user_id"] == user_id
     member_rows = [r for r in rows if r["target_id"] == user_id]
     assert [(r["action"], r["detail"]) for r in reversed(member_rows)] == [
         ("member.add", {"role": "viewer", "was": None}),
@@ -101,7 +116,9 @@ async def test_each_action_leaves_one_row_and_refusals_none(
         assert answer.status_code == 200, answer.text
         theirs = [r for r in answer.json()["items"] if r["detail"].get("email") == email]
     assert "auth.login" not in {r["action"] for r in rows}  # not in the workspace admin's view
-    assert [(r["outcome"], r["actor"]) for r in theirs] == [("ok", "user"), ("failed", "anonymous")]
+    assert [(r["outcome"], r["actor"]) for r in theirs] == [
+        ("ok", "user"), ("failed", "anonymous"), ("ok", "user")  # the last: to accept the invitation
+    ]  # fmt: skip
     assert theirs[0]["user_id"] == user_id
     assert theirs[0]["email"] == email
 

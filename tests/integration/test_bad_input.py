@@ -214,7 +214,9 @@ async def test_upload_and_complete_reject_bad_bodies(api: AsyncTestClient[Any]) 
         pytest.param(
             "/auth/login", {"email": "a@b.c", "password": "se\x00cret"}, "password", id="login-password"
         ),
-        pytest.param("/members", {"email": "n\x00@b.c", "role": "viewer"}, "email", id="member-email"),
+        pytest.param(
+            "/invitations", {"email": "n\x00@b.c", "role": "viewer"}, "email", id="invitation-email"
+        ),
         pytest.param("/keys", {"role": "viewer", "name": "k\x00"}, "name", id="key-name"),
         pytest.param(
             "/upload-tokens",

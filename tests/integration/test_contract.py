@@ -30,12 +30,15 @@ def _http_routes(api: AsyncTestClient[Any]) -> list[HTTPRoute]:
     return [route for route in app.routes if isinstance(route, HTTPRoute)]
 
 
-def _concrete(path: str, asset_id: str, token: str = "dam_up_" + "x" * 43, share: str = "dam_sh_x") -> str:
+def _concrete(
+    path: str, asset_id: str, token: str = "dam_up_" + "x" * 43, share: str = "dam_sh_x", invite: str = "x"
+) -> str:
     """A real URL for a route's path template."""
     return (
         path.replace("{asset_id:str}", asset_id)
         .replace("{share:str}", share)
         .replace("/s/{token:str}", f"/s/{share}")
+        .replace("/invite/{token:str}", f"/invite/{invite}")
         .replace("{token:str}", token)
         .replace("{user_id:str}", asset_id)
         .replace("{key_id:str}", asset_id)
@@ -51,12 +54,14 @@ async def test_head_answers_wherever_get_does(api: AsyncTestClient[Any]) -> None
     token = json_of(await api.post("/upload-tokens", json={"expires_in": 60}))["token"]
     made = await api.post(f"/assets/{asset}/shares", json={"expires_in": 60, "download": False})
     share = json_of(made)["url"].rsplit("/", 1)[1]
+    invited = await api.post("/invitations", json={"email": "head@example.test", "role": "viewer"})
+    invite = json_of(invited)["link"].rsplit("/", 1)[1]
     gets = [
         route.path for route in _http_routes(api) if "GET" in route.methods and route.path not in UNSAFE_GETS
     ]
     assert "/assets/{asset_id:str}" in gets
     for path in gets:
-        url = _concrete(path, asset, token, share)
+        url = _concrete(path, asset, token, share, invite)
         got, head = await api.get(url), await api.head(url)
         # An upload's key; single sign-on is off here; a stream needs a token of a finished stream.
         if "/s3/" not in path and "/oidc/" not in path and not path.startswith("/stream/"):

@@ -23,10 +23,12 @@ COMPANION = {
 OPERATIONS = {
     "createAsset", "renewUpload", "completeUpload", "getAsset", "listAssets", "deleteAsset",
     "reprocessAsset", "getHealth", "getReadiness", "getJobs", "login", "logout", "getMe",
-    "changePassword", "createWorkspace", "listMembers", "addMember", "removeMember", "createKey",
+    "changePassword", "createWorkspace", "listMembers", "addMember", "changeMemberRole", "removeMember",
+    "createKey",
     "listKeys", "revokeKey", "createUploadToken", "createShare", "listShares", "revokeShare",
     "openShare", "unlockShare", "getWorkspaceSettings", "changeWorkspaceSettings", "listAudit",
     "listSignInProviders", "startSingleSignOn", "finishSingleSignOn", "getStreamFile",
+    "createInvitation", "listInvitations", "revokeInvitation", "acceptInvitation",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
     *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),
 }  # fmt: skip

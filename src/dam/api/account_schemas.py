@@ -1,4 +1,4 @@
-"""Request and response bodies of the account routes: sign-in, members, keys, upload tokens."""
+"""Request and response bodies of the account routes: sign-in, members, invitations, keys, upload tokens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from dam.domain.access import Kind, Role
-from dam.domain.accounts import ApiKey, Member, Workspace
+from dam.domain.accounts import ApiKey, Invitation, Member, Workspace
 
 Email = Annotated[str, Meta(min_length=3, max_length=320, examples=["ana@example.com"])]
 Password = Annotated[str, Meta(min_length=1, max_length=1024)]
@@ -84,31 +84,66 @@ class WorkspaceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
-class AddMember(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """``POST /members``: add a user (created when the address is new) or change a member's role."""
+class NewInvitation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /invitations``: who is invited, with which role. No password: whoever accepts chooses it."""
 
     email: Email
     role: Role
+
+
+class InvitationCreated(msgspec.Struct, kw_only=True):
+    """A new invitation: ``link`` (``/invite/{token}``) is shown this once, and is null when the
+    invitation was mailed (``DAM_SMTP_URL``). The same answer whether or not the address has an account."""
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    expires_at: datetime
+    link: str | None
+
+
+class InvitationOut(msgspec.Struct, kw_only=True):
+    """A pending invitation (never its link)."""
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime
+
+
+class AcceptInvitation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``POST /invitations/{token}/accept``: the password of the account it makes (an address without
+    one); an existing account accepts signed in as itself, without it."""
+
     password: (
         Annotated[
             str,
             Meta(
                 min_length=1,
                 max_length=1024,
-                description="The password of a user this call creates; an existing user keeps theirs",
+                description="At least DAM_PASSWORD_MIN_LENGTH characters, not a common one",
             ),
         ]
         | None
     ) = None
 
 
+class RoleChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``PATCH /members/{user_id}``: the member's new role."""
+
+    role: Role
+
+
 class MemberOut(msgspec.Struct, kw_only=True):
-    """A member of the workspace."""
+    """A member of the workspace; ``email_verified`` is false for an account made through an
+    invitation's link (whoever held it chose the password)."""
 
     user_id: uuid.UUID
     email: str
     role: Role
     created_at: datetime
+    email_verified: bool
 
 
 class NewKey(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -169,8 +204,17 @@ def key_out(key: ApiKey) -> KeyOut:
 def member_out(member: Member) -> MemberOut:
     """A member's public fields."""
     return MemberOut(
-        user_id=member.user_id, email=member.email, role=member.role, created_at=member.created_at
-    )
+        user_id=member.user_id, email=member.email, role=member.role, created_at=member.created_at,
+        email_verified=member.email_verified,
+    )  # fmt: skip
+
+
+def invitation_out(invitation: Invitation) -> InvitationOut:
+    """A pending invitation's public fields."""
+    return InvitationOut(
+        id=invitation.id, email=invitation.email, role=invitation.role,
+        created_at=invitation.created_at, expires_at=invitation.expires_at,
+    )  # fmt: skip
 
 
 def workspace_out(workspace: Workspace) -> WorkspaceOut:

@@ -1,22 +1,23 @@
-"""Account routes: sign-in and sessions (``/auth``), workspaces, members, API keys, upload tokens."""
+"""Account routes: sign-in and sessions (``/auth``), workspaces, members, API keys, upload tokens
+(invitations: ``api/invitations.py``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_410_GONE
 
 from dam.api import account_schemas as a
 from dam.api.access import SESSION_COOKIE, browser_cookie, policy, public_base, session_of
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS, OPERATOR, SIGNED_IN, Principal, Scope, needs
 from dam.domain.accounts import Membership
-from dam.domain.errors import Forbidden
+from dam.domain.errors import Forbidden, Gone
 from dam.domain.validation import parse_id
 from dam.services import passwords
 from dam.services.accounts import Accounts
@@ -146,19 +147,30 @@ class AccountsController(Controller):
         return [a.member_out(m) for m in await accounts.accounts.members(principal)]
 
     @post(
-        "/members", operation_id="addMember", status_code=HTTP_200_OK, opt=MANAGE,
-        responses=responses(400, 401, 403, 413, 415, 422, 503), summary="Add a member or change a role",
+        "/members", operation_id="addMember", status_code=HTTP_410_GONE, opt=MANAGE, deprecated=True,
+        responses=responses(401, 403, 410, 503), summary="Retired: invite people instead (410)",
     )  # fmt: skip
-    async def add_member(
-        self, data: JSONBody[a.AddMember], principal: NamedDependency[Principal],
+    async def add_member(self) -> None:
+        """Always 410 `gone`: people join through invitations (`POST /invitations`), which only they
+        accept; roles change with `PATCH /members/{user_id}`. (This route set a new user's password
+        and added an existing account to the workspace without its consent.)"""
+        raise Gone(
+            "POST /members is gone: invite people with POST /invitations {email, role}; change a"
+            " member's role with PATCH /members/{user_id} {role}"
+        )
+
+    @patch(
+        "/members/{user_id:str}", operation_id="changeMemberRole", status_code=HTTP_200_OK, opt=MANAGE,
+        responses=responses(400, 401, 403, 404, 413, 415, 422, 503), summary="Change a member's role",
+    )  # fmt: skip
+    async def change_role(
+        self, user_id: Id, data: JSONBody[a.RoleChange], principal: NamedDependency[Principal],
         accounts: NamedDependency[AccountServices],
     ) -> a.MemberOut:  # fmt: skip
-        """Add a user to the workspace with a role (a new address needs `password`), or change a
-        member's role (admins). An existing user keeps their own password: `password` is used
-        only for an address the call creates."""
-        return a.member_out(
-            await accounts.accounts.add_member(principal, data.email, data.role, data.password)
-        )
+        """Give a member another role, no wider than yours (admins; 404 for someone who is not a
+        member, as for an unknown id). People join through invitations (`POST /invitations`)."""
+        changed = await accounts.accounts.change_role(principal, parse_id(user_id, "user id"), data.role)
+        return a.member_out(changed)
 
     @delete(
         "/members/{user_id:str}", operation_id="removeMember", status_code=HTTP_204_NO_CONTENT, opt=MANAGE,

@@ -28,6 +28,7 @@ from dam.api.frontend import frontend_routes
 from dam.api.headers import security_headers
 from dam.api.health import health, ready
 from dam.api.hosts import check_host
+from dam.api.invitations import InvitationController, InvitationServices, invite_page
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
@@ -41,6 +42,7 @@ from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
 from dam.services.companion import CompanionUploads
+from dam.services.invitations import Invitations
 from dam.services.shares import Shares
 from dam.services.sso import Sso
 from dam.services.streams import Streams
@@ -89,6 +91,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
             app.state.auth = Auth(resources)
             app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
+            app.state.invitations = InvitationServices(app.state.auth, Invitations(resources))
             app.state.shares = Shares(resources, app.state.auth)
             app.state.sso = Sso(resources, app.state.auth)
             app.state.streams = Streams(resources)
@@ -117,6 +120,10 @@ def create_app(settings: Settings) -> Litestar:
         accounts: AccountServices = state.accounts
         return accounts
 
+    def provide_invitations(state: State) -> InvitationServices:
+        invitations: InvitationServices = state.invitations
+        return invitations
+
     def provide_shares(state: State) -> Shares:
         shares: Shares = state.shares
         return shares
@@ -138,6 +145,8 @@ def create_app(settings: Settings) -> Litestar:
             AuthController,
             SsoController,
             AccountsController,
+            InvitationController,
+            invite_page(),
             ShareController,
             share_page(),
             stream_file,
@@ -155,6 +164,7 @@ def create_app(settings: Settings) -> Litestar:
             "companion": Provide(provide_companion, sync_to_thread=False),
             "principal": Provide(principal_of, sync_to_thread=False),
             "accounts": Provide(provide_accounts, sync_to_thread=False),
+            "invitations": Provide(provide_invitations, sync_to_thread=False),
             "shares": Provide(provide_shares, sync_to_thread=False),
             "sso": Provide(provide_sso, sync_to_thread=False),
             "streams": Provide(provide_streams, sync_to_thread=False),

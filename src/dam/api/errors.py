@@ -18,6 +18,7 @@ from dam.domain.errors import (
     Conflict,
     DamError,
     Forbidden,
+    Gone,
     InvalidInput,
     MediaRejected,
     NotFound,
@@ -34,6 +35,7 @@ STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
     (NotFound, 404),
     (Unauthenticated, 401),
     (Forbidden, 403),
+    (Gone, 410),
     (RateLimited, 429),
     (InvalidInput, 422),
     (Conflict, 409),
@@ -71,6 +73,12 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "The asset's state does not allow this",
         "conflict",
         "asset is ready; upload URLs are only issued while pending_upload",
+    ),
+    410: (
+        "It was there and is no more: a used, revoked or expired invitation (an unknown one is 404), or"
+        " a retired route (POST /members: use POST /invitations)",
+        "gone",
+        "this invitation has already been accepted",
     ),
     413: ("The body is larger than DAM_MAX_BODY_BYTES", "request_too_large", "Request Entity Too Large"),
     415: (

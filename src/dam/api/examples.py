@@ -39,6 +39,7 @@ SHA256 = hashlib.sha256(b"holiday 2026.jpg").hexdigest()
 WORKSPACE = uuid.UUID("6f1d2c3b-4a59-4e8f-9b0a-1c2d3e4f5a6b")
 UUID_USER = uuid.UUID("0d7e9a1c-2b3f-4c5d-8e9f-a0b1c2d3e4f5")
 UUID_KEY = uuid.UUID("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d")
+UUID_INVITATION = uuid.UUID("4c3b2a19-0f8e-4d7c-b6a5-94837261504f")
 
 
 def _signed(key: str, extra: str = "") -> str:
@@ -223,7 +224,13 @@ def _accounts() -> dict[str, Any]:
         revoked_at=None,
     )  # fmt: skip
     created = a.KeyCreated(**msgspec.structs.asdict(key), key="dam_live_Xk3v9QpL2a" + "r" * 33)
-    member = a.MemberOut(user_id=user, email="ana@example.com", role=Role.EDITOR, created_at=AT)
+    member = a.MemberOut(
+        user_id=user, email="ana@example.com", role=Role.EDITOR, created_at=AT, email_verified=True
+    )
+    invited = a.InvitationOut(
+        id=UUID_INVITATION, email="ben@example.com", role=Role.CONTRIBUTOR, created_at=AT,
+        expires_at=AT + timedelta(days=7),
+    )  # fmt: skip
     token = "dam_up_" + "Q" * 43
     return {
         "login": msgspec.to_builtins(me),
@@ -233,7 +240,18 @@ def _accounts() -> dict[str, Any]:
             a.WorkspaceOut(id=WORKSPACE, slug="newsroom", name="Newsroom", created_at=AT)
         ),
         "listMembers": msgspec.to_builtins([member]),
-        "addMember": msgspec.to_builtins(member),
+        "changeMemberRole": msgspec.to_builtins(member),
+        "createInvitation": msgspec.to_builtins(
+            a.InvitationCreated(
+                id=invited.id,
+                email=invited.email,
+                role=invited.role,
+                expires_at=invited.expires_at,
+                link="https://dam.example.com/invite/dam_inv_" + "Z" * 43,
+            )
+        ),
+        "listInvitations": msgspec.to_builtins([invited]),
+        "acceptInvitation": msgspec.to_builtins(me),
         "createKey": msgspec.to_builtins(created),
         "listKeys": msgspec.to_builtins([key]),
         "createUploadToken": msgspec.to_builtins(

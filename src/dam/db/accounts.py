@@ -197,7 +197,7 @@ async def memberships(pool: Pool, user_id: uuid.UUID) -> list[Membership]:
 async def members(pool: Pool, workspace_id: uuid.UUID) -> list[Member]:
     """A workspace's members."""
     records = await pool.fetch(
-        """SELECT u.id AS user_id, u.email, m.role, m.created_at FROM memberships m
+        """SELECT u.id AS user_id, u.email, m.role, m.created_at, u.email_verified FROM memberships m
            JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY m.created_at, u.email""",
         workspace_id,
     )

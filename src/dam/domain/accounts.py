@@ -50,6 +50,34 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     email: str
     role: Role
     created_at: datetime
+    email_verified: bool = True  # False: the account was made by whoever held an invitation link
+
+
+class Invitation(msgspec.Struct, frozen=True, kw_only=True):
+    """An invitation to join a workspace (never its token: only a digest is stored)."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    email: str
+    email_key: str
+    role: Role
+    created_by: uuid.UUID | None
+    created_by_key: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    accepted_by: uuid.UUID | None
+    revoked_at: datetime | None
+
+    def unusable(self, now: datetime) -> str | None:
+        """Why the invitation can no longer be accepted (None: it can)."""
+        if self.accepted_at is not None:
+            return "has already been accepted"
+        if self.revoked_at is not None:
+            return "has been revoked"
+        if self.expires_at <= now:
+            return "has expired"
+        return None
 
 
 class ApiKey(msgspec.Struct, frozen=True, kw_only=True):

@@ -33,6 +33,9 @@ class Action(enum.StrEnum):
     MEMBER_ADD = "member.add"
     MEMBER_ROLE = "member.role"
     MEMBER_REMOVE = "member.remove"
+    INVITATION_CREATE = "invitation.create"
+    INVITATION_ACCEPT = "invitation.accept"
+    INVITATION_REVOKE = "invitation.revoke"
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):

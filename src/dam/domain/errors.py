@@ -6,6 +6,8 @@ DamError
 ├── Unauthenticated        no credential, or one that is malformed, unknown, expired or revoked
 │   └── PasswordRequired   a share link asks for its password first
 ├── Forbidden              the principal's role does not allow the action
+├── Gone                   it was there and is no more: a used, revoked or expired invitation, a
+│                          retired route
 ├── RateLimited            too many attempts (sign-in); retry after ``retry_after`` seconds
 ├── InvalidInput           a request value is unusable
 │   └── UnsupportedMedia   content type outside the allow-list
@@ -16,7 +18,8 @@ DamError
 └── Unavailable            a dependency did not answer (worth retrying)
     ├── DatabaseUnavailable PostgreSQL (refused, terminated, not accepting connections, pool timeout)
     ├── StorageUnavailable the object store
-    └── QueueUnavailable   Redis, when a job could neither be queued nor recorded for later
+    ├── QueueUnavailable   Redis, when a job could neither be queued nor recorded for later
+    └── MailUnavailable    the SMTP server of DAM_SMTP_URL (an invitation was not sent)
 """
 
 from __future__ import annotations
@@ -54,6 +57,12 @@ class Forbidden(DamError):
     """The principal is known but its role (or token) does not allow the action."""
 
     code = "forbidden"
+
+
+class Gone(DamError):
+    """What was asked for existed and is no more (a used, revoked or expired invitation, a retired route)."""
+
+    code = "gone"
 
 
 class RateLimited(DamError):
@@ -125,3 +134,9 @@ class QueueUnavailable(Unavailable):
     """The job queue (Redis) could not take a job."""
 
     code = "queue_unavailable"
+
+
+class MailUnavailable(Unavailable):
+    """The mail server could not be reached or refused the message."""
+
+    code = "mail_unavailable"

@@ -103,18 +103,24 @@ class Accounts:
         """The members of the principal's workspace (admins)."""
         return await db.members(self.pool, self._managed(principal))
 
-    async def add_member(self, principal: Principal, email: str, role: Role, password: str | None) -> Member:
-        """Add a user (creating them, with the given password, when the address is new) or change
-        a member's role (admins). An existing user's password is theirs: an admin of one workspace
-        never sets it (that would hand them every other workspace of the user)."""
+    async def change_role(self, principal: Principal, user_id: uuid.UUID, role: Role) -> Member:
+        """Give a member another role (admins); 404 for someone who is not in the workspace. People
+        join through invitations (``services.invitations``), never here."""
         workspace_id = self._managed(principal)
-        workspace = await db.get_workspace(self.pool, workspace_id)
-        assert workspace is not None
-        _, email_key = clean_email(email)
-        if password is None and await db.credentials(self.pool, email_key) is None:
-            raise InvalidInput("a new user needs a password")
-        user = await self.create_user(email, password, workspace, role, replace_password=False, by=principal)
-        return next(m for m in await db.members(self.pool, workspace_id) if m.user_id == user.id)
+        if principal.user_id == user_id and principal.kind == "user":
+            raise InvalidInput("admins cannot change their own role; another admin can")
+        assert principal.role is not None
+        if not principal.role.covers(role):
+            raise Forbidden(f"a role cannot be granted wider than yours ({principal.role.value})")
+        if _member(await db.members(self.pool, workspace_id), user_id) is None:
+            raise NotFound(f"no member {user_id} in this workspace")
+        await db.set_membership(
+            self.pool, user_id, workspace_id, role, audit.by(principal, Action.MEMBER_ROLE)
+        )
+        changed = _member(await db.members(self.pool, workspace_id), user_id)
+        if changed is None:  # removed by another admin in the meantime
+            raise NotFound(f"no member {user_id} in this workspace")
+        return changed
 
     async def remove_member(self, principal: Principal, user_id: uuid.UUID) -> None:
         """Take a member out of the workspace (admins); 404 for someone who is not in it."""
@@ -211,6 +217,10 @@ class Accounts:
         require(principal, Scope.MANAGE)
         assert principal.workspace_id is not None
         return principal.workspace_id
+
+
+def _member(members: list[Member], user_id: uuid.UUID) -> Member | None:
+    return next((m for m in members if m.user_id == user_id), None)
 
 
 def _allowed_type(value: str, allowed: tuple[str, ...]) -> str:
