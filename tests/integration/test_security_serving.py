@@ -64,7 +64,7 @@ async def test_every_page_carries_the_security_headers(
     made = await api.post(f"/assets/{asset_id}/shares", json={"expires_in": 600, "download": False})
     share = made.json()["url"].rsplit("/", 1)[1]
     store = settings.s3.client_url
-    pages = ["/", "/jobs", f"/s/{share}", "/s/dam_sh_" + "x" * 43]
+    pages = ["/", "/jobs", f"/s/{share}", "/s/dam_sh_" + "x" * 43, "/invite/dam_inv_" + "x" * 43]
     for path in pages:
         page = await api.get(path)
         assert page.status_code in (200, 404), (path, page.status_code)
