@@ -26,6 +26,7 @@ OPERATIONS = {
     "changePassword", "createWorkspace", "listMembers", "addMember", "removeMember", "createKey",
     "listKeys", "revokeKey", "createUploadToken", "createShare", "listShares", "revokeShare",
     "openShare", "unlockShare", "getWorkspaceSettings", "changeWorkspaceSettings", "listAudit",
+    "listUploadTokens", "revokeUploadToken",
     "listSignInProviders", "startSingleSignOn", "finishSingleSignOn", "getStreamFile",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
     *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),

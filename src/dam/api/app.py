@@ -32,6 +32,7 @@ from dam.api.query import strict_query
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
+from dam.api.upload_tokens import UploadTokenController
 from dam.domain.access import Principal
 from dam.resources import Resources, open_resources
 from dam.services.accounts import Accounts
@@ -41,6 +42,7 @@ from dam.services.companion import CompanionUploads
 from dam.services.shares import Shares
 from dam.services.sso import Sso
 from dam.services.streams import Streams
+from dam.services.upload_tokens import UploadTokens
 from dam.services.uploads import Uploads
 from dam.settings import Settings
 
@@ -83,6 +85,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.shares = Shares(resources, app.state.auth)
             app.state.sso = Sso(resources, app.state.auth)
             app.state.streams = Streams(resources)
+            app.state.upload_tokens = UploadTokens(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -120,6 +123,10 @@ def create_app(settings: Settings) -> Litestar:
         streams: Streams = state.streams
         return streams
 
+    def provide_upload_tokens(state: State) -> UploadTokens:
+        upload_tokens: UploadTokens = state.upload_tokens
+        return upload_tokens
+
     app = Litestar(
         route_handlers=[
             AssetController,
@@ -129,6 +136,7 @@ def create_app(settings: Settings) -> Litestar:
             AuthController,
             SsoController,
             AccountsController,
+            UploadTokenController,
             ShareController,
             share_page(),
             stream_file,
@@ -149,6 +157,7 @@ def create_app(settings: Settings) -> Litestar:
             "shares": Provide(provide_shares, sync_to_thread=False),
             "sso": Provide(provide_sso, sync_to_thread=False),
             "streams": Provide(provide_streams, sync_to_thread=False),
+            "upload_tokens": Provide(provide_upload_tokens, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
