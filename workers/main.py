@@ -1,7 +1,7 @@
 """arq worker entry point used by ``dam worker`` (and by ``workers/settings.py`` for the arq CLI).
 
 One worker serves one queue (``dam worker --queue media``); the media worker also runs the
-reconciler. Each step queue has its own concurrency.
+reconciler and the form sweep. Each step queue has its own concurrency.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
     # arq's count of the job's tries must never be what ends the work.
     tries = 1_000_000
     # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
-    # again after that, so no other function's timeout (the cron's, the watch's) may exceed the
-    # processing job's.
+    # again after that, so no other function's timeout (the cron's) may exceed the processing job's.
+    # Form uploads are swept by a loop of the media worker's own (jobs/forms.py), not by jobs; the
+    # watch function only ends the watch jobs an earlier release queued.
     timeout = settings.worker.job_timeout if queue is Queue.MEDIA else settings.stream.transcode_timeout
     return {
         "functions": [
@@ -62,7 +63,7 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
         "queue_name": keys.queue_key(settings.redis.queue_name, queue),
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "ctx": {"settings": settings},
+        "ctx": {"settings": settings, "queue": queue},
         "max_jobs": concurrency(settings, queue),
         "keep_result": 24 * 3600,
         "job_timeout": timeout,

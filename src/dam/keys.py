@@ -4,6 +4,9 @@
   live beside it as ``<DAM_QUEUE_NAME>:<queue>`` (``dam:queue:transcode``);
 - arq's per-job keys (``arq:job:<id>``, ``arq:in-progress:<id>``, ``arq:result:<id>``,
   ``arq:retry:<id>``), named by arq;
+- beside the queue, ``<DAM_QUEUE_NAME>:login:...`` (failed sign-ins), ``<DAM_QUEUE_NAME>:upload-rate:...``
+  (assets an upload token created per address) and ``<DAM_QUEUE_NAME>:form-sweep`` (the lease of the
+  worker sweeping form uploads);
 - the storage events list ``DAM_EVENTS_KEY`` that MinIO appends to, and beside it the bridge's
   ``<key>:processing`` (taken, not yet acknowledged) and ``<key>:dead`` (unusable entries).
 """
@@ -18,6 +21,7 @@ from dam.domain.steps import Queue
 
 __all__ = [
     "bridge_keys",
+    "form_sweep_key",
     "in_progress_key_prefix",
     "job_id",
     "job_key_prefix",
@@ -25,6 +29,7 @@ __all__ = [
     "queue_key",
     "result_key_prefix",
     "retry_key_prefix",
+    "upload_rate_key",
 ]
 
 # The job that runs a queue's steps for an asset; ``process`` is the media queue's historic name.
@@ -56,3 +61,14 @@ def login_failures_key(queue_name: str, kind: str, ident: str) -> str:
     """The sorted set of recent failed sign-ins of one account or one client address (shared by
     every API process), beside the queue: ``<DAM_QUEUE_NAME>:login:<kind>:<ident>``."""
     return f"{queue_name}:login:{kind}:{ident}"
+
+
+def upload_rate_key(queue_name: str, token_id: str, address: str) -> str:
+    """The sorted set of the assets one upload token created from one client address within the
+    last minute (shared by every API process): ``<DAM_QUEUE_NAME>:upload-rate:<token>:<address>``."""
+    return f"{queue_name}:upload-rate:{token_id}:{address}"
+
+
+def form_sweep_key(queue_name: str) -> str:
+    """The lease a media worker holds while it sweeps form uploads (one sweep at a time)."""
+    return f"{queue_name}:form-sweep"

@@ -48,18 +48,5 @@ async def enqueue_steps(
 
 
 WATCH_FUNCTION = "watch_upload"
-
-
-async def enqueue_watch(
-    queue: ArqRedis, queue_name: str, asset_id: uuid.UUID, until: float, delay: float
-) -> None:
-    """Queue the check that completes a form upload once its object lands (no client will call
-    complete after a POST-policy upload); it looks again, backing off, until ``until`` (epoch s)."""
-    await queue.enqueue_job(
-        WATCH_FUNCTION,
-        str(asset_id),
-        until,
-        _job_id=f"watch:{asset_id}",
-        _queue_name=keys.queue_key(queue_name, Queue.MEDIA),
-        _defer_by=delay,
-    )
+"""Form uploads were watched by one job each, queued under this name by an earlier release; the
+media worker still knows the name and ends such a job at once (``jobs/watch.py``)."""

@@ -124,6 +124,8 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
     password_min_length: Annotated[int, Meta(ge=8, le=128)] = 12
     upload_token_max_ttl: Annotated[int, Meta(ge=60, le=30 * 24 * 3600)] = 24 * 3600
+    # Assets one upload token may create per minute from one client address; the next is 429.
+    upload_token_rate: Annotated[int, Meta(ge=1, le=100_000)] = 120
     # The longest a share link may live; a workspace admin may set a shorter cap of their own.
     share_max_ttl: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 30 * 24 * 3600
     # How long an invitation's link can be accepted.
@@ -275,6 +277,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_LOGIN_MAX_FAILURES": ("auth", "login_max_failures"),
     "DAM_PASSWORD_MIN_LENGTH": ("auth", "password_min_length"),
     "DAM_UPLOAD_TOKEN_MAX_TTL": ("auth", "upload_token_max_ttl"),
+    "DAM_UPLOAD_TOKEN_RATE": ("auth", "upload_token_rate"),
     "DAM_SHARE_MAX_TTL": ("auth", "share_max_ttl"),
     "DAM_INVITATION_TTL": ("auth", "invitation_ttl"),
     "DAM_SMTP_URL": ("auth", "smtp_url"),

@@ -169,6 +169,15 @@ async def _token(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.post("/upload-tokens", json={"expires_in": 60}, headers=h)
 
 
+async def _tokens(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/upload-tokens", headers=h)
+
+
+async def _revoke_token(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    minted = await c.post("/upload-tokens", json={"expires_in": 60}, headers=w.admin)  # the admin's own
+    return await c.delete(f"/upload-tokens/{minted.json()['id']}", headers=h)
+
+
 async def _workspace(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.post("/workspaces", json={"slug": f"w-{uuid.uuid4().hex[:12]}"}, headers=h)
 
@@ -234,7 +243,8 @@ PRINCIPALS = (
 # Expected status per principal, in the order of PRINCIPALS. Unauthenticated: 401; a role that does
 # not allow it: 403; another workspace's asset: 404 (as an unknown one); the operator here is a
 # viewer of the other workspace (its role is refused before any id is looked at). A pending asset
-# cannot be reprocessed (409) nor completed (409).
+# cannot be reprocessed (409) nor completed (409). An upload token is revoked by its minter or an
+# admin: another member's is 404, as another workspace's is.
 MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /assets": (_create, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
     "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
@@ -254,6 +264,8 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /invitations": (_invite, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403, 401)),
     "GET /invitations": (_invitations, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
     "POST /upload-tokens": (_token, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
+    "GET /upload-tokens": (_tokens, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403, 401)),
+    "DELETE /upload-tokens/{id}": (_revoke_token, (401, 403, 404, 404, 204, 401, 401, 401, 404, 403, 401)),
     "POST /workspaces": (_workspace, (401, 403, 403, 403, 403, 401, 401, 401, 403, 201, 401)),
     "GET /health": (_health, (200,) * 11),
     "GET /docs/openapi.json": (_document, (200,) * 11),

@@ -27,6 +27,7 @@ OPERATIONS = {
     "createKey",
     "listKeys", "revokeKey", "createUploadToken", "createShare", "listShares", "revokeShare",
     "openShare", "unlockShare", "getWorkspaceSettings", "changeWorkspaceSettings", "listAudit",
+    "listUploadTokens", "revokeUploadToken",
     "listSignInProviders", "startSingleSignOn", "finishSingleSignOn", "getStreamFile",
     "createInvitation", "listInvitations", "revokeInvitation", "acceptInvitation",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.

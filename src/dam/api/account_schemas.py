@@ -1,4 +1,4 @@
-"""Request and response bodies of the account routes: sign-in, members, invitations, keys, upload tokens."""
+"""Request and response bodies of the account routes: sign-in, members, invitations, keys."""
 
 from __future__ import annotations
 
@@ -173,24 +173,6 @@ class KeyCreated(KeyOut, kw_only=True):
     """A new key: ``key`` is shown this once; send it as ``Authorization: Bearer <key>``."""
 
     key: str
-
-
-class NewUploadToken(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """``POST /upload-tokens``: what a page on another site may upload, and for how long."""
-
-    expires_in: Annotated[int, Meta(ge=1, description="Seconds, at most DAM_UPLOAD_TOKEN_MAX_TTL")]
-    content_types: (
-        Annotated[list[Annotated[str, Meta(max_length=255)]], Meta(min_length=1, max_length=50)] | None
-    ) = None
-    max_bytes: Annotated[int, Meta(ge=1)] | None = None
-
-
-class UploadTokenCreated(msgspec.Struct, kw_only=True):
-    """A new upload token and the Companion endpoint built on it (Uppy's ``companionEndpoint``)."""
-
-    token: str
-    expires_at: datetime
-    companion_endpoint: str
 
 
 def key_out(key: ApiKey) -> KeyOut:

@@ -1,5 +1,5 @@
-"""Account routes: sign-in and sessions (``/auth``), workspaces, members, API keys, upload tokens
-(invitations: ``api/invitations.py``)."""
+"""Account routes: sign-in and sessions (``/auth``), workspaces, members, API keys (invitations:
+``api/invitations.py``; upload tokens: ``api/upload_tokens.py``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_410_GONE
 
 from dam.api import account_schemas as a
-from dam.api.access import SESSION_COOKIE, browser_cookie, policy, public_base, session_of
+from dam.api.access import SESSION_COOKIE, browser_cookie, policy, session_of
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS, OPERATOR, SIGNED_IN, Principal, Scope, needs
 from dam.domain.accounts import Membership
@@ -123,7 +123,7 @@ class AuthController(Controller):
 
 
 class AccountsController(Controller):
-    """Workspaces (operators), members and API keys (workspace admins), upload tokens."""
+    """Workspaces (operators), members and API keys (workspace admins)."""
 
     path = ""
     tags = ("accounts",)
@@ -213,25 +213,3 @@ class AccountsController(Controller):
     ) -> None:
         """The key answers 401 from now on (admins; revoking again is 204 again)."""
         await accounts.accounts.revoke_key(principal, parse_id(key_id, "key id"))
-
-    @post(
-        "/upload-tokens", operation_id="createUploadToken", status_code=HTTP_201_CREATED,
-        opt=policy(needs(Scope.UPLOAD)), responses=responses(400, 401, 403, 413, 415, 422, 503),
-        summary="Create an upload token for a page on another site",
-    )  # fmt: skip
-    async def create_upload_token(
-        self, request: Request[Any, Any, Any], data: JSONBody[a.NewUploadToken],
-        principal: NamedDependency[Principal], accounts: NamedDependency[AccountServices],
-    ) -> a.UploadTokenCreated:  # fmt: skip
-        """A token for Uppy's `companionEndpoint` (the Companion routes under
-        `/uploads/{token}/s3/...`): uploads into this workspace only, within its types and size,
-        until it expires. Mint one per page view on the embedding site's backend."""
-        made = await accounts.accounts.create_token(
-            principal, data.expires_in, data.content_types, data.max_bytes
-        )
-        base = public_base(request)
-        return a.UploadTokenCreated(
-            token=made.secret,
-            expires_at=made.token.expires_at,
-            companion_endpoint=f"{base}/uploads/{made.secret}",
-        )

@@ -147,7 +147,7 @@ class CompanionController(Controller):
         "/params",
         operation_id=_op("companionSignForm"),
         summary="Create an asset and sign a POST-policy form for its file",
-        responses=responses(400, 401, 403, 422, 503),
+        responses=responses(400, 401, 403, 422, 429, 503),
         opt={UNSAFE: True, **UPLOAD},
     )
     async def params(
@@ -169,7 +169,7 @@ class CompanionController(Controller):
         opt=UPLOAD,
         summary="Create an asset with a multipart upload",
         status_code=200,
-        responses=responses(400, 401, 403, 413, 415, 422, 503),
+        responses=responses(400, 401, 403, 413, 415, 422, 429, 503),
     )
     async def create(
         self,
@@ -223,7 +223,9 @@ class CompanionController(Controller):
         """PUT URLs for several parts at once (earlier Uppy versions ask this way)."""
         numbers = [_part_number(n) for n in part_numbers.split(",")]
         signed = await companion.uploads.sign_parts(principal, key, upload_id, numbers)
-        return SignedParts(presigned_urls={str(n): put.url for n, put in zip(numbers, signed, strict=True)})
+        return SignedParts(
+            presigned_urls={str(n): put.url for n, put in zip(numbers, signed.puts, strict=True)}
+        )
 
     @get(
         "/multipart/{upload_id:str}/{part_number:str}",
@@ -240,9 +242,12 @@ class CompanionController(Controller):
         principal: NamedDependency[Principal],
         companion: NamedDependency[Companion],
     ) -> SignedPart:
-        """A PUT URL for one part, of any size the client chose (5 MiB at least, but for the last)."""
-        (signed,) = await companion.uploads.sign_parts(principal, key, upload_id, [_part_number(part_number)])
-        return SignedPart(url=signed.url, expires=companion.uploads.resources.settings.s3.presign_ttl)
+        """A PUT URL for one part, of any size the client chose (5 MiB at least, but for the last),
+        up to the last part a file within the upload's limit can need; past it, or once storage
+        holds more than the limit (an upload token's parts are listed on every signing), the
+        upload is aborted and its asset fails (422)."""
+        signed = await companion.uploads.sign_parts(principal, key, upload_id, [_part_number(part_number)])
+        return SignedPart(url=signed.puts[0].url, expires=signed.expires_in)
 
     @post(
         "/multipart/{upload_id:str}/complete",

@@ -93,8 +93,8 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "filename must not contain path separators ('/' or '\\')",
     ),
     429: (
-        "Too many failed sign-ins for this account or from this address; retry after the seconds of"
-        " the Retry-After header",
+        "Too many failed sign-ins for this account or from this address, or too many assets created"
+        " with one upload token from this address; retry after the seconds of the Retry-After header",
         "rate_limited",
         "too many failed sign-ins; try again in 42 s",
     ),

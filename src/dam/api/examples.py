@@ -17,6 +17,7 @@ from dam.api import account_schemas as a
 from dam.api import companion as c
 from dam.api import schemas as s
 from dam.api import shares as sh
+from dam.api import upload_tokens as u
 from dam.api.audit import AuditPage
 from dam.api.sso import OidcProvider, Providers
 from dam.domain.access import Role
@@ -152,6 +153,7 @@ def examples() -> dict[str, Any]:
         **_companion(),
         **{"token" + k[0].upper() + k[1:]: v for k, v in _companion().items()},
         **_accounts(),
+        **_upload_tokens(),
         **_shares(),
         "listSignInProviders": msgspec.to_builtins(
             Providers(
@@ -231,7 +233,6 @@ def _accounts() -> dict[str, Any]:
         id=UUID_INVITATION, email="ben@example.com", role=Role.CONTRIBUTOR, created_at=AT,
         expires_at=AT + timedelta(days=7),
     )  # fmt: skip
-    token = "dam_up_" + "Q" * 43
     return {
         "login": msgspec.to_builtins(me),
         "getMe": msgspec.to_builtins(me),
@@ -254,13 +255,27 @@ def _accounts() -> dict[str, Any]:
         "acceptInvitation": msgspec.to_builtins(me),
         "createKey": msgspec.to_builtins(created),
         "listKeys": msgspec.to_builtins([key]),
+    }
+
+
+def _upload_tokens() -> dict[str, Any]:
+    token_id = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f")
+    token = "dam_up_" + "Q" * 43
+    listed = u.UploadTokenOut(
+        id=token_id, content_types=["image/*", "video/*"], max_bytes=2 * 1024**3, max_files=60,
+        max_total_bytes=20 * 1024**3, files_used=12, bytes_used=1_873_222_656, created_at=AT,
+        expires_at=AT + timedelta(hours=1), revoked_at=None, created_by=UUID_USER, created_by_key=UUID_KEY,
+    )  # fmt: skip
+    return {
         "createUploadToken": msgspec.to_builtins(
-            a.UploadTokenCreated(
+            u.UploadTokenCreated(
+                id=token_id,
                 token=token,
                 expires_at=AT + timedelta(hours=1),
                 companion_endpoint=f"https://dam.example.com/uploads/{token}",
             )
         ),
+        "listUploadTokens": msgspec.to_builtins(u.UploadTokenPage(items=[listed], next_cursor=None)),
     }
 
 

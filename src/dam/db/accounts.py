@@ -23,7 +23,8 @@ _KEY_COLUMNS = (
     "id, workspace_id, prefix, name, role, created_by, created_at, expires_at, last_used_at, revoked_at"
 )
 _TOKEN_COLUMNS = (
-    "id, workspace_id, content_types, max_bytes, created_by, created_by_key, created_at, expires_at"  # noqa: S105
+    "id, workspace_id, content_types, max_bytes, created_by, created_by_key, created_at, expires_at,"  # noqa: S105
+    " max_files, max_total_bytes, files_used, bytes_used, revoked_at"
 )
 _TOKEN_COLUMNS_OF_T = ", ".join(f"t.{column.strip()}" for column in _TOKEN_COLUMNS.split(","))
 _KEY_COLUMNS_OF_K = ", ".join(f"k.{column.strip()}" for column in _KEY_COLUMNS.split(","))
@@ -367,20 +368,23 @@ async def insert_token(
     created_by: uuid.UUID | None,
     created_by_key: uuid.UUID | None,
     expires_in: float,
+    max_files: int | None = None,
+    max_total_bytes: int | None = None,
     audit: Entry | None = None,
 ) -> UploadToken:
     """A new upload token; one made with a key expires no later than that key."""
     sql, logged = audit_rows.statement(
         f"""INSERT INTO upload_tokens (id, workspace_id, digest, content_types, max_bytes, created_by,
-                                       created_by_key, expires_at)
+                                       created_by_key, expires_at, max_files, max_total_bytes)
             VALUES ($1, $2, $3, $4, $5, $6, $7,
-                    LEAST(now() + make_interval(secs => $8), (SELECT expires_at FROM api_keys WHERE id = $7)))
+                    LEAST(now() + make_interval(secs => $8), (SELECT expires_at FROM api_keys WHERE id = $7)),
+                    $9, $10)
             RETURNING {_TOKEN_COLUMNS}""",
-        8, audit, target_id="acted.id", workspace_id="acted.workspace_id",
+        10, audit, target_id="acted.id", workspace_id="acted.workspace_id",
     )  # fmt: skip
     record = await pool.fetchrow(
         sql, uuid.uuid4(), workspace_id, digest, content_types, max_bytes, created_by, created_by_key,
-        expires_in, *logged,
+        expires_in, max_files, max_total_bytes, *logged,
     )  # fmt: skip
     token: UploadToken = _row(record, UploadToken)
     return token

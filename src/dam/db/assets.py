@@ -16,6 +16,7 @@ import msgspec
 
 from dam.db import audit as audit_rows
 from dam.db import steps as step_rows
+from dam.db import upload_tokens as token_rows
 from dam.db.pool import Connection, Pool
 from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
 from dam.domain.audit import Entry
@@ -150,8 +151,71 @@ async def mark_uploaded(
             )
         )  # fmt: skip
         if row is not None:
+            if row.upload_token_id is not None and not await token_rows.charge(
+                conn, row.upload_token_id, stored_size
+            ):
+                raise OverBudget(row.upload_token_id)  # rolls the move back: the caller refuses it
             await step_rows.replan(conn, asset_id, (FIRST,))
     return row
+
+
+class OverBudget(Exception):
+    """An upload would take its upload token past the token's ``max_total_bytes``."""
+
+
+async def mark_form(pool: Pool, asset_id: uuid.UUID, expires_in: int) -> None:
+    """Note that a pending asset's bytes come by a POST-policy form that expires in ``expires_in``
+    seconds: the form sweep looks for its object until then."""
+    await pool.execute(
+        "UPDATE assets SET form_expires_at = now() + make_interval(secs => $2) WHERE id = $1",
+        asset_id, expires_in,
+    )  # fmt: skip
+
+
+async def pending_forms(pool: Pool, *, grace_seconds: float, limit: int = 1000) -> list[Asset]:
+    """Pending form uploads whose form has not expired (or did so within ``grace_seconds``), the
+    oldest first (the form sweep)."""
+    records = await pool.fetch(
+        f"""SELECT {ASSET_COLUMNS} FROM assets
+            WHERE status = $1 AND form_expires_at IS NOT NULL
+              AND form_expires_at > now() - make_interval(secs => $2)
+            ORDER BY form_expires_at LIMIT $3""",
+        _S.PENDING_UPLOAD.value, grace_seconds, limit,
+    )  # fmt: skip
+    return _assets(records)
+
+
+async def pending_of_token(pool: Pool, token_id: uuid.UUID) -> list[Asset]:
+    """The uploads an upload token began that are still pending (its revocation stops them)."""
+    records = await pool.fetch(
+        f"SELECT {ASSET_COLUMNS} FROM assets WHERE upload_token_id = $1 AND status = $2",
+        token_id, _S.PENDING_UPLOAD.value,
+    )  # fmt: skip
+    return _assets(records)
+
+
+async def upload_refusal(pool: Pool, asset_id: uuid.UUID) -> str | None:
+    """Why an upload may no longer complete, as its error will read; None when whoever made it may
+    still upload: the upload token it came with is not revoked, the key it came with (or that
+    minted its token) is not revoked, and the user behind it is still a contributor or higher in
+    its workspace."""
+    reason: str | None = await pool.fetchval(
+        """SELECT CASE
+                    WHEN t.revoked_at IS NOT NULL THEN 'its upload token was revoked'
+                    WHEN k.revoked_at IS NOT NULL THEN 'the API key it was made with was revoked'
+                    WHEN a.created_by IS NOT NULL AND m.role IS NULL
+                        THEN 'the user who made it is no longer a member of the workspace'
+                    WHEN a.created_by IS NOT NULL AND m.role NOT IN ('contributor', 'editor', 'admin')
+                        THEN 'the user who made it may no longer upload in the workspace'
+                  END
+           FROM assets a
+           LEFT JOIN upload_tokens t ON t.id = a.upload_token_id
+           LEFT JOIN api_keys k ON k.id = a.created_by_key
+           LEFT JOIN memberships m ON m.user_id = a.created_by AND m.workspace_id = a.workspace_id
+           WHERE a.id = $1""",
+        asset_id,
+    )
+    return reason
 
 
 async def set_status(

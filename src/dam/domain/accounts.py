@@ -106,6 +106,11 @@ class UploadToken(msgspec.Struct, frozen=True, kw_only=True):
     created_by_key: uuid.UUID | None
     created_at: datetime
     expires_at: datetime
+    max_files: int | None = None  # assets it may create (None: no cap)
+    max_total_bytes: int | None = None  # bytes its completed uploads may store in all (None: no cap)
+    files_used: int = 0  # assets it has created (aborted and refused ones too)
+    bytes_used: int = 0  # bytes of its uploads that completed
+    revoked_at: datetime | None = None
 
 
 def clean_email(value: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     KEY_CREATE = "key.create"
     KEY_REVOKE = "key.revoke"
     TOKEN_CREATE = "upload_token.create"  # noqa: S105 - an action's name, not a secret
+    TOKEN_REVOKE = "upload_token.revoke"  # noqa: S105 - an action's name, not a secret
     ASSET_CREATE = "asset.create"
     ASSET_COMPLETE = "asset.complete"
     ASSET_DELETE = "asset.delete"

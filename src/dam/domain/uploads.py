@@ -12,6 +12,21 @@ from dam.domain.errors import InvalidInput
 MAX_PARTS = 10_000  # S3's limit on parts per multipart upload
 UNKNOWN_SIZE_BATCH = 16  # parts presigned at a time when the total size was not declared
 MiB = 1024 * 1024
+MIN_PART = 5 * MiB  # S3's smallest part: every part but the last holds at least this much
+
+
+def part_cap(limit: int) -> int:
+    """The highest part number an upload of at most ``limit`` bytes can need, whatever part sizes
+    its client picks: every part but the last holds at least 5 MiB."""
+    return max(1, min(MAX_PARTS, math.ceil(limit / MIN_PART)))
+
+
+def signing_ttl(presign_ttl: int, until: float | None, now: float) -> int:
+    """Seconds an upload URL or form lives: ``DAM_PRESIGN_TTL``, and never past ``until`` (the
+    epoch second an upload token expires; None for other credentials). At least one second."""
+    if until is None:
+        return presign_ttl
+    return max(1, min(presign_ttl, math.floor(until - now)))
 
 
 def use_multipart(size: int | None, requested: bool, threshold: int) -> bool:

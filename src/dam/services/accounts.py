@@ -1,4 +1,5 @@
-"""Managing accounts: workspaces, users and their roles, API keys and upload tokens.
+"""Managing accounts: workspaces, users and their roles, API keys (upload tokens:
+``services/upload_tokens.py``).
 
 Used by the API (for the principal asking, whose role is checked here) and by ``dam admin`` (as
 the deployment's owner: ``principal=None``)."""
@@ -10,14 +11,14 @@ import uuid
 import msgspec
 
 from dam.db import accounts as db
-from dam.domain import audit, validation
+from dam.domain import audit
 from dam.domain.access import Principal, Role, Scope, require
-from dam.domain.accounts import ApiKey, Member, UploadToken, User, Workspace, clean_email, clean_slug
+from dam.domain.accounts import ApiKey, Member, User, Workspace, clean_email, clean_slug
 from dam.domain.audit import Action
 from dam.domain.errors import Forbidden, InvalidInput, NotFound
 from dam.resources import Resources
 from dam.services import passwords
-from dam.services.auth import KEY_PREFIX, TOKEN_PREFIX, VISIBLE
+from dam.services.auth import KEY_PREFIX, VISIBLE
 
 MAX_KEY_NAME = 200
 
@@ -29,15 +30,8 @@ class NewKey(msgspec.Struct, frozen=True, kw_only=True):
     secret: str
 
 
-class NewToken(msgspec.Struct, frozen=True, kw_only=True):
-    """An upload token just created: the secret is shown this once."""
-
-    token: UploadToken
-    secret: str
-
-
 class Accounts:
-    """Workspaces, users, memberships, keys and upload tokens."""
+    """Workspaces, users, memberships and keys."""
 
     def __init__(self, resources: Resources) -> None:
         self.settings = resources.settings
@@ -179,40 +173,6 @@ class Accounts:
             raise NotFound(f"key {key_id} not found")
         return key
 
-    # -- upload tokens ------------------------------------------------------------------------
-
-    async def create_token(
-        self,
-        principal: Principal,
-        expires_in: int,
-        content_types: list[str] | None,
-        max_bytes: int | None,
-    ) -> NewToken:
-        """An upload token for the principal's workspace (contributors and up)."""
-        require(principal, Scope.UPLOAD)
-        if principal.kind == "upload_token":
-            raise Forbidden("an upload token cannot mint upload tokens")
-        assert principal.workspace_id is not None
-        limits = self.settings.upload
-        cap = self.settings.auth.upload_token_max_ttl
-        if not 1 <= expires_in <= cap:
-            raise InvalidInput(f"expires_in must be 1 to {cap} seconds (DAM_UPLOAD_TOKEN_MAX_TTL)")
-        if max_bytes is not None and not 1 <= max_bytes <= limits.max_upload_bytes:
-            raise InvalidInput(f"max_bytes must be 1 to {limits.max_upload_bytes} (DAM_MAX_UPLOAD_BYTES)")
-        types = None
-        if content_types is not None:
-            types = [_allowed_type(t, limits.allowed_content_types) for t in content_types]
-        secret = passwords.new_secret(TOKEN_PREFIX)
-        token = await db.insert_token(
-            self.pool, workspace_id=principal.workspace_id, digest=passwords.digest(secret),
-            content_types=types, max_bytes=max_bytes,
-            created_by=principal.user_id, created_by_key=principal.key_id, expires_in=expires_in,
-            audit=audit.by(
-                principal, Action.TOKEN_CREATE, detail={"content_types": types, "max_bytes": max_bytes}
-            ),
-        )  # fmt: skip
-        return NewToken(token=token, secret=secret)
-
     def _managed(self, principal: Principal) -> uuid.UUID:
         require(principal, Scope.MANAGE)
         assert principal.workspace_id is not None
@@ -221,12 +181,3 @@ class Accounts:
 
 def _member(members: list[Member], user_id: uuid.UUID) -> Member | None:
     return next((m for m in members if m.user_id == user_id), None)
-
-
-def _allowed_type(value: str, allowed: tuple[str, ...]) -> str:
-    """A type or family (``image/*``) an upload token may allow: one the deployment accepts."""
-    pattern = validation.clean_content_type_filter(value)
-    probe = pattern[:-1] + "x" if pattern.endswith("/*") else pattern
-    if not validation.accepts(probe, allowed):
-        raise InvalidInput(f"content type {value[:64]!r} is not allowed here; allowed: {', '.join(allowed)}")
-    return pattern

@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 
@@ -23,6 +23,8 @@ from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPar
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.processing import Processing
+from dam.services.upload_tokens import UploadTokens
+from dam.storage.s3 import ObjectInfo
 
 log = logging.getLogger(__name__)
 _DONE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING, AssetStatus.READY}
@@ -66,6 +68,7 @@ class Uploads:
         self.pool = resources.pool
         self.storage = resources.storage
         self.processing = Processing(resources)
+        self.tokens = UploadTokens(resources)
 
     async def create(self, principal: Principal, draft: Draft) -> tuple[Asset, UploadInstructions]:
         """Record a ``pending_upload`` asset in the principal's workspace and presign its upload."""
@@ -74,9 +77,12 @@ class Uploads:
 
     async def record(self, principal: Principal, draft: Draft) -> Asset:
         """Check a draft and record its ``pending_upload`` asset (with its multipart upload, if any),
-        within the deployment's limits and the principal's (an upload token's types and size)."""
+        within the deployment's limits and the principal's (an upload token's rate per address,
+        types, size per file, files in all and bytes in all)."""
         require(principal, Scope.UPLOAD)
         assert principal.workspace_id is not None
+        if principal.kind == "upload_token":
+            await self.tokens.check_rate(principal)
         limits = self.settings.upload
         token = principal.limits
         filename = validation.clean_filename(draft.filename)
@@ -90,6 +96,31 @@ class Uploads:
         limit = max_bytes or limits.max_upload_bytes
         if draft.size is not None and draft.size > limit:
             raise InvalidInput(f"size {draft.size} exceeds the limit of {limit} bytes")
+        metadata = validation.clean_metadata(draft.metadata or {})
+        if principal.token_id is not None:
+            # One of the token's files; what is left of its total bytes caps this one too.
+            taken = await self.tokens.take_file(principal.token_id)
+            if taken.bytes_left is not None and max_bytes is not None:
+                max_bytes = min(max_bytes, taken.bytes_left)
+        try:
+            return await self._insert(principal, draft, filename, content_type, sha256, metadata, max_bytes)
+        except BaseException:
+            if principal.token_id is not None:
+                await self.tokens.give_back(principal.token_id)
+            raise
+
+    async def _insert(
+        self,
+        principal: Principal,
+        draft: Draft,
+        filename: str,
+        content_type: str,
+        sha256: str | None,
+        metadata: dict[str, Any],
+        max_bytes: int | None,
+    ) -> Asset:
+        assert principal.workspace_id is not None
+        limits = self.settings.upload
         asset_id = uuid.uuid4()
         key = validation.storage_key(asset_id, filename)
         upload_id = part_size = None
@@ -101,7 +132,7 @@ class Uploads:
         new = NewAsset(
             id=asset_id, filename=filename, content_type=content_type, size=draft.size, sha256=sha256,
             storage_key=key, upload_id=upload_id, part_size=part_size, part_checksums=checksums,
-            metadata=validation.clean_metadata(draft.metadata or {}), workspace_id=principal.workspace_id,
+            metadata=metadata, workspace_id=principal.workspace_id,
             created_by=principal.user_id, created_by_key=principal.key_id, upload_token_id=principal.token_id,
             max_bytes=max_bytes,
         )  # fmt: skip
@@ -112,6 +143,12 @@ class Uploads:
                 with contextlib.suppress(Exception):
                     await self.storage.abort_multipart(key, upload_id)
             raise
+
+    def limit_of(self, asset: Asset) -> int:
+        """The most bytes the asset's object may hold: the deployment's limit, or the tighter one
+        its upload token set when the asset was created."""
+        deployment = self.settings.upload.max_upload_bytes
+        return min(deployment, asset.max_bytes or deployment)
 
     async def renew(
         self,
@@ -176,7 +213,9 @@ class Uploads:
         self, asset_id: uuid.UUID, parts: list[PartDone] | None = None, principal: Principal | None = None
     ) -> Completion:
         """Check the stored object and hand the asset to processing; repeated calls do nothing more.
-        ``principal`` is who asks (None: the event bridge, the reconciler, a watch)."""
+        ``principal`` is who asks (None: the event bridge, the reconciler, the form sweep). An
+        upload whose maker may no longer upload, or over its limits, is refused: deleted, and its
+        asset failed with the reason."""
         asset = await scoped.uploadable(self.pool, asset_id, principal)
         if asset.status is AssetStatus.UPLOADED:
             # Uploaded but maybe never queued (Redis was down): the same job id makes this a no-op
@@ -188,32 +227,57 @@ class Uploads:
         if asset.status is not AssetStatus.PENDING_UPLOAD:
             raise Conflict(f"asset is {asset.status.value}; only a pending upload can be completed")
         if asset.upload_id is not None:
+            await self._refuse_if_stopped(asset)  # before the parts become an object
             await self._complete_multipart(asset, parts)
         elif parts:
             raise InvalidInput("parts only applies to multipart uploads")
         info = await self.storage.head(asset.storage_key)
         if info is None:
             raise Conflict("no object in storage yet: upload the bytes before completing")
-        limit = min(
-            self.settings.upload.max_upload_bytes, asset.max_bytes or self.settings.upload.max_upload_bytes
-        )
-        if info.size > limit:
-            await self.storage.delete(asset.storage_key)
-            reason = f"object of {info.size} bytes exceeds the limit of {limit} bytes and was deleted"
-            await db.fail_upload(self.pool, asset_id, reason)
-            raise UploadRejected(reason)
-        if asset.size is not None and info.size != asset.size:
-            raise UploadRejected(
-                f"stored object has {info.size} bytes but {asset.size} were declared; upload it again"
-            )
-        updated = await db.mark_uploaded(
-            self.pool, asset_id, etag=info.etag, stored_size=info.size,
-            audit=audit.by(principal, Action.ASSET_COMPLETE, detail={"bytes": info.size}),
-        )  # fmt: skip
+        if asset.upload_id is None:
+            await self._refuse_if_stopped(asset)  # once the object is there to delete
+        updated = await self._accept(asset, info, principal)
         if updated is None:  # another caller completed it first
             return Completion(asset=await scoped.find(self.pool, asset_id, None))
         await self.processing.hand_over(updated)
         return Completion(asset=updated)
+
+    async def _accept(self, asset: Asset, info: ObjectInfo, principal: Principal | None) -> Asset | None:
+        """Hold the stored object to the asset's limits and mark it uploaded (its bytes counted
+        against the upload token it came with); None when another caller marked it first."""
+        limit = self.limit_of(asset)
+        if info.size > limit:
+            await self.refuse(asset, f"object of {info.size} bytes exceeds the limit of {limit} bytes")
+        if asset.size is not None and info.size != asset.size:
+            raise UploadRejected(
+                f"stored object has {info.size} bytes but {asset.size} were declared; upload it again"
+            )
+        try:
+            return await db.mark_uploaded(
+                self.pool, asset.id, etag=info.etag, stored_size=info.size,
+                audit=audit.by(principal, Action.ASSET_COMPLETE, detail={"bytes": info.size}),
+            )  # fmt: skip
+        except db.OverBudget:
+            await self.refuse(
+                asset, f"object of {info.size} bytes would take its upload token past its max_total_bytes"
+            )
+
+    async def _refuse_if_stopped(self, asset: Asset) -> None:
+        """Refuse the upload when whoever made it may no longer upload: its upload token revoked,
+        its key revoked, its user removed from the workspace or made a viewer."""
+        reason = await db.upload_refusal(self.pool, asset.id)
+        if reason is not None:
+            await self.refuse(asset, f"upload refused: {reason}")
+
+    async def refuse(self, asset: Asset, reason: str) -> NoReturn:
+        """End a pending upload for good: its parts and its object are deleted, the asset fails
+        with ``reason``; raises ``UploadRejected``."""
+        if asset.upload_id is not None:
+            await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
+        await self.storage.delete(asset.storage_key)
+        reason = f"{reason}; the upload was deleted"
+        await db.fail_upload(self.pool, asset.id, reason)
+        raise UploadRejected(reason)
 
     async def _complete_multipart(self, asset: Asset, parts: list[PartDone] | None) -> None:
         assert asset.upload_id is not None

@@ -21,7 +21,7 @@ from dam.storage.sigv4 import SigV4Presigner
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
-    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef, CORSRuleTypeDef
+    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef, CORSRuleTypeDef, LifecycleRuleTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,14 @@ class PresignedPost(msgspec.Struct, frozen=True, kw_only=True):
 
 
 STORAGE = Outage("object storage")
+# The bucket's lifecycle rule for uploads nobody finishes (a page closed mid-upload, a token's upload
+# past its limit): the store aborts them, and frees their parts, a day after they began.
+ABORT_RULE: LifecycleRuleTypeDef = {
+    "ID": "dam-abort-incomplete-multipart-uploads",
+    "Status": "Enabled",
+    "Filter": {"Prefix": ""},
+    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+}
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _CLIENT_FAULT_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
 
@@ -113,31 +121,45 @@ class Storage:
         url = self._signer.presign("PUT", self.bucket, key, expires=self.settings.presign_ttl, headers=signed)
         return PresignedPut(url=url, headers=headers)
 
-    def presign_post(self, key: str, *, content_type: str, max_bytes: int) -> PresignedPost:
-        """A POST-policy form upload: key and type fixed, at most ``max_bytes``, short-lived."""
+    def presign_post(
+        self, key: str, *, content_type: str, max_bytes: int, expires: int | None = None
+    ) -> PresignedPost:
+        """A POST-policy form upload: key and type fixed, at most ``max_bytes``, short-lived (for
+        ``expires`` seconds when given, at most ``DAM_PRESIGN_TTL``)."""
         url, fields = self._signer.post_policy(
             self.bucket,
             key,
             content_type=content_type,
             max_bytes=max_bytes,
-            expires=self.settings.presign_ttl,
+            expires=self._upload_ttl(expires),
         )
         return PresignedPost(url=url, fields=fields)
 
     def presign_part(
-        self, key: str, upload_id: str, number: int, checksum: str | None = None
+        self,
+        key: str,
+        upload_id: str,
+        number: int,
+        checksum: str | None = None,
+        *,
+        expires: int | None = None,
     ) -> PresignedPut:
-        """A PUT URL for one part; with ``checksum`` (base64 SHA-256) storage verifies the bytes."""
+        """A PUT URL for one part; with ``checksum`` (base64 SHA-256) storage verifies the bytes.
+        ``expires`` shortens its life below ``DAM_PRESIGN_TTL``."""
         headers = {"x-amz-checksum-sha256": checksum} if checksum else {}
         url = self._signer.presign(
             "PUT",
             self.bucket,
             key,
-            expires=self.settings.presign_ttl,
+            expires=self._upload_ttl(expires),
             query={"uploadId": upload_id, "partNumber": str(number)},  # botocore's order
             headers=headers,
         )
         return PresignedPut(url=url, headers=headers)
+
+    def _upload_ttl(self, expires: int | None) -> int:
+        ttl = self.settings.presign_ttl
+        return ttl if expires is None else max(1, min(expires, ttl))
 
     def presign_get(
         self, key: str, *, internal: bool = False, expires: int | None = None, disposition: str | None = None
@@ -307,6 +329,34 @@ class Storage:
                 await self._client.create_bucket(Bucket=self.bucket)
             log.info("created bucket %s", self.bucket)
         await self._apply_cors(cors_origins, any_origin_reads)
+        await self._apply_lifecycle()
+
+    async def _apply_lifecycle(self) -> None:
+        """Have the store abort multipart uploads left incomplete for a day (``ABORT_RULE``), beside
+        any rules of the bucket's own; a store that answers NotImplemented (or refuses the rule) is
+        logged and left as it is: the reconciler still aborts the service's own expired uploads."""
+        try:
+            try:
+                reply = await self._client.get_bucket_lifecycle_configuration(Bucket=self.bucket)
+                rules: list[Any] = list(reply.get("Rules", []))
+            except ClientError as exc:
+                if _code(exc) != "NoSuchLifecycleConfiguration":
+                    raise
+                rules = []
+            if ABORT_RULE in rules:
+                return
+            others = [rule for rule in rules if rule.get("ID") != ABORT_RULE["ID"]]
+            await self._client.put_bucket_lifecycle_configuration(
+                Bucket=self.bucket, LifecycleConfiguration={"Rules": [*others, ABORT_RULE]}
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning(
+                "bucket lifecycle rule not applied (%s): the store will not abort incomplete multipart"
+                " uploads after a day by itself; configure that on the store",
+                _code(exc) if isinstance(exc, ClientError) else exc,
+            )
+        else:
+            log.info("bucket %s aborts multipart uploads left incomplete for a day", self.bucket)
 
     async def _apply_cors(self, origins: tuple[str, ...], any_origin_reads: bool) -> None:
         rules: list[CORSRuleTypeDef] = [
