@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from dam.domain.addresses import networks
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
@@ -89,8 +91,23 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     port: Port = 8000
     max_body_bytes: Annotated[int, Meta(ge=1024)] = 1 * MiB
     # The API's address as clients reach it (behind a proxy, its public https URL): upload tokens'
-    # Companion endpoints are built on it. Empty: the address each request was sent to.
+    # Companion endpoints are built on it. Empty: the address each request was sent to. An https://
+    # address also names the session cookie ``__Host-dam_session`` (Secure, Path=/, no Domain).
     public_url: str = ""
+    # Peers (CIDRs) whose X-Forwarded-For / Forwarded hops are believed: the reverse proxies in front.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+
+    def __post_init__(self) -> None:
+        try:
+            networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"DAM_TRUSTED_PROXIES: {exc} (CIDRs such as 10.0.0.0/8,::1/128)") from None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether clients reach the API over HTTPS only (``DAM_PUBLIC_URL`` is https): cookies are
+        then ``__Host-`` cookies, Secure."""
+        return self.public_url.lower().startswith("https://")
 
     @property
     def origin(self) -> str:
@@ -106,6 +123,8 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     session_max_age: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 7 * 24 * 3600
     # Failed sign-ins allowed per account and per client address within a minute; the next is 429.
     login_max_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
+    # Anonymous writes (share-link opens, single sign-on starts) allowed per client address a minute.
+    anonymous_max_per_minute: Annotated[int, Meta(ge=1, le=100_000)] = 120
     password_min_length: Annotated[int, Meta(ge=8, le=128)] = 12
     upload_token_max_ttl: Annotated[int, Meta(ge=60, le=30 * 24 * 3600)] = 24 * 3600
     # The longest a share link may live; a workspace admin may set a shorter cap of their own.
@@ -152,6 +171,9 @@ class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     role_claim: str = ""
     role_map: tuple[str, ...] = ()
     name: str = "single sign-on"  # what the page's button says
+    # Whether an ID token without ``email_verified`` counts as verified (for a provider that sends
+    # only verified addresses and omits the claim); ``email_verified: false`` is refused regardless.
+    trust_unverified_email: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -211,9 +233,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_PORT": ("server", "port"),
     "DAM_MAX_BODY_BYTES": ("server", "max_body_bytes"),
     "DAM_PUBLIC_URL": ("server", "public_url"),
+    "DAM_TRUSTED_PROXIES": ("server", "trusted_proxies"),
     "DAM_SESSION_IDLE_TIMEOUT": ("auth", "session_idle_timeout"),
     "DAM_SESSION_MAX_AGE": ("auth", "session_max_age"),
     "DAM_LOGIN_MAX_FAILURES": ("auth", "login_max_failures"),
+    "DAM_ANONYMOUS_MAX_PER_MINUTE": ("auth", "anonymous_max_per_minute"),
     "DAM_PASSWORD_MIN_LENGTH": ("auth", "password_min_length"),
     "DAM_UPLOAD_TOKEN_MAX_TTL": ("auth", "upload_token_max_ttl"),
     "DAM_SHARE_MAX_TTL": ("auth", "share_max_ttl"),
@@ -244,8 +268,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_CLAIM": ("oidc", "role_claim"),
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
+    "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": ("oidc", "trust_unverified_email"),
 }
-_LIST_FIELDS = {"cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder"}
+_LIST_FIELDS = {
+    "cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder", "trusted_proxies",
+}  # fmt: skip
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
     "redis": RedisSettings,

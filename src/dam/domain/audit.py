@@ -33,6 +33,7 @@ class Action(enum.StrEnum):
     MEMBER_ADD = "member.add"
     MEMBER_ROLE = "member.role"
     MEMBER_REMOVE = "member.remove"
+    IDENTITY_LINK = "identity.link"
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):

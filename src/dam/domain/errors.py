@@ -16,7 +16,8 @@ DamError
 └── Unavailable            a dependency did not answer (worth retrying)
     ├── DatabaseUnavailable PostgreSQL (refused, terminated, not accepting connections, pool timeout)
     ├── StorageUnavailable the object store
-    └── QueueUnavailable   Redis, when a job could neither be queued nor recorded for later
+    ├── QueueUnavailable   Redis, when a job could neither be queued nor recorded for later
+    └── Busy               the queue of password checks is full
 """
 
 from __future__ import annotations
@@ -125,3 +126,13 @@ class QueueUnavailable(Unavailable):
     """The job queue (Redis) could not take a job."""
 
     code = "queue_unavailable"
+
+
+class Busy(Unavailable):
+    """Too many password checks are waiting for the hashing thread already."""
+
+    code = "busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
