@@ -1,5 +1,6 @@
 """``dam admin``: create users and keys from the command line (the first admin of a deployment,
-keys for scripts), and the development sign-in ``make run`` prints on a fresh database."""
+keys for scripts), link accounts to single sign-on identities, and the development sign-in
+``make run`` prints on a fresh database."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import secrets
 from dam.domain.access import Role
 from dam.resources import open_resources
 from dam.services.accounts import Accounts
+from dam.services.sso import link_identity as link
 from dam.settings import Settings
 
 DEV_WORKSPACE = "dev"
@@ -39,6 +41,14 @@ async def create_key(
         space = await accounts.ensure_workspace(workspace)
         made = await accounts.create_key(None, space.id, role, name, expires_in)
     return made.secret
+
+
+async def link_identity(settings: Settings, email: str, issuer: str, subject: str) -> tuple[str, bool]:
+    """Link the account of ``email`` to the provider's identity ``issuer`` + ``subject``: the
+    user's id, and whether it was linked now (False: it was already)."""
+    async with open_resources(settings) as resources:
+        user, made = await link(resources.pool, email, issuer, subject)
+    return str(user.id), made
 
 
 async def bootstrap(settings: Settings) -> str | None:

@@ -60,6 +60,9 @@ def cmd_api(args: argparse.Namespace) -> None:
     uvicorn.run(
         create_app(settings), host=settings.server.host, port=settings.server.port,
         log_level=args.log_level, access_log=False,
+        # uvicorn believes X-Forwarded-For/-Proto from the same peers as the service does (its own
+        # default, FORWARDED_ALLOW_IPS or loopback, would be a second list to keep in step).
+        forwarded_allow_ips=list(settings.server.trusted_proxies),
     )  # fmt: skip
 
 
@@ -217,12 +220,13 @@ def cmd_upload(args: argparse.Namespace) -> None:
 
 
 def cmd_admin(args: argparse.Namespace) -> None:
-    """Create users and API keys (the first admin of a deployment, keys for scripts)."""
+    """Create users and API keys (the first admin of a deployment, keys for scripts), link accounts
+    to single sign-on identities."""
     from urllib.parse import urlsplit
 
     import asyncpg
 
-    from dam.admin import create_key, create_user
+    from dam.admin import create_key, create_user, link_identity
     from dam.domain.access import Role
     from dam.domain.errors import DamError
 
@@ -238,6 +242,13 @@ def cmd_admin(args: argparse.Namespace) -> None:
             print(f"user {args.email} ({user_id}) is {args.role} of workspace {args.workspace}")
             if drawn is not None:
                 print(f"password (shown this once): {drawn}")
+        elif args.action == "link-identity":
+            issuer = args.issuer or settings.oidc.issuer
+            if not issuer:
+                raise SystemExit("dam admin link-identity: --issuer is needed (DAM_OIDC_ISSUER is not set)")
+            user_id, made = asyncio.run(link_identity(settings, args.email, issuer, args.subject))
+            state = "is now linked" if made else "was already linked"
+            print(f"user {args.email} ({user_id}) {state} to subject {args.subject!r} of {issuer}")
         else:
             key = asyncio.run(
                 create_key(settings, args.workspace, Role(args.role), args.name, args.expires_in)
@@ -315,6 +326,14 @@ def _admin_arguments(admin: argparse.ArgumentParser) -> None:
     user.add_argument("--workspace", required=True, help="created when missing")
     user.add_argument("--role", required=True, choices=roles)
     user.add_argument("--operator", action="store_true", help="also the deployment-wide operator flag")
+    link = actions.add_parser(
+        "link-identity", help="link an existing account to a single sign-on identity (issuer + subject)"
+    )
+    link.add_argument("--email", required=True, help="the account's address")
+    link.add_argument("--subject", required=True, help="the identity's `sub` at the provider")
+    link.add_argument(
+        "--issuer", default=None, help="the provider's issuer, exactly as DAM_OIDC_ISSUER (the default)"
+    )
     key = actions.add_parser("create-key", help="create an API key of a workspace; the key is the last line")
     key.add_argument("--workspace", required=True, help="created when missing")
     key.add_argument("--role", required=True, choices=roles)

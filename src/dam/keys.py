@@ -8,7 +8,11 @@
   (assets an upload token created per address) and ``<DAM_QUEUE_NAME>:form-sweep`` (the lease of the
   worker sweeping form uploads);
 - the storage events list ``DAM_EVENTS_KEY`` that MinIO appends to, and beside it the bridge's
-  ``<key>:processing`` (taken, not yet acknowledged) and ``<key>:dead`` (unusable entries).
+  ``<key>:processing`` (taken, not yet acknowledged) and ``<key>:dead`` (unusable entries);
+- the rate limits beside the queue: attempts at a password (``<queue>:login:...``), the lock of
+  the one password check of an account or link at a time (``<queue>:login:checking:...``),
+  anonymous writes per address (``<queue>:rate:...``), and the share-link opens already recorded
+  this hour (``<queue>:share-open:...``).
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ from dam.domain.steps import Queue
 
 __all__ = [
     "bridge_keys",
+    "checking_key",
     "form_sweep_key",
     "in_progress_key_prefix",
     "job_id",
     "job_key_prefix",
     "login_failures_key",
     "queue_key",
+    "rate_key",
     "result_key_prefix",
     "retry_key_prefix",
+    "share_open_key",
     "upload_rate_key",
 ]
 
@@ -58,8 +65,9 @@ def bridge_keys(events_key: str) -> tuple[str, str]:
 
 
 def login_failures_key(queue_name: str, kind: str, ident: str) -> str:
-    """The sorted set of recent failed sign-ins of one account or one client address (shared by
-    every API process), beside the queue: ``<DAM_QUEUE_NAME>:login:<kind>:<ident>``."""
+    """The sorted set of recent attempts at a password (a sign-in, a password change, a share link's
+    password) of one account, link or client address (shared by every API process), beside the
+    queue: ``<DAM_QUEUE_NAME>:login:<kind>:<ident>``."""
     return f"{queue_name}:login:{kind}:{ident}"
 
 
@@ -72,3 +80,19 @@ def upload_rate_key(queue_name: str, token_id: str, address: str) -> str:
 def form_sweep_key(queue_name: str) -> str:
     """The lease a media worker holds while it sweeps form uploads (one sweep at a time)."""
     return f"{queue_name}:form-sweep"
+
+
+def checking_key(queue_name: str, ident: str) -> str:
+    """The lock held while one password of an account (or a share link) is being checked."""
+    return f"{queue_name}:login:checking:{ident}"
+
+
+def rate_key(queue_name: str, kind: str, ident: str) -> str:
+    """The sorted set of one client address's recent anonymous writes of a kind (``share-open``,
+    ``sso-start``): ``<DAM_QUEUE_NAME>:rate:<kind>:<address>``."""
+    return f"{queue_name}:rate:{kind}:{ident}"
+
+
+def share_open_key(queue_name: str, share_id: str, visitor: str) -> str:
+    """Present while a visitor's open of a share link this hour is recorded already."""
+    return f"{queue_name}:share-open:{share_id}:{visitor}"

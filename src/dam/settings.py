@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec import Meta
 
+from dam.domain.addresses import networks
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
@@ -100,6 +102,20 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     # A development deployment: the development store secret and a stream key derived from it are
     # allowed, and DAM_PUBLIC_URL is optional. `make run` sets it; production never does.
     dev: bool = False
+    # Peers (CIDRs) whose X-Forwarded-For / Forwarded hops are believed: the reverse proxies in front.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+
+    def __post_init__(self) -> None:
+        try:
+            networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"DAM_TRUSTED_PROXIES: {exc} (CIDRs such as 10.0.0.0/8,::1/128)") from None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether clients reach the API over HTTPS only (``DAM_PUBLIC_URL`` is https): cookies are
+        then ``__Host-`` cookies, Secure (Path=/, no Domain)."""
+        return self.public_url.lower().startswith("https://")
 
     @property
     def origin(self) -> str:
@@ -122,6 +138,8 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     session_max_age: Annotated[int, Meta(ge=60, le=365 * 24 * 3600)] = 7 * 24 * 3600
     # Failed sign-ins allowed per account and per client address within a minute; the next is 429.
     login_max_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
+    # Anonymous writes (share-link opens, single sign-on starts) allowed per client address a minute.
+    anonymous_max_per_minute: Annotated[int, Meta(ge=1, le=100_000)] = 120
     password_min_length: Annotated[int, Meta(ge=8, le=128)] = 12
     upload_token_max_ttl: Annotated[int, Meta(ge=60, le=30 * 24 * 3600)] = 24 * 3600
     # Assets one upload token may create per minute from one client address; the next is 429.
@@ -178,6 +196,9 @@ class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     role_claim: str = ""
     role_map: tuple[str, ...] = ()
     name: str = "single sign-on"  # what the page's button says
+    # Whether an ID token without ``email_verified`` counts as verified (for a provider that sends
+    # only verified addresses and omits the claim); ``email_verified: false`` is refused regardless.
+    trust_unverified_email: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -272,9 +293,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_PUBLIC_URL": ("server", "public_url"),
     "DAM_ALLOWED_HOSTS": ("server", "allowed_hosts"),
     "DAM_DEV": ("server", "dev"),
+    "DAM_TRUSTED_PROXIES": ("server", "trusted_proxies"),
     "DAM_SESSION_IDLE_TIMEOUT": ("auth", "session_idle_timeout"),
     "DAM_SESSION_MAX_AGE": ("auth", "session_max_age"),
     "DAM_LOGIN_MAX_FAILURES": ("auth", "login_max_failures"),
+    "DAM_ANONYMOUS_MAX_PER_MINUTE": ("auth", "anonymous_max_per_minute"),
     "DAM_PASSWORD_MIN_LENGTH": ("auth", "password_min_length"),
     "DAM_UPLOAD_TOKEN_MAX_TTL": ("auth", "upload_token_max_ttl"),
     "DAM_UPLOAD_TOKEN_RATE": ("auth", "upload_token_rate"),
@@ -309,15 +332,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_CLAIM": ("oidc", "role_claim"),
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
+    "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": ("oidc", "trust_unverified_email"),
 }
 _LIST_FIELDS = {
-    "allowed_hosts",
-    "cors_origins",
-    "allowed_content_types",
-    "allowed_domains",
-    "role_map",
-    "ladder",
-}
+    "allowed_hosts", "cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder",
+    "trusted_proxies",
+}  # fmt: skip
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
     "redis": RedisSettings,

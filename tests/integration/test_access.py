@@ -468,6 +468,7 @@ async def test_sessions_are_new_at_sign_in_and_end_at_sign_out(
     me = answer.json()
     assert me["user"]["email"] == email
     assert me["workspace"]["role"] == "contributor"
+    csrf = me["csrf_token"]
     client.cookies.clear()
     second = (await client.post("/auth/login", json={"email": email, "password": password})).cookies[
         "dam_session"
@@ -477,7 +478,11 @@ async def test_sessions_are_new_at_sign_in_and_end_at_sign_out(
     for session in (first, second):
         assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={session}"})).status_code == 200
     assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={planted}"})).status_code == 401
-    out = await client.post("/auth/logout", headers={"Cookie": f"dam_session={first}"})
+    # Signing out with the cookie takes its CSRF token: another site cannot sign anyone out.
+    forged = await client.post("/auth/logout", headers={"Cookie": f"dam_session={first}"})
+    assert forged.status_code == 403, forged.text
+    assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={first}"})).status_code == 200
+    out = await client.post("/auth/logout", headers={"Cookie": f"dam_session={first}", "X-CSRF-Token": csrf})
     assert out.status_code == 204
     assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={first}"})).status_code == 401
     assert (await client.get("/auth/me", headers={"Cookie": f"dam_session={second}"})).status_code == 200

@@ -17,6 +17,7 @@ from litestar.testing import AsyncTestClient
 from dam.admin import DEV_ADMIN, DEV_WORKSPACE, bootstrap
 from dam.api.app import create_app
 from dam.db.migrate import upgrade
+from dam.db.pool import Pool
 from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import PASSWORD, bearer
@@ -92,6 +93,65 @@ async def test_create_user_with_a_password_from_stdin_or_a_drawn_one(
     assert refused.returncode != 0
     assert "password" in refused.stderr
     assert (await client.post("/auth/login", json={"email": weak, "password": "password"})).status_code == 401
+
+
+async def test_link_identity_lets_an_existing_account_sign_in_with_single_sign_on(
+    make_settings: Callable[..., Settings], accounts_pool: Pool
+) -> None:
+    from tests.integration.test_sso import refusal, sign_in_flow
+    from tests.support.idp import crafting_provider
+
+    with crafting_provider("dam-tests") as provider:
+        # No user is made at sign-in here: an account made with a password joins only by a link.
+        settings = make_settings(DAM_OIDC_ISSUER=provider.issuer, DAM_OIDC_CLIENT_ID="dam-tests")
+        space = f"w-{uuid.uuid4().hex[:12]}"
+        email, other = (f"{who}-{uuid.uuid4().hex[:8]}@example.test" for who in ("ana", "ben"))
+        for address in (email, other):
+            made = admin(
+                settings, "create-user", "--email", address, "--workspace", space, "--role", "editor"
+            )
+            assert made.returncode == 0, made.stderr
+        subject = f"ana-at-idp-{uuid.uuid4().hex[:8]}"
+        provider.claims = {"email": email, "email_verified": True, "sub": subject}
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            assert "no account is linked" in refusal(await sign_in_flow(client))
+            linked = admin(
+                settings, "link-identity", "--email", email, "--subject", subject
+            )  # DAM_OIDC_ISSUER
+            assert linked.returncode == 0, linked.stderr
+            assert "is now linked" in linked.stdout
+            again = admin(
+                settings, "link-identity", "--email", email, "--subject", subject, "--issuer", provider.issuer
+            )
+            assert again.returncode == 0, again.stderr
+            assert "was already linked" in again.stdout
+            signed = await sign_in_flow(client)
+            assert signed.headers["location"] == "/", signed.headers["location"]
+            me = (await client.get("/auth/me")).json()
+            assert me["user"]["email"] == email
+            assert {w["slug"] for w in me["workspaces"]} >= {space}
+        # One identity, one account: linking it to another is refused, and so is an unknown address.
+        taken = admin(settings, "link-identity", "--email", other, "--subject", subject)
+        assert taken.returncode != 0
+        assert "linked to another account" in taken.stderr
+        unknown = admin(
+            settings,
+            "link-identity",
+            "--email",
+            f"nobody-{uuid.uuid4().hex[:8]}@example.test",
+            "--subject",
+            "x",
+        )
+        assert unknown.returncode != 0
+        assert "no account" in unknown.stderr
+    logged = await accounts_pool.fetch(
+        """SELECT l.actor, l.detail FROM audit_log l JOIN users u ON u.id = l.user_id
+           WHERE l.action = 'identity.link' AND u.email = $1""",
+        email,
+    )
+    assert [(row["actor"], row["detail"]) for row in logged] == [
+        ("system", {"issuer": provider.issuer, "subject": subject})
+    ]
 
 
 @pytest.fixture

@@ -3,7 +3,11 @@ none for a refused action that did nothing; append-only; GET /audit scoped, filt
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -11,11 +15,13 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from dam.api.app import create_app
-from dam.db.pool import Pool
+from dam.db.pool import Pool, create_pool
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import Identities, bearer
+from tests.support.config import ADMIN_URL, ROOT
+from tests.support.faults import own_database
 from tests.support.flows import ingest, json_of
 
 Client = AsyncTestClient[Any]
@@ -163,3 +169,84 @@ async def test_the_log_is_scoped_filtered_paged_and_append_only(
         await accounts_pool.execute("UPDATE audit_log SET outcome = 'failed' WHERE id = $1", first["id"])
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await accounts_pool.execute("DELETE FROM audit_log WHERE id = $1", first["id"])
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await accounts_pool.execute("TRUNCATE audit_log")
+
+
+def readme_block(containing: str) -> str:
+    """The README's SQL block that contains ``containing``."""
+    blocks = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    (found,) = [block for block in blocks if containing in block]
+    return found
+
+
+@pytest.mark.slow
+async def test_the_service_runs_as_the_role_the_readme_describes(
+    make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    """The README's grants are enough for the service (sign-in, an upload, its processing, the log),
+    and leave the audit log beyond its reach: no UPDATE, DELETE, TRUNCATE, nor a way around the
+    triggers, which only the table's owner has."""
+    role = f"dam_service_{uuid.uuid4().hex[:8]}"
+    grants = re.sub(r"\bdam_service\b", role, readme_block("GRANT SELECT, INSERT, UPDATE, DELETE"))
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN")
+        async with own_database() as owner_url:
+            owner = await asyncpg.connect(owner_url)
+            try:
+                await owner.execute(grants)
+            finally:
+                await owner.close()
+            url = urlunsplit(
+                urlsplit(owner_url)._replace(
+                    netloc=f"{role}@{urlsplit(owner_url).hostname}:{urlsplit(owner_url).port or 5432}"
+                )
+            )
+            settings = make_settings(DAM_DATABASE_URL=url)
+            pool = await create_pool(settings.db)
+            try:
+                identities = Identities(settings, pool)  # as the service role, as `dam admin` would
+                space = await identities.workspace()
+                email, password = await identities.user(space, "admin", operator=True)
+                async with AsyncTestClient(app=create_app(settings)) as api:
+                    assert (
+                        await api.post("/auth/login", json={"email": email, "password": "wrong"})
+                    ).status_code == 401
+                    signed = await api.post("/auth/login", json={"email": email, "password": password})
+                    assert signed.status_code == 200, signed.text
+                    api.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
+                    asset_id = await ingest(api, http, media.jpeg_with_exif(), "role.jpg", "image/jpeg")
+                    await run_jobs(settings)
+                    assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "ready"
+                    shared = await api.post(
+                        f"/assets/{asset_id}/shares", json={"expires_in": 60, "download": True}
+                    )
+                    assert shared.status_code == 201, shared.text
+                    assert (
+                        await api.get(f"/shares/{shared.json()['url'].rsplit('/', 1)[1]}")
+                    ).status_code == 200
+                    logged = await api.get("/audit", params={"limit": "100"})
+                    assert logged.status_code == 200, logged.text
+                    actions = {row["action"] for row in logged.json()["items"]}
+                    assert {"auth.login", "asset.create", "asset.complete", "share.use"} <= actions
+                for statement in (
+                    "UPDATE audit_log SET outcome = 'failed'",
+                    "DELETE FROM audit_log",
+                    "TRUNCATE audit_log",
+                ):
+                    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                        await pool.execute(statement)
+                for statement in (
+                    "ALTER TABLE audit_log DISABLE TRIGGER USER",
+                    "DROP TRIGGER audit_log_append_only ON audit_log",
+                    "DROP TABLE audit_log",
+                ):
+                    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="owner"):
+                        await pool.execute(statement)
+                assert await pool.fetchval("SELECT count(*) FROM audit_log") >= 4
+            finally:
+                await pool.close()
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()

@@ -79,7 +79,8 @@ async def test_database_outage_answers_503_and_recovers(
             ready = await client.get("/ready")
             assert ready.status_code == 503
             assert json_of(ready)["failing"] == ["postgres"]
-            assert "accepting connections" in json_of(ready)["checks"]["postgres"]
+            # Why is for operators, who cannot sign in while the sessions' database is down: the log says.
+            assert json_of(ready)["checks"]["postgres"] == "unavailable"
 
             await refuse_connections(url, refuse=False)
             back = time.monotonic()

@@ -61,14 +61,18 @@ def test_every_operation_states_its_credentials(app: Litestar, document: dict[st
     from dam.api.access import POLICY
 
     handlers = _handlers(app)
-    assert set(document["components"]["securitySchemes"]) == {"apiKey", "session"}
+    schemes = document["components"]["securitySchemes"]
+    assert set(schemes) == {"apiKey", "session", "hostSession"}
+    cookies = {schemes["session"]["name"], schemes["hostSession"]["name"]}
+    assert cookies == {"dam_session", "__Host-dam_session"}
     for (path, method), handler in handlers.items():
         operation = document["paths"][path][method]
         rule = handler.opt[POLICY]
         if rule.anonymous or rule.share or rule.stream or path.startswith("/uploads/{token}"):
             assert operation["security"] == [], (path, method)
         else:
-            assert operation["security"] == [{"apiKey": []}, {"session": []}], (path, method)
+            secured = [{"apiKey": []}, {"session": []}, {"hostSession": []}]
+            assert operation["security"] == secured, (path, method)
             assert {"401", "403"} <= set(operation["responses"]), (path, method)
 
 

@@ -43,3 +43,30 @@ def test_a_long_uncommon_password_is_accepted() -> None:
 def test_csrf_tokens_differ_per_session() -> None:
     assert passwords.csrf_token("a" * 43) != passwords.csrf_token("b" * 43)
     assert passwords.csrf_token("a" * 43) == passwords.csrf_token("a" * 43)
+
+
+async def test_the_hashing_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import threading
+
+    from dam.domain.errors import Busy
+
+    release = threading.Event()
+
+    def slow(password: str, hashed: str) -> bool:
+        release.wait(10)
+        return False
+
+    monkeypatch.setattr(passwords, "_safe_verify", slow)
+    monkeypatch.setattr(passwords, "MAX_QUEUED", 3)
+    hashed = await passwords.hash_password(PASSWORD)
+    waiting = [asyncio.ensure_future(passwords.verify_password(PASSWORD, hashed)) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    with pytest.raises(Busy) as refused:  # a fourth is refused at once, not queued
+        await passwords.verify_password(PASSWORD, hashed)
+    assert refused.value.retry_after >= 1
+    release.set()
+    assert await asyncio.gather(*waiting) == [False] * 3
+    # The queue is free again: each of those counted until its hash ended.
+    monkeypatch.undo()
+    assert await passwords.verify_password(PASSWORD, hashed)

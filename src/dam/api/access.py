@@ -3,9 +3,10 @@ and one application hook (``before_request``, ahead of the handler, its dependen
 enforces it.
 
 Credentials, in order: an upload token in the path (routes under ``/uploads/{token}/``), an
-``Authorization: Bearer dam_live_...`` API key, the ``dam_session`` cookie of a browser session
-(whose writes must carry ``X-CSRF-Token``). A route without a declared policy is refused: the
-application will not even build (``check_policies``), and a test lists every route's.
+``Authorization: Bearer dam_live_...`` API key, the session cookie of a browser (``dam_session``,
+``__Host-dam_session`` over https; its writes must carry ``X-CSRF-Token``). A route without a
+declared policy is refused: the application will not even build (``check_policies``), and a test
+lists every route's.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from litestar.routes import HTTPRoute
 from litestar.types import Message
 from litestar.types import Scope as AsgiScope
 
+from dam.api.addresses import client_address
 from dam.api.methods import UNSAFE
 from dam.domain.access import ANONYMOUS, Policy, Principal, Scope, needs, require
-from dam.domain.errors import Forbidden, Unauthenticated
+from dam.domain.errors import DamError, Forbidden, Unauthenticated
 from dam.services import passwords
 from dam.services.auth import Auth
 
@@ -61,7 +63,7 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     else:
         principal = await _principal(connection, auth)
     _check(rule, principal)
-    address = connection.client.host if connection.client else None
+    address = client_address(connection)
     connection.scope[PRINCIPAL] = msgspec.structs.replace(principal, address=address)  # type: ignore[literal-required]
 
 
@@ -73,16 +75,21 @@ async def _principal(connection: ASGIConnection[Any, Any, Any, Any], auth: Auth)
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'")
         return await auth.key_principal(secret.strip(), workspace)
-    session_id = connection.cookies.get(SESSION_COOKIE)
+    session_id = connection.cookies.get(session_cookie(connection))
     if session_id is None:
         raise Unauthenticated("sign in (POST /auth/login) or send an API key (Authorization: Bearer <key>)")
     user = await auth.session_user(session_id)
     # A write, or a GET that creates (Companion's /s3/params): a cross-site page cannot send it.
     if connection.scope.get("method", "GET") not in SAFE_METHODS or connection.route_handler.opt.get(UNSAFE):
-        sent = connection.headers.get(CSRF_HEADER, "")
-        if not passwords.same(sent.encode(), passwords.csrf_token(session_id).encode()):
-            raise Forbidden("a signed-in browser's writes must carry the X-CSRF-Token of GET /auth/me")
+        check_csrf(connection, session_id)
     return await auth.user_principal(user, workspace)
+
+
+def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], session_id: str) -> None:
+    """403 unless the request carries the CSRF token of its session (``X-CSRF-Token``)."""
+    sent = connection.headers.get(CSRF_HEADER, "")
+    if not passwords.same(sent.encode(), passwords.csrf_token(session_id).encode()):
+        raise Forbidden("a signed-in browser's writes must carry the X-CSRF-Token of GET /auth/me")
 
 
 def _check(rule: Policy, principal: Principal) -> None:
@@ -121,7 +128,29 @@ def browser_cookie(request: Request[Any, Any, Any], key: str, value: str, max_ag
 
 def session_of(request: Request[Any, Any, Any]) -> str | None:
     """The browser session id of the request, if it came with one."""
-    return request.cookies.get(SESSION_COOKIE)
+    return request.cookies.get(session_cookie(request))
+
+
+def host_cookie(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str:
+    """The name of one of our cookies: ``__Host-<name>`` when ``DAM_PUBLIC_URL`` is https (the
+    browser then takes it only Secure, for the whole site, from this host alone: no other
+    subdomain, nor plain http, can plant one), else ``<name>``."""
+    https: bool = connection.app.state.resources.settings.server.secure_cookies
+    return f"__Host-{name}" if https else name
+
+
+def session_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The session cookie's name: ``__Host-dam_session`` over https, ``dam_session`` over http."""
+    return host_cookie(connection, SESSION_COOKIE)
+
+
+async def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """On an anonymous route, the principal of the credentials the request carries, if they are
+    good (None otherwise, or when they cannot be checked now)."""
+    try:
+        return await _principal(connection, connection.app.state.auth)
+    except DamError:
+        return None
 
 
 # Files that carry no credential and no tenant's data: caches may keep them.

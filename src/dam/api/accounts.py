@@ -13,7 +13,8 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_410_GONE
 
 from dam.api import account_schemas as a
-from dam.api.access import SESSION_COOKIE, browser_cookie, policy, session_of
+from dam.api.access import browser_cookie, check_csrf, policy, session_cookie, session_of
+from dam.api.addresses import client_address
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS, OPERATOR, SIGNED_IN, Principal, Scope, needs
 from dam.domain.accounts import Membership
@@ -36,7 +37,7 @@ class AccountServices(msgspec.Struct, frozen=True):
 
 
 def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
-    return browser_cookie(request, SESSION_COOKIE, value, max_age)
+    return browser_cookie(request, session_cookie(request), value, max_age)
 
 
 def _role(m: Membership) -> a.WorkspaceRole:
@@ -74,7 +75,7 @@ class AuthController(Controller):
     ) -> Response[a.Me]:
         """Check the password and open a session: a new session id every time. The 6th failure
         within a minute, for one account or from one address, is 429 with `Retry-After`."""
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         signed = await accounts.auth.login(data.email, data.password, address)
         principal = await accounts.auth.user_principal(signed.user, None)
         body = me_out(await accounts.auth.identity(principal), signed.session_id)
@@ -83,14 +84,16 @@ class AuthController(Controller):
 
     @post(
         "/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT, opt=policy(ANONYMOUS),
-        responses=responses(400, 503), summary="Sign out (ends the session)",
+        responses=responses(400, 403, 503), summary="Sign out (ends the session)",
     )  # fmt: skip
     async def logout(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountServices]
     ) -> Response[None]:
-        """End the browser's session, if it has one, and clear the cookie."""
+        """End the browser's session, if it has one, and clear the cookie. With a session cookie the
+        request must carry its `X-CSRF-Token` (403 otherwise): no other site can sign you out."""
         session_id = session_of(request)
         if session_id:
+            check_csrf(request, session_id)
             await accounts.auth.logout(session_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[_cookie(request, "", 0)])
 
@@ -105,18 +108,22 @@ class AuthController(Controller):
 
     @post(
         "/password", operation_id="changePassword", status_code=HTTP_200_OK, opt=policy(SIGNED_IN),
-        responses=responses(400, 401, 403, 413, 415, 422, 503),
+        responses=responses(400, 401, 403, 413, 415, 422, 429, 503),
         summary="Change the password (ends every session)",
     )  # fmt: skip
     async def password(
         self, request: Request[Any, Any, Any], data: JSONBody[a.PasswordChange],
         principal: NamedDependency[Principal], accounts: NamedDependency[AccountServices],
     ) -> Response[a.Me]:  # fmt: skip
-        """Every session of the user ends; this browser gets a new one."""
+        """Every session of the user ends; this browser gets a new one. A wrong `current_password`
+        is 403 and counts as a failed sign-in of the account: the `DAM_LOGIN_MAX_FAILURES`-th within
+        a minute ends every session of the user (401), and more are 429 while the limit holds."""
         identity = await accounts.auth.identity(principal)
         if principal.kind != "user" or identity.user is None:
             raise Forbidden("only a signed-in user has a password to change")
-        signed = await accounts.auth.change_password(identity.user, data.current_password, data.new_password)
+        signed = await accounts.auth.change_password(
+            identity.user, data.current_password, data.new_password, principal.address
+        )
         max_age = accounts.auth.settings.auth.session_max_age
         body = me_out(identity, signed.session_id)
         return Response(body, cookies=[_cookie(request, signed.session_id, max_age)])

@@ -93,14 +93,16 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "filename must not contain path separators ('/' or '\\')",
     ),
     429: (
-        "Too many failed sign-ins for this account or from this address, or too many assets created"
-        " with one upload token from this address; retry after the seconds of the Retry-After header",
+        "Too many failed attempts at a password (sign-in, password change, a share link's) for this"
+        " account or link or from this address, too many anonymous requests (share-link opens,"
+        " sign-in starts) from this address, or too many assets created with one upload token from"
+        " this address; retry after the seconds of the Retry-After header",
         "rate_limited",
         "too many failed sign-ins; try again in 42 s",
     ),
     503: (
-        "A dependency (PostgreSQL, storage, Redis) did not answer; retry after the seconds of the"
-        " Retry-After header",
+        "A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are"
+        " queued (`busy`); retry after the seconds of the Retry-After header",
         "database_unavailable",
         "the database is unavailable: connection refused",
     ),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from dam.api import schemas as s
-from dam.api.access import policy
+from dam.api.access import optional_principal, policy
 from dam.api.errors import responses
 from dam.db import assets as db
 from dam.domain.access import ANONYMOUS
@@ -43,13 +44,19 @@ async def health() -> s.Health:
         **responses(400),
         503: ResponseSpec(
             data_container=s.Readiness,
-            description="A dependency does not answer: `failing` names it, `checks` says why",
+            description=(
+                "A dependency does not answer: `failing` names it; `checks` says why to an operator"
+                " (a signed-in operator's session), `unavailable` to anyone else"
+            ),
             generate_examples=False,
         ),
     },
 )
-async def ready(resources: NamedDependency[Resources]) -> Response[s.Readiness]:
-    """200 when every dependency answers, else 503 naming the failing ones."""
+async def ready(
+    request: Request[Any, Any, Any], resources: NamedDependency[Resources]
+) -> Response[s.Readiness]:
+    """200 when every dependency answers, else 503 naming the failing ones; why each fails (the
+    driver's own words) is shown to operators only, others read `unavailable`."""
     checks: dict[str, Callable[[], Awaitable[object]]] = {
         "postgres": lambda: db.ping(resources.pool),
         "redis": resources.queue.ping,
@@ -58,10 +65,22 @@ async def ready(resources: NamedDependency[Resources]) -> Response[s.Readiness]:
     results = await asyncio.gather(*(_check(fn) for fn in checks.values()))
     states = dict(zip(checks, results, strict=True))
     failing = [name for name, state in states.items() if state != "ok"]
+    if failing and not await _operator(request):
+        states = {name: "ok" if state == "ok" else "unavailable" for name, state in states.items()}
     body = s.Readiness(status="unavailable" if failing else "ok", checks=states, failing=failing)
     if failing:
         return Response(body, status_code=503, headers={"Retry-After": str(Unavailable.retry_after)})
     return Response(body, status_code=200)
+
+
+async def _operator(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request comes from a signed-in operator (decided within the checks' deadline: the
+    database behind sessions may be the dependency that is down)."""
+    try:
+        principal = await asyncio.wait_for(optional_principal(request), CHECK_TIMEOUT)
+    except TimeoutError:
+        return False
+    return principal is not None and principal.operator
 
 
 async def _check(probe: Callable[[], Awaitable[object]]) -> str:

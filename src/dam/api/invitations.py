@@ -13,8 +13,9 @@ from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from dam.api import account_schemas as a
-from dam.api.access import CSRF_HEADER, SESSION_COOKIE, browser_cookie, policy, public_base, session_of
+from dam.api.access import CSRF_HEADER, browser_cookie, policy, public_base, session_cookie, session_of
 from dam.api.accounts import me_out
+from dam.api.addresses import client_address
 from dam.api.errors import responses, status_of
 from dam.domain.access import ANONYMOUS, Principal, Scope, needs
 from dam.domain.accounts import User
@@ -97,7 +98,7 @@ class InvitationController(Controller):
         that account signed in as itself accepts (no password; a session of anyone else, or none, is
         403), and joins only then. An unknown link is 404; one used, revoked or expired is 410."""
         signed_in = await _browser_user(request, invitations.auth)
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         password = data.password if data else None
         done = await invitations.invitations.accept(token, password, signed_in, address)
         principal = await invitations.auth.user_principal(done.user, str(done.workspace_id))
@@ -105,7 +106,7 @@ class InvitationController(Controller):
         if done.session_id is None:
             return Response(me_out(identity, session_of(request)))
         max_age = invitations.auth.settings.auth.session_max_age
-        cookie = browser_cookie(request, SESSION_COOKIE, done.session_id, max_age)
+        cookie = browser_cookie(request, session_cookie(request), done.session_id, max_age)
         return Response(me_out(identity, done.session_id), cookies=[cookie])
 
 

@@ -71,9 +71,25 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "cookie",
         "name": "dam_session",
-        "description": "A browser session from `POST /auth/login`; its writes send `X-CSRF-Token`",
+        "description": (
+            "A browser session from `POST /auth/login`, where `DAM_PUBLIC_URL` is plain http (or unset);"
+            " its writes send `X-CSRF-Token`"
+        ),
+    },
+    "hostSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "__Host-dam_session",
+        "description": (
+            "The same browser session where `DAM_PUBLIC_URL` is https: a `__Host-` cookie (Secure,"
+            " `Path=/`, no `Domain`), which no other host or plain-http page can set; its writes send"
+            " `X-CSRF-Token`"
+        ),
     },
 }
+
+# Each operation that needs credentials takes any one of these (the deployment uses one cookie).
+SECURED: list[dict[str, list[str]]] = [{"apiKey": []}, {"session": []}, {"hostSession": []}]
 
 
 def _security(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandler]]) -> None:
@@ -86,7 +102,7 @@ def _security(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandl
         for method in handler.http_methods:
             operation = document["paths"].get(path, {}).get(str(method).lower())
             if operation is not None:
-                operation["security"] = [] if open_route else [{"apiKey": []}, {"session": []}]
+                operation["security"] = [] if open_route else [dict(item) for item in SECURED]
 
 
 def _success_example(operation: dict[str, Any], value: Any) -> None:

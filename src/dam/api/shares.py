@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_40
 from msgspec import Meta
 
 from dam.api.access import browser_cookie, policy, public_base
+from dam.api.addresses import client_address
 from dam.api.assets import AssetId
 from dam.api.errors import responses
 from dam.domain.access import SHARE_LINK, Principal, Scope, needs
@@ -161,8 +162,9 @@ class ShareController(Controller):
         """The asset's name, type, facts (unless the link hides them), preview, playback and (if
         allowed) download URLs, each presigned for no longer than the link lives. 401
         `password_required` until this visitor has unlocked a link that asks for a password; 404
-        alike for unknown, expired and revoked links."""
-        address = request.client.host if request.client else None
+        alike for unknown, expired and revoked links; 429 past `DAM_ANONYMOUS_MAX_PER_MINUTE` opens a
+        minute from one address. An open is recorded (`uses`, the audit log) once per visitor an hour."""
+        address = client_address(request)
         return await shares.open(share, request.cookies.get, address, base=public_base(request))
 
     @post(
@@ -176,7 +178,7 @@ class ShareController(Controller):
     ) -> Response[None]:  # fmt: skip
         """Sets the cookie of this link alone, for as long as it lives; the 6th wrong password within
         a minute, for the link or from one address, is 429."""
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         found, visit = await shares.unlock(share, data.password, address)
         max_age = max(1, int((found.expires_at - datetime.now(UTC)).total_seconds()))
         cookie = browser_cookie(request, visit_cookie(found.id), visit, max_age)

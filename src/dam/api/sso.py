@@ -13,16 +13,18 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_302_FOUND
 
-from dam.api.access import policy, public_base
+from dam.api.access import browser_cookie, host_cookie, policy, public_base
 from dam.api.accounts import _cookie
+from dam.api.addresses import client_address
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS
 from dam.domain.errors import NotFound, Unauthenticated
-from dam.services.sso import Sso
+from dam.services.sso import STATE_TTL, Sso
 
 # OAuth 2.0 writes codes, states and error codes in visible ASCII (RFC 6749 appendix A); bounded so
 # that a request line stays well inside what the HTTP server accepts.
 _VSCHAR = r"^[\x20-\x7e]+$"
+SSO_COOKIE = "dam_sso"  # binds a sign-in to the browser that started it (__Host-dam_sso over https)
 Param = Annotated[str | None, QueryParameter(max_length=2048, pattern=_VSCHAR)]
 State = Annotated[str | None, QueryParameter(name="state", max_length=512, pattern=_VSCHAR)]
 
@@ -60,14 +62,16 @@ class SsoController(Controller):
 
     @get(
         "/oidc/login", operation_id="startSingleSignOn", opt=policy(ANONYMOUS), status_code=HTTP_302_FOUND,
-        responses=responses(400, 404, 503), summary="Sign in with the identity provider (a redirect)",
+        responses=responses(400, 404, 429, 503), summary="Sign in with the identity provider (a redirect)",
     )  # fmt: skip
     async def login(self, request: Request[Any, Any, Any], sso: NamedDependency[Sso]) -> Redirect:
         """302 to the provider's authorization endpoint, with a new `state`, `nonce` and PKCE
-        challenge; 404 when single sign-on is not configured."""
-        return Redirect(
-            await sso.begin(f"{public_base(request)}/auth/oidc/callback"), status_code=HTTP_302_FOUND
-        )
+        challenge, and a short-lived cookie that binds the sign-in to this browser (the callback
+        signs in only the browser holding it); 404 when single sign-on is not configured, 429 past
+        `DAM_ANONYMOUS_MAX_PER_MINUTE` starts from one address."""
+        started = await sso.begin(f"{public_base(request)}/auth/oidc/callback", client_address(request))
+        cookie = browser_cookie(request, host_cookie(request, SSO_COOKIE), started.browser, STATE_TTL)
+        return Redirect(started.url, status_code=HTTP_302_FOUND, cookies=[cookie])
 
     @get(
         "/oidc/callback", operation_id="finishSingleSignOn", opt=policy(ANONYMOUS),
@@ -83,20 +87,27 @@ class SsoController(Controller):
         error: Param = None,
     ) -> Response[Any]:
         """302 to the page, signed in (the session cookie), or with `?sso_error=` saying why not:
-        an unknown or reused `state`, a provider's refusal, an ID token of another issuer or
+        an unknown or reused `state`, a browser other than the one that started the sign-in (no
+        or another binding cookie), a provider's refusal, an ID token of another issuer or
         audience, expired, signed by an unknown key or for another `nonce`. No user is made then."""
         if not sso.enabled:
             raise NotFound("single sign-on is not configured")
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
+        binding = host_cookie(request, SSO_COOKIE)
+        browser = request.cookies.get(binding)
+        # The binding is good for one callback: the browser forgets it.
+        spent = [browser_cookie(request, binding, "", 0)] if browser else []
         try:
             if error:
                 raise Unauthenticated(f"the identity provider refused: {error[:200]}")
             if not oauth_state or not code:
                 raise Unauthenticated("the identity provider's answer has no state or code")
-            signed = await sso.finish(oauth_state, code, address)
+            signed = await sso.finish(oauth_state, code, browser, address)
         except Unauthenticated as refused:
-            return Redirect(f"/?{urlencode({'sso_error': refused.detail})}", status_code=HTTP_302_FOUND)
+            return Redirect(
+                f"/?{urlencode({'sso_error': refused.detail})}", status_code=HTTP_302_FOUND, cookies=spent
+            )
         max_age = sso.all_settings.auth.session_max_age
         return Redirect(
-            "/", status_code=HTTP_302_FOUND, cookies=[_cookie(request, signed.session_id, max_age)]
+            "/", status_code=HTTP_302_FOUND, cookies=[_cookie(request, signed.session_id, max_age), *spent]
         )

@@ -253,6 +253,11 @@ async def end_session(pool: Pool, digest: bytes) -> None:
     await pool.execute("DELETE FROM sessions WHERE digest = $1", digest)
 
 
+async def end_sessions(pool: Pool, user_id: uuid.UUID) -> None:
+    """End every session of a user."""
+    await pool.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+
+
 # API keys
 
 

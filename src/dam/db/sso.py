@@ -6,8 +6,10 @@ import uuid
 
 import msgspec
 
+from dam.db import audit as audit_rows
 from dam.db.pool import Pool
 from dam.domain.accounts import User
+from dam.domain.audit import Entry
 
 
 async def linked_user(pool: Pool, issuer: str, subject: str) -> User | None:
@@ -34,3 +36,22 @@ async def create_linked_user(pool: Pool, issuer: str, subject: str, email: str, 
             issuer, subject, record["id"],
         )  # fmt: skip
     return msgspec.convert(dict(record.items()), User)
+
+
+async def link(
+    pool: Pool, issuer: str, subject: str, user_id: uuid.UUID, audit: Entry
+) -> tuple[uuid.UUID, bool]:
+    """Link the identity to the user unless it is linked already: the user it is linked to, and
+    whether this call linked it (then, and only then, with its audit row)."""
+    sql, logged = audit_rows.statement(
+        """INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)
+           ON CONFLICT (issuer, subject) DO NOTHING RETURNING user_id""",
+        3, audit, user_id="acted.user_id", target_id="acted.user_id",
+    )  # fmt: skip
+    async with pool.transaction() as conn:
+        made = await conn.fetchval(sql, issuer, subject, user_id, *logged)
+        linked = made or await conn.fetchval(
+            "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2", issuer, subject
+        )
+    assert isinstance(linked, uuid.UUID)
+    return linked, made is not None

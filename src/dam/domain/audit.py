@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     INVITATION_CREATE = "invitation.create"
     INVITATION_ACCEPT = "invitation.accept"
     INVITATION_REVOKE = "invitation.revoke"
+    IDENTITY_LINK = "identity.link"
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,7 +19,8 @@ DamError
     ├── DatabaseUnavailable PostgreSQL (refused, terminated, not accepting connections, pool timeout)
     ├── StorageUnavailable the object store
     ├── QueueUnavailable   Redis, when a job could neither be queued nor recorded for later
-    └── MailUnavailable    the SMTP server of DAM_SMTP_URL (an invitation was not sent)
+    ├── MailUnavailable    the SMTP server of DAM_SMTP_URL (an invitation was not sent)
+    └── Busy               the queue of password checks is full
 """
 
 from __future__ import annotations
@@ -140,3 +141,13 @@ class MailUnavailable(Unavailable):
     """The mail server could not be reached or refused the message."""
 
     code = "mail_unavailable"
+
+
+class Busy(Unavailable):
+    """Too many password checks are waiting for the hashing thread already."""
+
+    code = "busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)

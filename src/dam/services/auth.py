@@ -1,5 +1,6 @@
-"""Who is asking: API keys, browser sessions and upload tokens become principals; sign-in with a
-rate limit shared by every API process (Redis); sign-out and password changes end sessions.
+"""Who is asking: API keys, browser sessions and upload tokens become principals; sign-in with
+rate limits shared by every API process (Redis, ``services/limits.py``); sign-out and password
+changes end sessions.
 
 The per-request paths (a key, a session) are one indexed lookup and a constant-time digest
 comparison; argon2 runs only when a password is checked, in a thread.
@@ -7,7 +8,6 @@ comparison; argon2 runs only when a password is checked, in a thread.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import time
@@ -15,25 +15,21 @@ import uuid
 from datetime import UTC, datetime
 
 import msgspec
-from redis.exceptions import RedisError
 
 from dam.db import accounts as db
 from dam.db import audit as audit_rows
 from dam.domain.access import Principal, Role, UploadLimits
 from dam.domain.accounts import Membership, User, clean_email
 from dam.domain.audit import Action, Entry
-from dam.domain.errors import Forbidden, InvalidInput, QueueUnavailable, RateLimited, Unauthenticated
-from dam.keys import login_failures_key
+from dam.domain.errors import Forbidden, InvalidInput, Unauthenticated
 from dam.resources import Resources
 from dam.services import passwords
-
-log = logging.getLogger(__name__)
+from dam.services.limits import Limits
 
 KEY_PREFIX = "dam_live_"
 TOKEN_PREFIX = "dam_up_"  # noqa: S105 - the visible start of every upload token
 VISIBLE = 10  # characters of the secret shown (and looked up) after the prefix
 _SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
-WINDOW = 60.0  # seconds over which failed sign-ins are counted
 TOUCH_EVERY = 60.0  # seconds between last-used / last-seen writes for one credential
 
 
@@ -65,7 +61,7 @@ class Auth:
     def __init__(self, resources: Resources) -> None:
         self.settings = resources.settings
         self.pool = resources.pool
-        self.redis = resources.queue
+        self.limits = Limits(resources)
         self._touched: dict[uuid.UUID | bytes, float] = {}
 
     # -- credentials -> principals ------------------------------------------------------------
@@ -153,22 +149,29 @@ class Auth:
 
     # -- sign-in and sign-out -----------------------------------------------------------------
 
+    def _password_buckets(self, email_key: str, address: str | None) -> tuple[list[str], str]:
+        """The buckets an attempt at an account's password counts in (the account, then the client
+        address), and the name of the account's one-check-at-a-time lock."""
+        account = passwords.digest(email_key).hex()
+        buckets = [self.limits.bucket("account", account)]
+        if address is not None:
+            buckets.append(self.limits.address_bucket("address", address))
+        return buckets, f"account:{account}"
+
     async def login(self, email: str, password: str, address: str) -> SignedIn:
-        """Check a password (at most ``DAM_LOGIN_MAX_FAILURES`` failures a minute per account and per
-        address, then 429) and open a session."""
+        """Check a password (at most ``DAM_LOGIN_MAX_FAILURES`` attempts a minute per account and per
+        address, reserved before the check, then 429) and open a session."""
         try:
             _, email_key = clean_email(email)
         except InvalidInput:
             email_key = email.casefold()[:320]
-        buckets = [
-            login_failures_key(self.settings.redis.queue_name, "account", passwords.digest(email_key).hex()),
-            login_failures_key(self.settings.redis.queue_name, "address", address[:64]),
-        ]
-        await self.check_rate(buckets)
-        found = await db.credentials(self.pool, email_key)
-        ok = await passwords.verify_password(password, found[1] if found else None)
+        buckets, account = self._password_buckets(email_key, address)
+        async with self.limits.attempt(buckets, exclusive=account, what="failed sign-ins") as attempt:
+            found = await db.credentials(self.pool, email_key)
+            ok = attempt.checked(await passwords.verify_password(password, found[1] if found else None))
         if not ok or found is None:
-            await self.count_failure(buckets)
+            # Only attempts within the limits get this far: at most DAM_LOGIN_MAX_FAILURES rows a
+            # minute from one address (or IPv6 /64).
             await audit_rows.record(
                 self.pool,
                 Entry(
@@ -177,7 +180,6 @@ class Auth:
                 ),
             )  # fmt: skip
             raise Unauthenticated("wrong email or password")
-        await self._forget(buckets[0])
         session_id = passwords.new_secret("")
         signed_in = Entry(
             action=Action.LOGIN, actor="user", user_id=found[0].id, address=address,
@@ -196,12 +198,26 @@ class Auth:
         """End the session."""
         await db.end_session(self.pool, passwords.digest(session_id))
 
-    async def change_password(self, user: User, current: str, new: str) -> SignedIn:
+    async def change_password(
+        self, user: User, current: str, new: str, address: str | None = None
+    ) -> SignedIn:
         """Replace the password after checking the current one; every session ends and a new one
-        opens for this browser."""
-        if not await passwords.verify_password(current, await db.password_hash(self.pool, user.id)):
-            raise Forbidden("the current password is wrong")
+        opens for this browser. A wrong current password counts as a failed sign-in of the account;
+        the ``DAM_LOGIN_MAX_FAILURES``-th within the window ends every session of the user (whoever
+        holds this one is guessing)."""
         passwords.check_strength(new, self.settings.auth.password_min_length)
+        buckets, account = self._password_buckets(clean_email(user.email)[1], address)
+        async with self.limits.attempt(buckets, exclusive=account, what="failed sign-ins") as attempt:
+            hashed = await db.password_hash(self.pool, user.id)
+            ok = attempt.checked(await passwords.verify_password(current, hashed))
+        if not ok:
+            if attempt.position >= self.settings.auth.login_max_failures:
+                await db.end_sessions(self.pool, user.id)
+                raise Unauthenticated(
+                    "the current password is wrong, too many times: every session of this account has"
+                    " ended; sign in again"
+                )
+            raise Forbidden("the current password is wrong")
         await db.set_password(self.pool, user.id, await passwords.hash_password(new))
         session_id = passwords.new_secret("")
         await db.create_session(
@@ -225,44 +241,6 @@ class Auth:
             )
         current = next((m for m in memberships if m.workspace_id == principal.workspace_id), None)
         return Identity(principal=principal, user=user, memberships=memberships, workspace=current)
-
-    async def check_rate(self, buckets: list[str], what: str = "sign-ins") -> None:
-        """429 when any bucket holds ``DAM_LOGIN_MAX_FAILURES`` failures of the last minute."""
-        now = time.time()
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for bucket in buckets:
-                    pipe.zremrangebyscore(bucket, 0, now - WINDOW)
-                    pipe.zrange(bucket, 0, 0, withscores=True)
-                    pipe.zcard(bucket)
-                answers = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise QueueUnavailable(
-                f"sign-in is unavailable: the rate limiter (Redis) is down: {exc}"[:300]
-            ) from exc
-        limit = self.settings.auth.login_max_failures
-        for oldest, count in zip(answers[1::3], answers[2::3], strict=True):
-            if count >= limit:
-                wait = math.ceil(oldest[0][1] + WINDOW - now) if oldest else int(WINDOW)
-                raise RateLimited(f"too many failed {what}; try again in {max(1, wait)} s", max(1, wait))
-
-    async def count_failure(self, buckets: list[str]) -> None:
-        """Count a failed attempt in each bucket (for a minute)."""
-        now = time.time()
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for bucket in buckets:
-                    pipe.zadd(bucket, {uuid.uuid4().hex: now})
-                    pipe.expire(bucket, int(WINDOW) + 1)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            log.warning("could not count a failed sign-in: %s", exc)
-
-    async def _forget(self, bucket: str) -> None:
-        try:
-            await self.redis.delete(bucket)
-        except (RedisError, OSError) as exc:
-            log.warning("could not reset failed sign-ins: %s", exc)
 
 
 def choose(memberships: list[Membership], workspace: str | None) -> Membership | None:

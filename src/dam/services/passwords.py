@@ -12,13 +12,13 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from dam.domain.errors import InvalidInput
+from dam.domain.errors import Busy, InvalidInput
 
 MAX_LENGTH = 1024  # argon2 hashes anything, but a megabyte "password" is a denial of service
 # argon2id with 64 MiB and 3 passes (argon2-cffi's defaults) in one lane: a hash keeps one core busy
@@ -38,10 +38,33 @@ def _lower_priority() -> None:
 # One thread hashes, at a lower priority: sign-ins queue behind each other (each waits its turn)
 # and argon2 never takes more than one core from the requests being served beside it.
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2", initializer=_lower_priority)
+# Hashes queued or running at most (~0.2 s each: a few seconds of waiting); one more is refused at
+# once, 503 with Retry-After, instead of waiting behind a flood of them.
+MAX_QUEUED = 24
+_queued = 0
+_queued_lock = threading.Lock()
+
+
+def _done(_: Future[Any]) -> None:
+    global _queued
+    with _queued_lock:
+        _queued -= 1
 
 
 async def _in_hashing_thread(work: Callable[..., T], *args: str) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_HASHING, work, *args)
+    global _queued
+    with _queued_lock:
+        if _queued >= MAX_QUEUED:
+            raise Busy("the server is busy checking passwords; try again in a few seconds", 5)
+        _queued += 1
+    try:
+        future = _HASHING.submit(work, *args)
+    except BaseException:
+        with _queued_lock:
+            _queued -= 1
+        raise
+    future.add_done_callback(_done)  # counts the work until it ends, even if its caller gave up
+    return await asyncio.wrap_future(future)
 
 
 _PADDING = "0123456789!@#$%^&*()_+-=.,;:?~ "

@@ -20,13 +20,14 @@ from dam.db import shares as db
 from dam.db import steps as step_rows
 from dam.domain import audit
 from dam.domain.access import Principal, Scope, require
+from dam.domain.addresses import bucket
 from dam.domain.audit import Action, Entry
 from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthenticated
 from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, SharedPreview, visit_cookie
 from dam.domain.status import AssetStatus
 from dam.domain.stream_access import share_viewer
 from dam.domain.validation import attachment
-from dam.keys import login_failures_key
+from dam.keys import share_open_key
 from dam.resources import Resources
 from dam.services import passwords, scoped
 from dam.services.auth import Auth, well_formed
@@ -35,6 +36,7 @@ from dam.services.streams import Streams
 SHARE_PASSWORD_MIN_LENGTH = 8
 _GONE = "this share link does not exist, has expired or has been revoked"
 _SHOWN = ("preview", "thumbnail", "poster", "waveform")  # renditions a share shows, by kind
+VISIT_SECONDS = 3600  # a visitor's opens of a link within this long are recorded once
 
 
 class NewShare(msgspec.Struct, frozen=True, kw_only=True):
@@ -162,7 +164,7 @@ class Shares:
         asset = await asset_rows.get_asset(self.pool, share.asset_id, share.workspace_id)
         if asset is None or asset.status is AssetStatus.DELETED:
             raise NotFound(_GONE)
-        await db.used(self.pool, share.id, Entry(action=Action.SHARE_USE, actor="share", address=address))
+        await self._record_open(share, address or "unknown")
         # S3 URLs live whole seconds: the last second of a link gets one-second URLs.
         remaining = max(1, math.ceil((share.expires_at - datetime.now(UTC)).total_seconds()))
         shown = [r for r in await asset_rows.list_renditions(self.pool, [asset.id]) if r.kind in _SHOWN]
@@ -224,15 +226,23 @@ class Shares:
         share = opened.share
         if opened.password_hash is None:
             raise InvalidInput("this share link asks for no password")
-        queue = self.settings.redis.queue_name
-        buckets = [
-            login_failures_key(queue, "share", share.id.hex),
-            login_failures_key(queue, "address", address[:64]),
-        ]
-        await self.auth.check_rate(buckets, "passwords")
-        if not await passwords.verify_password(password, opened.password_hash):
-            await self.auth.count_failure(buckets)
+        limits = self.auth.limits  # buckets of their own: share passwords never lock anyone's sign-in
+        buckets = [limits.bucket("share", share.id.hex), limits.address_bucket("share-address", address)]
+        async with limits.attempt(
+            buckets, exclusive=f"share:{share.id.hex}", what="failed passwords"
+        ) as attempt:
+            ok = attempt.checked(await passwords.verify_password(password, opened.password_hash))
+        if not ok:
             raise Unauthenticated("wrong password for this share link")
         visit = passwords.new_secret("")
         await db.add_visit(self.pool, passwords.digest(visit), share)
         return share, visit
+
+    async def _record_open(self, share: Share, address: str) -> None:
+        """An open is an anonymous write: limited per client address, and recorded (``uses``,
+        ``last_used_at``, a ``share.use`` row) once per visitor (address, IPv6 /64) per link per hour."""
+        limits = self.auth.limits
+        await limits.anonymous_write("share-open", address, "share-link opens from this address")
+        visitor = share_open_key(self.settings.redis.queue_name, share.id.hex, bucket(address))
+        if await limits.first(visitor, VISIT_SECONDS):
+            await db.used(self.pool, share.id, Entry(action=Action.SHARE_USE, actor="share", address=address))

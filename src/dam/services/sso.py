@@ -25,10 +25,11 @@ from redis.exceptions import RedisError
 
 from dam.db import accounts as db
 from dam.db import sso as links
+from dam.db.pool import Pool
 from dam.domain.access import Role
 from dam.domain.accounts import User, clean_email
 from dam.domain.audit import Action, Entry
-from dam.domain.errors import NotFound, QueueUnavailable, Unauthenticated, Unavailable
+from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable, Unauthenticated, Unavailable
 from dam.resources import Resources
 from dam.services import passwords
 from dam.services.auth import Auth, SignedIn
@@ -42,6 +43,15 @@ class _Pending(msgspec.Struct, frozen=True):
     nonce: str
     verifier: str
     redirect_uri: str
+    browser: str = ""  # the SHA-256 (hex) of the secret in the starting browser's cookie
+
+
+class Started(msgspec.Struct, frozen=True, kw_only=True):
+    """A sign-in sent to the provider: where to, and the secret that binds it to this browser (its
+    cookie; the callback must bring it back)."""
+
+    url: str
+    browser: str
 
 
 class Sso:
@@ -65,13 +75,17 @@ class Sso:
     def _key(self, state: str) -> str:
         return f"{self.all_settings.redis.queue_name}:oidc:{passwords.digest(state).hex()}"
 
-    async def begin(self, redirect_uri: str) -> str:
-        """The provider's authorization URL for a new sign-in."""
+    async def begin(self, redirect_uri: str, address: str) -> Started:
+        """The provider's authorization URL for a new sign-in, bound to the browser that asked (a
+        start is an anonymous write to Redis: limited per client address)."""
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
+        await self.auth.limits.anonymous_write("sso-start", address, "sign-in starts from this address")
         config = await self._config()
-        state, nonce, verifier = (passwords.new_secret("") for _ in range(3))
-        pending = _Pending(nonce=nonce, verifier=verifier, redirect_uri=redirect_uri)
+        state, nonce, verifier, browser = (passwords.new_secret("") for _ in range(4))
+        pending = _Pending(
+            nonce=nonce, verifier=verifier, redirect_uri=redirect_uri, browser=passwords.digest(browser).hex()
+        )
         try:
             await self.redis.set(self._key(state), msgspec.json.encode(pending), ex=STATE_TTL)
         except (RedisError, OSError) as exc:
@@ -82,10 +96,12 @@ class Sso:
             "scope": "openid email profile", "state": state, "nonce": nonce,
             "code_challenge": challenge, "code_challenge_method": "S256",
         }  # fmt: skip
-        return f"{config['authorization_endpoint']}?{urlencode(query)}"
+        return Started(url=f"{config['authorization_endpoint']}?{urlencode(query)}", browser=browser)
 
-    async def finish(self, state: str, code: str, address: str) -> SignedIn:
-        """Check the provider's answer and sign its user in (a session, as a password sign-in)."""
+    async def finish(self, state: str, code: str, browser: str | None, address: str) -> SignedIn:
+        """Check the provider's answer and sign its user in (a session, as a password sign-in), in
+        the browser that started the sign-in only (``browser``: the secret of its cookie). Another
+        browser opening the callback, as someone else's link, signs no one in (RFC 9700 §4.7)."""
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         try:
@@ -95,6 +111,10 @@ class Sso:
         if raw is None:
             raise Unauthenticated("the sign-in is unknown, expired or already used (state); start again")
         pending = msgspec.json.decode(raw, type=_Pending)
+        if not browser or not passwords.same(passwords.digest(browser), bytes.fromhex(pending.browser)):
+            raise Unauthenticated(
+                "this sign-in was started in another browser (or that took over ten minutes); start again"
+            )
         claims = await self._id_token(code, pending)
         user = await self._user(claims)
         session_id = passwords.new_secret("")
@@ -196,7 +216,7 @@ class Sso:
     async def _user(self, claims: dict[str, Any]) -> User:
         issuer, subject = self.settings.issuer, str(claims["sub"])
         email = claims.get("email")
-        if claims.get("email_verified") is False:
+        if email is not None and not self._verified_email(claims):
             raise Unauthenticated("the identity provider has not verified this email address")
         if self.settings.allowed_domains:
             domain = str(email or "").rpartition("@")[2].lower()
@@ -224,6 +244,14 @@ class Sso:
             )  # fmt: skip
         return user
 
+    def _verified_email(self, claims: dict[str, Any]) -> bool:
+        """``email_verified`` true (some providers send the string); a missing claim counts as false
+        unless ``DAM_OIDC_TRUST_UNVERIFIED_EMAIL`` says this provider gives verified addresses only."""
+        verified = claims.get("email_verified")
+        if verified is None:
+            return self.settings.trust_unverified_email
+        return verified is True or verified == "true"
+
     def _role(self, claims: dict[str, Any]) -> Role | None:
         """The highest role the claim maps to (None: no mapping applies)."""
         if not self.settings.role_claim:
@@ -233,3 +261,27 @@ class Sso:
         mapping = dict(pair.split("=", 1) for pair in self.settings.role_map if "=" in pair)
         roles = [Role(mapping[v].strip()) for v in given if v in mapping]
         return max(roles, key=lambda r: r.rank) if roles else None
+
+
+async def link_identity(pool: Pool, email: str, issuer: str, subject: str) -> tuple[User, bool]:
+    """Link an existing account to an identity of a provider (``dam admin link-identity``): the
+    user and whether this call linked it (False: it was linked to them already). The identity of
+    another account is refused; users are never linked by email alone, so an account made with a
+    password joins single sign-on only this way."""
+    if not issuer.strip() or not subject.strip():
+        raise InvalidInput("both the issuer and the subject are needed")
+    if len(issuer) > 2048 or len(subject) > 255:
+        raise InvalidInput("the issuer or the subject is too long (2048 and 255 characters at most)")
+    _, email_key = clean_email(email)
+    found = await db.credentials(pool, email_key)
+    if found is None:
+        raise NotFound(f"no account has the address {email[:320]!r}")
+    user = found[0]
+    entry = Entry(action=Action.IDENTITY_LINK, actor="system", detail={"issuer": issuer, "subject": subject})
+    linked, made = await links.link(pool, issuer, subject, user.id, entry)
+    if linked != user.id:
+        other = await db.get_user(pool, linked)
+        raise Conflict(
+            f"that identity is linked to another account ({other.email if other else linked}) already"
+        )
+    return user, made
