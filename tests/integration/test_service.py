@@ -149,8 +149,10 @@ async def test_job_dashboard(
     assert {good, bad} <= {j["args"][0] for j in everything["recent"]}
     page = await api.get("/jobs")
     assert page.status_code == 200
-    assert "/api/jobs" in page.text
-    assert "reprocess" in page.text
+    assert '<script type="module" src="/static/jobs.js">' in page.text  # no inline script (the CSP)
+    script = (await api.get("/static/jobs.js")).text
+    assert "/api/jobs" in script
+    assert "reprocess" in script
 
 
 async def test_aborting_an_upload_whose_bucket_is_gone_is_not_an_error(
