@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 from oidc_provider_mock import User, run_server_in_thread
+from playwright.async_api import Page
 
 from dam.api.app import create_app
 from dam.db.pool import Pool
+from dam.devs3 import free_ports
 from dam.settings import Settings
 from tests.support.accounts import Identities, bearer
+from tests.support.processes import dam, env_of
 
 Client = AsyncTestClient[Any]
 
@@ -163,3 +168,49 @@ async def test_allowed_domains_still_hold_for_an_invitation(
             token = await invite(api, bearer(await identities.key(space, "admin")), invited, "viewer")
             assert "elsewhere.test" in refusal(await through_provider(api, token, person.sub))
             assert await state(accounts_pool, invited) == (0, 0)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_the_invite_page_accepts_with_single_sign_on_in_chromium(
+    settings: Settings, page: Page, process_logs: Path, identities: Identities
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    invited = f"ana-{tag}@corp.example"
+    person = User(sub=f"ana-{tag}", claims={"email": invited, "email_verified": True})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    space = await identities.workspace()
+    with run_server_in_thread(port=0, require_nonce=True, user_claims=[person]) as provider:
+        (port,) = free_ports(1)
+        origin = f"http://127.0.0.1:{port}"
+        env = env_of(
+            settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, DAM_PUBLIC_URL=origin,
+            DAM_OIDC_ISSUER=f"http://localhost:{provider.server_port}", DAM_OIDC_CLIENT_ID="dam-page",
+            DAM_OIDC_CLIENT_SECRET="s3cret", DAM_OIDC_WORKSPACE=f"sso-{tag}", DAM_OIDC_NAME="Newsroom ID",
+        )  # fmt: skip
+        async with dam("api", env=env, log_dir=process_logs) as api:
+            await api.healthy(origin + "/health")
+            async with httpx.AsyncClient(base_url=origin, timeout=30) as client:
+                made = await client.post(
+                    "/invitations", json={"email": invited, "role": "editor"},
+                    headers=bearer(await identities.key(space, "admin")),
+                )  # fmt: skip
+            assert made.status_code == 201, made.text
+            link = made.json()["link"]
+            await page.goto(link)
+            button = page.locator("#sso-accept")
+            await button.wait_for(state="visible", timeout=15_000)
+            assert await button.inner_text() == "Sign in with Newsroom ID"
+            await button.click()
+            await page.locator("button", has_text=person.sub).click()  # the provider's page
+            await page.wait_for_url(f"{origin}/**", timeout=30_000)
+            await page.locator("#app:not([hidden]), #signin-error:not(:empty)").first.wait_for(timeout=30_000)
+            assert await page.locator("#signin-error").inner_text() == ""
+            who = await page.locator("#who").inner_text()
+            assert invited in who
+            assert "(editor)" in who
+            await page.goto(link)  # the link is used
+            assert "Invitation not valid" in await page.locator("h1").inner_text()
+            api.assert_running("after accepting with single sign-on")
+    assert errors == []
