@@ -9,15 +9,12 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from dam import keys
-from dam.domain.steps import Queue
+from dam.domain.steps import QUEUES, Queue
 from dam.outages import Outage
 from dam.settings import RedisSettings
 
 log = logging.getLogger(__name__)
 REDIS = Outage("Redis")
-
-# The arq function that runs a queue's steps; the media queue's keeps its historic name.
-JOB_FUNCTIONS = {Queue.MEDIA: "process_asset", Queue.TRANSCODE: "transcode_asset"}
 
 
 def open_queue(settings: RedisSettings) -> ArqRedis:
@@ -33,17 +30,18 @@ async def close_queue(queue: ArqRedis) -> None:
 
 
 async def enqueue_steps(
-    queue: ArqRedis, queue_name: str, work: Queue, asset_id: uuid.UUID, etag: str, rerun: str = ""
+    queue: ArqRedis, queue_name: str, work: str, asset_id: uuid.UUID, etag: str, rerun: str = ""
 ) -> bool:
-    """Queue the job that runs ``work``'s runnable steps of an asset; False when that job exists."""
+    """Queue the job that runs ``work``'s runnable steps of an asset (the queue's arq function, from
+    ``QUEUES``); False when that job exists."""
     job = await queue.enqueue_job(
-        JOB_FUNCTIONS[work],
+        QUEUES[work].function,
         str(asset_id),
         _job_id=keys.job_id(work, asset_id, etag, rerun),
         _queue_name=keys.queue_key(queue_name, work),
     )
     if job is None:
-        log.info("%s job of %s (etag %s) already queued or done", work.value, asset_id, etag)
+        log.info("%s job of %s (etag %s) already queued or done", work, asset_id, etag)
     return job is not None
 
 

@@ -1,4 +1,5 @@
-"""What jobs get from their worker: the process's resources, opened once at start-up."""
+"""What jobs get from their worker: the process's resources and its queue's tools, opened once at
+start-up and closed in reverse on shutdown."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import contextlib
 from typing import Any
 
 from dam.jobs.outbox import drain_outbox
+from dam.jobs.registry import open_tools
 from dam.resources import open_resources
 from dam.settings import Settings
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
-    """Open the pool and the S3 client into the arq context; the queue is arq's own Redis."""
+    """Open the pool, the S3 client and the tools of the worker's queue (``ctx["queue"]``) into the
+    arq context; the queue is arq's own Redis."""
     settings: Settings = ctx["settings"]
     stack = contextlib.AsyncExitStack()
     resources = await stack.enter_async_context(open_resources(settings, queue=ctx["redis"]))
     ctx["resources"] = resources
+    ctx["tools"] = await stack.enter_async_context(open_tools(resources, ctx["queue"]))
     drainer = asyncio.create_task(drain_outbox(resources), name="outbox")
     stack.push_async_callback(_cancel, drainer)
     ctx["stack"] = stack
