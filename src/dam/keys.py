@@ -19,6 +19,7 @@ from dam.domain.steps import QUEUES
 
 __all__ = [
     "bridge_keys",
+    "given_back_key",
     "in_progress_key_prefix",
     "job_id",
     "job_key_prefix",
@@ -44,6 +45,12 @@ def job_id(queue: str, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str:
     """
     base = f"{QUEUES[queue].prefix}:{asset_id}:{etag}"
     return f"{base}:{rerun}" if rerun else base
+
+
+def given_back_key(queue_name: str, runner: str) -> str:
+    """The mark a job leaves when it gives its steps back after a dependency fault, read (and
+    removed) by its next try: ``<DAM_QUEUE_NAME>:given-back:<job id>``."""
+    return f"{queue_name}:given-back:{runner}"
 
 
 def bridge_keys(events_key: str) -> tuple[str, str]:

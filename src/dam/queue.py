@@ -45,6 +45,21 @@ async def enqueue_steps(
     return job is not None
 
 
+GIVEN_BACK_TTL = 24 * 3600  # seconds: longer than any retry's deferral
+
+
+async def mark_given_back(queue: ArqRedis, queue_name: str, runner: str) -> None:
+    """Record that job ``runner`` gave its steps back after a dependency fault (its next try takes
+    a step it left running back without counting an attempt)."""
+    await queue.set(keys.given_back_key(queue_name, runner), b"1", ex=GIVEN_BACK_TTL)
+
+
+async def take_given_back(queue: ArqRedis, queue_name: str, runner: str) -> bool:
+    """Whether job ``runner``'s previous try gave its steps back after a dependency fault (the mark
+    is removed: it speaks for one try)."""
+    return await queue.getdel(keys.given_back_key(queue_name, runner)) is not None
+
+
 WATCH_FUNCTION = "watch_upload"
 
 

@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import STEPS, retry_delay, runnable
+from dam.domain.steps import STEPS, StepState, retry_delay, runnable
 from dam.jobs.registry import RUNNERS
 from dam.jobs.runner import StepContext
 from dam.resources import Resources
@@ -52,13 +52,14 @@ async def run_steps(ctx: dict[str, Any], asset_id: str) -> str:
     resources: Resources = ctx["resources"]
     context = StepContext(resources=resources, queue=ctx["queue"], tools=ctx.get("tools") or {})
     runner = str(ctx.get("job_id") or uuid.uuid4())
+    tries = int(ctx.get("job_try", 1))
     try:
         return await run_queue(context, uuid.UUID(asset_id), runner=runner)
     except TRANSIENT as exc:
         # Between steps (the database or Redis failed while a step began or ended): nothing to record
         # it in, so the job's own try count paces the retries; a step left running is this job's to
-        # take back.
-        tries = int(ctx.get("job_try", 1))
+        # take back, without an attempt counted.
+        await Processing(resources).give_back(runner)
         delay = _delay(resources, tries)
         log.warning("asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay)
         raise Retry(defer=delay) from None
@@ -89,7 +90,11 @@ async def run_queue(context: StepContext, asset_id: uuid.UUID, *, runner: str) -
     last: _Next | None = None
     states = await processing.states(asset_id)
     while todo := runnable(states, context.queue, resume=True):
-        step = await _run_step(context, processing, asset_id, todo[0], runner)
+        # arq runs a job again under the same id both after a Retry and after its worker died: for
+        # a step left running, only the mark a try leaves when it gives its steps back after a
+        # dependency fault tells the two apart (read only then: no Redis round trip otherwise).
+        resumed = states[todo[0]] is StepState.RUNNING and await processing.given_back(runner)
+        step = await _run_step(context, processing, asset_id, todo[0], runner, resumed)
         if step is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
         if isinstance(step, _Stop):
@@ -106,12 +111,17 @@ async def run_queue(context: StepContext, asset_id: uuid.UUID, *, runner: str) -
 
 
 async def _run_step(
-    context: StepContext, processing: Processing, asset_id: uuid.UUID, name: str, runner: str
+    context: StepContext,
+    processing: Processing,
+    asset_id: uuid.UUID,
+    name: str,
+    runner: str,
+    resumed: bool,
 ) -> _Ran | None:
     resources = context.resources
     settings = resources.settings.worker
     seconds = min(STEPS[name].timeout, time_limit(resources.settings, STEPS[name].queue))
-    start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner)
+    start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner, resumed=resumed)
     if start is None:
         return None
     attempts, limit = start.step.attempts, settings.max_tries

@@ -37,7 +37,7 @@ from dam.domain.steps import (
     plan,
     queues_of,
 )
-from dam.queue import REDIS, enqueue_steps
+from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,25 @@ class Processing:
             log.info("outbox: queued %d job(s) recorded while Redis was down", len(jobs))
         return len(jobs)
 
+    async def give_back(self, runner: str) -> None:
+        """Job ``runner`` gives its steps back after a dependency fault it could not record in the
+        database: remembered in Redis for its next try (best effort; without it, that try counts
+        an attempt for a step left running, as after a dead worker)."""
+        try:
+            await mark_given_back(self.resources.queue, self.resources.settings.redis.queue_name, runner)
+        except (RedisError, OSError) as exc:
+            REDIS.failed(exc)
+
+    async def given_back(self, runner: str) -> bool:
+        """Whether job ``runner``'s previous try gave its steps back after a dependency fault."""
+        try:
+            return await take_given_back(
+                self.resources.queue, self.resources.settings.redis.queue_name, runner
+            )
+        except (RedisError, OSError) as exc:
+            REDIS.failed(exc)
+            return False
+
     async def release(self, asset_id: uuid.UUID, name: str, *, fault: str | None) -> Released | None:
         """Give a running step back so that a retry can start it again: after a transient ``fault``
         (not counted as an attempt), or after it overran its time limit (``fault=None``: counted)."""
@@ -173,15 +192,18 @@ class Processing:
         await step_rows.park(self.pool, asset_id, name, reason)
 
     async def begin(
-        self, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str
+        self, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str, resumed: bool = False
     ) -> StepStart | None:
         """Start an attempt of a step for the job ``runner``; None when the asset or the step is not
-        waiting for it (another job runs it, or it ran already)."""
+        waiting for it (another job runs it, or it ran already). ``resumed``: the job's previous try
+        gave its steps back after a dependency fault (see ``db.steps.begin``)."""
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
             if asset is None or asset.status not in (_ACTIVE_BACKGROUND if in_background(name) else _ACTIVE):
                 return None
-            step = await step_rows.begin(conn, asset_id, name, stale_after=stale_after, runner=runner)
+            step = await step_rows.begin(
+                conn, asset_id, name, stale_after=stale_after, runner=runner, resumed=resumed
+            )
             if step is None:
                 return None
             if asset.status is AssetStatus.UPLOADED:
