@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from arq.connections import ArqRedis
@@ -58,6 +59,19 @@ async def take_given_back(queue: ArqRedis, queue_name: str, runner: str) -> bool
     """Whether job ``runner``'s previous try gave its steps back after a dependency fault (the mark
     is removed: it speaks for one try)."""
     return await queue.getdel(keys.given_back_key(queue_name, runner)) is not None
+
+
+async def wake_deferred(queue: ArqRedis, queue_name: str, work: str) -> int:
+    """Make ``work``'s deferred step jobs due now (those waiting out a retry's backoff); returns how
+    many. arq runs a queued job once its score (epoch ms) has passed."""
+    key = keys.queue_key(queue_name, work)
+    now = int(time.time() * 1000)
+    prefix = f"{QUEUES[work].prefix}:".encode()
+    later = await queue.zrangebyscore(key, now + 1, "+inf")
+    due = [job for job in later if job.startswith(prefix)]
+    if due:
+        await queue.zadd(key, dict.fromkeys(due, now), xx=True)
+    return len(due)
 
 
 WATCH_FUNCTION = "watch_upload"

@@ -9,6 +9,7 @@ from typing import Any
 
 from dam.jobs.outbox import drain_outbox
 from dam.jobs.registry import open_tools
+from dam.jobs.wake import wake_on_return
 from dam.resources import open_resources
 from dam.settings import Settings
 
@@ -23,6 +24,8 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     ctx["tools"] = await stack.enter_async_context(open_tools(resources, ctx["queue"]))
     drainer = asyncio.create_task(drain_outbox(resources), name="outbox")
     stack.push_async_callback(_cancel, drainer)
+    watch = asyncio.create_task(wake_on_return(resources), name="outages")
+    stack.push_async_callback(_cancel, watch)
     ctx["stack"] = stack
 
 
