@@ -114,16 +114,22 @@ STEPS: dict[str, StepSpec] = {
     str(spec.name): spec
     for spec in (
         StepSpec(name=StepName.PROBE, queue=Queue.MEDIA, timeout=120),
-        StepSpec(name=StepName.STILLS, queue=Queue.MEDIA, timeout=300, needs=("probe",), kinds=("image",)),
-        StepSpec(name=StepName.POSTER, queue=Queue.MEDIA, timeout=300, needs=("probe",), kinds=("video",)),
-        StepSpec(name=StepName.WAVEFORM, queue=Queue.MEDIA, timeout=480, needs=("probe",), kinds=("audio",)),
+        StepSpec(
+            name=StepName.STILLS, queue=Queue.MEDIA, timeout=300, needs=(StepName.PROBE,), kinds=("image",)
+        ),
+        StepSpec(
+            name=StepName.POSTER, queue=Queue.MEDIA, timeout=300, needs=(StepName.PROBE,), kinds=("video",)
+        ),
+        StepSpec(
+            name=StepName.WAVEFORM, queue=Queue.MEDIA, timeout=480, needs=(StepName.PROBE,), kinds=("audio",)
+        ),
         # The storyboard before the ladder: a few seconds of work, so seek thumbnails never wait for
         # a long ladder.
         StepSpec(
             name=StepName.STORYBOARD,
             queue=Queue.TRANSCODE,
             timeout=900,
-            needs=("probe",),
+            needs=(StepName.PROBE,),
             kinds=("video",),
             background=True,
         ),
@@ -132,7 +138,7 @@ STEPS: dict[str, StepSpec] = {
             name=StepName.LADDER,
             queue=Queue.TRANSCODE,
             timeout=1800,
-            needs=("probe",),
+            needs=(StepName.PROBE,),
             kinds=("video", "audio"),
             background=True,
         ),
