@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dam.domain.steps import Queue
+from dam.domain.steps import QUEUES, Queue
 from dam.settings import Settings, SettingsError, check_production, load_settings
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     """Run an arq worker for one queue's steps (the media worker also runs the reconciler)."""
     from workers.main import build_worker
 
-    build_worker(_settings(serving="worker"), Queue(args.queue)).run()
+    build_worker(_settings(serving="worker"), args.queue).run()
 
 
 def cmd_bridge(args: argparse.Namespace) -> None:
@@ -120,9 +120,9 @@ def _pump(name: str, stream: object) -> None:
 def stack_commands() -> dict[str, list[str]]:
     """What ``dam run`` starts, by log prefix: the API, a worker for every queue, the bridge."""
     commands = {"api": ["api"]}
-    for queue in Queue:
-        name = "worker" if queue is Queue.MEDIA else queue.value[:6]
-        commands[name] = ["worker", "--queue", queue.value]
+    for queue in QUEUES:
+        name = "worker" if queue == Queue.MEDIA else queue[:6]
+        commands[name] = ["worker", "--queue", queue]
     commands["bridge"] = ["bridge"]
     return commands
 
@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run"].add_argument("--dev-dir", default=str(DEV_DIR / "seaweedfs"), help="development S3 data")
     parsers["run"].add_argument("--any-ports", action="store_true", help="development S3 on free ports")
     parsers["worker"].add_argument(
-        "--queue", choices=[q.value for q in Queue], default=Queue.MEDIA.value, help="the queue to serve"
+        "--queue", choices=list(QUEUES), default=Queue.MEDIA.value, help="the queue to serve"
     )
     parsers["harness"].add_argument(
         "--base-url", help="the deployment to check (default: the file's base_url)"
