@@ -6,9 +6,9 @@ from __future__ import annotations
 import secrets
 
 from dam.domain.access import Role
-from dam.resources import open_resources
 from dam.services.accounts import Accounts
 from dam.settings import Settings
+from dam.startup import CLI, started
 
 DEV_WORKSPACE = "dev"
 UPGRADED_WORKSPACE = "default"  # where the accounts migration put the assets of a database that had some
@@ -23,7 +23,7 @@ async def create_user(
     drawn = None
     if password is None:
         drawn = password = secrets.token_urlsafe(18)
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         accounts = Accounts(resources)
         space = await accounts.ensure_workspace(workspace)
         user = await accounts.create_user(email, password, space, role, operator=operator)
@@ -34,7 +34,7 @@ async def create_key(
     settings: Settings, workspace: str, role: Role, name: str, expires_in: float | None
 ) -> str:
     """Create a key of a workspace (created when missing); returns the secret."""
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         accounts = Accounts(resources)
         space = await accounts.ensure_workspace(workspace)
         made = await accounts.create_key(None, space.id, role, name, expires_in)
@@ -45,7 +45,7 @@ async def bootstrap(settings: Settings) -> str | None:
     """On a database with no user: a ``dev`` workspace and an admin (and operator) with a random
     password, which is returned (None when users exist: nothing is made). On a database that had
     assets before accounts existed, the admin is also admin of the ``default`` workspace that holds them."""
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         accounts = Accounts(resources)
         if await accounts.count_users():
             return None

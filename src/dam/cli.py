@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dam import logs, startup
 from dam.domain.steps import Queue
 from dam.settings import Settings, SettingsError, check_production, load_settings
 
@@ -57,9 +58,10 @@ def cmd_api(args: argparse.Namespace) -> None:
     log.info("API on http://%s:%d (docs at /docs)", settings.server.host, settings.server.port)
     # No uvicorn access log: it prints paths, and paths carry share, upload and stream tokens. The
     # API logs its own request line by route template (dam.api.requestlog).
+    # No logging config of uvicorn's own either: its lines go through this process's one handler.
     uvicorn.run(
         create_app(settings), host=settings.server.host, port=settings.server.port,
-        log_level=args.log_level, access_log=False,
+        log_config=None, log_level=logging.getLogger().level, access_log=False,
     )  # fmt: skip
 
 
@@ -107,10 +109,19 @@ def cmd_dev_s3(args: argparse.Namespace) -> None:
         store.stop()
 
 
-def _pump(name: str, stream: object) -> None:
+def _pump(name: str, stream: object, json_lines: bool) -> None:
+    """Copy a child's lines to our stdout: prefixed with its name, or, in JSON, as they are (the
+    process is a field of each); a line that is not JSON (a crash's traceback) is wrapped in one."""
     width = 6
-    for line in iter(stream.readline, b""):  # type: ignore[attr-defined]
-        sys.stdout.write(f"{name:<{width}}| {line.decode(errors='replace')}")
+    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        line = raw.decode(errors="replace").rstrip("\n")
+        if not json_lines:
+            out = f"{name:<{width}}| {logs.redact(line)}"
+        elif line.startswith("{") and line.endswith("}"):
+            out = logs.redact(line)
+        else:
+            out = logs.json_line(line, process=name)
+        sys.stdout.write(out + "\n")
         sys.stdout.flush()
 
 
@@ -124,13 +135,16 @@ def stack_commands() -> dict[str, list[str]]:
     return commands
 
 
-def _start(name: str, command: list[str], env: dict[str, str], log_level: str) -> subprocess.Popen[bytes]:
+def _start(
+    name: str, command: list[str], env: dict[str, str], log_level: str | None, json_lines: bool
+) -> subprocess.Popen[bytes]:
+    level = ["--log-level", log_level] if log_level else []  # else DAM_LOG_LEVEL, as ours
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dam.cli", "--log-level", log_level, *command],
+        [sys.executable, "-m", "dam.cli", *level, *command],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches children once, through us
     )  # fmt: skip
-    threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+    threading.Thread(target=_pump, args=(name, proc.stdout, json_lines), daemon=True).start()
     return proc
 
 
@@ -177,16 +191,19 @@ def cmd_run(args: argparse.Namespace) -> None:
 
         password = asyncio.run(bootstrap(settings))
         for name, command in stack_commands().items():
-            children[name] = _start(name, command, env, args.log_level)
+            children[name] = _start(name, command, env, args.log_level, settings.log.format == "json")
         base = f"http://{settings.server.host}:{settings.server.port}"
-        print(f"\n  DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)")
+        _announce(
+            settings, f"DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)"
+        )
         if password is not None:
-            print(
-                f"  A new database: sign in at {base}/ as {DEV_ADMIN} with the password {password}\n"
-                f"  (shown this once; `dam admin create-user` adds users, `dam admin create-key` keys)\n"
+            _announce(
+                settings,
+                f"A new database: sign in at {base}/ as {DEV_ADMIN} with the password {password}\n"
+                f"  (shown this once; `dam admin create-user` adds users, `dam admin create-key` keys)",
             )
         else:
-            print("  Sign in with your account (`dam admin create-user` adds one).\n")
+            _announce(settings, "Sign in with your account (`dam admin create-user` adds one).")
         while not stop.wait(1.0):
             for name, proc in children.items():
                 if proc.poll() is not None:
@@ -198,6 +215,14 @@ def cmd_run(args: argparse.Namespace) -> None:
         if store is not None:
             store.stop()
             log.info("development S3 stopped")
+
+
+def _announce(settings: Settings, text: str) -> None:
+    """What ``dam run`` tells the person who started it: on the terminal, or a JSON log line."""
+    if settings.log.format == "json":
+        log.info(text.replace("\n ", ""))
+    else:
+        print(f"\n  {text}\n" if "\n" in text else f"\n  {text}")
 
 
 def cmd_harness(args: argparse.Namespace) -> None:
@@ -262,7 +287,12 @@ def cmd_admin(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="dam", description=__doc__)
-    parser.add_argument("--log-level", default=os.environ.get("DAM_LOG_LEVEL", "info").lower())
+    parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error", "critical"],
+        type=str.lower,
+        help="the log level of this process (default: DAM_LOG_LEVEL, else info)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
@@ -325,14 +355,21 @@ def _admin_arguments(admin: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``dam`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request's URL at info level: presigned URLs are credentials while they live.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError:
+        settings = Settings()  # the command itself reports the configuration error
+    startup.configure(settings, process_name(args), level=args.log_level)
     args.func(args)
+
+
+def process_name(args: argparse.Namespace) -> str:
+    """What this process is called in its log lines: api, worker:<queue>, bridge, cli:<command>."""
+    if args.command == "worker":
+        return startup.worker(args.queue)
+    if args.command in {startup.API, startup.BRIDGE}:
+        return str(args.command)
+    return f"{startup.CLI}:{args.command}"
 
 
 if __name__ == "__main__":

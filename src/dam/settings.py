@@ -176,6 +176,14 @@ class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.issuer and self.client_id)
 
 
+class LogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What every process logs, and how."""
+
+    level: Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")] = "info"
+    # "text" (a line per record, for people) or "json" (one JSON object per line, for collectors).
+    format: Literal["text", "json"] = "text"
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, one struct per concern."""
 
@@ -188,6 +196,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
     stream: StreamSettings = msgspec.field(default_factory=StreamSettings)
+    log: LogSettings = msgspec.field(default_factory=LogSettings)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
@@ -296,6 +305,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_CLAIM": ("oidc", "role_claim"),
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
+    "DAM_LOG_LEVEL": ("log", "level"),
+    "DAM_LOG_FORMAT": ("log", "format"),
 }
 _LIST_FIELDS = {
     "allowed_hosts",
@@ -315,6 +326,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "auth": AuthSettings,
     "oidc": OidcSettings,
     "stream": StreamSettings,
+    "log": LogSettings,
 }
 
 

@@ -31,12 +31,12 @@ from dam.api.hosts import check_host
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
-from dam.api.requestlog import request_log
+from dam.api.requestlog import add_request_id, request_log
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
 from dam.domain.access import Principal
-from dam.resources import Resources, open_resources
+from dam.resources import Resources
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
@@ -46,6 +46,7 @@ from dam.services.sso import Sso
 from dam.services.streams import Streams
 from dam.services.uploads import Uploads
 from dam.settings import Settings
+from dam.startup import API, started
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def api_cors(settings: Settings) -> CORSConfig:
         allow_origins=list(settings.cors_origins()),
         allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace"],
-        expose_headers=["Retry-After", "Location"],
+        expose_headers=["Retry-After", "Location", "X-Request-ID"],
         max_age=3600,
     )
 
@@ -83,7 +84,7 @@ def create_app(settings: Settings) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_resources(settings, ensure_bucket=True) as resources:
+        async with started(settings, API) as resources:
             app.state.resources = resources
             app.state.services = Services(Uploads(resources), Assets(resources))
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
@@ -165,7 +166,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[request_log],
         cors_config=api_cors(settings),
         before_request=before_request(settings),
-        before_send=[security_headers(settings), no_store],
+        before_send=[security_headers(settings), no_store, add_request_id],
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(

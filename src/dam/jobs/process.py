@@ -29,6 +29,7 @@ import msgspec
 from arq import Retry
 from redis.exceptions import RedisError
 
+from dam import logs
 from dam.db import steps as step_rows
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, MediaRejected, Unavailable
@@ -68,14 +69,18 @@ async def _run(ctx: dict[str, Any], queue: Queue, asset_id: str) -> str:
     resources: Resources = ctx["resources"]
     runner = str(ctx.get("job_id") or uuid.uuid4())
     try:
-        return await run_queue(resources, queue, uuid.UUID(asset_id), runner=runner)
+        with logs.bind(asset_id=asset_id, job_id=ctx.get("job_id")):
+            return await run_queue(resources, queue, uuid.UUID(asset_id), runner=runner)
     except TRANSIENT as exc:
         # Between steps (the database or Redis failed while a step began or ended): nothing to record
         # it in, so the job's own try count paces the retries; a step left running is this job's to
         # take back.
         tries = int(ctx.get("job_try", 1))
         delay = _delay(resources, tries)
-        log.warning("asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay)
+        log.warning(
+            "asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay,
+            extra={"asset_id": asset_id, "job_id": ctx.get("job_id")},
+        )  # fmt: skip
         raise Retry(defer=delay) from None
 
 
@@ -103,7 +108,10 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, 
     last: _Next | None = None
     states = await step_rows.states(resources.pool, asset_id)
     while todo := runnable(states, queue, resume=True):
-        step = await _run_step(resources, processing, asset_id, todo[0], runner)
+        with logs.bind(step=todo[0]):
+            began = time.perf_counter()
+            step = await _run_step(resources, processing, asset_id, todo[0], runner)
+            log.info("asset %s: step %s ran for %.2fs", asset_id, todo[0], time.perf_counter() - began)
         if step is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
         if isinstance(step, _Stop):

@@ -15,6 +15,7 @@ import logging
 from arq.worker import Worker
 from redis.exceptions import RedisError
 
+from dam import logs
 from dam.queue import REDIS
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ class ResilientWorker(Worker):
             return
         REDIS.answered()
         self._backoff = BACKOFF_START
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        # Every line of the job, arq's own included, carries its id.
+        with logs.bind(job_id=job_id):
+            await super().run_job(job_id, score)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         # arq counts a job as started before asking Redis whether it may start it; when Redis fails
