@@ -48,6 +48,18 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     log.info("database schema is up to date")
 
 
+def cmd_setup_store(args: argparse.Namespace) -> None:
+    """Create the bucket if missing and apply its browser CORS rules (once per deployment; idempotent)."""
+    from dam.domain.errors import StorageUnavailable
+
+    settings = _settings()
+    try:
+        asyncio.run(startup.setup_store(settings))
+    except StorageUnavailable as exc:
+        raise SystemExit(f"dam setup-store: {exc.detail} ({settings.s3.endpoint_url})") from None
+    log.info("bucket %s on %s is set up", settings.s3.bucket, settings.s3.endpoint_url)
+
+
 def cmd_api(args: argparse.Namespace) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -169,7 +181,8 @@ def dev_stream_secret(path: Path) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    """Migrate, start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, then API, workers and bridge."""
+    """Start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, migrate, set up the store, then
+    start the API, workers and bridge."""
     settings = _settings()
     store: DevS3 | None = None
     env = dict(os.environ)
@@ -187,6 +200,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         cmd_migrate(args)
+        asyncio.run(startup.setup_store(load_settings(env)))  # the store's endpoint is in env
         from dam.admin import DEV_ADMIN, bootstrap
 
         password = asyncio.run(bootstrap(settings))
@@ -296,8 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
-        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3, "harness": cmd_harness, "upload": cmd_upload,
-        "admin": cmd_admin,
+        "migrate": cmd_migrate, "setup-store": cmd_setup_store, "dev-s3": cmd_dev_s3, "harness": cmd_harness,
+        "upload": cmd_upload, "admin": cmd_admin,
     }  # fmt: skip
     parsers = {}
     for name, func in commands.items():
