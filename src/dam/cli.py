@@ -160,12 +160,12 @@ def _start(
     return proc
 
 
-def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+def _stop_all(children: list[subprocess.Popen[bytes]], grace: float) -> None:
     for proc in children:
         proc.send_signal(signal.SIGINT)
     for proc in children:
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=max(20.0, grace + 10))  # workers may let steps run for their grace
         except subprocess.TimeoutExpired:
             proc.kill()
 
@@ -225,7 +225,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                     stop.set()
     finally:
         log.info("stopping...")
-        _stop_all(list(children.values()))
+        _stop_all(list(children.values()), settings.worker.shutdown_grace)
         if store is not None:
             store.stop()
             log.info("development S3 stopped")

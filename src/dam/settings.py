@@ -83,6 +83,9 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: Annotated[int, Meta(ge=1, le=64)] = 2
     # arq looks for new jobs this often; arq's own 0.5 s would add ~250 ms to every upload's wait.
     poll_delay: Annotated[float, Meta(ge=0.005, le=5)] = 0.05
+    # On SIGTERM a worker takes no new job and lets its running steps go on this long; then it gives
+    # them back, no attempt counted, for another worker.
+    shutdown_grace: Annotated[float, Meta(ge=0, le=3600)] = 30.0
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -287,6 +290,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),
     "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
     "DAM_WORKER_POLL_DELAY": ("worker", "poll_delay"),
+    "DAM_WORKER_SHUTDOWN_GRACE": ("worker", "shutdown_grace"),
     "DAM_LADDER": ("stream", "ladder"),
     "DAM_LADDER_CHUNK_SECONDS": ("stream", "chunk_seconds"),
     "DAM_TRANSCODE_TIMEOUT": ("stream", "transcode_timeout"),

@@ -143,6 +143,9 @@ async def _run_step(
     try:
         async with timer:
             result = await HANDLERS[name](resources, start.asset)
+    except asyncio.CancelledError:  # the worker shuts down and its grace is over
+        await _give_back(processing, asset_id, name, runner)
+        raise
     except MediaRejected as exc:
         return await _fail(processing, start.asset, name, exc.detail)
     except TRANSIENT as exc:
@@ -153,6 +156,19 @@ async def _run_step(
         return await _continue(processing, start.asset, name, result.more, result.progress or 0.0)
     end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
     return None if end is None else _Next(asset=start.asset, end=end)
+
+
+async def _give_back(processing: Processing, asset_id: uuid.UUID, name: str, runner: str) -> None:
+    """The step was cut short by its worker's shutdown: it waits again, no attempt counted, and arq
+    runs the job again on another worker. If the database cannot say so now, the step is taken
+    back once its time limit has passed, as after a dead worker."""
+    try:
+        given = await asyncio.shield(processing.give_back(asset_id, name, runner=runner))
+    except (*TRANSIENT, asyncio.CancelledError) as exc:
+        log.warning("asset %s: step %s not given back at shutdown: %s", asset_id, name, _say(exc))
+        return
+    if given:
+        log.info("asset %s: step %s given back at shutdown (no attempt counted)", asset_id, name)
 
 
 async def _continue(
