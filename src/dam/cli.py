@@ -26,6 +26,7 @@ log = logging.getLogger("dam")
 
 DEV_S3_PORTS = {"s3": 8333, "master": 9333, "volume": 9340, "filer": 8888, "admin": 23646}
 DEV_DIR = Path(".dev")
+FIRST_ADMIN = DEV_DIR / "first-admin.txt"  # the first admin's password on a new database (`dam run`)
 
 
 def _settings(*, serving: str | None = None) -> Settings:
@@ -170,6 +171,15 @@ def _stop_all(children: list[subprocess.Popen[bytes]], grace: float) -> None:
             proc.kill()
 
 
+def write_secret(path: Path, secret: str) -> None:
+    """Write ``secret`` to ``path``, readable and writable by its owner only (replacing the file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there before keeps its mode otherwise
+    with os.fdopen(fd, "w") as out:
+        out.write(secret + "\n")
+
+
 def dev_stream_secret(path: Path) -> str:
     """The development stack's stream key: random, made on first use, readable by its owner only."""
     if not path.exists():
@@ -211,10 +221,11 @@ def cmd_run(args: argparse.Namespace) -> None:
             settings, f"DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)"
         )
         if password is not None:
+            write_secret(FIRST_ADMIN, password)
             _announce(
                 settings,
-                f"A new database: sign in at {base}/ as {DEV_ADMIN} with the password {password}\n"
-                f"  (shown this once; `dam admin create-user` adds users, `dam admin create-key` keys)",
+                f"A new database: sign in at {base}/ as {DEV_ADMIN} with the password in {FIRST_ADMIN}\n"
+                f"  (readable by you only; `dam admin create-user` adds users, `dam admin create-key` keys)",
             )
         else:
             _announce(settings, "Sign in with your account (`dam admin create-user` adds one).")
