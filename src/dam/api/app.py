@@ -36,7 +36,6 @@ from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
 from dam.domain.access import Principal
-from dam.resources import Resources
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
@@ -79,6 +78,27 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
     return hook
 
 
+# What the lifespan opens once and every request may ask for by name, from ``app.state``.
+PROVIDED = ("resources", "services", "companion", "accounts", "shares", "sso", "streams")
+# The asset and Companion routes all act as a principal. Their use cases are resolved after it
+# (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
+# in a task group of their own: that task group cost ~10% of a `POST /assets`.
+ACTING = frozenset({"services", "companion"})
+
+
+def from_state(name: str, *, acting: bool = False) -> Provide:
+    """The dependency ``name``: what the lifespan put in ``app.state`` under that name (``acting``:
+    resolved after the request's principal)."""
+
+    def provide(state: State) -> Any:
+        return getattr(state, name)
+
+    def provide_acting(state: State, principal: NamedDependency[Principal]) -> Any:
+        return getattr(state, name)
+
+    return Provide(provide_acting if acting else provide, sync_to_thread=False)
+
+
 def create_app(settings: Settings) -> Litestar:
     """Build the API for the given settings."""
 
@@ -98,37 +118,6 @@ def create_app(settings: Settings) -> Litestar:
             gc.collect()
             gc.freeze()
             yield
-
-    def provide_resources(state: State) -> Resources:
-        resources: Resources = state.resources
-        return resources
-
-    # The asset and Companion routes all act as a principal. Their use cases are resolved after it
-    # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead
-    # of in a task group of their own: that task group cost ~10% of a `POST /assets`.
-    def provide_services(state: State, principal: NamedDependency[Principal]) -> Services:
-        services: Services = state.services
-        return services
-
-    def provide_companion(state: State, principal: NamedDependency[Principal]) -> Companion:
-        companion: Companion = state.companion
-        return companion
-
-    def provide_accounts(state: State) -> AccountServices:
-        accounts: AccountServices = state.accounts
-        return accounts
-
-    def provide_shares(state: State) -> Shares:
-        shares: Shares = state.shares
-        return shares
-
-    def provide_sso(state: State) -> Sso:
-        sso: Sso = state.sso
-        return sso
-
-    def provide_streams(state: State) -> Streams:
-        streams: Streams = state.streams
-        return streams
 
     app = Litestar(
         route_handlers=[
@@ -151,14 +140,8 @@ def create_app(settings: Settings) -> Litestar:
             *frontend_routes(),
         ],
         dependencies={
-            "resources": Provide(provide_resources, sync_to_thread=False),
-            "services": Provide(provide_services, sync_to_thread=False),
-            "companion": Provide(provide_companion, sync_to_thread=False),
             "principal": Provide(principal_of, sync_to_thread=False),
-            "accounts": Provide(provide_accounts, sync_to_thread=False),
-            "shares": Provide(provide_shares, sync_to_thread=False),
-            "sso": Provide(provide_sso, sync_to_thread=False),
-            "streams": Provide(provide_streams, sync_to_thread=False),
+            **{name: from_state(name, acting=name in ACTING) for name in PROVIDED},
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
