@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -21,12 +22,13 @@ SIGNED = (
 
 @pytest.fixture
 def root() -> Iterator[None]:
-    """Restore the root logger's handlers and level after a test configures them."""
-    saved = logging.getLogger().handlers[:], logging.getLogger().level
+    """Restore the root logger's handlers and level, and the excepthook, after a test configures them."""
+    saved = logging.getLogger().handlers[:], logging.getLogger().level, sys.excepthook
     yield
     root = logging.getLogger()
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
+    sys.excepthook = saved[2]
 
 
 @pytest.mark.parametrize(
