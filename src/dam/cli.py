@@ -51,9 +51,13 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_setup_store(args: argparse.Namespace) -> None:
     """Create the bucket if missing and apply its browser CORS rules (once per deployment; idempotent)."""
+    set_up_store(_settings())
+
+
+def set_up_store(settings: Settings) -> None:
+    """``dam setup-store``'s work; a store that does not answer ends the command with the reason."""
     from dam.domain.errors import StorageUnavailable
 
-    settings = _settings()
     try:
         asyncio.run(startup.setup_store(settings))
     except StorageUnavailable as exc:
@@ -210,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         cmd_migrate(args)
-        asyncio.run(startup.setup_store(load_settings(env)))  # the store's endpoint is in env
+        set_up_store(load_settings(env))  # the store's endpoint is in env
         from dam.admin import DEV_ADMIN, bootstrap
 
         password = asyncio.run(bootstrap(settings))
@@ -385,7 +389,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SettingsError:
         settings = Settings()  # the command itself reports the configuration error
     startup.configure(settings, process_name(args), level=args.log_level)
-    args.func(args)
+    try:
+        args.func(args)
+    except SystemExit as exc:
+        if settings.log.format != "json" or not isinstance(exc.code, str):
+            raise
+        log.error(exc.code)  # the reason a command stops, as a JSON line like every other
+        raise SystemExit(1) from None
 
 
 def process_name(args: argparse.Namespace) -> str:

@@ -110,6 +110,11 @@ async def test_json_logs_carry_ids_as_fields_and_no_secret(
         signed = await api.post("/auth/login", json={"email": email, "password": password}, headers=anonymous)
         assert signed.status_code == 200, signed.text
         secrets += [value for value in signed.cookies.values() if len(value) > 16]
+        forged_stream = "zzzzzz.-.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        secrets.append(forged_stream)
+        stream_url = f"/stream/{forged_stream}/{created['id']}/hls/master.m3u8"
+        streamed = await api.get(stream_url, headers=anonymous)
+        assert streamed.status_code == 403
         missing = await api.get("/no/such/route", headers={"X-Request-ID": "unrouted-1"})
         assert missing.status_code == 404
         assert missing.headers["x-request-id"] == "unrouted-1"
