@@ -57,6 +57,8 @@ def worker_options(settings: Settings, queue: str = Queue.MEDIA) -> dict[str, An
         "keep_result": 24 * 3600,
         "job_timeout": timeout,
         "poll_delay": settings.worker.poll_delay,
+        # SIGTERM: no new job; running ones get this long, then are cancelled and give their step back.
+        "job_completion_wait": settings.worker.shutdown_grace,
     }
 
 

@@ -87,6 +87,9 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: Annotated[int, Meta(ge=1, le=64)] = 2
     # arq looks for new jobs this often; arq's own 0.5 s would add ~250 ms to every upload's wait.
     poll_delay: Annotated[float, Meta(ge=0.005, le=5)] = 0.05
+    # On SIGTERM a worker takes no new job and lets its running steps go on this long; then it gives
+    # them back, no attempt counted, for another worker.
+    shutdown_grace: Annotated[float, Meta(ge=0, le=3600)] = 30.0
     # Steps this deployment never plans (an asset is ready without them).
     steps_disabled: tuple[str, ...] = ()
 
@@ -216,6 +219,14 @@ class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.issuer and self.client_id)
 
 
+class LogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What every process logs, and how."""
+
+    level: Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")] = "info"
+    # "text" (a line per record, for people) or "json" (one JSON object per line, for collectors).
+    format: Literal["text", "json"] = "text"
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, one struct per concern."""
 
@@ -228,6 +239,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
     stream: StreamSettings = msgspec.field(default_factory=StreamSettings)
+    log: LogSettings = msgspec.field(default_factory=LogSettings)
 
     def value(self, env: str) -> Any:
         """The value of one setting, by its environment variable (``DAM_JOB_TIMEOUT``...)."""
@@ -340,6 +352,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
     "DAM_WORKER_POLL_DELAY": ("worker", "poll_delay"),
     "DAM_STEPS_DISABLED": ("worker", "steps_disabled"),
+    "DAM_WORKER_SHUTDOWN_GRACE": ("worker", "shutdown_grace"),
     "DAM_LADDER": ("stream", "ladder"),
     "DAM_LADDER_CHUNK_SECONDS": ("stream", "chunk_seconds"),
     "DAM_TRANSCODE_TIMEOUT": ("stream", "transcode_timeout"),
@@ -359,6 +372,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
     "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": ("oidc", "trust_unverified_email"),
+    "DAM_LOG_LEVEL": ("log", "level"),
+    "DAM_LOG_FORMAT": ("log", "format"),
 }
 _LIST_FIELDS = {
     "allowed_hosts", "cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder",
@@ -374,6 +389,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "auth": AuthSettings,
     "oidc": OidcSettings,
     "stream": StreamSettings,
+    "log": LogSettings,
 }
 
 

@@ -125,6 +125,18 @@ async def release(pool: Pool, asset_id: uuid.UUID, name: str, *, fault: str | No
     return Released(retries=int(record["retries"]), retrying_for=float(record["retrying_for"]))
 
 
+async def give_back(pool: Pool, asset_id: uuid.UUID, name: str, *, runner: str) -> bool:
+    """A running step whose worker stops before it ends (a shutdown past its grace) waits again; the
+    attempt it began does not count. False when ``runner`` was not running it."""
+    status = await pool.execute(
+        """UPDATE asset_steps SET state = $3, runner = NULL, attempts = greatest(attempts - 1, 0),
+                                  updated_at = now()
+           WHERE asset_id = $1 AND step = $2 AND state = $4 AND runner = $5""",
+        asset_id, name, _P, _R, runner,
+    )  # fmt: skip
+    return status.endswith(" 1")
+
+
 async def advance(pool: Pool, asset_id: uuid.UUID, name: str, progress: float) -> bool:
     """A running step did part of its work (a chunk) and waits for its next job: its attempts start
     over, as the part it finished never needs doing again. False when it was not running."""

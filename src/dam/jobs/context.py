@@ -12,8 +12,8 @@ from dam.jobs.forms import sweep_forms
 from dam.jobs.outbox import drain_outbox
 from dam.jobs.registry import open_tools
 from dam.jobs.wake import wake_on_return
-from dam.resources import open_resources
 from dam.settings import Settings
+from dam.startup import started, worker
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -21,13 +21,14 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     arq context (the queue is arq's own Redis); start the outbox drainer, the outage watch that wakes
     parked steps, and in the housekeeping queue's worker the form sweep."""
     settings: Settings = ctx["settings"]
+    queue: str = ctx["queue"]
     stack = contextlib.AsyncExitStack()
-    resources = await stack.enter_async_context(open_resources(settings, queue=ctx["redis"]))
+    resources = await stack.enter_async_context(started(settings, worker(queue), queue=ctx["redis"]))
     ctx["resources"] = resources
-    ctx["tools"] = await stack.enter_async_context(open_tools(resources, ctx["queue"]))
+    ctx["tools"] = await stack.enter_async_context(open_tools(resources, queue))
     drainer = asyncio.create_task(drain_outbox(resources), name="outbox")
     stack.push_async_callback(_cancel, drainer)
-    if QUEUES[ctx["queue"]].housekeeping:  # the reconciler's worker sweeps form uploads
+    if QUEUES[queue].housekeeping:  # the reconciler's worker sweeps form uploads
         sweeper = asyncio.create_task(sweep_forms(resources), name="form-sweep")
         stack.push_async_callback(_cancel, sweeper)
     watch = asyncio.create_task(wake_on_return(resources), name="outages")

@@ -30,6 +30,7 @@ import msgspec
 from arq import Retry
 from redis.exceptions import RedisError
 
+from dam import logs
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
@@ -54,14 +55,18 @@ async def run_steps(ctx: dict[str, Any], asset_id: str) -> str:
     runner = str(ctx.get("job_id") or uuid.uuid4())
     tries = int(ctx.get("job_try", 1))
     try:
-        return await run_queue(context, uuid.UUID(asset_id), runner=runner)
+        with logs.bind(asset_id=asset_id, job_id=ctx.get("job_id")):
+            return await run_queue(context, uuid.UUID(asset_id), runner=runner)
     except TRANSIENT as exc:
         # Between steps (the database or Redis failed while a step began or ended): nothing to record
         # it in, so the job's own try count paces the retries; a step left running is this job's to
         # take back, without an attempt counted.
         await Processing(resources).give_back(runner)
         delay = _delay(resources, tries)
-        log.warning("asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay)
+        log.warning(
+            "asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay,
+            extra={"asset_id": asset_id, "job_id": ctx.get("job_id")},
+        )  # fmt: skip
         raise Retry(defer=delay) from None
 
 
@@ -94,7 +99,10 @@ async def run_queue(context: StepContext, asset_id: uuid.UUID, *, runner: str) -
         # a step left running, only the mark a try leaves when it gives its steps back after a
         # dependency fault tells the two apart (read only then: no Redis round trip otherwise).
         resumed = states[todo[0]] is StepState.RUNNING and await processing.given_back(runner)
-        step = await _run_step(context, processing, asset_id, todo[0], runner, resumed)
+        with logs.bind(step=todo[0]):
+            began = time.perf_counter()
+            step = await _run_step(context, processing, asset_id, todo[0], runner, resumed)
+            log.info("asset %s: step %s ran for %.2fs", asset_id, todo[0], time.perf_counter() - began)
         if step is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
         if isinstance(step, _Stop):
@@ -132,6 +140,9 @@ async def _run_step(
     try:
         async with timer:
             result = await RUNNERS[name](context, start.asset)
+    except asyncio.CancelledError:  # the worker shuts down and its grace is over
+        await _give_back(processing, asset_id, name, runner)
+        raise
     except MediaRejected as exc:
         return await _fail(processing, start.asset, name, exc.detail)
     except TRANSIENT as exc:
@@ -142,6 +153,19 @@ async def _run_step(
         return await _continue(processing, start.asset, name, result.more, result.progress or 0.0)
     end = await processing.finish(asset_id, name, outputs=result.outputs)
     return None if end is None else _Next(asset=start.asset, end=end)
+
+
+async def _give_back(processing: Processing, asset_id: uuid.UUID, name: str, runner: str) -> None:
+    """The step was cut short by its worker's shutdown: it waits again, no attempt counted, and arq
+    runs the job again on another worker. If the database cannot say so now, the step is taken
+    back once its time limit has passed, as after a dead worker."""
+    try:
+        given = await asyncio.shield(processing.give_back_step(asset_id, name, runner=runner))
+    except (*TRANSIENT, asyncio.CancelledError) as exc:
+        log.warning("asset %s: step %s not given back at shutdown: %s", asset_id, name, _say(exc))
+        return
+    if given:
+        log.info("asset %s: step %s given back at shutdown (no attempt counted)", asset_id, name)
 
 
 async def _continue(

@@ -179,6 +179,10 @@ class Processing:
         (not counted as an attempt), or after it overran its time limit (``fault=None``: counted)."""
         return await step_rows.release(self.pool, asset_id, name, fault=fault)
 
+    async def give_back_step(self, asset_id: uuid.UUID, name: str, *, runner: str) -> bool:
+        """Give back a running step its worker stops before it ends (shutting down): not counted."""
+        return await step_rows.give_back(self.pool, asset_id, name, runner=runner)
+
     async def advance(self, asset_id: uuid.UUID, name: str, progress: float) -> bool:
         """A running step finished a part of its work and waits for its next job."""
         advanced = await step_rows.advance(self.pool, asset_id, name, progress)
