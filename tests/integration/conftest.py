@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 import re
 import uuid
@@ -13,7 +11,6 @@ from typing import Any
 
 import aioboto3
 import httpx
-import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Page, async_playwright
@@ -25,21 +22,11 @@ from dam.db.pool import Pool, create_pool
 from dam.devs3 import DevS3
 from dam.domain.accounts import Workspace
 from dam.settings import MiB, Settings, load_settings
-from dam.startup import setup_store
 from dam.storage.s3 import client_config
 from tests.support.accounts import Identities, bearer
 from tests.support.browser import ARGS, CHROMIUM
 from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY
-
-
-def set_up_store(settings: Settings, endpoint_url: str) -> None:
-    """``dam setup-store`` for these settings on the store at ``endpoint_url``, as a deployment runs
-    it before the API (in a thread of its own: tests call this from inside their event loop)."""
-    real = msgspec.structs.replace(
-        settings, s3=msgspec.structs.replace(settings.s3, endpoint_url=endpoint_url)
-    )
-    with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, setup_store(real)).result()
+from tests.support.store import set_up_store
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tests.support.browser import sign_in
 from tests.support.flows import first_part_stored, ingest, wait_for_status
 from tests.support.net import slow_proxy
 from tests.support.processes import dam, env_of
+from tests.support.store import allow_origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,6 +42,7 @@ async def running(settings: Settings, log_dir: Path, **extra: str) -> AsyncItera
     (port,) = free_ports(1)
     origin = f"http://127.0.0.1:{port}"
     env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, **extra)
+    allow_origin(settings, origin)
     async with dam("api", env=env, log_dir=log_dir) as api, dam("worker", env=env, log_dir=log_dir):
         await api.healthy(origin + "/health")
         yield origin

@@ -16,6 +16,7 @@ from dam.settings import Settings
 from tests.support.accounts import PASSWORD, Identities
 from tests.support.browser import sign_in
 from tests.support.processes import dam, env_of
+from tests.support.store import allow_origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHOSEN = "a passphrase of the new hire's own"
@@ -43,6 +44,7 @@ async def test_invite_accept_and_revoke_in_the_page(
     existing, _ = await identities.user(await identities.workspace(), "viewer")
     newcomer = f"new.hire-{uuid.uuid4().hex[:8]}@corp.example"
     env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin)
+    allow_origin(settings, origin)
     async with dam("api", env=env, log_dir=process_logs) as api:
         await api.healthy(origin + "/health")
         await sign_in(page, origin, admin, PASSWORD)

@@ -25,6 +25,7 @@ from tests.support.accounts import Identities, bearer
 from tests.support.browser import sign_in
 from tests.support.flows import wait_for_status
 from tests.support.processes import dam, env_of
+from tests.support.store import allow_origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,6 +39,7 @@ async def running(settings: Settings, log_dir: Path) -> AsyncIterator[str]:
     (port,) = free_ports(1)
     origin = f"http://127.0.0.1:{port}"
     env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, DAM_LADDER_CHUNK_SECONDS="4")
+    allow_origin(settings, origin)
     async with (
         dam("api", env=env, log_dir=log_dir) as api,
         dam("worker", env=env, log_dir=log_dir),

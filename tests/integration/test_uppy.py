@@ -28,6 +28,7 @@ from tests.support.browser import static_site
 from tests.support.config import ROOT
 from tests.support.flows import wait_for_status
 from tests.support.processes import dam, env_of
+from tests.support.store import allow_origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -81,6 +82,7 @@ async def embedded(
 
     with static_site(site_dir, {"/upload-token": upload_token}) as origin:
         env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin)
+        allow_origin(settings, origin)
         async with dam("api", env=env, log_dir=log_dir) as api, dam("worker", env=env, log_dir=log_dir):
             await api.healthy(f"{api_base}/ready")
             yield f"{origin}/index.html", api_base
