@@ -104,7 +104,7 @@ EXTERNAL_ASSETS := <(script|link|img)[^>]+(src|href)="(https?:)?//
 
 docs: $(STAMP) ## the documentation site: reference pages generated from the code, then mkdocs build --strict into site/
 	$(BIN)/python docs/gen/reference.py
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	@! grep -rlE '$(EXTERNAL_ASSETS)' site --include='*.html' || \
 	  { echo "the pages above load something from another host" >&2; exit 1; }
 
