@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -75,3 +76,20 @@ def test_the_api_page_has_every_operation(generator: ModuleType, tmp_path: Path)
     ]
     assert len(operations) > 30
     assert [op for op in operations if f"### `{op[0].upper()} {op[1]}`" not in page] == []
+
+
+# Variables the docs may name that are no setting: the benchmark's and the harness's own knobs.
+TOOL_VARIABLES = {"DAM_BENCH_PHOTOS", "DAM_BENCH_SECONDS", "DAM_HARNESS_DATABASE_URL"}
+
+
+def test_the_docs_name_only_settings_that_exist() -> None:
+    from dam.settings import COMMAND_LINE_VARS
+
+    pages = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    named = {
+        (page.relative_to(ROOT).as_posix(), name)
+        for page in pages
+        for name in re.findall(r"\bDAM_[A-Z0-9_]*[A-Z0-9]\b", page.read_text())
+    }
+    known = set(ENV_VARS) | set(COMMAND_LINE_VARS) | TOOL_VARIABLES
+    assert sorted((page, name) for page, name in named if name not in known) == []
