@@ -164,17 +164,22 @@ def errors() -> str:
 # --- command line ----------------------------------------------------------------------------------
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, tuple[argparse.ArgumentParser, str]]:
+    """A parser's subcommands: name -> (its parser, the one-line help its parent shows)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
+            helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+            return {name: (sub, helps.get(name, "")) for name, sub in action.choices.items()}
     return {}
 
 
-def _command(lines: list[str], name: str, parser: argparse.ArgumentParser, level: int) -> None:
-    lines += [f"{'#' * level} `{name}`\n", "```text", parser.format_help().rstrip(), "```\n"]
-    for sub_name, sub in _subparsers(parser).items():
-        _command(lines, f"{name} {sub_name}", sub, level + 1)
+def _command(lines: list[str], name: str, parser: argparse.ArgumentParser, summary: str, level: int) -> None:
+    lines.append(f"{'#' * level} `{name}`\n")
+    if summary:
+        lines.append(_cell(summary) + "\n")
+    lines += ["```text", parser.format_help().rstrip(), "```\n"]
+    for sub_name, (sub, sub_summary) in _subparsers(parser).items():
+        _command(lines, f"{name} {sub_name}", sub, sub_summary, level + 1)
 
 
 def cli() -> str:
@@ -189,8 +194,8 @@ def cli() -> str:
         parser.format_help().rstrip(),
         "```\n",
     ]
-    for name, sub in _subparsers(parser).items():
-        _command(lines, f"dam {name}", sub, 2)
+    for name, (sub, summary) in _subparsers(parser).items():
+        _command(lines, f"dam {name}", sub, summary, 2)
     return "\n".join(lines)
 
 
