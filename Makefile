@@ -92,10 +92,10 @@ media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, IC
 	fi
 	@for f in $(MEDIA_TOOLS); do test -e $$f || { echo "$$f is still missing" >&2; exit 1; }; done
 
-lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/ and workers/, the layer contracts (lint-imports), the docs site (make docs)
+lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/, workers/ and docs/gen/, the layer contracts (lint-imports), the docs site (make docs)
 	$(BIN)/ruff check src workers tests bench migrations docs/gen
 	$(BIN)/ruff format --check src workers tests bench migrations docs/gen
-	$(BIN)/mypy --strict src workers
+	$(BIN)/mypy --strict src workers docs/gen
 	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory docs
 

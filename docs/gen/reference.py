@@ -118,6 +118,7 @@ def configuration() -> str:
 
 
 def _subclasses(cls: type) -> Iterator[type]:
+    sub: type
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
@@ -222,10 +223,11 @@ STEP_MEANINGS = {
 
 def _planned(kind: str) -> tuple[str, ...]:
     info = MediaInfo(kind=kind)  # type: ignore[arg-type]
+    plan: Any = steps.plan
     try:
-        planned = steps.plan(info)  # type: ignore[call-arg]
-    except TypeError:  # plan(info, enabled)
-        planned = steps.plan(info, frozenset(str(s) for s in steps.STEPS))  # type: ignore[call-arg]
+        planned = plan(info)
+    except TypeError:  # a plan that takes the enabled steps too: all of them, as by default
+        planned = plan(info, frozenset(str(s) for s in steps.STEPS))
     return tuple(str(name) for name in planned)
 
 
@@ -381,8 +383,9 @@ def _operation(lines: list[str], method: str, path: str, op: dict[str, Any]) -> 
         lines.append(f"Body ({'required' if body.get('required') else 'optional'}): {shown}\n")
     lines += ["| Answer | Description |", "|---|---|"]
     for code, response in op.get("responses", {}).items():
-        content = response.get("content", {})
-        schema = next(iter(content.values()), {}).get("schema") if content else None
+        answers: dict[str, Any] = response.get("content", {})
+        first: dict[str, Any] = next(iter(answers.values()), {})
+        schema = first.get("schema")
         shape = f" {_ref_name(schema)}" if schema else ""
         lines.append(f"| {code}{shape} | {_cell(response.get('description', ''))} |")
     lines.append("")
