@@ -93,3 +93,12 @@ def test_the_docs_name_only_settings_that_exist() -> None:
     }
     known = set(ENV_VARS) | set(COMMAND_LINE_VARS) | TOOL_VARIABLES
     assert sorted((page, name) for page, name in named if name not in known) == []
+
+
+def test_the_readme_is_a_front_door_whose_links_resolve() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200, "the README is the front door: details go to docs/"
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [link for link in links if "://" not in link]
+    assert len(local) > 10
+    assert [link for link in local if not (ROOT / link).exists()] == []
