@@ -429,8 +429,9 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_PUBLIC_URL": (
         "the API's address as clients reach it (behind a proxy, its public `https://` URL): every URL"
         " the API hands out (upload tokens' `companion_endpoint`, share links, invitations, stream"
-        " URLs, single sign-on's redirect) is built on it, and an `https://` value makes the session"
-        " cookie `Secure` and adds HSTS. Required outside development; with `DAM_DEV=true` it may be"
+        " URLs, single sign-on's redirect) is built on it, and an `https://` value makes the cookies"
+        " `__Host-` cookies (`__Host-dam_session`, `__Host-dam_sso`: `Secure`, `Path=/`, no `Domain`)"
+        " and adds HSTS. Required outside development; with `DAM_DEV=true` it may be"
         " empty, and URLs use the address each request was sent to (a host of `DAM_ALLOWED_HOSTS`)"
     ),
     "DAM_ALLOWED_HOSTS": (
@@ -445,16 +446,31 @@ DESCRIPTIONS: dict[str, str] = {
         " the workers refuse to start with any of them (`dam admin`, `dam migrate` and the other"
         " one-shot commands run regardless). `make run` (`dam run`) sets it"
     ),
+    "DAM_TRUSTED_PROXIES": (
+        "comma-separated CIDRs of the reverse proxies in front of the API: only from these peers are"
+        " `X-Forwarded-For` / `Forwarded` (the client address) and `X-Forwarded-Proto` believed (see"
+        " the security page's client address)"
+    ),
     "DAM_SESSION_IDLE_TIMEOUT": "a browser session ends after this many seconds without a request",
     "DAM_SESSION_MAX_AGE": "... and this many seconds after sign-in at the latest",
     "DAM_LOGIN_MAX_FAILURES": (
-        "failed sign-ins allowed per account and per client address within a minute; the next is 429"
-        " with `Retry-After` (counted in Redis, shared by every API process)"
+        "failed attempts at a password allowed per account (sign-ins and wrong current passwords), per"
+        " share link and per client address within a minute; the next is 429 with `Retry-After`"
+        " (reserved before each check, in Redis, shared by every API process); the last allowed wrong"
+        " current password ends every session of the user"
+    ),
+    "DAM_ANONYMOUS_MAX_PER_MINUTE": (
+        "anonymous writes allowed per client address (IPv6: per /64) a minute: share-link opens, single"
+        " sign-on starts; the next is 429 with `Retry-After`"
     ),
     "DAM_PASSWORD_MIN_LENGTH": (
         "shortest password accepted (8 .. 128); common passwords are refused whatever their length"
     ),
     "DAM_UPLOAD_TOKEN_MAX_TTL": "longest `expires_in` of an upload token, seconds",
+    "DAM_UPLOAD_TOKEN_RATE": (
+        "assets one upload token may create per minute from one client address; the next is 429 with"
+        " `Retry-After` (counted in Redis, shared by every API process)"
+    ),
     "DAM_SHARE_MAX_TTL": (
         "longest `expires_in` of a share link, seconds (30 days); a workspace admin may set a shorter cap"
     ),
@@ -541,6 +557,10 @@ DESCRIPTIONS: dict[str, str] = {
         " match sets the role at every sign-in"
     ),
     "DAM_OIDC_NAME": 'what the page\'s button says after "Sign in with"',
+    "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": (
+        "whether an ID token without `email_verified` counts as verified (for a provider that gives"
+        " verified addresses only and omits the claim); `email_verified: false` is refused regardless"
+    ),
 }
 
 # Variables the command line reads itself, outside ``Settings``: name -> (default, meaning).

@@ -174,8 +174,9 @@ async def test_the_log_is_scoped_filtered_paged_and_append_only(
 
 
 def readme_block(containing: str) -> str:
-    """The README's SQL block that contains ``containing``."""
-    blocks = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    """The SQL block of the security page (docs/operations/security.md) that contains ``containing``."""
+    page = (ROOT / "docs" / "operations" / "security.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", page, flags=re.DOTALL)
     (found,) = [block for block in blocks if containing in block]
     return found
 
