@@ -32,6 +32,7 @@ from bench.stack import (
     job_results,
     make_key,
     serve,
+    set_up_store,
 )
 from dam.db.migrate import ensure_database, upgrade
 from dam.devs3 import DevS3, free_ports
@@ -78,6 +79,7 @@ def running_stack(env: dict[str, str], logs: Path, store: DevS3) -> Iterator[Sta
     worker_env = {**env, "DAM_WORKER_POLL_DELAY": POLL_DELAY}
     worker_ready = arq_polling(REDIS_URL, env["DAM_QUEUE_NAME"])
     store_proc = getattr(store, "_proc", None)  # DevS3 keeps its process to itself; for CPU figures only
+    set_up_store(env)  # the API checks the bucket; it no longer makes it
     with (
         serve([*dam, "api"], {**env, "DAM_PORT": str(port)}, f"{url}/health", logs / "ingest-api.log") as api,
         serve([*dam, "worker"], worker_env, worker_ready, logs / "ingest-worker.log") as worker,

@@ -34,7 +34,7 @@ from bench.media_bench import (  # noqa: E402
     make_mp4,
     make_tagged_jpeg,
 )
-from bench.stack import StackFailed, drop_database, make_key, serve  # noqa: E402
+from bench.stack import StackFailed, drop_database, make_key, serve, set_up_store  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
 from dam.devs3 import DevS3, free_ports  # noqa: E402
 from dam.domain import stream_access  # noqa: E402
@@ -170,6 +170,7 @@ def main() -> None:
     done = False
     try:
         store.start()
+        set_up_store(env)  # before the floor app and the API, as a deployment does
         key = make_key(env)
         make_user(env)
         with ProcessPoolExecutor(max_workers=2) as pool:

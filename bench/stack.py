@@ -185,6 +185,16 @@ def drop_database(admin_url: str, url: str) -> None:
     asyncio.run(drop())
 
 
+def set_up_store(env: dict[str, str]) -> None:
+    """``dam setup-store`` for the bucket ``env`` names, as a deployment runs it before the API."""
+    made = subprocess.run(
+        [sys.executable, "-m", "dam.cli", "--log-level", "warning", "setup-store"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise StackFailed(f"dam setup-store failed: {made.stderr.strip()[-500:]}")
+
+
 def make_key(env: dict[str, str], workspace: str = "bench") -> str:
     """An API key (contributor) of a workspace of the database ``env`` names, as an operator makes
     one: ``dam admin create-key``, whose last line is the key."""

@@ -1,8 +1,9 @@
 // The page of an invitation's link (/invite/{token}): a new address chooses its password; an
-// existing account accepts signed in as itself (the server decides which applies).
+// existing account accepts signed in as itself (the server decides which applies); with single
+// sign-on configured, "Sign in with <provider>" accepts through the provider instead.
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").pop());
-const state = {csrf: null};
+const state = {csrf: null, signedIn: false, sso: false};
 
 async function call(method, path, body) {
   const headers = body ? {"Content-Type": "application/json"} : {};
@@ -14,6 +15,8 @@ async function call(method, path, body) {
 }
 
 function show(signedIn) {
+  state.signedIn = signedIn;
+  $("sso").hidden = signedIn || !state.sso;
   $("as-me").hidden = !signedIn;
   $("new-account").hidden = signedIn;
   $("existing").hidden = signedIn;
@@ -24,7 +27,7 @@ function fail(error) { $("invite-error").textContent = error.message; }
 async function accept(body) {
   $("invite-error").textContent = "";
   const me = await call("POST", `/invitations/${encodeURIComponent(token)}/accept`, body);
-  for (const id of ["as-me", "new-account", "existing"]) $(id).hidden = true;
+  for (const id of ["sso", "as-me", "new-account", "existing"]) $(id).hidden = true;
   $("joined").textContent = me.workspace ? `${me.workspace.name} (${me.workspace.role})` : "the workspace";
   $("invite-done").hidden = false;
   if (me.workspace) localStorage.setItem("dam.workspace", me.workspace.slug);
@@ -62,4 +65,11 @@ $("login").addEventListener("submit", async (e) => {
     await accept(undefined);
   } catch (error) { fail(error); }
 });
+fetch("/auth/providers").then((r) => r.json()).then((providers) => {
+  if (!providers.oidc) return;
+  $("sso-accept").textContent = `Sign in with ${providers.oidc.name}`;
+  $("sso-accept").href = `${providers.oidc.login_url}?invitation=${encodeURIComponent(token)}`;
+  state.sso = true;
+  if ($("invite-done").hidden) $("sso").hidden = state.signedIn;
+}).catch(() => null);
 start();

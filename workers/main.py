@@ -1,7 +1,8 @@
 """arq worker entry point used by ``dam worker`` (and by ``workers/settings.py`` for the arq CLI).
 
-One worker serves one queue (``dam worker --queue media``); the media worker also runs the
-reconciler and the form sweep. Each step queue has its own concurrency.
+One worker serves one queue (``dam worker --queue media``), as its spec in ``QUEUES`` says: its arq
+function, concurrency and time limit; the media queue's workers also run the reconciler and the
+form sweep.
 """
 
 from __future__ import annotations
@@ -13,48 +14,36 @@ from arq import cron, func
 from arq.connections import RedisSettings
 
 from dam import keys
-from dam.domain.steps import Queue
+from dam.domain.steps import QUEUES, Queue
 from dam.jobs.context import on_shutdown, on_startup
-from dam.jobs.process import process_asset, transcode_asset
+from dam.jobs.process import run_steps
 from dam.jobs.reconcile import reconcile
 from dam.jobs.watch import watch_upload
 from dam.jobs.worker import ResilientWorker
-from dam.queue import JOB_FUNCTIONS, WATCH_FUNCTION
-from dam.settings import Settings
-
-_HANDLERS = {Queue.MEDIA: process_asset, Queue.TRANSCODE: transcode_asset}
+from dam.queue import WATCH_FUNCTION
+from dam.settings import Settings, concurrency, time_limit
 
 
-def concurrency(settings: Settings, queue: Queue) -> int:
-    """How many jobs one worker of ``queue`` runs at once."""
-    return {Queue.MEDIA: settings.worker.concurrency, Queue.TRANSCODE: settings.stream.transcode_concurrency}[
-        queue
-    ]
-
-
-def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, Any]:
-    """Everything arq needs to run one queue's jobs for these settings."""
+def worker_options(settings: Settings, queue: str = Queue.MEDIA) -> dict[str, Any]:
+    """Everything arq needs to run one queue's jobs for these settings (the queue's spec in
+    ``QUEUES``: its function, concurrency and time limit)."""
+    spec = QUEUES[queue]
     # Steps count their own attempts (DAM_JOB_MAX_TRIES) and retry outages until DAM_RETRY_DEADLINE;
     # arq's count of the job's tries must never be what ends the work.
     tries = 1_000_000
     # arq marks a running job in-progress for (largest timeout + 10 s): a dead worker's job is run
     # again after that, so no other function's timeout (the cron's) may exceed the processing job's.
-    # Form uploads are swept by a loop of the media worker's own (jobs/forms.py), not by jobs; the
-    # watch function only ends the watch jobs an earlier release queued.
-    timeout = settings.worker.job_timeout if queue is Queue.MEDIA else settings.stream.transcode_timeout
+    # Form uploads are swept by a loop of the housekeeping worker's own (jobs/forms.py), not by jobs;
+    # the watch function only ends the watch jobs an earlier release queued.
+    timeout = time_limit(settings, queue)
+    chores = spec.housekeeping
     return {
         "functions": [
-            func(_HANDLERS[queue], name=JOB_FUNCTIONS[queue], timeout=timeout, max_tries=tries),
-            *(
-                [func(watch_upload, name=WATCH_FUNCTION, timeout=timeout, max_tries=tries)]
-                if queue is Queue.MEDIA
-                else []
-            ),
+            func(run_steps, name=spec.function, timeout=timeout, max_tries=tries),
+            *([func(watch_upload, name=WATCH_FUNCTION, timeout=timeout, max_tries=tries)] if chores else []),
         ],
         "cron_jobs": (
-            [cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=timeout)]
-            if queue is Queue.MEDIA
-            else []
+            [cron(reconcile, second=0, run_at_startup=True, unique=True, timeout=timeout)] if chores else []
         ),
         # Redis may be down when the worker starts: wait for it (about 5 minutes) rather than exit.
         "redis_settings": dataclasses.replace(
@@ -68,9 +57,11 @@ def worker_options(settings: Settings, queue: Queue = Queue.MEDIA) -> dict[str, 
         "keep_result": 24 * 3600,
         "job_timeout": timeout,
         "poll_delay": settings.worker.poll_delay,
+        # SIGTERM: no new job; running ones get this long, then are cancelled and give their step back.
+        "job_completion_wait": settings.worker.shutdown_grace,
     }
 
 
-def build_worker(settings: Settings, queue: Queue = Queue.MEDIA, **overrides: Any) -> ResilientWorker:
+def build_worker(settings: Settings, queue: str = Queue.MEDIA, **overrides: Any) -> ResilientWorker:
     """A worker for these settings (tests pass burst=True, poll_delay=0...); it rides out Redis outages."""
     return ResilientWorker(**{**worker_options(settings, queue), **overrides})

@@ -7,10 +7,10 @@ from __future__ import annotations
 import secrets
 
 from dam.domain.access import Role
-from dam.resources import open_resources
 from dam.services.accounts import Accounts
 from dam.services.sso import link_identity as link
 from dam.settings import Settings
+from dam.startup import CLI, started
 
 DEV_WORKSPACE = "dev"
 UPGRADED_WORKSPACE = "default"  # where the accounts migration put the assets of a database that had some
@@ -25,7 +25,7 @@ async def create_user(
     drawn = None
     if password is None:
         drawn = password = secrets.token_urlsafe(18)
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         accounts = Accounts(resources)
         space = await accounts.ensure_workspace(workspace)
         user = await accounts.create_user(email, password, space, role, operator=operator)
@@ -36,7 +36,7 @@ async def create_key(
     settings: Settings, workspace: str, role: Role, name: str, expires_in: float | None
 ) -> str:
     """Create a key of a workspace (created when missing); returns the secret."""
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         accounts = Accounts(resources)
         space = await accounts.ensure_workspace(workspace)
         made = await accounts.create_key(None, space.id, role, name, expires_in)
@@ -46,7 +46,7 @@ async def create_key(
 async def link_identity(settings: Settings, email: str, issuer: str, subject: str) -> tuple[str, bool]:
     """Link the account of ``email`` to the provider's identity ``issuer`` + ``subject``: the
     user's id, and whether it was linked now (False: it was already)."""
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         user, made = await link(resources.pool, email, issuer, subject)
     return str(user.id), made
 
@@ -55,7 +55,7 @@ async def bootstrap(settings: Settings) -> str | None:
     """On a database with no user: a ``dev`` workspace and an admin (and operator) with a random
     password, which is returned (None when users exist: nothing is made). On a database that had
     assets before accounts existed, the admin is also admin of the ``default`` workspace that holds them."""
-    async with open_resources(settings) as resources:
+    async with started(settings, CLI) as resources:
         accounts = Accounts(resources)
         if await accounts.count_users():
             return None

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dam.domain.steps import Queue
+from dam import logs, startup
+from dam.domain.steps import QUEUES, Queue
 from dam.settings import Settings, SettingsError, check_production, load_settings
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ log = logging.getLogger("dam")
 
 DEV_S3_PORTS = {"s3": 8333, "master": 9333, "volume": 9340, "filer": 8888, "admin": 23646}
 DEV_DIR = Path(".dev")
+FIRST_ADMIN = DEV_DIR / "first-admin.txt"  # the first admin's password on a new database (`dam run`)
 
 
 def _settings(*, serving: str | None = None) -> Settings:
@@ -47,6 +49,22 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     log.info("database schema is up to date")
 
 
+def cmd_setup_store(args: argparse.Namespace) -> None:
+    """Create the bucket if missing and apply its browser CORS rules (once per deployment; idempotent)."""
+    set_up_store(_settings())
+
+
+def set_up_store(settings: Settings) -> None:
+    """``dam setup-store``'s work; a store that does not answer ends the command with the reason."""
+    from dam.domain.errors import StorageUnavailable
+
+    try:
+        asyncio.run(startup.setup_store(settings))
+    except StorageUnavailable as exc:
+        raise SystemExit(f"dam setup-store: {exc.detail} ({settings.s3.endpoint_url})") from None
+    log.info("bucket %s on %s is set up", settings.s3.bucket, settings.s3.endpoint_url)
+
+
 def cmd_api(args: argparse.Namespace) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -57,9 +75,10 @@ def cmd_api(args: argparse.Namespace) -> None:
     log.info("API on http://%s:%d (docs at /docs)", settings.server.host, settings.server.port)
     # No uvicorn access log: it prints paths, and paths carry share, upload and stream tokens. The
     # API logs its own request line by route template (dam.api.requestlog).
+    # No logging config of uvicorn's own either: its lines go through this process's one handler.
     uvicorn.run(
         create_app(settings), host=settings.server.host, port=settings.server.port,
-        log_level=args.log_level, access_log=False,
+        log_config=None, log_level=logging.getLogger().level, access_log=False,
         # uvicorn believes X-Forwarded-For/-Proto from the same peers as the service does (its own
         # default, FORWARDED_ALLOW_IPS or loopback, would be a second list to keep in step).
         forwarded_allow_ips=list(settings.server.trusted_proxies),
@@ -70,7 +89,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     """Run an arq worker for one queue's steps (the media worker also runs the reconciler)."""
     from workers.main import build_worker
 
-    build_worker(_settings(serving="worker"), Queue(args.queue)).run()
+    build_worker(_settings(serving="worker"), args.queue).run()
 
 
 def cmd_bridge(args: argparse.Namespace) -> None:
@@ -110,41 +129,62 @@ def cmd_dev_s3(args: argparse.Namespace) -> None:
         store.stop()
 
 
-def _pump(name: str, stream: object) -> None:
+def _pump(name: str, stream: object, json_lines: bool) -> None:
+    """Copy a child's lines to our stdout: prefixed with its name, or, in JSON, as they are (the
+    process is a field of each); a line that is not JSON (a crash's traceback) is wrapped in one."""
     width = 6
-    for line in iter(stream.readline, b""):  # type: ignore[attr-defined]
-        sys.stdout.write(f"{name:<{width}}| {line.decode(errors='replace')}")
+    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        line = raw.decode(errors="replace").rstrip("\n")
+        if not json_lines:
+            out = f"{name:<{width}}| {logs.redact(line)}"
+        elif line.startswith("{") and line.endswith("}"):
+            out = logs.redact(line)
+        else:
+            out = logs.json_line(line, process=name)
+        sys.stdout.write(out + "\n")
         sys.stdout.flush()
 
 
 def stack_commands() -> dict[str, list[str]]:
     """What ``dam run`` starts, by log prefix: the API, a worker for every queue, the bridge."""
     commands = {"api": ["api"]}
-    for queue in Queue:
-        name = "worker" if queue is Queue.MEDIA else queue.value[:6]
-        commands[name] = ["worker", "--queue", queue.value]
+    for queue in QUEUES:
+        name = "worker" if queue == Queue.MEDIA else queue[:6]
+        commands[name] = ["worker", "--queue", queue]
     commands["bridge"] = ["bridge"]
     return commands
 
 
-def _start(name: str, command: list[str], env: dict[str, str], log_level: str) -> subprocess.Popen[bytes]:
+def _start(
+    name: str, command: list[str], env: dict[str, str], log_level: str | None, json_lines: bool
+) -> subprocess.Popen[bytes]:
+    level = ["--log-level", log_level] if log_level else []  # else DAM_LOG_LEVEL, as ours
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dam.cli", "--log-level", log_level, *command],
+        [sys.executable, "-m", "dam.cli", *level, *command],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches children once, through us
     )  # fmt: skip
-    threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+    threading.Thread(target=_pump, args=(name, proc.stdout, json_lines), daemon=True).start()
     return proc
 
 
-def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+def _stop_all(children: list[subprocess.Popen[bytes]], grace: float) -> None:
     for proc in children:
         proc.send_signal(signal.SIGINT)
     for proc in children:
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=max(20.0, grace + 10))  # workers may let steps run for their grace
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Write ``secret`` to ``path``, readable and writable by its owner only (replacing the file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there before keeps its mode otherwise
+    with os.fdopen(fd, "w") as out:
+        out.write(secret + "\n")
 
 
 def dev_stream_secret(path: Path) -> str:
@@ -158,7 +198,8 @@ def dev_stream_secret(path: Path) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    """Migrate, start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, then API, workers and bridge."""
+    """Start the dev S3 store unless DAM_S3_ENDPOINT_URL is set, migrate, set up the store, then
+    start the API, workers and bridge."""
     settings = _settings()
     store: DevS3 | None = None
     env = dict(os.environ)
@@ -176,20 +217,25 @@ def cmd_run(args: argparse.Namespace) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         cmd_migrate(args)
+        set_up_store(load_settings(env))  # the store's endpoint is in env
         from dam.admin import DEV_ADMIN, bootstrap
 
         password = asyncio.run(bootstrap(settings))
         for name, command in stack_commands().items():
-            children[name] = _start(name, command, env, args.log_level)
+            children[name] = _start(name, command, env, args.log_level, settings.log.format == "json")
         base = f"http://{settings.server.host}:{settings.server.port}"
-        print(f"\n  DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)")
+        _announce(
+            settings, f"DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)"
+        )
         if password is not None:
-            print(
-                f"  A new database: sign in at {base}/ as {DEV_ADMIN} with the password {password}\n"
-                f"  (shown this once; `dam admin create-user` adds users, `dam admin create-key` keys)\n"
+            write_secret(FIRST_ADMIN, password)
+            _announce(
+                settings,
+                f"A new database: sign in at {base}/ as {DEV_ADMIN} with the password in {FIRST_ADMIN}\n"
+                f"  (readable by you only; `dam admin create-user` adds users, `dam admin create-key` keys)",
             )
         else:
-            print("  Sign in with your account (`dam admin create-user` adds one).\n")
+            _announce(settings, "Sign in with your account (`dam admin create-user` adds one).")
         while not stop.wait(1.0):
             for name, proc in children.items():
                 if proc.poll() is not None:
@@ -197,10 +243,18 @@ def cmd_run(args: argparse.Namespace) -> None:
                     stop.set()
     finally:
         log.info("stopping...")
-        _stop_all(list(children.values()))
+        _stop_all(list(children.values()), settings.worker.shutdown_grace)
         if store is not None:
             store.stop()
             log.info("development S3 stopped")
+
+
+def _announce(settings: Settings, text: str) -> None:
+    """What ``dam run`` tells the person who started it: on the terminal, or a JSON log line."""
+    if settings.log.format == "json":
+        log.info(text.replace("\n ", ""))
+    else:
+        print(f"\n  {text}\n" if "\n" in text else f"\n  {text}")
 
 
 def cmd_harness(args: argparse.Namespace) -> None:
@@ -273,12 +327,17 @@ def cmd_admin(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="dam", description=__doc__)
-    parser.add_argument("--log-level", default=os.environ.get("DAM_LOG_LEVEL", "info").lower())
+    parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error", "critical"],
+        type=str.lower,
+        help="the log level of this process (default: DAM_LOG_LEVEL, else info)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
-        "migrate": cmd_migrate, "dev-s3": cmd_dev_s3, "harness": cmd_harness, "upload": cmd_upload,
-        "admin": cmd_admin,
+        "migrate": cmd_migrate, "setup-store": cmd_setup_store, "dev-s3": cmd_dev_s3, "harness": cmd_harness,
+        "upload": cmd_upload, "admin": cmd_admin,
     }  # fmt: skip
     parsers = {}
     for name, func in commands.items():
@@ -287,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run"].add_argument("--dev-dir", default=str(DEV_DIR / "seaweedfs"), help="development S3 data")
     parsers["run"].add_argument("--any-ports", action="store_true", help="development S3 on free ports")
     parsers["worker"].add_argument(
-        "--queue", choices=[q.value for q in Queue], default=Queue.MEDIA.value, help="the queue to serve"
+        "--queue", choices=list(QUEUES), default=Queue.MEDIA.value, help="the queue to serve"
     )
     parsers["harness"].add_argument(
         "--base-url", help="the deployment to check (default: the file's base_url)"
@@ -344,14 +403,27 @@ def _admin_arguments(admin: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``dam`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request's URL at info level: presigned URLs are credentials while they live.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    args.func(args)
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError:
+        settings = Settings()  # the command itself reports the configuration error
+    startup.configure(settings, process_name(args), level=args.log_level)
+    try:
+        args.func(args)
+    except SystemExit as exc:
+        if settings.log.format != "json" or not isinstance(exc.code, str):
+            raise
+        log.error(exc.code)  # the reason a command stops, as a JSON line like every other
+        raise SystemExit(1) from None
+
+
+def process_name(args: argparse.Namespace) -> str:
+    """What this process is called in its log lines: api, worker:<queue>, bridge, cli:<command>."""
+    if args.command == "worker":
+        return startup.worker(args.queue)
+    if args.command in {startup.API, startup.BRIDGE}:
+        return str(args.command)
+    return f"{startup.CLI}:{args.command}"
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Every Redis key the service uses, in one place (as arq keeps its own in ``arq/constants.py``).
 
-- job queues: the media queue is ``DAM_QUEUE_NAME`` itself (``dam:queue``); queues added later
-  live beside it as ``<DAM_QUEUE_NAME>:<queue>`` (``dam:queue:transcode``);
+- job queues (their specs in ``dam.domain.steps.QUEUES``): the media queue is ``DAM_QUEUE_NAME``
+  itself (``dam:queue``); the others live beside it as ``<DAM_QUEUE_NAME>:<queue>``
+  (``dam:queue:transcode``);
 - arq's per-job keys (``arq:job:<id>``, ``arq:in-progress:<id>``, ``arq:result:<id>``,
   ``arq:retry:<id>``), named by arq;
 - beside the queue, ``<DAM_QUEUE_NAME>:login:...`` (failed sign-ins), ``<DAM_QUEUE_NAME>:upload-rate:...``
@@ -21,12 +22,13 @@ import uuid
 
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
 
-from dam.domain.steps import Queue
+from dam.domain.steps import QUEUES
 
 __all__ = [
     "bridge_keys",
     "checking_key",
     "form_sweep_key",
+    "given_back_key",
     "in_progress_key_prefix",
     "job_id",
     "job_key_prefix",
@@ -39,24 +41,28 @@ __all__ = [
     "upload_rate_key",
 ]
 
-# The job that runs a queue's steps for an asset; ``process`` is the media queue's historic name.
-_JOB_PREFIX = {Queue.MEDIA: "process"}
 
-
-def queue_key(queue_name: str, queue: Queue) -> str:
+def queue_key(queue_name: str, queue: str) -> str:
     """The Redis key of one work queue, from the configured ``DAM_QUEUE_NAME``."""
-    return queue_name if queue is Queue.MEDIA else f"{queue_name}:{queue.value}"
+    suffix = QUEUES[queue].suffix
+    return f"{queue_name}:{suffix}" if suffix else queue_name
 
 
-def job_id(queue: Queue, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str:
+def job_id(queue: str, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str:
     """Same asset, same bytes, same queue -> same job id, so duplicate triggers collapse.
 
     ``rerun`` names a deliberate new run (reprocess, a dead worker's job, a lost result): the first
     job's id stays taken by its kept result, so a rerun needs an id of its own, the same for every
     trigger of that one rerun.
     """
-    base = f"{_JOB_PREFIX.get(queue, queue.value)}:{asset_id}:{etag}"
+    base = f"{QUEUES[queue].prefix}:{asset_id}:{etag}"
     return f"{base}:{rerun}" if rerun else base
+
+
+def given_back_key(queue_name: str, runner: str) -> str:
+    """The mark a job leaves when it gives its steps back after a dependency fault, read (and
+    removed) by its next try: ``<DAM_QUEUE_NAME>:given-back:<job id>``."""
+    return f"{queue_name}:given-back:{runner}"
 
 
 def bridge_keys(events_key: str) -> tuple[str, str]:

@@ -3,7 +3,8 @@
 A database that is down for a minute fails every request in that minute; a warning per request
 would bury the one line an operator needs. Each dependency (PostgreSQL, the object store, Redis)
 has one ``Outage`` per process: the first failure logs a warning with its cause, later failures
-are only counted, and the first success after it logs how long it lasted.
+are only counted, and the first success after it logs how long it lasted. ``recoveries`` counts the
+outages that ended, so a watcher (``dam.jobs.wake``) sees a return it did not cause itself.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Outage:
         self._since: float | None = None
         self._failures = 0
         self._lock = threading.Lock()
+        self.recoveries = 0  # outages that ended in this process
 
     @property
     def down(self) -> bool:
@@ -50,4 +52,5 @@ class Outage:
                 return
             lasted, failures = time.monotonic() - self._since, self._failures
             self._since, self._failures = None, 0
+            self.recoveries += 1
         log.warning("%s answers again after %.1fs (%d calls failed meanwhile)", self.name, lasted, failures)

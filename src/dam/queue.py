@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from dam import keys
-from dam.domain.steps import Queue
+from dam.domain.steps import QUEUES, Queue
 from dam.outages import Outage
 from dam.settings import RedisSettings
 
 log = logging.getLogger(__name__)
 REDIS = Outage("Redis")
-
-# The arq function that runs a queue's steps; the media queue's keeps its historic name.
-JOB_FUNCTIONS = {Queue.MEDIA: "process_asset", Queue.TRANSCODE: "transcode_asset"}
 
 
 def open_queue(settings: RedisSettings) -> ArqRedis:
@@ -33,18 +31,47 @@ async def close_queue(queue: ArqRedis) -> None:
 
 
 async def enqueue_steps(
-    queue: ArqRedis, queue_name: str, work: Queue, asset_id: uuid.UUID, etag: str, rerun: str = ""
+    queue: ArqRedis, queue_name: str, work: str, asset_id: uuid.UUID, etag: str, rerun: str = ""
 ) -> bool:
-    """Queue the job that runs ``work``'s runnable steps of an asset; False when that job exists."""
+    """Queue the job that runs ``work``'s runnable steps of an asset (the queue's arq function, from
+    ``QUEUES``); False when that job exists."""
     job = await queue.enqueue_job(
-        JOB_FUNCTIONS[work],
+        QUEUES[work].function,
         str(asset_id),
         _job_id=keys.job_id(work, asset_id, etag, rerun),
         _queue_name=keys.queue_key(queue_name, work),
     )
     if job is None:
-        log.info("%s job of %s (etag %s) already queued or done", work.value, asset_id, etag)
+        log.info("%s job of %s (etag %s) already queued or done", work, asset_id, etag)
     return job is not None
+
+
+GIVEN_BACK_TTL = 24 * 3600  # seconds: longer than any retry's deferral
+
+
+async def mark_given_back(queue: ArqRedis, queue_name: str, runner: str) -> None:
+    """Record that job ``runner`` gave its steps back after a dependency fault (its next try takes
+    a step it left running back without counting an attempt)."""
+    await queue.set(keys.given_back_key(queue_name, runner), b"1", ex=GIVEN_BACK_TTL)
+
+
+async def take_given_back(queue: ArqRedis, queue_name: str, runner: str) -> bool:
+    """Whether job ``runner``'s previous try gave its steps back after a dependency fault (the mark
+    is removed: it speaks for one try)."""
+    return await queue.getdel(keys.given_back_key(queue_name, runner)) is not None
+
+
+async def wake_deferred(queue: ArqRedis, queue_name: str, work: str) -> int:
+    """Make ``work``'s deferred step jobs due now (those waiting out a retry's backoff); returns how
+    many. arq runs a queued job once its score (epoch ms) has passed."""
+    key = keys.queue_key(queue_name, work)
+    now = int(time.time() * 1000)
+    prefix = f"{QUEUES[work].prefix}:".encode()
+    later = await queue.zrangebyscore(key, now + 1, "+inf")
+    due = [job for job in later if job.startswith(prefix)]
+    if due:
+        await queue.zadd(key, dict.fromkeys(due, now), xx=True)
+    return len(due)
 
 
 WATCH_FUNCTION = "watch_upload"

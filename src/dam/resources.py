@@ -4,7 +4,6 @@ client and the job queue. The API, workers, the bridge, the CLI and the tests al
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,12 +11,9 @@ from arq.connections import ArqRedis
 
 from dam.db.generations import Generations
 from dam.db.pool import Pool, create_pool
-from dam.domain.errors import StorageUnavailable
 from dam.queue import close_queue, open_queue
 from dam.settings import Settings
 from dam.storage.s3 import Storage, open_storage
-
-log = logging.getLogger(__name__)
 
 
 class Resources:
@@ -44,25 +40,12 @@ class Resources:
 
 
 @contextlib.asynccontextmanager
-async def open_resources(
-    settings: Settings, *, queue: ArqRedis | None = None, ensure_bucket: bool = False
-) -> AsyncIterator[Resources]:
-    """Open the pool, the S3 client and (unless one is given, as arq gives workers) the queue.
-
-    ``ensure_bucket`` creates the bucket and applies browser CORS rules (the API does, at start-up);
-    a store that is down then is logged and left to ``/ready``.
-    """
+async def open_resources(settings: Settings, *, queue: ArqRedis | None = None) -> AsyncIterator[Resources]:
+    """Open the pool, the S3 client and (unless one is given, as arq gives workers) the queue."""
     async with contextlib.AsyncExitStack() as stack:
         pool = await create_pool(settings.db)
         stack.push_async_callback(pool.close)
         storage = await stack.enter_async_context(open_storage(settings.s3))
-        if ensure_bucket:
-            try:
-                await storage.ensure_bucket(
-                    settings.cors_origins(), any_origin_reads=settings.stream.store_any_origin
-                )
-            except StorageUnavailable as exc:
-                log.error("object storage not ready at start-up: %s", exc.detail)
         if queue is None:
             queue = open_queue(settings.redis)
             stack.push_async_callback(close_queue, queue)

@@ -10,6 +10,8 @@ import msgspec
 from msgspec import Meta
 
 from dam.domain.addresses import networks
+from dam.domain.errors import InvalidInput
+from dam.domain.steps import QUEUES, enabled_steps
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -85,6 +87,17 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: Annotated[int, Meta(ge=1, le=64)] = 2
     # arq looks for new jobs this often; arq's own 0.5 s would add ~250 ms to every upload's wait.
     poll_delay: Annotated[float, Meta(ge=0.005, le=5)] = 0.05
+    # On SIGTERM a worker takes no new job and lets its running steps go on this long; then it gives
+    # them back, no attempt counted, for another worker.
+    shutdown_grace: Annotated[float, Meta(ge=0, le=3600)] = 30.0
+    # Steps this deployment never plans (an asset is ready without them).
+    steps_disabled: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            enabled_steps(self.steps_disabled)
+        except InvalidInput as exc:
+            raise ValueError(f"DAM_STEPS_DISABLED: {exc.detail}") from None
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -206,6 +219,14 @@ class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.issuer and self.client_id)
 
 
+class LogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What every process logs, and how."""
+
+    level: Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")] = "info"
+    # "text" (a line per record, for people) or "json" (one JSON object per line, for collectors).
+    format: Literal["text", "json"] = "text"
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """All settings, one struct per concern."""
 
@@ -218,6 +239,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
     stream: StreamSettings = msgspec.field(default_factory=StreamSettings)
+    log: LogSettings = msgspec.field(default_factory=LogSettings)
+
+    def value(self, env: str) -> Any:
+        """The value of one setting, by its environment variable (``DAM_JOB_TIMEOUT``...)."""
+        section, field = ENV_VARS[env]
+        return getattr(getattr(self, section), field)
 
     def cors_origins(self) -> tuple[str, ...]:
         """Browser origins allowed to PUT/GET objects; the API's own origin when none are set."""
@@ -231,6 +258,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 class SettingsError(ValueError):
     """An environment variable holds a value the service cannot use."""
+
+
+def concurrency(settings: Settings, queue: str) -> int:
+    """How many jobs one worker of ``queue`` runs at once (the queue's setting in ``QUEUES``)."""
+    return int(settings.value(QUEUES[queue].concurrency))
+
+
+def time_limit(settings: Settings, queue: str) -> int:
+    """How long one job of ``queue`` may run (the queue's setting in ``QUEUES``)."""
+    return int(settings.value(QUEUES[queue].time_limit))
 
 
 MIN_STREAM_SECRET = 32
@@ -314,6 +351,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_UPLOAD_GRACE": ("worker", "upload_grace"),
     "DAM_WORKER_CONCURRENCY": ("worker", "concurrency"),
     "DAM_WORKER_POLL_DELAY": ("worker", "poll_delay"),
+    "DAM_STEPS_DISABLED": ("worker", "steps_disabled"),
+    "DAM_WORKER_SHUTDOWN_GRACE": ("worker", "shutdown_grace"),
     "DAM_LADDER": ("stream", "ladder"),
     "DAM_LADDER_CHUNK_SECONDS": ("stream", "chunk_seconds"),
     "DAM_TRANSCODE_TIMEOUT": ("stream", "transcode_timeout"),
@@ -333,10 +372,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
     "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": ("oidc", "trust_unverified_email"),
+    "DAM_LOG_LEVEL": ("log", "level"),
+    "DAM_LOG_FORMAT": ("log", "format"),
 }
 _LIST_FIELDS = {
     "allowed_hosts", "cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder",
-    "trusted_proxies",
+    "trusted_proxies", "steps_disabled",
 }  # fmt: skip
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
@@ -348,6 +389,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "auth": AuthSettings,
     "oidc": OidcSettings,
     "stream": StreamSettings,
+    "log": LogSettings,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import re
 import uuid
@@ -11,6 +13,7 @@ from typing import Any
 
 import aioboto3
 import httpx
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Page, async_playwright
@@ -22,17 +25,30 @@ from dam.db.pool import Pool, create_pool
 from dam.devs3 import DevS3
 from dam.domain.accounts import Workspace
 from dam.settings import MiB, Settings, load_settings
+from dam.startup import setup_store
 from dam.storage.s3 import client_config
 from tests.support.accounts import Identities, bearer
 from tests.support.browser import ARGS, CHROMIUM
 from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY
 
 
+def set_up_store(settings: Settings, endpoint_url: str) -> None:
+    """``dam setup-store`` for these settings on the store at ``endpoint_url``, as a deployment runs
+    it before the API (in a thread of its own: tests call this from inside their event loop)."""
+    real = msgspec.structs.replace(
+        settings, s3=msgspec.structs.replace(settings.s3, endpoint_url=endpoint_url)
+    )
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, setup_store(real)).result()
+
+
 @pytest.fixture
 def make_settings(s3_server: DevS3, database_url: str) -> Callable[..., Settings]:
-    """Settings for one test: a fresh bucket and queue; keyword overrides use DAM_* names."""
+    """Settings for one test: a fresh bucket (set up on the session's store, whatever endpoint the
+    test names, as ``dam setup-store`` would; ``store=False``: never made) and queue; keyword
+    overrides use DAM_* names."""
 
-    def build(**env: Any) -> Settings:
+    def build(*, store: bool = True, **env: Any) -> Settings:
         base = {
             "DAM_DATABASE_URL": database_url,
             "DAM_REDIS_URL": REDIS_URL,
@@ -45,12 +61,17 @@ def make_settings(s3_server: DevS3, database_url: str) -> Callable[..., Settings
             "DAM_MULTIPART_PART_SIZE": str(5 * MiB),
             "DAM_MAX_UPLOAD_BYTES": str(64 * MiB),
             "DAM_CORS_ORIGINS": "http://app.example.test",
+            # Worker processes stop well within the tests' stop deadline (test_shutdown sets its own).
+            "DAM_WORKER_SHUTDOWN_GRACE": "5",
             "DAM_DEV": "true",  # the development defaults (a derived stream key, no DAM_PUBLIC_URL)
             # Litestar's test client addresses requests to testserver.local; processes to 127.0.0.1.
             "DAM_ALLOWED_HOSTS": "testserver.local,127.0.0.1,localhost,::1",
         }
         base.update({k: str(v) for k, v in env.items()})
-        return load_settings(base)
+        settings = load_settings(base)
+        if store:
+            set_up_store(settings, s3_server.endpoint_url)
+        return settings
 
     return build
 
@@ -89,7 +110,7 @@ async def api_key(identities: Identities, workspace: Workspace) -> str:
 
 @pytest.fixture
 async def api(settings: Settings, api_key: str) -> AsyncIterator[AsyncTestClient[Any]]:
-    """The API in-process, with its lifespan (pool, S3 client, bucket, queue) run for real; it
+    """The API in-process, with its lifespan (pool, S3 client, store check, queue) run for real; it
     sends an admin key of the test's workspace."""
     async with AsyncTestClient(app=create_app(settings)) as client:
         client.headers.update(bearer(api_key))

@@ -1,6 +1,7 @@
 """Outages: the database refusing and dropping connections, storage down for longer than any fixed
-retry budget, Redis killed under running workers and the bridge. Nothing lost, nothing duplicated,
-a 503 with Retry-After instead of a 500, work resuming within seconds of the dependency's return."""
+retry budget (and than the retry cap), Redis killed under running workers and the bridge. Nothing
+lost, nothing duplicated, a 503 with Retry-After instead of a 500, work resuming within seconds of
+the dependency's return."""
 
 from __future__ import annotations
 
@@ -177,6 +178,44 @@ async def test_store_down_longer_than_any_fixed_retry_budget_loses_nothing(
             assert step["state"] == "done"
             assert step["attempts"] == 1, step  # retries after faults are not attempts
         assert _probe_retries(asset) >= 2
+
+
+async def test_work_resumes_within_seconds_of_a_store_outage_past_the_retry_cap(
+    api_key: str,
+    make_settings: Callable[..., Settings],
+    s3_server: DevS3,
+    http: httpx.AsyncClient,
+    process_logs: Path,
+) -> None:
+    upstream = int(s3_server.endpoint_url.rsplit(":", 1)[1])
+    cap = 16.0  # low, so the test is short; still far longer than a recovery may take
+    async with outlet(upstream) as store:
+        settings = make_settings(
+            DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{store.port}", DAM_RETRY_MAX_DELAY=cap,
+            DAM_WORKER_CONCURRENCY=4,
+        )  # fmt: skip
+        async with client_of(settings, api_key) as api:
+            data = media.jpeg_with_exif()
+            ids = [await ingest(api, http, data, f"parked-{n}.jpg", "image/jpeg") for n in range(4)]
+            await store.down()
+            async with dam("worker", env=env_of(settings), log_dir=process_logs, log_level="info") as worker:
+                # Retries double from 1 s: from the fifth on each waits the cap (half of it at least,
+                # with jitter), so the outage is longer than the cap.
+                await _assets_until(
+                    api, ids, lambda a: _probe_retries(a) >= 5, what="five retries", within=120, watch=worker
+                )
+                await store.up()
+                back = time.monotonic()
+                await _assets_until(
+                    api, ids, lambda a: a["status"] == "ready", what="ready", within=60, watch=worker
+                )
+                recovered = time.monotonic() - back
+        log = worker.log_path.read_text()
+    print(f"every asset ready {recovered:.1f}s after the store returned (retry cap {cap:g}s)")
+    assert "Traceback" not in log, log[-3000:]
+    assert "object storage answers again" in log, log[-3000:]
+    assert "waiting step job(s) resume now" in log, log[-3000:]
+    assert recovered < cap / 2, recovered  # sooner than any retry waiting at the cap would have run
 
 
 async def _log_says(process: ServiceProcess, text: str, within: float = 60) -> None:

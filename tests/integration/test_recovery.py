@@ -207,3 +207,51 @@ async def test_storage_outage_past_the_deadline_waits_for_the_reconciler(
     (probe,) = [s for s in asset["steps"] if s["name"] == "probe"]
     assert probe["attempts"] == 1
     assert probe["state"] == "done"
+
+
+async def _step_running(
+    api: AsyncTestClient[Any], asset_id: str, name: str, attempts: int, *, within: float, watch: Any
+) -> None:
+    """Poll until step ``name`` runs its attempt number ``attempts``; fail at the deadline or when
+    ``watch`` exits."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        asset = json_of(await api.get(f"/assets/{asset_id}"))
+        (step,) = [s for s in asset["steps"] if s["name"] == name]
+        if step["state"] == "running" and step["attempts"] == attempts:
+            return
+        assert step["attempts"] <= attempts, step
+        watch.assert_running(f"while waiting for attempt {attempts} of {name}")
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"{name} did not run attempt {attempts} within {within:g}s: {step}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.slow
+async def test_a_step_whose_worker_dies_every_time_fails_for_good(
+    api_key: str,
+    make_settings: Callable[..., Settings],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    process_logs: Path,
+) -> None:
+    # arq runs a dead worker's job again under the same job id: each of those runs is an attempt.
+    settings = make_settings(DAM_JOB_TIMEOUT=5, DAM_JOB_MAX_TRIES=2)
+    async with client_of(settings, api_key) as api:
+        asset_id = await ingest(api, http, media.big_jpeg(), "crashes.jpg", "image/jpeg")
+        s3_port = int(settings.s3.endpoint_url.rsplit(":", 1)[1])
+        async with slow_proxy(s3_port, delay=1.0) as proxy_port:
+            env = env_of(settings, DAM_S3_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}")
+            for attempt in range(1, settings.worker.max_tries + 1):
+                async with dam("worker", env=env, log_dir=process_logs) as worker:
+                    # The next worker takes the job once the dead one's in-progress mark expires.
+                    await _step_running(api, asset_id, "probe", attempt, within=90, watch=worker)
+                    worker.kill()
+        await asyncio.wait_for(run_jobs(settings=settings), timeout=60)
+        asset = json_of(await api.get(f"/assets/{asset_id}"))
+    assert asset["status"] == "failed"
+    (probe,) = [s for s in asset["steps"] if s["name"] == "probe"]
+    assert probe["state"] == "failed"
+    assert "gave up after 2 attempts" in probe["error"]
+    assert "interrupted" in probe["error"]
+    assert asset["error"] == f"probe: {probe['error']}"

@@ -9,10 +9,12 @@ from typing import Any
 import asyncpg
 import httpx
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 from dam.domain.steps import Queue
-from dam.keys import job_id
+from dam.keys import given_back_key, job_id
 from dam.queue import close_queue, enqueue_steps, open_queue
+from dam.settings import Settings
 from tests.support import media
 from tests.support.flows import ingest, json_of
 
@@ -154,10 +156,16 @@ async def test_a_live_step_is_not_taken_over_by_a_duplicate_job(
 
 
 async def test_a_job_takes_back_the_step_it_could_not_record(
-    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, database_url: str
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    database_url: str,
+    settings: Settings,
+    redis: Redis,
 ) -> None:
     """The database went away before a job could record its step's end: the job's retry (same job id)
-    runs the step again at once, without counting a new attempt."""
+    runs the step again at once, without counting a new attempt (the job left its mark in Redis
+    when it gave the step back)."""
     asset_id = await ingest(api, http, media.jpeg_with_exif(), "unrecorded.jpg", "image/jpeg")
     conn = await asyncpg.connect(database_url)
     try:
@@ -171,6 +179,8 @@ async def test_a_job_takes_back_the_step_it_could_not_record(
         )  # fmt: skip
     finally:
         await conn.close()
+    runner = job_id(Queue.MEDIA, uuid.UUID(asset_id), etag)
+    await redis.set(given_back_key(settings.redis.queue_name, runner), b"1")
     await run_jobs()  # the job with that id is still queued: as its retry would be
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "ready", asset["error"]

@@ -215,10 +215,11 @@ async def test_an_upload_is_refused_at_completion_once_its_maker_may_no_longer_u
         keys = json_of(await api.get("/keys"))
         (minting_id,) = [k["id"] for k in keys if minting.startswith(k["prefix"])]
         session_token = await _user_token(settings, email)
+        (user_id,) = [m["user_id"] for m in json_of(await api.get("/members")) if m["email"] == email]
         for token, stop, reason in [
             ((await mint(api, bearer(minting)))["token"], ("DELETE", f"/keys/{minting_id}", None),
              "its upload token was revoked"),  # revoking the key revoked the tokens it made
-            (session_token, ("POST", "/members", {"email": email, "role": "viewer"}),
+            (session_token, ("PATCH", f"/members/{user_id}", {"role": "viewer"}),
              "the user who made it may no longer upload in the workspace"),
         ]:  # fmt: skip
             base, key = await begin_multipart(api, token)

@@ -25,7 +25,8 @@ def compose() -> dict[str, Any]:
 
 def test_every_service_the_design_needs(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) == {
-        "postgres", "redis", "minio", "minio-init", "migrate", "api", "worker", "transcode", "bridge",
+        "postgres", "redis", "minio", "minio-init", "migrate", "setup-store", "api", "worker", "transcode",
+        "bridge",
     }  # fmt: skip
     assert compose["services"]["postgres"]["image"].startswith("postgres:16")
     assert compose["services"]["redis"]["image"].startswith("redis:7")
@@ -45,6 +46,7 @@ def test_services_run_the_native_commands(compose: dict[str, Any]) -> None:
         "worker": "worker",
         "bridge": "bridge",
         "migrate": "migrate",
+        "setup-store": "setup-store",
     }.items():
         assert compose["services"][service]["command"] == ["dam", command]
         assert command in commands
@@ -85,7 +87,11 @@ def test_start_order_is_enforced(compose: dict[str, Any]) -> None:
         deps = services[name]["depends_on"]
         assert deps["migrate"]["condition"] == "service_completed_successfully"
         assert deps["minio-init"]["condition"] == "service_completed_successfully"
+        assert deps["setup-store"]["condition"] == "service_completed_successfully"
         assert deps["redis"]["condition"] == "service_healthy"
+    assert services["setup-store"]["depends_on"] == {
+        "minio-init": {"condition": "service_completed_successfully"}
+    }
 
 
 def test_dockerfile_is_multi_stage_slim_and_not_root() -> None:

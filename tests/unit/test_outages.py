@@ -79,3 +79,19 @@ def test_outage_logs_once_when_it_begins_and_once_when_it_ends(caplog: pytest.Lo
     assert "answers again" in lines[1]
     assert "50 calls failed" in lines[1]
     assert not outage.down
+
+
+@pytest.mark.unit
+def test_recoveries_count_the_outages_that_ended() -> None:
+    outage = Outage("a store")
+    outage.answered()
+    assert outage.recoveries == 0  # answers with no outage are not returns
+    outage.failed("refused")
+    outage.failed("refused")
+    assert outage.recoveries == 0
+    outage.answered()
+    outage.answered()
+    assert outage.recoveries == 1  # one outage, one return, however many calls see it
+    outage.failed("refused")
+    outage.answered()
+    assert outage.recoveries == 2

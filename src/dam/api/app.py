@@ -32,13 +32,12 @@ from dam.api.invitations import InvitationController, InvitationServices, invite
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
-from dam.api.requestlog import request_log
+from dam.api.requestlog import add_request_id, request_log
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
 from dam.api.upload_tokens import UploadTokenController
 from dam.domain.access import Principal
-from dam.resources import open_resources
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
@@ -50,6 +49,7 @@ from dam.services.streams import Streams
 from dam.services.upload_tokens import UploadTokens
 from dam.services.uploads import Uploads
 from dam.settings import Settings
+from dam.startup import API, started
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def api_cors(settings: Settings) -> CORSConfig:
         allow_origins=list(settings.cors_origins()),
         allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace"],
-        expose_headers=["Retry-After", "Location"],
+        expose_headers=["Retry-After", "Location", "X-Request-ID"],
         max_age=3600,
     )
 
@@ -82,20 +82,28 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
     return hook
 
 
-# What the lifespan puts on ``app.state`` for the routes, each provided under its own name.
-_STATE_SERVICES = ("accounts", "invitations", "shares", "sso", "streams", "upload_tokens")
+# What the lifespan opens once and every request may ask for by name, from ``app.state``.
+PROVIDED = (
+    "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
+    "upload_tokens",
+)  # fmt: skip
+# The asset and Companion routes all act as a principal. Their use cases are resolved after it
+# (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
+# in a task group of their own: that task group cost ~10% of a `POST /assets`.
+ACTING = frozenset({"services", "companion"})
 
 
-def from_state(name: str, *, after_principal: bool = False) -> Provide:
-    """The dependency ``name``: the object the lifespan stored under that name on ``app.state``."""
+def from_state(name: str, *, acting: bool = False) -> Provide:
+    """The dependency ``name``: what the lifespan put in ``app.state`` under that name (``acting``:
+    resolved after the request's principal)."""
 
     def provide(state: State) -> Any:
         return getattr(state, name)
 
-    def provide_after(state: State, principal: NamedDependency[Principal]) -> Any:
+    def provide_acting(state: State, principal: NamedDependency[Principal]) -> Any:
         return getattr(state, name)
 
-    return Provide(provide_after if after_principal else provide, sync_to_thread=False)
+    return Provide(provide_acting if acting else provide, sync_to_thread=False)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -103,7 +111,7 @@ def create_app(settings: Settings) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_resources(settings, ensure_bucket=True) as resources:
+        async with started(settings, API) as resources:
             app.state.resources = resources
             app.state.services = Services(Uploads(resources), Assets(resources))
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
@@ -145,11 +153,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         dependencies={
             "principal": Provide(principal_of, sync_to_thread=False),
-            **{name: from_state(name) for name in ("resources", *_STATE_SERVICES)},
-            # The asset and Companion routes all act as a principal. Their use cases are resolved after
-            # it (``principal`` is a sub-dependency), so Litestar resolves the two one after the other
-            # instead of in a task group of their own: that task group cost ~10% of a `POST /assets`.
-            **{name: from_state(name, after_principal=True) for name in ("services", "companion")},
+            **{name: from_state(name, acting=name in ACTING) for name in PROVIDED},
         },
         lifespan=[lifespan],
         exception_handlers=errors.HANDLERS,
@@ -157,7 +161,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[request_log],
         cors_config=api_cors(settings),
         before_request=before_request(settings),
-        before_send=[security_headers(settings), no_store],
+        before_send=[security_headers(settings), no_store, add_request_id],
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(

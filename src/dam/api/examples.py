@@ -26,7 +26,7 @@ from dam.domain.audit import Action, Row
 from dam.domain.media import Camera, MediaInfo
 from dam.domain.shares import Share, SharedAsset, SharedPreview
 from dam.domain.status import AssetStatus
-from dam.domain.steps import StepState
+from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
 from dam.services.dashboard import Overview
 
@@ -79,7 +79,7 @@ def _steps(state: StepState) -> list[StepRecord]:
             error=None,
             outputs=[],
         )
-        for name in ("probe", "stills")
+        for name in (StepName.PROBE, StepName.STILLS)
     ]
 
 

@@ -18,7 +18,7 @@ from dam.api.accounts import _cookie
 from dam.api.addresses import client_address
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS
-from dam.domain.errors import NotFound, Unauthenticated
+from dam.domain.errors import Forbidden, Gone, NotFound, Unauthenticated
 from dam.services.sso import STATE_TTL, Sso
 
 # OAuth 2.0 writes codes, states and error codes in visible ASCII (RFC 6749 appendix A); bounded so
@@ -27,6 +27,13 @@ _VSCHAR = r"^[\x20-\x7e]+$"
 SSO_COOKIE = "dam_sso"  # binds a sign-in to the browser that started it (__Host-dam_sso over https)
 Param = Annotated[str | None, QueryParameter(max_length=2048, pattern=_VSCHAR)]
 State = Annotated[str | None, QueryParameter(name="state", max_length=512, pattern=_VSCHAR)]
+InvitationToken = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=128, pattern=_VSCHAR,
+        description="An invitation's token (`dam_inv_...`): the sign-in accepts it",
+    ),
+]  # fmt: skip
 
 
 class OidcProvider(msgspec.Struct, kw_only=True):
@@ -62,14 +69,20 @@ class SsoController(Controller):
 
     @get(
         "/oidc/login", operation_id="startSingleSignOn", opt=policy(ANONYMOUS), status_code=HTTP_302_FOUND,
-        responses=responses(400, 404, 429, 503), summary="Sign in with the identity provider (a redirect)",
+        responses=responses(400, 404, 410, 429, 503),
+        summary="Sign in with the identity provider (a redirect)",
     )  # fmt: skip
-    async def login(self, request: Request[Any, Any, Any], sso: NamedDependency[Sso]) -> Redirect:
+    async def login(
+        self, request: Request[Any, Any, Any], sso: NamedDependency[Sso], invitation: InvitationToken = None
+    ) -> Redirect:
         """302 to the provider's authorization endpoint, with a new `state`, `nonce` and PKCE
         challenge, and a short-lived cookie that binds the sign-in to this browser (the callback
         signs in only the browser holding it); 404 when single sign-on is not configured, 429 past
-        `DAM_ANONYMOUS_MAX_PER_MINUTE` starts from one address."""
-        started = await sso.begin(f"{public_base(request)}/auth/oidc/callback", client_address(request))
+        `DAM_ANONYMOUS_MAX_PER_MINUTE` starts from one address. With `invitation` (the token of an
+        invitation's link) the sign-in accepts it for the provider's verified address: 404 for an
+        unknown link, 410 for one used, revoked or expired, as `POST /invitations/{token}/accept`."""
+        callback = f"{public_base(request)}/auth/oidc/callback"
+        started = await sso.begin(callback, client_address(request), invitation)
         cookie = browser_cookie(request, host_cookie(request, SSO_COOKIE), started.browser, STATE_TTL)
         return Redirect(started.url, status_code=HTTP_302_FOUND, cookies=[cookie])
 
@@ -89,7 +102,10 @@ class SsoController(Controller):
         """302 to the page, signed in (the session cookie), or with `?sso_error=` saying why not:
         an unknown or reused `state`, a browser other than the one that started the sign-in (no
         or another binding cookie), a provider's refusal, an ID token of another issuer or
-        audience, expired, signed by an unknown key or for another `nonce`. No user is made then."""
+        audience, expired, signed by an unknown key or for another `nonce`. No user is made then.
+        A sign-in started from an invitation accepts it, or is refused the same way (no verified
+        address, another address than the invited one, an account of that address not linked to
+        this identity, an invitation no longer acceptable), accepting and making nothing."""
         if not sso.enabled:
             raise NotFound("single sign-on is not configured")
         address = client_address(request)
@@ -103,7 +119,7 @@ class SsoController(Controller):
             if not oauth_state or not code:
                 raise Unauthenticated("the identity provider's answer has no state or code")
             signed = await sso.finish(oauth_state, code, browser, address)
-        except Unauthenticated as refused:
+        except (Unauthenticated, Forbidden, Gone) as refused:
             return Redirect(
                 f"/?{urlencode({'sso_error': refused.detail})}", status_code=HTTP_302_FOUND, cookies=spent
             )

@@ -7,7 +7,7 @@ import uuid
 import msgspec
 
 from dam.db import audit as audit_rows
-from dam.db.pool import Pool
+from dam.db.pool import Pool, Queries
 from dam.domain.accounts import User
 from dam.domain.audit import Entry
 
@@ -36,6 +36,25 @@ async def create_linked_user(pool: Pool, issuer: str, subject: str, email: str, 
             issuer, subject, record["id"],
         )  # fmt: skip
     return msgspec.convert(dict(record.items()), User)
+
+
+async def insert_linked_user(
+    conn: Queries, issuer: str, subject: str, email: str, email_key: str
+) -> User | None:
+    """A new user of that address (no password, ``email_verified`` true: the provider verified it)
+    linked to the identity, in one statement; None when the address has an account or the identity
+    a link already (the user row may then be made: roll the caller's transaction back)."""
+    record = await conn.fetchrow(
+        """WITH made AS (
+               INSERT INTO users (id, email, email_key, email_verified) VALUES ($1, $2, $3, true)
+               ON CONFLICT (email_key) DO NOTHING RETURNING id, email, operator, created_at),
+           linked AS (
+               INSERT INTO user_identities (issuer, subject, user_id) SELECT $4, $5, id FROM made
+               ON CONFLICT (issuer, subject) DO NOTHING RETURNING user_id)
+           SELECT m.id, m.email, m.operator, m.created_at FROM made m JOIN linked l ON l.user_id = m.id""",
+        uuid.uuid4(), email, email_key, issuer, subject,
+    )  # fmt: skip
+    return None if record is None else msgspec.convert(dict(record.items()), User)
 
 
 async def link(

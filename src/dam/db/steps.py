@@ -76,22 +76,30 @@ async def states(conn: Connection | Pool, asset_id: uuid.UUID) -> dict[str, Step
 
 
 async def begin(
-    conn: Connection, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str
+    conn: Connection,
+    asset_id: uuid.UUID,
+    name: str,
+    *,
+    stale_after: float,
+    runner: str,
+    resumed: bool = False,
 ) -> StepRecord | None:
     """Inside a transaction: a pending step starts an attempt; so does a running one whose attempt
     began more than ``stale_after`` seconds ago (its worker died) or that ``runner`` itself left
-    running (its job could not record the end, e.g. the database was down: no new attempt counted).
-    A step another job runs now is left alone."""
+    running (arq runs a job again under the same id). Taking a step back from a runner that did not
+    record its end counts an attempt (its worker died mid-step), except when ``resumed``: that
+    runner is known to have given it back after a dependency fault (e.g. the database was down
+    when it would have recorded the end). A step another job runs now is left alone."""
     record = await conn.fetchrow(
         f"""UPDATE asset_steps
-            SET attempts = attempts + CASE WHEN state = $3 AND runner = $6 THEN 0 ELSE 1 END,
+            SET attempts = attempts + CASE WHEN state = $3 AND runner = $6 AND $7::bool THEN 0 ELSE 1 END,
                 state = $3, runner = $6, started_at = now(), finished_at = NULL, error = NULL,
                 updated_at = now()
             WHERE asset_id = $1 AND step = $2
               AND (state = $4
                    OR (state = $3 AND (runner = $6 OR started_at < now() - make_interval(secs => $5))))
             RETURNING {_COLUMNS}""",
-        asset_id, name, _R, _P, stale_after, runner,
+        asset_id, name, _R, _P, stale_after, runner, resumed,
     )  # fmt: skip
     return None if record is None else msgspec.convert(dict(record.items()), StepRecord)
 
@@ -115,6 +123,18 @@ async def release(pool: Pool, asset_id: uuid.UUID, name: str, *, fault: str | No
     if record is None:
         return None
     return Released(retries=int(record["retries"]), retrying_for=float(record["retrying_for"]))
+
+
+async def give_back(pool: Pool, asset_id: uuid.UUID, name: str, *, runner: str) -> bool:
+    """A running step whose worker stops before it ends (a shutdown past its grace) waits again; the
+    attempt it began does not count. False when ``runner`` was not running it."""
+    status = await pool.execute(
+        """UPDATE asset_steps SET state = $3, runner = NULL, attempts = greatest(attempts - 1, 0),
+                                  updated_at = now()
+           WHERE asset_id = $1 AND step = $2 AND state = $4 AND runner = $5""",
+        asset_id, name, _P, _R, runner,
+    )  # fmt: skip
+    return status.endswith(" 1")
 
 
 async def advance(pool: Pool, asset_id: uuid.UUID, name: str, progress: float) -> bool:

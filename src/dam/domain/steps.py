@@ -13,7 +13,7 @@ on their own ``transcode`` queue, so long encodes never hold up the media queue.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 import msgspec
 
@@ -23,10 +23,21 @@ from dam.domain.status import AssetStatus
 
 
 class Queue(enum.StrEnum):
-    """Work queues; each has its own workers and concurrency."""
+    """Today's work queues; each has its own workers and concurrency (see ``QUEUES``)."""
 
     MEDIA = "media"
     TRANSCODE = "transcode"
+
+
+class StepName(enum.StrEnum):
+    """Today's steps (see ``STEPS``)."""
+
+    PROBE = "probe"
+    STILLS = "stills"
+    POSTER = "poster"
+    WAVEFORM = "waveform"
+    STORYBOARD = "storyboard"
+    LADDER = "ladder"
 
 
 class StepState(enum.StrEnum):
@@ -38,42 +49,136 @@ class StepState(enum.StrEnum):
     FAILED = "failed"
 
 
-class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
-    """A step: its queue, how long one attempt may take, and the steps it needs first."""
+class QueueSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A work queue: the arq function its workers run, and the settings (``DAM_*`` names) that give
+    its concurrency and its time limit, read by every process from this one table."""
 
     name: str
-    queue: Queue
+    function: str  # the arq function that runs an asset's steps of this queue
+    concurrency: str  # the DAM_* setting: jobs one worker of the queue runs at once
+    time_limit: str  # the DAM_* setting: seconds one job of the queue may run
+    # The queue's Redis key beside DAM_QUEUE_NAME ("" for DAM_QUEUE_NAME itself), and the prefix of
+    # its job ids; both default to the queue's name.
+    key_suffix: str | None = None
+    job_prefix: str | None = None
+    housekeeping: bool = False  # its workers also run the reconciler and the upload watch
+
+    @property
+    def suffix(self) -> str:
+        """The queue's key beside ``DAM_QUEUE_NAME``."""
+        return self.name if self.key_suffix is None else self.key_suffix
+
+    @property
+    def prefix(self) -> str:
+        """The first part of the queue's job ids."""
+        return self.job_prefix or self.name
+
+
+class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A step: its queue, how long one attempt may take, the steps it needs first, the kinds of
+    media it runs for (none: every asset, before its kind is known)."""
+
+    name: str
+    queue: str
     timeout: int
     needs: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
     background: bool = False  # the asset is ready without it; its failure does not fail the asset
 
 
-STEPS: dict[str, StepSpec] = {
-    spec.name: spec
+# The registry: a queue is one spec here, a step one spec here and one runner (dam.jobs.registry).
+# Keyed by name, so a queue or a step can be added without a member of the enums above.
+QUEUES: dict[str, QueueSpec] = {
+    str(spec.name): spec
     for spec in (
-        StepSpec(name="probe", queue=Queue.MEDIA, timeout=120),
-        StepSpec(name="stills", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
-        StepSpec(name="poster", queue=Queue.MEDIA, timeout=300, needs=("probe",)),
-        StepSpec(name="waveform", queue=Queue.MEDIA, timeout=480, needs=("probe",)),
-        # One job per chunk of content (DAM_LADDER_CHUNK_SECONDS): the time limit is a chunk's.
-        StepSpec(name="ladder", queue=Queue.TRANSCODE, timeout=1800, needs=("probe",), background=True),
-        StepSpec(name="storyboard", queue=Queue.TRANSCODE, timeout=900, needs=("probe",), background=True),
+        # The media queue keeps its historic key (DAM_QUEUE_NAME itself), function and job ids.
+        QueueSpec(
+            name=Queue.MEDIA,
+            function="process_asset",
+            concurrency="DAM_WORKER_CONCURRENCY",
+            time_limit="DAM_JOB_TIMEOUT",
+            key_suffix="",
+            job_prefix="process",
+            housekeeping=True,
+        ),
+        QueueSpec(
+            name=Queue.TRANSCODE,
+            function="transcode_asset",
+            concurrency="DAM_TRANSCODE_CONCURRENCY",
+            time_limit="DAM_TRANSCODE_TIMEOUT",
+        ),
     )
 }
-FIRST = "probe"
-_RENDER = {
-    "image": ("stills",),
-    # The storyboard first: a few seconds of work, so seek thumbnails never wait for a long ladder.
-    "video": ("poster", "storyboard", "ladder"),
-    "audio": ("waveform", "ladder"),
+# In plan order: an asset's steps are the ones of its kind, in the order they are listed here.
+STEPS: dict[str, StepSpec] = {
+    str(spec.name): spec
+    for spec in (
+        StepSpec(name=StepName.PROBE, queue=Queue.MEDIA, timeout=120),
+        StepSpec(
+            name=StepName.STILLS, queue=Queue.MEDIA, timeout=300, needs=(StepName.PROBE,), kinds=("image",)
+        ),
+        StepSpec(
+            name=StepName.POSTER, queue=Queue.MEDIA, timeout=300, needs=(StepName.PROBE,), kinds=("video",)
+        ),
+        StepSpec(
+            name=StepName.WAVEFORM, queue=Queue.MEDIA, timeout=480, needs=(StepName.PROBE,), kinds=("audio",)
+        ),
+        # The storyboard before the ladder: a few seconds of work, so seek thumbnails never wait for
+        # a long ladder.
+        StepSpec(
+            name=StepName.STORYBOARD,
+            queue=Queue.TRANSCODE,
+            timeout=900,
+            needs=(StepName.PROBE,),
+            kinds=("video",),
+            background=True,
+        ),
+        # One job per chunk of content (DAM_LADDER_CHUNK_SECONDS): the time limit is a chunk's.
+        StepSpec(
+            name=StepName.LADDER,
+            queue=Queue.TRANSCODE,
+            timeout=1800,
+            needs=(StepName.PROBE,),
+            kinds=("video", "audio"),
+            background=True,
+        ),
+    )
 }
+FIRST = StepName.PROBE
 
 
-def plan(info: MediaInfo | None) -> tuple[str, ...]:
-    """The steps an asset needs: ``probe`` until its facts are known, then what its kind needs."""
+def plan(info: MediaInfo | None, enabled: Container[str] | None = None) -> tuple[str, ...]:
+    """The steps an asset needs: ``probe`` until its facts are known, then what its kind needs, of
+    the ``enabled`` steps (all when None): a step turned off, or one whose prerequisite is, is never
+    planned."""
     if info is None:
         return (FIRST,)
-    return (FIRST, *_RENDER[info.kind])
+    chosen: list[str] = []
+    for spec in STEPS.values():
+        wanted = spec.name == FIRST or info.kind in spec.kinds
+        allowed = enabled is None or spec.name in enabled
+        if wanted and allowed and all(need in chosen for need in spec.needs):
+            chosen.append(spec.name)
+    return tuple(chosen)
+
+
+def enabled_steps(disabled: tuple[str, ...]) -> frozenset[str]:
+    """The steps a deployment runs, from ``DAM_STEPS_DISABLED``; InvalidInput naming the valid
+    names for a name no step has, or for the probe (every other step needs its facts)."""
+    unknown = [name for name in disabled if name not in STEPS]
+    if unknown:
+        raise InvalidInput(f"unknown step(s) {unknown}; steps are {', '.join(STEPS)}")
+    if FIRST in disabled:
+        raise InvalidInput(f"{FIRST} cannot be disabled: every other step needs the facts it finds")
+    return frozenset(name for name in STEPS if name not in disabled)
+
+
+def stale_after(*, background: bool) -> tuple[str, ...]:
+    """The time-limit settings of the queues that run (non-)background steps: how long an asset's
+    work may go without progress before the reconciler queues it again."""
+    return tuple(
+        dict.fromkeys(QUEUES[s.queue].time_limit for s in STEPS.values() if s.background is background)
+    )
 
 
 def in_background(name: str) -> bool:
@@ -82,9 +187,7 @@ def in_background(name: str) -> bool:
     return spec is not None and spec.background
 
 
-def runnable(
-    states: Mapping[str, StepState], queue: Queue | None = None, *, resume: bool = False
-) -> list[str]:
+def runnable(states: Mapping[str, StepState], queue: str | None = None, *, resume: bool = False) -> list[str]:
     """Pending steps whose prerequisites are done (on ``queue`` only, when given), in plan order.
 
     ``resume`` adds running steps: a job that runs again after its worker died takes them over.
@@ -95,11 +198,11 @@ def runnable(
         for name, state in states.items()
         if state in waiting
         and all(states.get(need) is StepState.DONE for need in STEPS[name].needs)
-        and (queue is None or STEPS[name].queue is queue)
+        and (queue is None or STEPS[name].queue == queue)
     ]
 
 
-def queues_of(states: Mapping[str, StepState]) -> list[Queue]:
+def queues_of(states: Mapping[str, StepState]) -> list[str]:
     """The queues that have work for an asset: those of its runnable (or interrupted) steps."""
     return sorted({STEPS[name].queue for name in runnable(states, resume=True)})
 
@@ -115,13 +218,19 @@ def outcome(states: Mapping[str, StepState]) -> AssetStatus | None:
     return None
 
 
-def chosen_steps(requested: list[str] | None, planned: tuple[str, ...]) -> tuple[str, ...]:
-    """Which planned steps a reprocess request re-runs (all when none are named)."""
+def chosen_steps(
+    requested: list[str] | None, planned: tuple[str, ...], enabled: Container[str] | None = None
+) -> tuple[str, ...]:
+    """Which planned steps a reprocess request re-runs (all when none are named); of the
+    ``enabled`` steps only (all when None): naming a disabled one is refused."""
     if not requested:
-        return planned
+        return tuple(name for name in planned if enabled is None or name in enabled)
     unknown = [name for name in requested if name not in STEPS]
     if unknown:
         raise InvalidInput(f"unknown step(s) {unknown}; steps are {', '.join(STEPS)}")
+    disabled = [name for name in requested if enabled is not None and name not in enabled]
+    if disabled:
+        raise InvalidInput(f"step(s) {disabled} are disabled in this deployment (DAM_STEPS_DISABLED)")
     missing = [name for name in requested if name not in planned]
     if missing:
         raise InvalidInput(
@@ -131,7 +240,7 @@ def chosen_steps(requested: list[str] | None, planned: tuple[str, ...]) -> tuple
     # run again too (probe again, and the poster's corrected facts are corrected again).
     chosen = set(requested)
     for name in planned:
-        if any(need in chosen for need in STEPS[name].needs):
+        if any(need in chosen for need in STEPS[name].needs) and (enabled is None or name in enabled):
             chosen.add(name)
     return tuple(name for name in planned if name in chosen)
 

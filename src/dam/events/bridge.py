@@ -86,7 +86,10 @@ class Bridge:
                 # Unavailable propagates: the entry stays unacknowledged and is handled again later.
                 await self.uploads.complete(asset_id)
             except (NotFound, Conflict, UploadRejected, InvalidInput) as exc:
-                log.info("bridge: %s for asset %s not processed: %s", event.name, asset_id, exc.detail)
+                log.info(
+                    "bridge: %s for asset %s not processed: %s", event.name, asset_id, exc.detail,
+                    extra={"asset_id": str(asset_id)},
+                )  # fmt: skip
 
     async def dead_letter(self, raw: bytes, reason: str) -> None:
         """Keep an unusable entry, with why, for a human to look at."""

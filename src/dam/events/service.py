@@ -6,8 +6,8 @@ import asyncio
 import signal
 
 from dam.events.bridge import Bridge
-from dam.resources import open_resources
 from dam.settings import Settings
+from dam.startup import BRIDGE, started
 
 
 async def run_bridge(settings: Settings) -> None:
@@ -16,5 +16,5 @@ async def run_bridge(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_resources(settings) as resources:
+    async with started(settings, BRIDGE) as resources:
         await Bridge(resources).run(stop)

@@ -28,7 +28,8 @@ def main() -> int:
         "DAM_EVENTS_KEY": "dam:harness:s3-events",
     }
     env.pop("DAM_S3_ENDPOINT_URL", None)
-    # Its own admin key, made before the stack starts (the schema first: `dam run` would too).
+    # Its own admin key, made before the stack starts (the schema first: `dam run` would too; `dam run`
+    # also sets up the store it starts, with `dam setup-store`'s routine).
     dam = [sys.executable, "-m", "dam.cli", "--log-level", "warning"]
     subprocess.run([*dam, "migrate"], env=env, check=True)
     made = subprocess.run(

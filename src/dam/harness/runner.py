@@ -15,6 +15,7 @@ import httpx
 from PIL import Image
 
 from dam import samples
+from dam.domain.steps import StepName
 from dam.harness.spec import Spec, Step
 
 
@@ -245,7 +246,7 @@ def stream(harness: Harness, step: Step) -> str:
         if links.get("status") == "ready":
             break
         if links.get("status") == "failed":
-            failed = [s for s in upload.asset["steps"] if s["name"] == "ladder"]
+            failed = [s for s in upload.asset["steps"] if s["name"] == StepName.LADDER]
             raise StepFailed(f"the stream failed: {failed[0]['error'] if failed else '?'}")
         time.sleep(0.5)
     else:

@@ -1,4 +1,5 @@
-"""The job that runs an asset's steps of one queue (``process_asset`` for the media queue).
+"""The job that runs an asset's steps of one queue (every queue's arq function, named in
+``QUEUES``: ``process_asset`` for the media queue).
 
 The job takes the asset's runnable steps of its queue one after the other (short steps of one
 queue run in sequence inside one job: one queue round trip per asset instead of one per step).
@@ -29,53 +30,43 @@ import msgspec
 from arq import Retry
 from redis.exceptions import RedisError
 
-from dam.db import steps as step_rows
+from dam import logs
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import STEPS, Queue, retry_delay, runnable
-from dam.jobs import steps
-from dam.jobs.storyboard import storyboard_step
-from dam.jobs.stream import ladder_step
+from dam.domain.steps import STEPS, StepState, retry_delay, runnable
+from dam.jobs.registry import RUNNERS
+from dam.jobs.runner import StepContext
 from dam.resources import Resources
 from dam.services.processing import Processing, StepEnd
+from dam.settings import time_limit
 
 log = logging.getLogger(__name__)
-HANDLERS: dict[str, steps.Step] = {**steps.HANDLERS, "ladder": ladder_step, "storyboard": storyboard_step}
 
 # Faults of the services around us, not of the media: retried, never the asset's end.
 TRANSIENT = (Unavailable, OSError, asyncpg.PostgresConnectionError, RedisError, TimeoutError)
 
 
-async def process_asset(ctx: dict[str, Any], asset_id: str) -> str:
-    """Run the asset's media steps; the result says how the asset ended (or why nothing ran)."""
-    return await _run(ctx, Queue.MEDIA, asset_id)
-
-
-async def transcode_asset(ctx: dict[str, Any], asset_id: str) -> str:
-    """Run the asset's steps of the transcode queue (a chunk of the ladder, the storyboard)."""
-    return await _run(ctx, Queue.TRANSCODE, asset_id)
-
-
-def time_limit(resources: Resources, queue: Queue) -> int:
-    """How long one job of ``queue`` may run."""
-    if queue is Queue.TRANSCODE:
-        return resources.settings.stream.transcode_timeout
-    return resources.settings.worker.job_timeout
-
-
-async def _run(ctx: dict[str, Any], queue: Queue, asset_id: str) -> str:
+async def run_steps(ctx: dict[str, Any], asset_id: str) -> str:
+    """Run the asset's steps of the worker's queue (``ctx["queue"]``); the result says how the asset
+    ended (or why nothing ran)."""
     resources: Resources = ctx["resources"]
+    context = StepContext(resources=resources, queue=ctx["queue"], tools=ctx.get("tools") or {})
     runner = str(ctx.get("job_id") or uuid.uuid4())
+    tries = int(ctx.get("job_try", 1))
     try:
-        return await run_queue(resources, queue, uuid.UUID(asset_id), runner=runner)
+        with logs.bind(asset_id=asset_id, job_id=ctx.get("job_id")):
+            return await run_queue(context, uuid.UUID(asset_id), runner=runner)
     except TRANSIENT as exc:
         # Between steps (the database or Redis failed while a step began or ended): nothing to record
         # it in, so the job's own try count paces the retries; a step left running is this job's to
-        # take back.
-        tries = int(ctx.get("job_try", 1))
+        # take back, without an attempt counted.
+        await Processing(resources).give_back(runner)
         delay = _delay(resources, tries)
-        log.warning("asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay)
+        log.warning(
+            "asset %s: %s between steps; retry %d in %.1fs", asset_id, _say(exc), tries, delay,
+            extra={"asset_id": asset_id, "job_id": ctx.get("job_id")},
+        )  # fmt: skip
         raise Retry(defer=delay) from None
 
 
@@ -95,15 +86,23 @@ class _Stop(msgspec.Struct, frozen=True, kw_only=True):
 _Ran = _Next | _Stop
 
 
-async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, runner: str) -> str:
-    """Every runnable step of ``queue``, in plan order, until none is left or the asset is done."""
-    processing = Processing(resources)
+async def run_queue(context: StepContext, asset_id: uuid.UUID, *, runner: str) -> str:
+    """Every runnable step of the context's queue, in plan order, until none is left or the asset
+    is done."""
+    processing = Processing(context.resources)
     started = time.perf_counter()
     ran: list[str] = []
     last: _Next | None = None
-    states = await step_rows.states(resources.pool, asset_id)
-    while todo := runnable(states, queue, resume=True):
-        step = await _run_step(resources, processing, asset_id, todo[0], runner)
+    states = await processing.states(asset_id)
+    while todo := runnable(states, context.queue, resume=True):
+        # arq runs a job again under the same id both after a Retry and after its worker died: for
+        # a step left running, only the mark a try leaves when it gives its steps back after a
+        # dependency fault tells the two apart (read only then: no Redis round trip otherwise).
+        resumed = states[todo[0]] is StepState.RUNNING and await processing.given_back(runner)
+        with logs.bind(step=todo[0]):
+            began = time.perf_counter()
+            step = await _run_step(context, processing, asset_id, todo[0], runner, resumed)
+            log.info("asset %s: step %s ran for %.2fs", asset_id, todo[0], time.perf_counter() - began)
         if step is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
         if isinstance(step, _Stop):
@@ -120,11 +119,17 @@ async def run_queue(resources: Resources, queue: Queue, asset_id: uuid.UUID, *, 
 
 
 async def _run_step(
-    resources: Resources, processing: Processing, asset_id: uuid.UUID, name: str, runner: str
+    context: StepContext,
+    processing: Processing,
+    asset_id: uuid.UUID,
+    name: str,
+    runner: str,
+    resumed: bool,
 ) -> _Ran | None:
+    resources = context.resources
     settings = resources.settings.worker
-    seconds = min(STEPS[name].timeout, time_limit(resources, STEPS[name].queue))
-    start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner)
+    seconds = min(STEPS[name].timeout, time_limit(resources.settings, STEPS[name].queue))
+    start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner, resumed=resumed)
     if start is None:
         return None
     attempts, limit = start.step.attempts, settings.max_tries
@@ -134,7 +139,10 @@ async def _run_step(
     timer = asyncio.timeout(seconds)
     try:
         async with timer:
-            result = await HANDLERS[name](resources, start.asset)
+            result = await RUNNERS[name](context, start.asset)
+    except asyncio.CancelledError:  # the worker shuts down and its grace is over
+        await _give_back(processing, asset_id, name, runner)
+        raise
     except MediaRejected as exc:
         return await _fail(processing, start.asset, name, exc.detail)
     except TRANSIENT as exc:
@@ -143,8 +151,21 @@ async def _run_step(
         return await _retry_later(resources, processing, start.asset, name, _say(exc))
     if result.more is not None:
         return await _continue(processing, start.asset, name, result.more, result.progress or 0.0)
-    end = await processing.finish(asset_id, name, outputs=result.outputs, media=result.media)
+    end = await processing.finish(asset_id, name, outputs=result.outputs)
     return None if end is None else _Next(asset=start.asset, end=end)
+
+
+async def _give_back(processing: Processing, asset_id: uuid.UUID, name: str, runner: str) -> None:
+    """The step was cut short by its worker's shutdown: it waits again, no attempt counted, and arq
+    runs the job again on another worker. If the database cannot say so now, the step is taken
+    back once its time limit has passed, as after a dead worker."""
+    try:
+        given = await asyncio.shield(processing.give_back_step(asset_id, name, runner=runner))
+    except (*TRANSIENT, asyncio.CancelledError) as exc:
+        log.warning("asset %s: step %s not given back at shutdown: %s", asset_id, name, _say(exc))
+        return
+    if given:
+        log.info("asset %s: step %s given back at shutdown (no attempt counted)", asset_id, name)
 
 
 async def _continue(

@@ -5,10 +5,10 @@
 - jobs recorded in the outbox while Redis was down (the drainer in every worker does this within
   seconds; the pass does it too).
 - ``uploaded`` for over a minute (the enqueue was lost, e.g. Redis lost its data): its steps queued again.
-- ``processing`` with no progress for longer than the job timeout (its worker died): its
-  unfinished steps queued again.
-- ``ready`` with a background step (the stream) that made no progress for longer than the
-  transcode timeout (its job was lost): queued again.
+- ``processing`` with no progress for longer than the time limit of the queues its steps run on
+  (its worker died): its unfinished steps queued again.
+- ``ready`` with a background step (the stream) that made no progress for longer than the time
+  limit of the queues background steps run on (its job was lost): queued again.
 - ``pending_upload`` whose client has not asked for URLs for longer than the URL lifetime plus a
   grace period, with no object: ``failed`` ("upload never arrived"), its multipart upload aborted.
 """
@@ -24,14 +24,14 @@ from arq.jobs import Job, JobStatus
 
 from dam import keys
 from dam.db import assets as db
-from dam.db import steps as step_rows
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import Queue, queues_of
+from dam.domain.steps import queues_of, stale_after
 from dam.resources import Resources
 from dam.services.processing import Processing
 from dam.services.uploads import Uploads
+from dam.settings import Settings
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 60.0
@@ -50,6 +50,13 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+def _limit(settings: Settings, *, background: bool) -> float:
+    """The longest time limit of the queues that run (non-)background steps, and a margin."""
+    return max((float(settings.value(env)) for env in stale_after(background=background)), default=0.0) + (
+        SETTLE_SECONDS
+    )
+
+
 async def _pass(resources: Resources, counts: dict[str, int]) -> None:
     processing = Processing(resources)
     with contextlib.suppress(Unavailable):  # Redis still down: the drainer goes on trying
@@ -60,19 +67,18 @@ async def _pass(resources: Resources, counts: dict[str, int]) -> None:
     ):
         if asset.etag and await _requeue(resources, processing, asset):
             counts["requeued"] += 1
-    stale_after = resources.settings.worker.job_timeout + SETTLE_SECONDS
-    for asset in await db.assets_in_status(
-        resources.pool, AssetStatus.PROCESSING, older_than_seconds=stale_after
-    ):
+    stale = _limit(resources.settings, background=False)
+    for asset in await db.assets_in_status(resources.pool, AssetStatus.PROCESSING, older_than_seconds=stale):
         # A new id per stale episode: the dead job's id is still taken by its kept result.
         if asset.etag and await processing.hand_over(
             asset, rerun=f"stale:{int(asset.updated_at.timestamp())}"
         ):
             counts["restarted"] += 1
-    stale_stream = resources.settings.stream.transcode_timeout + SETTLE_SECONDS
-    for asset in await db.ready_with_unfinished_steps(resources.pool, older_than_seconds=stale_stream):
+    stale_background = _limit(resources.settings, background=True)
+    for asset in await db.ready_with_unfinished_steps(resources.pool, older_than_seconds=stale_background):
+        # A ready asset's runnable steps are background ones: hand_over finds their queues.
         if asset.etag and await processing.hand_over(
-            asset, rerun=f"stale:{int(asset.updated_at.timestamp())}", only=Queue.TRANSCODE
+            asset, rerun=f"stale:{int(asset.updated_at.timestamp())}"
         ):
             counts["restarted"] += 1
 
@@ -82,7 +88,7 @@ async def _requeue(resources: Resources, processing: Processing, asset: Asset) -
     assert asset.etag is not None
     if await processing.hand_over(asset):
         return True
-    states = await step_rows.states(resources.pool, asset.id)
+    states = await processing.states(asset.id)
     queued = False
     for work in queues_of(states):
         job = Job(keys.job_id(work, asset.id, asset.etag), resources.queue,

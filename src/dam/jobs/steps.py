@@ -11,12 +11,12 @@ import contextlib
 from collections.abc import Awaitable, Callable, Generator
 from typing import IO, Any, TypeVar, cast
 
-import msgspec
-
 from dam.domain.assets import Asset, Rendition
 from dam.domain.errors import MediaRejected
 from dam.domain.media import MediaInfo, RenderedFile
+from dam.domain.outputs import MediaFacts, Renditions, StepResult
 from dam.domain.validation import rendition_prefix
+from dam.jobs.runner import StepContext
 from dam.media import pipeline
 from dam.resources import Resources
 from dam.storage.ranged import SEQUENTIAL_BLOCK, SEQUENTIAL_CACHE_BLOCKS, RangeReader
@@ -26,21 +26,7 @@ T = TypeVar("T")
 _UNREADABLE = (ValueError, SyntaxError, EOFError, OSError)
 
 
-class StepResult(msgspec.Struct, kw_only=True):
-    """What a step produced: renditions it stored, and media facts it found (or corrected)."""
-
-    outputs: list[Rendition] = msgspec.field(default_factory=list)
-    media: MediaInfo | None = None
-    # Part of the work is done and the rest needs another job (a chunk of the ladder): that job's
-    # id suffix, and how far the step is.
-    more: str | None = None
-    progress: float | None = None
-
-
-Step = Callable[[Resources, Asset], Awaitable[StepResult]]
-
-
-def _reader(resources: Resources, url: str, size: int, *, sequential: bool = False) -> RangeReader:
+def reader(resources: Resources, url: str, size: int, *, sequential: bool = False) -> RangeReader:
     """The original as a seekable file; ``sequential`` for steps that decode it front to back."""
     if sequential:
         return RangeReader(
@@ -49,14 +35,14 @@ def _reader(resources: Resources, url: str, size: int, *, sequential: bool = Fal
     return RangeReader(url, size, client=resources.reads)
 
 
-def _readable(fn: Callable[[], T]) -> T:
+def readable(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except _UNREADABLE as exc:
         raise MediaRejected(f"could not read the media: {str(exc)[:300]}") from None
 
 
-async def _source(resources: Resources, asset: Asset) -> tuple[str, int]:
+async def source(resources: Resources, asset: Asset) -> tuple[str, int]:
     """A presigned URL the worker reads the original through, and its size."""
     info = await resources.storage.head(asset.storage_key)
     if info is None:
@@ -78,7 +64,7 @@ async def drive(files: Generator[Any, None, Any], store: Callable[[Any], Awaitab
     next is made (memory holds one at a time); returns the generator's return value."""
     try:
         while True:
-            item = await asyncio.to_thread(_readable, lambda: _next(files))
+            item = await asyncio.to_thread(readable, lambda: _next(files))
             if isinstance(item, _Return):
                 return item.value
             await store(item)
@@ -90,8 +76,8 @@ async def _store_all(
     resources: Resources, asset: Asset, make: Callable[[IO[bytes]], Generator[RenderedFile, None, Any]]
 ) -> tuple[list[Rendition], Any]:
     """Run a rendering generator in a thread, storing each file it yields; returns its return value."""
-    url, size = await _source(resources, asset)
-    files = make(cast(IO[bytes], _reader(resources, url, size, sequential=True)))
+    url, size = await source(resources, asset)
+    files = make(cast(IO[bytes], reader(resources, url, size, sequential=True)))
     outputs: list[Rendition] = []
 
     async def store(file: RenderedFile) -> None:
@@ -119,41 +105,40 @@ def _next(files: Generator[Any, None, Any]) -> Any:
         return _Return(stop.value)
 
 
-async def probe(resources: Resources, asset: Asset) -> StepResult:
+async def probe(context: StepContext, asset: Asset) -> StepResult:
     """Facts of the declared kind, reading as little of the original as the format allows."""
-    url, size = await _source(resources, asset)
+    resources = context.resources
+    url, size = await source(resources, asset)
     limit = resources.settings.worker.max_image_pixels
 
     def work() -> MediaInfo:
-        reader = _reader(resources, url, size)
-        info = pipeline.probe_media(cast(IO[bytes], reader), asset.content_type, max_pixels=limit)
-        info.bytes_read = reader.bytes_fetched
+        file = reader(resources, url, size)
+        info = pipeline.probe_media(cast(IO[bytes], file), asset.content_type, max_pixels=limit)
+        info.bytes_read = file.bytes_fetched
         return info
 
-    return StepResult(media=await asyncio.to_thread(_readable, work))
+    return StepResult(outputs=[MediaFacts(info=await asyncio.to_thread(readable, work))])
 
 
-async def stills(resources: Resources, asset: Asset) -> StepResult:
+async def stills(context: StepContext, asset: Asset) -> StepResult:
     """Preview and thumbnail of an image."""
+    resources = context.resources
     limit = resources.settings.worker.max_image_pixels
     info = asset.media
     outputs, _ = await _store_all(resources, asset, lambda r: pipeline.stills(r, info, max_pixels=limit))
-    return StepResult(outputs=outputs)
+    return StepResult(outputs=[Renditions(items=outputs)])
 
 
-async def poster(resources: Resources, asset: Asset) -> StepResult:
+async def poster(context: StepContext, asset: Asset) -> StepResult:
     """Poster, preview and thumbnail of a video; the facts corrected by the decoded frame."""
     if asset.media is None:
         raise MediaRejected("no media facts: the probe step must run first")
     info = asset.media
-    outputs, facts = await _store_all(resources, asset, lambda r: pipeline.poster(r, info))
-    return StepResult(outputs=outputs, media=facts)
+    outputs, facts = await _store_all(context.resources, asset, lambda r: pipeline.poster(r, info))
+    return StepResult(outputs=[Renditions(items=outputs), MediaFacts(info=facts)])
 
 
-async def waveform(resources: Resources, asset: Asset) -> StepResult:
+async def waveform(context: StepContext, asset: Asset) -> StepResult:
     """Waveform picture and peaks of an audio file."""
-    outputs, _ = await _store_all(resources, asset, pipeline.waveform)
-    return StepResult(outputs=outputs)
-
-
-HANDLERS: dict[str, Step] = {"probe": probe, "stills": stills, "poster": poster, "waveform": waveform}
+    outputs, _ = await _store_all(context.resources, asset, pipeline.waveform)
+    return StepResult(outputs=[Renditions(items=outputs)])

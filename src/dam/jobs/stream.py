@@ -13,20 +13,21 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import IO, cast
 
-from dam.db import steps as step_rows
-from dam.db import streams as stream_rows
 from dam.domain import manifests
 from dam.domain import streaming as st
 from dam.domain.assets import Asset, Rendition
 from dam.domain.errors import MediaRejected
 from dam.domain.media import MediaInfo
-from dam.jobs.steps import StepResult, _readable, _source, drive
+from dam.domain.outputs import Renditions, StepResult
+from dam.domain.steps import StepName
+from dam.jobs.runner import StepContext
+from dam.jobs.steps import drive, readable, source
 from dam.media import ladder, pipeline
 from dam.resources import Resources
+from dam.services.encoding import Encoding
 from dam.storage.ranged import ConcatReader, RangeReader
 
 # The ladder reads the original front to back, once per chunk: large reads, few kept.
@@ -60,23 +61,15 @@ def chunk_plan(
     )
 
 
-async def begin(resources: Resources, asset_id: uuid.UUID, info: MediaInfo) -> st.StreamRecord:
-    """The asset's stream record in the current recipe: the one begun already, or a new one."""
-    settings = resources.settings.stream
-    chunk = st.chunk_seconds(settings.chunk_seconds)
-    return await stream_rows.begin(
-        resources.pool, asset_id, st.recipe(settings.ladder), chunk_seconds=chunk,
-        chunk_count=st.chunk_count(info.duration or 0.0, chunk),
-    )  # fmt: skip
-
-
-async def ladder_step(resources: Resources, asset: Asset) -> StepResult:
+async def ladder_step(context: StepContext, asset: Asset) -> StepResult:
     """Encode the stream's next chunk; after the last one, write the manifests."""
     info = asset.media
     if info is None or info.kind not in {"video", "audio"}:
         raise MediaRejected("no video or audio facts: the probe step must run first")
+    resources = context.resources
     settings = resources.settings.stream
-    record = await begin(resources, asset.id, info)
+    encoding = Encoding(resources)
+    record = await encoding.stream(asset.id, info)
     recipe, count = record.recipe, record.chunk_count
     if record.chunks_done < record.chunk_count:
         index = record.chunks_done
@@ -85,9 +78,7 @@ async def ladder_step(resources: Resources, asset: Asset) -> StepResult:
         made = await _encode(
             resources, asset, recipe, chunk_plan(info, settings.ladder, start, end), index, count
         )
-        recorded = await stream_rows.record_chunk(
-            resources.pool, asset.id, recipe, record.run_id, index, made
-        )
+        recorded = await encoding.record_chunk(asset.id, record, index, made)
         if recorded is None:
             raise MediaRejected("the stream was reset while its chunk was encoded")
         record = recorded
@@ -98,14 +89,14 @@ async def ladder_step(resources: Resources, asset: Asset) -> StepResult:
             )
     await _finish(resources, asset, record)
     download = await _download(resources, asset, record)
-    return StepResult(outputs=[download] if download is not None else [])
+    return StepResult(outputs=[Renditions(items=[download] if download is not None else [])])
 
 
 async def _encode(
     resources: Resources, asset: Asset, recipe: str, plan: ladder.ChunkPlan, index: int, count: int
 ) -> list[st.Rendition]:
     """One chunk: the generator runs in a thread, each file it yields is stored before the next."""
-    url, size = await _source(resources, asset)
+    url, size = await source(resources, asset)
     reader = RangeReader(
         url, size, client=resources.reads, block=LADDER_BLOCK, cache_blocks=LADDER_CACHE_BLOCKS
     )
@@ -123,7 +114,7 @@ async def _encode(
             reported = time.monotonic()
             number = int(encoded.name[4:9])
             done = min(1.0, max(0.0, (number * st.SEGMENT_SECONDS - plan.start) / max(span, 1e-3)))
-            await step_rows.set_progress(resources.pool, asset.id, "ladder", (index + done) / count)
+            await Encoding(resources).progress(asset.id, StepName.LADDER, (index + done) / count)
 
     result: ladder.ChunkResult = await drive(files, store)
     return result.renditions
@@ -145,7 +136,7 @@ async def _finish(resources: Resources, asset: Asset, record: st.StreamRecord) -
         await resources.storage.put(
             f"{prefix}{name}/{manifests.PLAYLIST}", text.encode(), content_type(".m3u8")
         )
-    await stream_rows.finish(resources.pool, asset.id, record.recipe, made)
+    await Encoding(resources).manifests(asset.id, record.recipe, made)
 
 
 DOWNLOAD = "download_720p"
@@ -185,7 +176,7 @@ async def _download(resources: Resources, asset: Asset, record: st.StreamRecord)
     with tempfile.TemporaryDirectory(prefix="dam-download-") as folder:
         out = Path(folder) / "download.mp4"
         size = await asyncio.to_thread(
-            _readable,
+            readable,
             lambda: pipeline.download_mp4(cast(IO[bytes], video), cast(IO[bytes] | None, sound), out),
         )
         await resources.storage.put_file(key, str(out), "video/mp4")

@@ -10,11 +10,14 @@ its steps done. The outage is logged once when it begins and once when it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
+from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 from redis.exceptions import RedisError
 
+from dam import logs
 from dam.queue import REDIS
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,19 @@ class ResilientWorker(Worker):
             return
         REDIS.answered()
         self._backoff = BACKOFF_START
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        # Every line of the job, arq's own included, carries its id.
+        with logs.bind(job_id=job_id):
+            try:
+                await super().run_job(job_id, score)
+            except asyncio.CancelledError:
+                # Cancelled at shutdown after arq had handled the job's own cancellation (a second
+                # cancel, e.g. as the job ended): let another worker take the job now, not when its
+                # in-progress mark expires, and end this task quietly so the worker closes cleanly.
+                with contextlib.suppress(RedisError, OSError):
+                    await self.pool.delete(in_progress_key_prefix + job_id)
+                log.info("job %s cut short by shutdown; it runs again elsewhere", job_id)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         # arq counts a job as started before asking Redis whether it may start it; when Redis fails

@@ -15,6 +15,7 @@ from dam.domain.assets import Asset, AssetDetail, AssetPage, RenditionLink, Step
 from dam.domain.audit import Action
 from dam.domain.errors import InvalidInput
 from dam.domain.status import AssetStatus
+from dam.domain.steps import StepName
 from dam.domain.stream_access import Generations, viewer_of
 from dam.domain.streaming import StreamRecord
 from dam.resources import Resources
@@ -160,7 +161,7 @@ class Assets:
 
 def _streamed(steps: list[StepRecord]) -> list[uuid.UUID]:
     """The assets among these steps' that have a stream to look up (images have none: no query)."""
-    return sorted({s.asset_id for s in steps if s.name == "ladder"})
+    return sorted({s.asset_id for s in steps if s.name == StepName.LADDER})
 
 
 def encode_cursor(asset: Asset) -> str:

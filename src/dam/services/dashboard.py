@@ -17,7 +17,7 @@ from dam.db import steps as step_rows
 from dam.domain.assets import Asset
 from dam.domain.errors import QueueUnavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import Queue
+from dam.domain.steps import QUEUES
 from dam.keys import bridge_keys, in_progress_key_prefix, result_key_prefix
 from dam.queue import REDIS
 from dam.resources import Resources
@@ -109,8 +109,8 @@ async def overview(resources: Resources, workspace_id: uuid.UUID | None = None) 
 async def _overview(resources: Resources) -> Overview:
     queue, pool, events_key = resources.queue, resources.pool, resources.settings.worker.events_key
     name = queue.default_queue_name
-    # Every work queue's jobs: the media queue's, and the transcode queue's beside it.
-    names = [keys.queue_key(resources.settings.redis.queue_name, work) for work in Queue]
+    # Every work queue's jobs (the queues of the registry).
+    names = [keys.queue_key(resources.settings.redis.queue_name, work) for work in QUEUES]
     queued: list[JobOut] = []
     in_progress: list[JobOut] = []
     for queue_name in names:

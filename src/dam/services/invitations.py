@@ -9,6 +9,12 @@ stored) is shown once to the admin, or mailed when ``DAM_SMTP_URL`` is set. Acce
   made (``email_verified`` false: nobody proved they read that mailbox), joins and is signed in;
 - for an existing account, only that account, signed in as itself, can accept: a session of anyone
   else, or none, is refused; the account joins the workspace only then.
+
+Or with single sign-on (``accept_signed_on``, once the provider's ID token is verified): the
+provider's verified address must be the invited one. An account linked to that identity (issuer +
+subject) signed in as itself and accepts; with no account of that address, one is made linked to the
+identity (``email_verified`` true: the provider verified it); an account of that address that is not
+linked to the identity is refused (it signs in its own way, then accepts).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import msgspec
 
 from dam.db import accounts as accounts_db
 from dam.db import invitations as db
+from dam.db import sso as links
 from dam.domain import audit
 from dam.domain.access import Principal, Role, Scope, require
 from dam.domain.accounts import Invitation, User, clean_email
@@ -123,6 +130,50 @@ class Invitations:
             raise Gone(f"this invitation {why}")
         return found
 
+    async def digest_of(self, token: str) -> bytes:
+        """The digest of a link that can still be accepted (404 or 410 as ``find``): what a single
+        sign-on started from the link carries, never the token itself."""
+        await self.find(token)
+        return passwords.digest(token)
+
+    async def accept_signed_on(
+        self, digest: bytes, issuer: str, subject: str, email: str, address: str
+    ) -> User:
+        """Accept the invitation of that digest for the identity a provider just vouched for, its
+        ``email`` verified by the provider: the account that joins (see the module's docstring)."""
+        invitation = await db.by_digest(self.pool, digest)
+        why = invitation.unusable(datetime.now(UTC)) if invitation is not None else "no longer exists"
+        if invitation is None or why is not None:
+            raise Gone(f"this invitation {why}")
+        if email.casefold() != invitation.email_key:
+            raise Forbidden(f"this invitation is for another address than yours, {email[:320]}")
+        linked = await links.linked_user(self.pool, issuer, subject)
+        if linked is not None:
+            if linked.email.casefold() != invitation.email_key:
+                raise Forbidden(f"your identity signs in as {linked.email}, not as the invited address")
+            entry = _accepting(invitation, linked, address, sso=issuer)
+            if not await db.claim(self.pool, invitation.id, linked.id, entry):
+                raise Gone("this invitation can no longer be accepted")
+            await self._join(invitation, linked, address)
+            return linked
+        taken = Forbidden(
+            f"{invitation.email} has an account not linked to this identity: sign in to it as you usually"
+            " do, then accept"
+        )
+        if await accounts_db.credentials(self.pool, invitation.email_key) is not None:
+            raise taken
+        async with self.pool.transaction() as conn:
+            made = await links.insert_linked_user(
+                conn, issuer, subject, invitation.email, invitation.email_key
+            )
+            if made is None:  # made a moment ago, or the identity linked meanwhile
+                raise taken
+            entry = _accepting(invitation, made, address, created=True, sso=issuer)
+            if not await db.claim(conn, invitation.id, made.id, entry):
+                raise Gone("this invitation can no longer be accepted")
+        await self._join(invitation, made, address)
+        return made
+
     async def accept(
         self, token: str, password: str | None, signed_in: User | None, address: str
     ) -> Accepted:
@@ -176,10 +227,16 @@ class Invitations:
         return session_id
 
 
-def _accepting(invitation: Invitation, user: User, address: str, *, created: bool = False) -> Entry:
+def _accepting(
+    invitation: Invitation, user: User, address: str, *, created: bool = False, sso: str | None = None
+) -> Entry:
+    detail: dict[str, object] = {
+        "email": invitation.email, "role": invitation.role.value, "account_created": created
+    }  # fmt: skip
+    if sso is not None:
+        detail["sso"] = sso
     return Entry(
-        action=Action.INVITATION_ACCEPT, actor="user", user_id=user.id, address=address,
-        detail={"email": invitation.email, "role": invitation.role.value, "account_created": created},
+        action=Action.INVITATION_ACCEPT, actor="user", user_id=user.id, address=address, detail=detail
     )  # fmt: skip
 
 

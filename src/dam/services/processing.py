@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import msgspec
 from redis.exceptions import RedisError
@@ -17,22 +19,25 @@ from dam.db import assets as db
 from dam.db import outbox
 from dam.db import steps as step_rows
 from dam.db import streams as stream_rows
-from dam.domain.assets import Asset, Rendition, StepRecord
+from dam.db.pool import Connection
+from dam.domain.assets import Asset, StepRecord
 from dam.domain.audit import Entry
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
-from dam.domain.media import MediaInfo
+from dam.domain.outputs import MediaFacts, Output, Renditions
 from dam.domain.status import AssetStatus
 from dam.domain.steps import (
-    Queue,
+    QUEUES,
     Released,
+    StepName,
     StepState,
     chosen_steps,
+    enabled_steps,
     in_background,
     outcome,
     plan,
     queues_of,
 )
-from dam.queue import REDIS, enqueue_steps
+from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -55,19 +60,45 @@ class StepEnd(msgspec.Struct, frozen=True, kw_only=True):
     states: dict[str, StepState]
 
 
+async def _renditions(
+    conn: Connection, asset_id: uuid.UUID, out: Renditions, enabled: frozenset[str]
+) -> None:
+    if out.items:
+        await db.put_renditions(conn, asset_id, out.items)
+
+
+async def _media(conn: Connection, asset_id: uuid.UUID, out: MediaFacts, enabled: frozenset[str]) -> None:
+    # Facts plan the steps they call for, of the steps this deployment runs.
+    await db.set_media(conn, asset_id, out.info)
+    await step_rows.add(conn, asset_id, plan(out.info, enabled))
+
+
+# Each kind of output, and what persists it in the step's finish transaction.
+_PERSIST: dict[type[Any], Callable[[Connection, uuid.UUID, Any, frozenset[str]], Awaitable[None]]] = {
+    Renditions: _renditions,
+    MediaFacts: _media,
+}
+
+
 class Processing:
     """Steps of assets: queue them, run their bookkeeping."""
 
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
         self.pool = resources.pool
+        # Checked when the settings were loaded (DAM_STEPS_DISABLED names known steps).
+        self.enabled = enabled_steps(resources.settings.worker.steps_disabled)
+
+    async def states(self, asset_id: uuid.UUID) -> dict[str, StepState]:
+        """Every planned step of an asset and its state, in plan order."""
+        return await step_rows.states(self.pool, asset_id)
 
     async def hand_over(
         self,
         asset: Asset,
         *,
         rerun: str = "",
-        only: Queue | None = None,
+        only: str | None = None,
         states: dict[str, StepState] | None = None,
     ) -> int:
         """Queue a job on every queue that has runnable steps (``states``: as just read, if known);
@@ -78,7 +109,7 @@ class Processing:
         assert asset.etag is not None
         if states is None:
             states = await step_rows.states(self.pool, asset.id)
-        wanted = [w for w in queues_of(states) if only is None or w is only]
+        wanted = [w for w in queues_of(states) if only is None or w == only]
         new, waiting = 0, []
         for work in wanted:
             try:
@@ -93,10 +124,10 @@ class Processing:
             REDIS.answered()
         if waiting:
             try:
-                await outbox.add(self.pool, asset.id, [w.value for w in waiting], rerun)
+                await outbox.add(self.pool, asset.id, waiting, rerun)
             except Unavailable as exc:
                 raise QueueUnavailable(f"could neither queue nor record the jobs of {asset.id}") from exc
-            log.info("asset %s: Redis is down; its %s job waits in the outbox", asset.id, waiting[0].value)
+            log.info("asset %s: Redis is down; its %s job waits in the outbox", asset.id, waiting[0])
             new += len(waiting)
         return new
 
@@ -107,11 +138,11 @@ class Processing:
         async with self.pool.transaction() as conn:
             jobs = await outbox.take(conn, limit)
             for job in jobs:
-                if job.etag is None or job.queue not in {q.value for q in Queue}:
+                if job.etag is None or job.queue not in QUEUES:
                     continue  # nothing stored, or a queue this version no longer has: nothing to run
                 try:
                     await enqueue_steps(
-                        self.resources.queue, settings.queue_name, Queue(job.queue), job.asset_id,
+                        self.resources.queue, settings.queue_name, job.queue, job.asset_id,
                         job.etag, job.rerun,
                     )  # fmt: skip
                 except (RedisError, OSError) as exc:
@@ -124,10 +155,33 @@ class Processing:
             log.info("outbox: queued %d job(s) recorded while Redis was down", len(jobs))
         return len(jobs)
 
+    async def give_back(self, runner: str) -> None:
+        """Job ``runner`` gives its steps back after a dependency fault it could not record in the
+        database: remembered in Redis for its next try (best effort; without it, that try counts
+        an attempt for a step left running, as after a dead worker)."""
+        try:
+            await mark_given_back(self.resources.queue, self.resources.settings.redis.queue_name, runner)
+        except (RedisError, OSError) as exc:
+            REDIS.failed(exc)
+
+    async def given_back(self, runner: str) -> bool:
+        """Whether job ``runner``'s previous try gave its steps back after a dependency fault."""
+        try:
+            return await take_given_back(
+                self.resources.queue, self.resources.settings.redis.queue_name, runner
+            )
+        except (RedisError, OSError) as exc:
+            REDIS.failed(exc)
+            return False
+
     async def release(self, asset_id: uuid.UUID, name: str, *, fault: str | None) -> Released | None:
         """Give a running step back so that a retry can start it again: after a transient ``fault``
         (not counted as an attempt), or after it overran its time limit (``fault=None``: counted)."""
         return await step_rows.release(self.pool, asset_id, name, fault=fault)
+
+    async def give_back_step(self, asset_id: uuid.UUID, name: str, *, runner: str) -> bool:
+        """Give back a running step its worker stops before it ends (shutting down): not counted."""
+        return await step_rows.give_back(self.pool, asset_id, name, runner=runner)
 
     async def advance(self, asset_id: uuid.UUID, name: str, progress: float) -> bool:
         """A running step finished a part of its work and waits for its next job."""
@@ -142,15 +196,18 @@ class Processing:
         await step_rows.park(self.pool, asset_id, name, reason)
 
     async def begin(
-        self, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str
+        self, asset_id: uuid.UUID, name: str, *, stale_after: float, runner: str, resumed: bool = False
     ) -> StepStart | None:
         """Start an attempt of a step for the job ``runner``; None when the asset or the step is not
-        waiting for it (another job runs it, or it ran already)."""
+        waiting for it (another job runs it, or it ran already). ``resumed``: the job's previous try
+        gave its steps back after a dependency fault (see ``db.steps.begin``)."""
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
             if asset is None or asset.status not in (_ACTIVE_BACKGROUND if in_background(name) else _ACTIVE):
                 return None
-            step = await step_rows.begin(conn, asset_id, name, stale_after=stale_after, runner=runner)
+            step = await step_rows.begin(
+                conn, asset_id, name, stale_after=stale_after, runner=runner, resumed=resumed
+            )
             if step is None:
                 return None
             if asset.status is AssetStatus.UPLOADED:
@@ -165,13 +222,13 @@ class Processing:
         asset_id: uuid.UUID,
         name: str,
         *,
-        outputs: list[Rendition] | None = None,
-        media: MediaInfo | None = None,
+        outputs: Sequence[Output] = (),
         error: str | None = None,
     ) -> StepEnd | None:
         """End a running step (done, or failed for good with ``error``); None if it was not running.
 
-        A step that records media facts plans the steps those facts call for.
+        Each of the step's outputs is persisted in the same transaction, by its own ``db`` function;
+        a step that records media facts plans the steps those facts call for.
         """
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
@@ -183,15 +240,11 @@ class Processing:
             if asset is None or asset.status not in allowed:
                 return None
             state = StepState.FAILED if error is not None else StepState.DONE
-            if not await step_rows.finish(
-                conn, asset_id, name, state=state, outputs=outputs or [], error=error
-            ):
+            made = [r for out in outputs if isinstance(out, Renditions) for r in out.items]
+            if not await step_rows.finish(conn, asset_id, name, state=state, outputs=made, error=error):
                 return None
-            if outputs:
-                await db.put_renditions(conn, asset_id, outputs)
-            if media is not None:
-                await db.set_media(conn, asset_id, media)
-                await step_rows.add(conn, asset_id, plan(media))
+            for out in outputs:
+                await _PERSIST[type(out)](conn, asset_id, out, self.enabled)
             states = await step_rows.states(conn, asset_id)
             result = outcome(states)
             if asset.status is not AssetStatus.PROCESSING:  # a background step of a ready asset
@@ -220,10 +273,10 @@ class Processing:
             if asset.etag is None:
                 raise Conflict("nothing was uploaded for this asset; upload it again as a new asset")
             planned = tuple(await step_rows.states(conn, asset_id)) or plan(None)
-            chosen = chosen_steps(requested, planned)
-            if "ladder" in chosen:
+            chosen = chosen_steps(requested, planned, self.enabled)
+            if StepName.LADDER in chosen:
                 await stream_rows.reset(conn, asset_id)
-            if chosen == planned and not requested:
+            if not requested:
                 await step_rows.replan(conn, asset_id, plan(None))
             else:
                 await step_rows.rerun(conn, asset_id, chosen)

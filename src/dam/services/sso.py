@@ -6,6 +6,12 @@ to the provider; ``finish`` takes them back exactly once (a replayed or forged `
 nothing), exchanges the code, and checks the ID token's signature against the provider's keys (an
 unknown key id fetches the key set once more, then fails), its issuer, audience, expiry and nonce,
 before any user is looked up or made. Users are linked by issuer and subject, never by email alone.
+
+A sign-in started from an invitation's link carries the invitation (its digest) and accepts it for
+the provider's verified address only (``Invitations.accept_signed_on``): the invitation is the
+admin's consent to that address, so ``DAM_OIDC_CREATE_USERS`` and the role claim do not apply, and
+the account joins the invitation's workspace only. ``DAM_OIDC_ALLOWED_DOMAINS`` does: it says whose
+sign-ins this provider may make at all, and an account made outside it could never sign in again.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable
 from dam.resources import Resources
 from dam.services import passwords
 from dam.services.auth import Auth, SignedIn
+from dam.services.invitations import Invitations
 
 STATE_TTL = 600  # seconds a sign-in may take at the provider
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
@@ -44,6 +51,7 @@ class _Pending(msgspec.Struct, frozen=True):
     verifier: str
     redirect_uri: str
     browser: str = ""  # the SHA-256 (hex) of the secret in the starting browser's cookie
+    invitation: str = ""  # the SHA-256 (hex) of the invitation's token, for a sign-in that accepts it
 
 
 class Started(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,6 +71,7 @@ class Sso:
         self.pool = resources.pool
         self.redis = resources.queue
         self.auth = auth
+        self.invitations = Invitations(resources)
         self._discovery: dict[str, Any] | None = None
         self._keys: KeySet | None = None
         self._keys_at = 0.0
@@ -75,17 +84,20 @@ class Sso:
     def _key(self, state: str) -> str:
         return f"{self.all_settings.redis.queue_name}:oidc:{passwords.digest(state).hex()}"
 
-    async def begin(self, redirect_uri: str, address: str) -> Started:
+    async def begin(self, redirect_uri: str, address: str, invitation: str | None = None) -> Started:
         """The provider's authorization URL for a new sign-in, bound to the browser that asked (a
-        start is an anonymous write to Redis: limited per client address)."""
+        start is an anonymous write to Redis: limited per client address). With ``invitation`` (a
+        link's token, which must still be acceptable: 404 or 410 otherwise) the sign-in accepts it."""
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         await self.auth.limits.anonymous_write("sso-start", address, "sign-in starts from this address")
+        invited = "" if invitation is None else (await self.invitations.digest_of(invitation)).hex()
         config = await self._config()
         state, nonce, verifier, browser = (passwords.new_secret("") for _ in range(4))
         pending = _Pending(
-            nonce=nonce, verifier=verifier, redirect_uri=redirect_uri, browser=passwords.digest(browser).hex()
-        )
+            nonce=nonce, verifier=verifier, redirect_uri=redirect_uri,
+            browser=passwords.digest(browser).hex(), invitation=invited,
+        )  # fmt: skip
         try:
             await self.redis.set(self._key(state), msgspec.json.encode(pending), ex=STATE_TTL)
         except (RedisError, OSError) as exc:
@@ -101,7 +113,8 @@ class Sso:
     async def finish(self, state: str, code: str, browser: str | None, address: str) -> SignedIn:
         """Check the provider's answer and sign its user in (a session, as a password sign-in), in
         the browser that started the sign-in only (``browser``: the secret of its cookie). Another
-        browser opening the callback, as someone else's link, signs no one in (RFC 9700 §4.7)."""
+        browser opening the callback, as someone else's link, signs no one in (RFC 9700 §4.7). A
+        sign-in started from an invitation accepts it first (Forbidden or Gone when it may not)."""
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         try:
@@ -116,12 +129,15 @@ class Sso:
                 "this sign-in was started in another browser (or that took over ten minutes); start again"
             )
         claims = await self._id_token(code, pending)
-        user = await self._user(claims)
+        detail = {"email": "", "sso": self.settings.issuer}
+        if pending.invitation:
+            user = await self._invited(claims, bytes.fromhex(pending.invitation), address)
+            detail["via"] = "invitation"
+        else:
+            user = await self._user(claims)
+        detail["email"] = user.email
         session_id = passwords.new_secret("")
-        entry = Entry(
-            action=Action.LOGIN, actor="user", user_id=user.id, address=address,
-            detail={"email": user.email, "sso": self.settings.issuer},
-        )  # fmt: skip
+        entry = Entry(action=Action.LOGIN, actor="user", user_id=user.id, address=address, detail=detail)
         await db.create_session(
             self.pool, passwords.digest(session_id), user.id, self.all_settings.auth.session_max_age, entry
         )
@@ -218,10 +234,7 @@ class Sso:
         email = claims.get("email")
         if email is not None and not self._verified_email(claims):
             raise Unauthenticated("the identity provider has not verified this email address")
-        if self.settings.allowed_domains:
-            domain = str(email or "").rpartition("@")[2].lower()
-            if domain not in {d.lower() for d in self.settings.allowed_domains}:
-                raise Unauthenticated(f"sign-in is not open to addresses of {domain or 'no domain'!r}")
+        self._check_domain(email)
         role = self._role(claims)
         user = await links.linked_user(self.pool, issuer, subject)
         if user is None:
@@ -243,6 +256,24 @@ class Sso:
                       detail={"sso": issuer}),
             )  # fmt: skip
         return user
+
+    async def _invited(self, claims: dict[str, Any], invitation: bytes, address: str) -> User:
+        """Accept the invitation for the provider's verified address: the account that joins."""
+        email = claims.get("email")
+        if not isinstance(email, str):
+            raise Unauthenticated("the identity provider gave no email address; the invitation needs one")
+        if not self._verified_email(claims):
+            raise Unauthenticated("the identity provider has not verified this email address")
+        # The domains still apply: an account outside them could never sign in through SSO again.
+        self._check_domain(email)
+        issuer, subject = self.settings.issuer, str(claims["sub"])
+        return await self.invitations.accept_signed_on(invitation, issuer, subject, email, address)
+
+    def _check_domain(self, email: object) -> None:
+        if self.settings.allowed_domains:
+            domain = str(email or "").rpartition("@")[2].lower()
+            if domain not in {d.lower() for d in self.settings.allowed_domains}:
+                raise Unauthenticated(f"sign-in is not open to addresses of {domain or 'no domain'!r}")
 
     def _verified_email(self, claims: dict[str, Any]) -> bool:
         """``email_verified`` true (some providers send the string); a missing claim counts as false

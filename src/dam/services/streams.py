@@ -20,7 +20,7 @@ from dam.domain import stream_access as tokens
 from dam.domain import streaming as st
 from dam.domain.assets import Asset, StepRecord
 from dam.domain.errors import NotFound
-from dam.domain.steps import StepState
+from dam.domain.steps import StepName, StepState
 from dam.resources import Resources
 
 PREFIX = "/stream"
@@ -98,7 +98,7 @@ class Streams:
     ) -> st.StreamLinks | None:
         """The asset's ``stream``: None for assets that have none (images); its URLs carry a token
         issued under ``generations`` (``Streams.generations``)."""
-        ladder = next((s for s in steps if s.name == "ladder"), None)
+        ladder = next((s for s in steps if s.name == StepName.LADDER), None)
         if ladder is None:
             return None
         status: st.StreamStatus = _STATUS[ladder.state]

@@ -1,0 +1,42 @@
+"""What a step hands back: typed outputs, each persisted by its own ``db`` function in the step's
+finish transaction (``services.processing``).
+
+A tagged union (msgspec tagged Structs): a new kind of output (tags, text, other records) is one
+Struct here with a tag of its own, added to ``Output``, and one persisting function beside the
+others; runners never write to the database themselves.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from dam.domain.assets import Rendition
+from dam.domain.media import MediaInfo
+
+
+class Renditions(msgspec.Struct, frozen=True, kw_only=True, tag="renditions"):
+    """Derived files the step stored (thumbnail, preview, poster, waveform, the download MP4)."""
+
+    items: list[Rendition]
+
+
+class MediaFacts(msgspec.Struct, frozen=True, kw_only=True, tag="media"):
+    """Facts about the media the step found or corrected; the steps they call for are planned."""
+
+    info: MediaInfo
+
+
+Output = Renditions | MediaFacts
+
+
+class StepResult(msgspec.Struct, kw_only=True):
+    """What one run of a step produced. ``more``: part of the work is done and the rest needs another
+    job (a chunk of the ladder): that job's id suffix, and ``progress``, how far the step is."""
+
+    outputs: list[Output] = msgspec.field(default_factory=list)
+    more: str | None = None
+    progress: float | None = None
+
+    def renditions(self) -> list[Rendition]:
+        """Every rendition among the outputs."""
+        return [r for out in self.outputs if isinstance(out, Renditions) for r in out.items]
