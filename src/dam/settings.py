@@ -440,7 +440,10 @@ DESCRIPTIONS: dict[str, str] = {
         "the S3 address clients use, presigned URLs are signed for it (empty: the endpoint URL); e.g."
         " the service reaches `http://minio:9000`, browsers `http://localhost:9000`"
     ),
-    "DAM_S3_BUCKET": "the bucket, created at start-up if missing",
+    "DAM_S3_BUCKET": (
+        "the bucket, created by `dam setup-store` if missing (the API only checks at start-up that it"
+        " answers, and refuses to start when it does not exist)"
+    ),
     "DAM_S3_REGION": "the signing region",
     "DAM_S3_ACCESS_KEY": "S3 access key (the default is the development store's)",
     "DAM_S3_SECRET_KEY": (
@@ -454,8 +457,8 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_CORS_ORIGINS": (
         "comma-separated browser origins allowed to call the API (CORS on every route: preflights,"
         " methods GET/HEAD/POST/DELETE, headers `Content-Type`, `Authorization`, `X-CSRF-Token`,"
-        " `X-Workspace`, exposed `Retry-After` and `Location`) and to PUT/POST/GET objects (applied as"
-        " bucket CORS at start-up); empty: the API's own origin (`http://127.0.0.1:8000`,"
+        " `X-Workspace`, exposed `Retry-After`, `Location` and `X-Request-ID`) and to PUT/POST/GET"
+        " objects (applied as bucket CORS by `dam setup-store`); empty: the API's own origin (`http://127.0.0.1:8000`,"
         " `http://localhost:8000`)"
     ),
     "DAM_MAX_UPLOAD_BYTES": "largest accepted object; a larger stored object is deleted and the asset fails",
@@ -549,6 +552,26 @@ DESCRIPTIONS: dict[str, str] = {
         " left alone)"
     ),
     "DAM_WORKER_CONCURRENCY": "jobs one `media` worker runs at once",
+    "DAM_WORKER_SHUTDOWN_GRACE": (
+        "seconds a worker sent SIGTERM lets its running steps go on (it takes no new job meanwhile);"
+        " then it gives them back, no attempt counted, for another worker"
+    ),
+    "DAM_STEPS_DISABLED": (
+        "comma-separated steps this deployment never runs (e.g. `waveform,storyboard`): never"
+        " planned, the asset is `ready` without them, a reprocess naming one answers 422; an unknown"
+        " name (or `probe`, which every other step needs) stops the process at start-up with the"
+        " valid names"
+    ),
+    "DAM_LOG_LEVEL": (
+        "log level of every `dam` process (`debug`, `info`, `warning`, `error`, `critical`;"
+        " `--log-level` overrides it)"
+    ),
+    "DAM_LOG_FORMAT": (
+        "`text` (a line per record) or `json`: one JSON object per line on every process, `dam run`'s"
+        " supervisor included (no prefix: the process is a field), with `ts`, `level`, `logger`,"
+        " `message`, `process` (`api`, `worker:<queue>`, `bridge`, `cli:<command>`), `request_id` on"
+        " request lines, `asset_id`, `step` and `job_id` on job lines"
+    ),
     "DAM_WORKER_POLL_DELAY": (
         "seconds between a worker's looks at its queue (arq's own default, 0.5 s, would add ~250 ms to"
         " each upload)"
@@ -607,7 +630,6 @@ DESCRIPTIONS: dict[str, str] = {
 
 # Variables the command line reads itself, outside ``Settings``: name -> (default, meaning).
 COMMAND_LINE_VARS: dict[str, tuple[str, str]] = {
-    "DAM_LOG_LEVEL": ("info", "log level of the `dam` command (`--log-level` overrides it)"),
     "DAM_API_URL": ("http://127.0.0.1:8000", "the API `dam upload` talks to (`--api` overrides it)"),
     "DAM_API_KEY": ("", "the API key `dam upload` and `dam harness` send (`--api-key` overrides it)"),
 }
