@@ -1,4 +1,4 @@
-# Two commands set everything up: `make run` and `make test` (see README.md); `make help` lists the rest.
+# Two commands set everything up: `make run` and `make test` (see README.md and docs/); `make help` lists the rest.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,12 +17,12 @@ MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples lib
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
-.PHONY: help install tools uppy player run test test-unit chromium media-tools lint fmt bench harness migrate dev-s3 clean
+.PHONY: help install tools uppy player run test test-unit chromium media-tools lint fmt docs bench harness migrate dev-s3 clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 # Uppy for the browser test of the Companion-compatible routes: npm packages locked in
@@ -92,15 +92,25 @@ media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, IC
 	fi
 	@for f in $(MEDIA_TOOLS); do test -e $$f || { echo "$$f is still missing" >&2; exit 1; }; done
 
-lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/ and workers/, the layer contracts (lint-imports)
-	$(BIN)/ruff check src workers tests bench migrations
-	$(BIN)/ruff format --check src workers tests bench migrations
-	$(BIN)/mypy --strict src workers
+lint: $(STAMP) ## ruff check and ruff format --check on everything, mypy --strict on src/, workers/ and docs/gen/, the layer contracts (lint-imports), the docs site (make docs)
+	$(BIN)/ruff check src workers tests bench migrations docs/gen
+	$(BIN)/ruff format --check src workers tests bench migrations docs/gen
+	$(BIN)/mypy --strict src workers docs/gen
 	$(BIN)/lint-imports
+	$(MAKE) --no-print-directory docs
+
+# The site loads nothing from another host at run time (no fonts, scripts or styles from a CDN).
+EXTERNAL_ASSETS := <(script|link|img)[^>]+(src|href)="(https?:)?//
+
+docs: $(STAMP) ## the documentation site: reference pages generated from the code, then mkdocs build --strict into site/
+	$(BIN)/python docs/gen/reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@! grep -rlE '$(EXTERNAL_ASSETS)' site --include='*.html' || \
+	  { echo "the pages above load something from another host" >&2; exit 1; }
 
 fmt: $(STAMP) ## format and autofix with ruff
-	$(BIN)/ruff format src workers tests bench migrations
-	$(BIN)/ruff check --fix src workers tests bench migrations
+	$(BIN)/ruff format src workers tests bench migrations docs/gen
+	$(BIN)/ruff check --fix src workers tests bench migrations docs/gen
 
 bench: $(STAMP) media-tools ## presign, POST /assets, probe, image and end-to-end ingest figures beside baselines of the same run
 	$(BIN)/python bench/run.py
@@ -115,4 +125,4 @@ dev-s3: $(STAMP) ## only the development S3 store (SeaweedFS on 127.0.0.1:8333)
 	$(BIN)/dam dev-s3
 
 clean: ## remove .venv, .dev and the tool caches
-	rm -rf $(VENV) $(TOOLS) $(UPPY)/node_modules $(UPPY)/dist .dev .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(UPPY)/node_modules $(UPPY)/dist .dev .pytest_cache .mypy_cache .ruff_cache site

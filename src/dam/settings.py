@@ -303,7 +303,7 @@ def check_production(settings: Settings, *, api: bool) -> None:
         )
 
 
-# Environment variable -> (section, field). The README documents each of these.
+# Environment variable -> (section, field); DESCRIPTIONS (at the end) says what each means.
 ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_DATABASE_URL": ("db", "url"),
     "DAM_DATABASE_POOL_MIN": ("db", "pool_min"),
@@ -420,3 +420,216 @@ def _explain(section: str, exc: msgspec.ValidationError) -> str:
         if sec == section and f"$.{field}" in message:
             return f"{env}: {message.split(' - at ')[0]}"
     return message
+
+
+# What each setting means, for the generated configuration reference (docs/gen/reference.py reads
+# this beside ENV_VARS and the structs' defaults). Every variable of ENV_VARS has an entry here (a
+# unit test checks it): a new setting is a field, its ENV_VARS entry and its description.
+DESCRIPTIONS: dict[str, str] = {
+    "DAM_DATABASE_URL": "PostgreSQL; `dam migrate` creates the database if missing",
+    "DAM_DATABASE_POOL_MIN": "smallest asyncpg pool size",
+    "DAM_DATABASE_POOL_MAX": "largest asyncpg pool size",
+    "DAM_DATABASE_POOL_TIMEOUT": (
+        "seconds a request waits for a database connection (a free one, or a new one being opened)"
+        " before it is answered 503"
+    ),
+    "DAM_REDIS_URL": "Redis, for the job queues, sign-in rate limits and single sign-on's `state`",
+    "DAM_QUEUE_NAME": ("Redis key of the `media` queue; the other queues live beside it as `<name>:<queue>`"),
+    "DAM_S3_ENDPOINT_URL": "where the service talks to S3; when unset, `make run` starts SeaweedFS there",
+    "DAM_S3_PUBLIC_URL": (
+        "the S3 address clients use, presigned URLs are signed for it (empty: the endpoint URL); e.g."
+        " the service reaches `http://minio:9000`, browsers `http://localhost:9000`"
+    ),
+    "DAM_S3_BUCKET": (
+        "the bucket, created by `dam setup-store` if missing (the API only checks at start-up that it"
+        " answers, and refuses to start when it does not exist)"
+    ),
+    "DAM_S3_REGION": "the signing region",
+    "DAM_S3_ACCESS_KEY": "S3 access key (the default is the development store's)",
+    "DAM_S3_SECRET_KEY": (
+        "S3 secret key; the development default `minio123` is refused outside development (`DAM_DEV`)"
+    ),
+    "DAM_PRESIGN_TTL": "lifetime of presigned upload URLs (PUT, parts, POST forms), seconds (60 .. 604800)",
+    "DAM_PRESIGN_GET_TTL": (
+        "lifetime of presigned download and rendition URLs, seconds (60 .. 604800); shorter, as they"
+        " are handed to whoever may read"
+    ),
+    "DAM_CORS_ORIGINS": (
+        "comma-separated browser origins allowed to call the API (CORS on every route: preflights,"
+        " methods GET/HEAD/POST/DELETE, headers `Content-Type`, `Authorization`, `X-CSRF-Token`,"
+        " `X-Workspace`, exposed `Retry-After`, `Location` and `X-Request-ID`) and to PUT/POST/GET"
+        " objects (applied as bucket CORS by `dam setup-store`); empty: the API's own origin (`http://127.0.0.1:8000`,"
+        " `http://localhost:8000`)"
+    ),
+    "DAM_MAX_UPLOAD_BYTES": "largest accepted object; a larger stored object is deleted and the asset fails",
+    "DAM_MULTIPART_THRESHOLD": "declared sizes above this get multipart instructions",
+    "DAM_MULTIPART_PART_SIZE": "part size (5 MiB .. 5 GiB), grown when a file would need over 10,000 parts",
+    "DAM_ALLOWED_CONTENT_TYPES": (
+        "comma-separated allow-list of content types (`*` wildcards); it narrows the supported"
+        " formats, never widens them"
+    ),
+    "DAM_HOST": "the address the API listens on",
+    "DAM_PORT": "the port the API listens on",
+    "DAM_MAX_BODY_BYTES": "largest JSON request body (413 above it)",
+    "DAM_PUBLIC_URL": (
+        "the API's address as clients reach it (behind a proxy, its public `https://` URL): every URL"
+        " the API hands out (upload tokens' `companion_endpoint`, share links, invitations, stream"
+        " URLs, single sign-on's redirect) is built on it, and an `https://` value makes the cookies"
+        " `__Host-` cookies (`__Host-dam_session`, `__Host-dam_sso`: `Secure`, `Path=/`, no `Domain`)"
+        " and adds HSTS. Required outside development; with `DAM_DEV=true` it may be"
+        " empty, and URLs use the address each request was sent to (a host of `DAM_ALLOWED_HOSTS`)"
+    ),
+    "DAM_ALLOWED_HOSTS": (
+        "comma-separated host names requests may be addressed to (`.example.com` allows it and its"
+        " subdomains, `*` any); empty: the host of `DAM_PUBLIC_URL` and `localhost`, `127.0.0.1`,"
+        " `::1`. Any other `Host` is answered 400 `invalid_host` before anything runs (`/health` and"
+        " `/ready` answer whatever the host)"
+    ),
+    "DAM_DEV": (
+        "a development deployment: the development store secret (`minio123`), a stream key derived"
+        " from the store's secret and an empty `DAM_PUBLIC_URL` are allowed. Without it `dam api` and"
+        " the workers refuse to start with any of them (`dam admin`, `dam migrate` and the other"
+        " one-shot commands run regardless). `make run` (`dam run`) sets it"
+    ),
+    "DAM_TRUSTED_PROXIES": (
+        "comma-separated CIDRs of the reverse proxies in front of the API: only from these peers are"
+        " `X-Forwarded-For` / `Forwarded` (the client address) and `X-Forwarded-Proto` believed (see"
+        " the security page's client address)"
+    ),
+    "DAM_SESSION_IDLE_TIMEOUT": "a browser session ends after this many seconds without a request",
+    "DAM_SESSION_MAX_AGE": "... and this many seconds after sign-in at the latest",
+    "DAM_LOGIN_MAX_FAILURES": (
+        "failed attempts at a password allowed per account (sign-ins and wrong current passwords), per"
+        " share link and per client address within a minute; the next is 429 with `Retry-After`"
+        " (reserved before each check, in Redis, shared by every API process); the last allowed wrong"
+        " current password ends every session of the user"
+    ),
+    "DAM_ANONYMOUS_MAX_PER_MINUTE": (
+        "anonymous writes allowed per client address (IPv6: per /64) a minute: share-link opens, single"
+        " sign-on starts; the next is 429 with `Retry-After`"
+    ),
+    "DAM_PASSWORD_MIN_LENGTH": (
+        "shortest password accepted (8 .. 128); common passwords are refused whatever their length"
+    ),
+    "DAM_UPLOAD_TOKEN_MAX_TTL": "longest `expires_in` of an upload token, seconds",
+    "DAM_UPLOAD_TOKEN_RATE": (
+        "assets one upload token may create per minute from one client address; the next is 429 with"
+        " `Retry-After` (counted in Redis, shared by every API process)"
+    ),
+    "DAM_SHARE_MAX_TTL": (
+        "longest `expires_in` of a share link, seconds (30 days); a workspace admin may set a shorter cap"
+    ),
+    "DAM_INVITATION_TTL": "how long an invitation's link can be accepted, seconds (7 days)",
+    "DAM_SMTP_URL": (
+        "mail invitations through this server (`smtp://host:port`, STARTTLS when offered;"
+        " `smtps://user:pass@host:465`); empty: the link is shown once to the admin"
+    ),
+    "DAM_SMTP_FROM": "the sender of invitation mails; empty: `dam@` the host of `DAM_PUBLIC_URL`",
+    "DAM_JOB_TIMEOUT": (
+        "seconds one `media` job (an asset's steps of that queue) may run; a dead worker's job runs"
+        " again after this (+10 s)"
+    ),
+    "DAM_JOB_MAX_TRIES": (
+        "attempts of a step that were cut short by a dying worker or by the step's own time limit,"
+        " before the step (and so the asset) is `failed`; outages do not count (see"
+        " `DAM_RETRY_DEADLINE`)"
+    ),
+    "DAM_RETRY_DEADLINE": (
+        "seconds a step keeps retrying while a dependency (storage, PostgreSQL, Redis) is unavailable;"
+        " then it waits, `pending`, for the reconciler, which resumes it with a new deadline: an outage"
+        " never fails an asset"
+    ),
+    "DAM_RETRY_MAX_DELAY": (
+        "longest wait between two such retries, seconds (exponential from 1 s, with jitter)"
+    ),
+    "DAM_MAX_IMAGE_PIXELS": (
+        "larger images are refused from their header, before decoding (decompression bombs)"
+    ),
+    "DAM_EVENTS_KEY": "the Redis list MinIO's notification target appends to (`access` format)",
+    "DAM_UPLOAD_GRACE": (
+        "seconds after the URL lifetime before a never-uploaded asset is `failed` (counted from the"
+        " last time its client asked for URLs: a long multipart upload that keeps signing parts is"
+        " left alone)"
+    ),
+    "DAM_WORKER_CONCURRENCY": "jobs one `media` worker runs at once",
+    "DAM_WORKER_SHUTDOWN_GRACE": (
+        "seconds a worker sent SIGTERM lets its running steps go on (it takes no new job meanwhile);"
+        " then it gives them back, no attempt counted, for another worker"
+    ),
+    "DAM_STEPS_DISABLED": (
+        "comma-separated steps this deployment never runs (e.g. `waveform,storyboard`): never"
+        " planned, the asset is `ready` without them, a reprocess naming one answers 422; an unknown"
+        " name (or `probe`, which every other step needs) stops the process at start-up with the"
+        " valid names"
+    ),
+    "DAM_LOG_LEVEL": (
+        "log level of every `dam` process (`debug`, `info`, `warning`, `error`, `critical`;"
+        " `--log-level` overrides it)"
+    ),
+    "DAM_LOG_FORMAT": (
+        "`text` (a line per record) or `json`: one JSON object per line on every process, `dam run`'s"
+        " supervisor included (no prefix: the process is a field), with `ts`, `level`, `logger`,"
+        " `message`, `process` (`api`, `worker:<queue>`, `bridge`, `cli:<command>`), `request_id` on"
+        " request lines, `asset_id`, `step` and `job_id` on job lines"
+    ),
+    "DAM_WORKER_POLL_DELAY": (
+        "seconds between a worker's looks at its queue (arq's own default, 0.5 s, would add ~250 ms to"
+        " each upload)"
+    ),
+    "DAM_LADDER": (
+        "the stream's rungs by short side (after rotation), comma-separated; never upscaled, a smaller"
+        " video gets one rung of its own size"
+    ),
+    "DAM_LADDER_CHUNK_SECONDS": (
+        "content one ladder job encodes at most (rounded up to whole 4 s segments): a retry costs one"
+        " chunk, a killed worker resumes at its last recorded chunk"
+    ),
+    "DAM_TRANSCODE_TIMEOUT": (
+        "seconds one `transcode` job (a chunk, the storyboard) may run; a dead worker's job runs again"
+        " after this (+10 s)"
+    ),
+    "DAM_TRANSCODE_CONCURRENCY": "jobs one `transcode` worker runs at once (x264 uses every core it gets)",
+    "DAM_STREAM_TOKEN_TTL": (
+        "seconds a stream token lives at most (whatever the file's duration; each read of the asset or"
+        " opening of its share link issues a fresh one); a share link's never outlives the link"
+    ),
+    "DAM_STREAM_REDIRECT_TTL": (
+        "lifetime of the presigned GET each 302 of the delivery path hands out, seconds"
+    ),
+    "DAM_STREAM_SECRET": (
+        "the HMAC key of stream tokens, at least 32 characters (`openssl rand -base64 48`), the same on"
+        " every API process. Required outside development; with `DAM_DEV=true` and no value it is"
+        " derived from `DAM_S3_SECRET_KEY`, and `make run` makes a random one once and keeps it in"
+        " `.dev/stream-secret`"
+    ),
+    "DAM_STREAM_STORE_ANY_ORIGIN": (
+        "applies a bucket CORS rule letting any origin GET and HEAD (players follow the delivery path's"
+        " 302 with `Origin: null`); objects still need a presigned URL"
+    ),
+    "DAM_OIDC_ISSUER": (
+        "the OpenID Connect provider's issuer URL (empty: single sign-on is off); discovery is read"
+        " from `{issuer}/.well-known/openid-configuration`"
+    ),
+    "DAM_OIDC_CLIENT_ID": "this service's client id at the provider",
+    "DAM_OIDC_CLIENT_SECRET": "this service's client secret (sent with HTTP Basic to the token endpoint)",
+    "DAM_OIDC_ALLOWED_DOMAINS": "comma-separated email domains that may sign in (empty: any)",
+    "DAM_OIDC_CREATE_USERS": "whether a first sign-in makes the user",
+    "DAM_OIDC_WORKSPACE": "the workspace single sign-on users join (made when missing)",
+    "DAM_OIDC_DEFAULT_ROLE": "their role when no mapping applies",
+    "DAM_OIDC_ROLE_CLAIM": "an ID-token claim (e.g. `groups`) whose values `DAM_OIDC_ROLE_MAP` maps to roles",
+    "DAM_OIDC_ROLE_MAP": (
+        "`value=role` pairs, comma-separated (`dam-editors=editor,dam-admins=admin`): the highest"
+        " match sets the role at every sign-in"
+    ),
+    "DAM_OIDC_NAME": 'what the page\'s button says after "Sign in with"',
+    "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": (
+        "whether an ID token without `email_verified` counts as verified (for a provider that gives"
+        " verified addresses only and omits the claim); `email_verified: false` is refused regardless"
+    ),
+}
+
+# Variables the command line reads itself, outside ``Settings``: name -> (default, meaning).
+COMMAND_LINE_VARS: dict[str, tuple[str, str]] = {
+    "DAM_API_URL": ("http://127.0.0.1:8000", "the API `dam upload` talks to (`--api` overrides it)"),
+    "DAM_API_KEY": ("", "the API key `dam upload` and `dam harness` send (`--api-key` overrides it)"),
+}

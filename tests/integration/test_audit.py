@@ -174,8 +174,9 @@ async def test_the_log_is_scoped_filtered_paged_and_append_only(
 
 
 def readme_block(containing: str) -> str:
-    """The README's SQL block that contains ``containing``."""
-    blocks = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    """The SQL block of the security page (docs/operations/security.md) that contains ``containing``."""
+    page = (ROOT / "docs" / "operations" / "security.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", page, flags=re.DOTALL)
     (found,) = [block for block in blocks if containing in block]
     return found
 
@@ -184,9 +185,9 @@ def readme_block(containing: str) -> str:
 async def test_the_service_runs_as_the_role_the_readme_describes(
     make_settings: Callable[..., Settings], http: httpx.AsyncClient, run_jobs: Any
 ) -> None:
-    """The README's grants are enough for the service (sign-in, an upload, its processing, the log),
-    and leave the audit log beyond its reach: no UPDATE, DELETE, TRUNCATE, nor a way around the
-    triggers, which only the table's owner has."""
+    """The security page's grants (docs/operations/security.md) are enough for the service
+    (sign-in, an upload, its processing, the log), and leave the audit log beyond its reach: no
+    UPDATE, DELETE, TRUNCATE, nor a way around the triggers, which only the table's owner has."""
     role = f"dam_service_{uuid.uuid4().hex[:8]}"
     grants = re.sub(r"\bdam_service\b", role, readme_block("GRANT SELECT, INSERT, UPDATE, DELETE"))
     admin = await asyncpg.connect(ADMIN_URL)

@@ -30,7 +30,7 @@ from tests.support.net import outlet
 from tests.support.processes import ServiceProcess, dam, env_of
 
 pytestmark = pytest.mark.slow
-RECOVERY_DEADLINE = 30.0  # generous for a busy machine; the README promises seconds
+RECOVERY_DEADLINE = 30.0  # generous for a busy machine; the docs promise seconds
 STORE_DOWN = float(os.environ.get("DAM_TEST_STORE_DOWN_SECONDS", "0"))  # beyond the two retries
 MAX_DELAY = float(os.environ.get("DAM_TEST_RETRY_MAX_DELAY", "2"))
 

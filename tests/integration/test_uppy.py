@@ -38,7 +38,7 @@ PAGE = """<!doctype html>
 <link rel="stylesheet" href="uppy.css"></head>
 <body><div id="uppy"></div><script src="uppy.js"></script><script src="embed.js"></script></body></html>
 """
-# The embedding, all of it (the README shows the same lines): the site's backend mints an upload
+# The embedding, all of it (docs/guides/uppy.md shows the same lines): the site's backend mints an upload
 # token per page view and hands the page its Companion endpoint. The test lowers Uppy's own multipart
 # threshold (100 MB) with its documented option, to keep the files small.
 EMBED = """const { Uppy, Dashboard, AwsS3, GoldenRetriever } = window.UppyBundle;
