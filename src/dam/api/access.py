@@ -119,8 +119,10 @@ def public_base(request: Request[Any, Any, Any]) -> str:
 
 def browser_cookie(request: Request[Any, Any, Any], key: str, value: str, max_age: int) -> Cookie:
     """A cookie of ours: HttpOnly, SameSite=Lax, the whole site, Secure when served over HTTPS."""
-    public: str = request.app.state.resources.settings.server.public_url
-    secure = request.url.scheme == "https" or public.startswith("https://")
+    # The one test of an https deployment (a `__Host-` cookie must be Secure, whatever the case of
+    # DAM_PUBLIC_URL's scheme).
+    https_only: bool = request.app.state.resources.settings.server.secure_cookies
+    secure = request.url.scheme == "https" or https_only
     return Cookie(
         key=key, value=value, max_age=max_age, path="/", httponly=True, secure=secure, samesite="lax"
     )

@@ -37,7 +37,7 @@ def origin_of(url: str) -> str:
 def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
     """``before_send`` hook adding the headers; built once, so an answer costs a few list appends."""
     everywhere = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-    if settings.server.public_url.startswith("https://"):
+    if settings.server.secure_cookies:  # DAM_PUBLIC_URL is https
         everywhere.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
     page = (b"content-security-policy", page_csp(origin_of(settings.s3.client_url)).encode())
     swagger = (b"content-security-policy", docs.CSP.encode())
