@@ -19,8 +19,6 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import HTTPRoute
-from litestar.types import Message
-from litestar.types import Scope as AsgiScope
 
 from dam.api.addresses import client_address
 from dam.api.methods import UNSAFE
@@ -153,21 +151,6 @@ async def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> 
         return await _principal(connection, connection.app.state.auth)
     except DamError:
         return None
-
-
-# Files that carry no credential and no tenant's data: caches may keep them.
-_CACHEABLE = ("/static/", "/docs")
-
-
-async def no_store(message: Message, scope: AsgiScope) -> None:
-    """``before_send`` hook: API answers carry presigned URLs, keys, tokens and a workspace's data,
-    so neither the browser nor anything between may keep them (unless the route said otherwise)."""
-    if message["type"] != "http.response.start" or scope.get("path", "").startswith(_CACHEABLE):
-        return
-    headers = list(message.get("headers", []))
-    if not any(bytes(name).lower() == b"cache-control" for name, _ in headers):
-        headers.append((b"cache-control", b"private, no-store"))
-        message["headers"] = headers
 
 
 # Routes that Litestar adds itself or that serve files: declared here, once, by path.

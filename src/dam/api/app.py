@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 
 import dam
 from dam.api import docs, errors, openapi
-from dam.api.access import access_guard, check_policies, no_store, principal_of
+from dam.api.access import access_guard, check_policies, principal_of
 from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.audit import audit_log
@@ -25,14 +25,14 @@ from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets
 from dam.api.examples import examples
 from dam.api.frontend import frontend_routes
-from dam.api.headers import security_headers
+from dam.api.headers import answer_headers
 from dam.api.health import health, ready
 from dam.api.hosts import check_host
 from dam.api.invitations import InvitationController, InvitationServices, invite_page
 from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
-from dam.api.requestlog import add_request_id, request_log
+from dam.api.requestlog import request_log
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
@@ -161,7 +161,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[request_log],
         cors_config=api_cors(settings),
         before_request=before_request(settings),
-        before_send=[security_headers(settings), no_store, add_request_id],
+        before_send=[answer_headers(settings)],
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,  # the `dam` command configures logging once for the whole process
         openapi_config=OpenAPIConfig(

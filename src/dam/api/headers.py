@@ -1,5 +1,6 @@
-"""Security headers on every answer: a Content-Security-Policy on pages, ``nosniff`` and
-``Referrer-Policy`` everywhere, HSTS behind https.
+"""The headers every answer gets, added by one ``before_send`` hook: security headers (a
+Content-Security-Policy on pages, ``nosniff`` and ``Referrer-Policy`` everywhere, HSTS behind
+https), ``Cache-Control: private, no-store`` on API answers, and the request's ``X-Request-ID``.
 
 Pages load scripts and styles from this origin only (no inline script, no inline handler); they talk
 to the object store directly (uploads, thumbnails, the player's segments after the delivery path's
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 from dam.api import docs
+from dam.api.requestlog import HEADER, request_id_of
 from dam.settings import Settings
 
 
@@ -34,8 +36,14 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
-    """``before_send`` hook adding the headers; built once, so an answer costs a few list appends."""
+# Files that carry no credential and no tenant's data: caches may keep them.
+_CACHEABLE = ("/static/", "/docs")
+_NO_STORE = (b"cache-control", b"private, no-store")
+
+
+def answer_headers(settings: Settings) -> BeforeMessageSendHookHandler:
+    """``before_send`` hook adding the headers; built once, so an answer costs one pass over its
+    headers and a few appends (routed or not, error or not)."""
     everywhere = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
     if settings.server.secure_cookies:  # DAM_PUBLIC_URL is https
         everywhere.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
@@ -45,14 +53,25 @@ def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
     async def add(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = [*message.get("headers", []), *everywhere]
-        if scope.get("path", "").rstrip("/") == docs.PATH:
+        headers, html, cached = [], False, False
+        for name, value in message.get("headers", []):
+            lower = bytes(name).lower()
+            if lower == HEADER:
+                continue  # ours replaces any the handler set
+            html = html or (lower == b"content-type" and bytes(value).startswith(b"text/html"))
+            cached = cached or lower == b"cache-control"
+            headers.append((name, value))
+        headers += everywhere
+        path = scope.get("path", "")
+        if path.rstrip("/") == docs.PATH:
             headers.append(swagger)
-        elif any(
-            bytes(name).lower() == b"content-type" and bytes(value).startswith(b"text/html")
-            for name, value in headers
-        ):
+        elif html:
             headers.append(page)
+        # API answers carry presigned URLs, keys, tokens and a workspace's data, so neither the
+        # browser nor anything between may keep them (unless the route said otherwise).
+        if not cached and not path.startswith(_CACHEABLE):
+            headers.append(_NO_STORE)
+        headers.append((HEADER, request_id_of(scope).encode()))
         message["headers"] = headers
 
     return add

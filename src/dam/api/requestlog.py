@@ -46,13 +46,6 @@ def request_id_of(scope: Scope) -> str:
     return made
 
 
-async def add_request_id(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: every answer names its request's id (routed or not, error or not)."""
-    if message["type"] == "http.response.start":
-        headers = [h for h in message.get("headers", []) if bytes(h[0]).lower() != HEADER]
-        message["headers"] = [*headers, (HEADER, request_id_of(scope).encode())]
-
-
 def request_log(app: ASGIApp) -> ASGIApp:
     """Middleware: one line per request (client, method, route template, status, milliseconds),
     every line of the request carrying its ``request_id``."""
