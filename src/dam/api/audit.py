@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -16,11 +14,11 @@ from litestar.params import FromQuery, QueryParameter
 
 from dam.api.access import policy
 from dam.api.errors import responses
-from dam.db import audit as db
 from dam.domain.access import Policy, Principal, Scope
-from dam.domain.audit import Action, Row
+from dam.domain.audit import Action, Filters, Row
 from dam.domain.errors import InvalidInput
 from dam.resources import Resources
+from dam.services.audit import AuditLog
 
 Uuid = Annotated[str | None, QueryParameter(max_length=36, schema_extra={"format": "uuid"})]
 
@@ -59,24 +57,6 @@ def _moment(value: str | None, name: str) -> datetime | None:
     return moment
 
 
-def _cursor(row: Row) -> str:
-    return base64.urlsafe_b64encode(f"{row.at.isoformat()}|{row.id}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, ident = raw.split("|")
-        at = datetime.fromisoformat(stamp)
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        return at, int(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this API gave") from None
-
-
 @get(
     "/audit", operation_id="listAudit", tags=["audit"], opt=policy(Policy(scope=Scope.MANAGE, operator=True)),
     responses=responses(400, 401, 403, 422, 503), summary="The audit log, newest first",
@@ -107,14 +87,12 @@ async def audit_log(
     share link or the system), what, which asset, when, from which address, and the outcome.
     Workspace admins see their workspace; operators every workspace, sign-ins included. `actor`
     is a user, key, upload token or share link id."""
-    filters = db.Filters(
-        workspace_id=None if principal.operator else principal.workspace_id,
+    filters = Filters(
         actor=_uuid(actor, "actor"),
         action=action,
         asset_id=_uuid(asset, "asset"),
         since=_moment(since, "since"),
         until=_moment(until, "until"),
     )
-    rows = await db.entries(resources.pool, filters, after=_after(cursor), limit=limit + 1)
-    page, more = rows[:limit], len(rows) > limit
-    return AuditPage(items=page, next_cursor=_cursor(page[-1]) if more and page else None)
+    page = await AuditLog(resources).page(principal, filters, cursor=cursor, limit=limit)
+    return AuditPage(items=page.items, next_cursor=page.next_cursor)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
-from dam.domain.assets import AssetDetail
-from dam.domain.media import MediaInfo
-from dam.domain.status import AssetStatus
+from dam.domain.assets import AssetDetail, AssetFields, public_values
 from dam.domain.steps import StepState
 from dam.domain.streaming import StreamLinks
 from dam.domain.uploads import MAX_PARTS, UploadInstructions
@@ -161,24 +158,12 @@ class StreamOut(msgspec.Struct, kw_only=True):
     storyboard_url: str | None
 
 
-class AssetOut(msgspec.Struct, kw_only=True):
+class AssetOut(AssetFields, frozen=True, kw_only=True):
     """An asset as clients see it."""
 
-    id: uuid.UUID
-    status: AssetStatus
-    filename: str
-    content_type: str
-    size: int | None
-    sha256: str | None
-    storage_path: str
-    metadata: dict[str, Any]
-    media: MediaInfo | None
-    error: str | None
-    etag: str | None
-    stored_size: int | None
-    created_at: datetime
-    updated_at: datetime
-    uploaded_at: datetime | None
+    # The asset's own fields come from ``AssetFields`` (declared once, in the domain); the API
+    # names the storage key ``storage_path`` (the field keeps its place).
+    storage_key: str = msgspec.field(name="storage_path")
     renditions: list[RenditionOut]
     download_url: str | None
     steps: list[StepOut]
@@ -186,7 +171,7 @@ class AssetOut(msgspec.Struct, kw_only=True):
     media_url: str | None = None
 
 
-class CreatedAsset(AssetOut, kw_only=True):
+class CreatedAsset(AssetOut, frozen=True, kw_only=True):
     """``POST /assets`` answer: the asset and how to upload its bytes."""
 
     upload: UploadInstructions
@@ -238,12 +223,8 @@ def stream_out(links: StreamLinks | None, base: str) -> StreamOut | None:
 
 def asset_out(detail: AssetDetail, base: str = "") -> AssetOut:
     """The API's shape of an asset read by the services (stream URLs under ``base``)."""
-    a = detail.asset
     return AssetOut(
-        id=a.id, status=a.status, filename=a.filename, content_type=a.content_type, size=a.size,
-        sha256=a.sha256, storage_path=a.storage_key, metadata=a.metadata, media=a.media, error=a.error,
-        etag=a.etag, stored_size=a.stored_size, created_at=a.created_at, updated_at=a.updated_at,
-        uploaded_at=a.uploaded_at,
+        **public_values(detail.asset),
         renditions=[RenditionOut(**msgspec.structs.asdict(r)) for r in detail.renditions],
         download_url=detail.download_url,
         media_url=detail.media_url,

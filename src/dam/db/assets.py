@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -18,6 +18,7 @@ from dam.db import audit as audit_rows
 from dam.db import steps as step_rows
 from dam.db import upload_tokens as token_rows
 from dam.db.pool import Connection, Pool
+from dam.db.query import Key, Sort, Where
 from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
 from dam.domain.audit import Entry
 from dam.domain.media import MediaInfo
@@ -27,11 +28,8 @@ from dam.domain.steps import FIRST
 log = logging.getLogger(__name__)
 
 _S = AssetStatus
-ASSET_COLUMNS = (
-    "id, filename, content_type, size, sha256, storage_key, status, upload_id, part_size, part_checksums,"
-    " etag, stored_size, error, metadata, media, created_at, updated_at, uploaded_at,"
-    " workspace_id, created_by, created_by_key, upload_token_id, max_bytes"
-)
+# Every field of ``Asset`` is a column of ``assets`` (domain/assets.py declares them once).
+ASSET_COLUMNS = ", ".join(f.name for f in msgspec.structs.fields(Asset))
 _RENDITION_COLUMNS = "asset_id, kind, storage_key, content_type, width, height, bytes, created_at"
 
 # The guarded moves each function makes; a unit test checks them against the transition table.
@@ -281,47 +279,38 @@ async def set_media(conn: Connection, asset_id: uuid.UUID, media: MediaInfo) -> 
     await conn.execute("UPDATE assets SET media = $2, updated_at = now() WHERE id = $1", asset_id, media)
 
 
+NEWEST = Sort("newest", (Key("created_at", datetime, "created_at"), Key("id", uuid.UUID, "id")))
+"""Newest first: ``GET /assets``'s order."""
+
+
 async def list_assets(
     pool: Pool,
     *,
     status: AssetStatus | None,
     content_type: str | None,
     limit: int,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: Sequence[object] | None,
     sha256: str | None = None,
     workspace_id: uuid.UUID | None = None,
+    sort: Sort = NEWEST,
 ) -> list[Asset]:
-    """Newest first, keyset-paginated on ``(created_at, id)``; deleted assets only when asked for;
-    only the workspace's when one is given (the dashboard of an operator gives none)."""
-    args: list[Any] = []
-    conditions: list[str] = []
-    if workspace_id is not None:
-        args.append(workspace_id)
-        conditions.append(f"workspace_id = ${len(args)}")
+    """In ``sort``'s order, after the row whose keys were ``after`` (``query.decode`` of a cursor);
+    deleted assets only when asked for; only the workspace's when one is given (the dashboard of
+    an operator gives none)."""
+    where = Where().maybe("workspace_id = {}", workspace_id)
     if status is None:
-        args.append(_S.DELETED.value)
-        conditions.append(f"status <> ${len(args)}")
+        where.add("status <> {}", _S.DELETED.value)
     else:
-        args.append(status.value)
-        conditions.append(f"status = ${len(args)}")
-    if content_type is not None:
-        args.append(content_type)
-        if content_type.endswith("/*"):
-            args[-1] = content_type[:-1]
-            conditions.append(f"starts_with(content_type, ${len(args)})")
-        else:
-            conditions.append(f"content_type = ${len(args)}")
-    if sha256 is not None:
-        args.append(sha256)
-        conditions.append(f"sha256 = ${len(args)}")
-    if after is not None:
-        args.extend(after)
-        conditions.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
+        where.add("status = {}", status.value)
+    if content_type is not None and content_type.endswith("/*"):
+        where.add("starts_with(content_type, {})", content_type[:-1])
+    else:
+        where.maybe("content_type = {}", content_type)
+    where.maybe("sha256 = {}", sha256).after(sort, after)
     records = await pool.fetch(
-        f"""SELECT {ASSET_COLUMNS} FROM assets WHERE {" AND ".join(conditions)}
-            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
-        *args,
+        f"""SELECT {ASSET_COLUMNS} FROM assets WHERE {where.sql}
+            ORDER BY {sort.order_by} LIMIT {where.arg(limit)}""",
+        *where.args,
     )
     return _assets(records)
 

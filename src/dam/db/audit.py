@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import msgspec
 
 from dam.db.pool import Pool, Queries
-from dam.domain.audit import Action, Entry, Row
+from dam.db.query import Key, Sort, Where
+from dam.domain.audit import Entry, Filters, Row
 
 _COLUMNS = (
     "action, outcome, workspace_id, actor, user_id, key_id, token_id, share_id, asset_id, target_id,"
@@ -65,35 +65,26 @@ async def record(conn: Queries, entry: Entry) -> None:
     await conn.execute(f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({values})", *params(entry))
 
 
-class Filters(msgspec.Struct, frozen=True, kw_only=True):
-    """What ``GET /audit`` narrows the log to."""
-
-    workspace_id: uuid.UUID | None  # None: every workspace (operators)
-    actor: uuid.UUID | None = None  # a user, key, upload token or share link id
-    action: Action | None = None
-    asset_id: uuid.UUID | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+NEWEST = Sort("newest", (Key("l.at", datetime, "at"), Key("l.id", int, "id")))
+"""Newest first: ``GET /audit``'s order."""
 
 
-async def entries(
-    pool: Pool, filters: Filters, *, after: tuple[datetime, int] | None, limit: int
-) -> list[Row]:
-    """Rows matching ``filters``, newest first, after the keyset cursor ``(at, id)``."""
+async def entries(pool: Pool, filters: Filters, *, after: Sequence[object] | None, limit: int) -> list[Row]:
+    """Rows matching ``filters``, newest first, after the row whose keys were ``after``."""
+    where = (
+        Where()
+        .maybe("l.workspace_id = {}", filters.workspace_id)
+        .maybe("{0} IN (l.user_id, l.key_id, l.token_id, l.share_id)", filters.actor)
+        .maybe("l.action = {}", filters.action.value if filters.action else None)
+        .maybe("l.asset_id = {}", filters.asset_id)
+        .maybe("l.at >= {}", filters.since)
+        .maybe("l.at < {}", filters.until)
+        .after(NEWEST, after)
+    )
     records = await pool.fetch(
         f"""SELECT l.id, l.at, {", ".join(f"l.{c}" for c in _NAMES)}, u.email
             FROM audit_log l LEFT JOIN users u ON u.id = l.user_id
-            WHERE ($1::uuid IS NULL OR l.workspace_id = $1)
-              AND ($2::uuid IS NULL OR $2 IN (l.user_id, l.key_id, l.token_id, l.share_id))
-              AND ($3::text IS NULL OR l.action = $3)
-              AND ($4::uuid IS NULL OR l.asset_id = $4)
-              AND ($5::timestamptz IS NULL OR l.at >= $5)
-              AND ($6::timestamptz IS NULL OR l.at < $6)
-              AND ($7::timestamptz IS NULL OR (l.at, l.id) < ($7, $8))
-            ORDER BY l.at DESC, l.id DESC
-            LIMIT $9""",
-        filters.workspace_id, filters.actor, filters.action.value if filters.action else None,
-        filters.asset_id, filters.since, filters.until, after[0] if after else None,
-        after[1] if after else None, limit,
-    )  # fmt: skip
+            WHERE {where.sql} ORDER BY {NEWEST.order_by} LIMIT {where.arg(limit)}""",
+        *where.args,
+    )
     return [msgspec.convert(dict(r.items()), Row) for r in records]

@@ -9,6 +9,7 @@ transaction that marks it uploaded).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ import msgspec
 from dam.db import audit as audit_rows
 from dam.db.accounts import _TOKEN_COLUMNS
 from dam.db.pool import Connection, Pool
+from dam.db.query import Key, Sort, Where
 from dam.domain.accounts import UploadToken
 from dam.domain.audit import Entry
 
@@ -33,14 +35,15 @@ def _token(record: Any) -> UploadToken | None:
     return None if record is None else msgspec.convert(dict(record.items()), UploadToken)
 
 
-def _whose(creator: Creator | None, first: int) -> tuple[str, tuple[uuid.UUID | None, ...]]:
-    """The condition that keeps only ``creator``'s tokens (none: every token), with its parameters."""
-    user = f"${first}::uuid"
-    key = f"${first + 1}::uuid"
-    sql = f"({user} IS NULL OR created_by = {user}) AND ({key} IS NULL OR created_by_key = {key})"
+def _whose(where: Where, creator: Creator | None) -> Where:
+    """Keep only ``creator``'s tokens (none: every token)."""
     if creator is None:
-        return sql, (None, None)
-    return sql, (creator.user_id, creator.key_id)
+        return where
+    return where.maybe("created_by = {}", creator.user_id).maybe("created_by_key = {}", creator.key_id)
+
+
+NEWEST = Sort("newest", (Key("created_at", datetime, "created_at"), Key("id", uuid.UUID, "id")))
+"""Newest first: ``GET /upload-tokens``' order."""
 
 
 async def list_tokens(
@@ -48,19 +51,17 @@ async def list_tokens(
     workspace_id: uuid.UUID,
     creator: Creator | None,
     *,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: Sequence[object] | None,
     limit: int,
 ) -> list[UploadToken]:
-    """The workspace's tokens (only ``creator``'s, when given), newest first, keyset-paginated on
-    ``(created_at, id)``."""
-    whose, args = _whose(creator, 2)
+    """The workspace's tokens (only ``creator``'s, when given), newest first, after the row whose
+    keys were ``after``."""
+    where = _whose(Where().add("workspace_id = {}", workspace_id), creator).after(NEWEST, after)
     records = await pool.fetch(
-        f"""SELECT {_TOKEN_COLUMNS} FROM upload_tokens
-            WHERE workspace_id = $1 AND {whose}
-              AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
-            ORDER BY created_at DESC, id DESC LIMIT $6""",
-        workspace_id, *args, after[0] if after else None, after[1] if after else None, limit,
-    )  # fmt: skip
+        f"""SELECT {_TOKEN_COLUMNS} FROM upload_tokens WHERE {where.sql}
+            ORDER BY {NEWEST.order_by} LIMIT {where.arg(limit)}""",
+        *where.args,
+    )
     return [t for t in map(_token, records) if t is not None]
 
 
@@ -73,14 +74,14 @@ async def revoke(
 ) -> UploadToken | None:
     """Revoke a token of the workspace (only ``creator``'s, when given; again is no change); None
     when there is no such token."""
-    whose, args = _whose(creator, 3)
+    whose = _whose(Where(start=2), creator)
     sql, logged = audit_rows.statement(
         f"""UPDATE upload_tokens SET revoked_at = COALESCE(revoked_at, now())
-            WHERE id = $1 AND workspace_id = $2 AND {whose}
+            WHERE id = $1 AND workspace_id = $2 AND {whose.sql}
             RETURNING {_TOKEN_COLUMNS}""",
-        4, audit, target_id="acted.id", workspace_id="acted.workspace_id",
+        2 + len(whose.args), audit, target_id="acted.id", workspace_id="acted.workspace_id",
     )  # fmt: skip
-    return _token(await pool.fetchrow(sql, token_id, workspace_id, *args, *logged))
+    return _token(await pool.fetchrow(sql, token_id, workspace_id, *whose.args, *logged))
 
 
 async def get_token(pool: Pool, token_id: uuid.UUID) -> UploadToken | None:

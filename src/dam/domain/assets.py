@@ -10,32 +10,49 @@ import msgspec
 
 from dam.domain.access import Owner
 from dam.domain.media import MediaInfo
+from dam.domain.metadata import Metadata
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepState
 from dam.domain.streaming import StreamLinks
 
 
-class Asset(msgspec.Struct, frozen=True, kw_only=True):
-    """One asset's record."""
+class AssetFields(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of an asset that clients see: declared once, here. ``Asset`` adds what only the
+    service uses; the database column list (``db/assets.py``) and the API's ``AssetOut`` (which
+    names ``storage_key`` ``storage_path``) are derived from these classes, so adding a field is
+    this declaration and its migration."""
 
     id: uuid.UUID
+    status: AssetStatus
     filename: str
     content_type: str
     size: int | None
     sha256: str | None
     storage_key: str
-    status: AssetStatus
-    upload_id: str | None
-    part_size: int | None
-    part_checksums: bool
+    metadata: Metadata  # custom metadata: see ``domain/metadata.py`` for how it is typed
+    media: MediaInfo | None
+    error: str | None
     etag: str | None
     stored_size: int | None
-    error: str | None
-    metadata: dict[str, Any]
-    media: MediaInfo | None
     created_at: datetime
     updated_at: datetime
     uploaded_at: datetime | None
+
+
+PUBLIC_FIELDS = tuple(f.name for f in msgspec.structs.fields(AssetFields))
+
+
+def public_values(asset: AssetFields) -> dict[str, Any]:
+    """The public fields of an asset, by name (to build another struct that shares them)."""
+    return {name: getattr(asset, name) for name in PUBLIC_FIELDS}
+
+
+class Asset(AssetFields, frozen=True, kw_only=True):
+    """One asset's record: what clients see, and what only the service uses."""
+
+    upload_id: str | None
+    part_size: int | None
+    part_checksums: bool
     workspace_id: uuid.UUID
     created_by: uuid.UUID | None = None
     created_by_key: uuid.UUID | None = None
@@ -60,7 +77,7 @@ class NewAsset(msgspec.Struct, frozen=True, kw_only=True):
     upload_id: str | None
     part_size: int | None
     part_checksums: bool
-    metadata: dict[str, Any]
+    metadata: Metadata
     workspace_id: uuid.UUID
     created_by: uuid.UUID | None = None
     created_by_key: uuid.UUID | None = None
@@ -115,7 +132,8 @@ class RenditionLink(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class AssetDetail(msgspec.Struct, frozen=True, kw_only=True):
-    """What reading an asset returns: the record, renditions with URLs, steps, a download URL."""
+    """What reading an asset returns: the record, renditions with URLs, steps, a download URL
+    (under its reader's ``Audience``: what it hides is empty)."""
 
     asset: Asset
     renditions: list[RenditionLink]
@@ -123,6 +141,37 @@ class AssetDetail(msgspec.Struct, frozen=True, kw_only=True):
     download_url: str | None  # the original, as an attachment
     media_url: str | None = None  # audio and video only: the original inline, for players
     stream: StreamLinks | None = None
+    kind: str | None = None  # the media kind (image, video, audio...), shown even when facts are hidden
+
+
+class AssetSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """An asset in a list of results (search, a collection): enough to show a tile and open it."""
+
+    id: uuid.UUID
+    status: AssetStatus
+    filename: str
+    content_type: str
+    size: int | None  # as stored, or as declared until it is
+    kind: str | None
+    thumbnail_url: str | None
+    created_at: datetime
+
+
+class Audience(msgspec.Struct, frozen=True, kw_only=True):
+    """Who reads assets and under which rules: the presenter (``services/present.py``) shows
+    every asset to an audience the same way, a member of the workspace (the defaults) or a
+    share link's visitor (``domain/shares.audience_of``)."""
+
+    viewer: str = "-"  # whom stream tokens name
+    until: datetime | None = None  # every URL expires by then (a share link's expiry)
+    kinds: frozenset[str] | None = None  # the rendition kinds shown (None: all)
+    download: bool = True  # the original as an attachment
+    steps: bool = True  # the processing steps
+    metadata: bool = True  # custom metadata and media facts
+
+
+MEMBER = Audience()
+"""A member of the asset's workspace with no stream viewer (``viewer_of`` names one)."""
 
 
 class AssetPage(msgspec.Struct, frozen=True, kw_only=True):

@@ -65,6 +65,17 @@ class Row(Entry, frozen=True, kw_only=True):
     email: str | None = None  # of the user behind the actor, when there is one
 
 
+class Filters(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``GET /audit`` narrows the log to."""
+
+    workspace_id: uuid.UUID | None = None  # None: every workspace (operators)
+    actor: uuid.UUID | None = None  # a user, key, upload token or share link id
+    action: Action | None = None
+    asset_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 def by(principal: Principal | None, action: Action, **fields: Any) -> Entry:
     """An entry of an action a principal took (None: the system, e.g. ``dam admin`` or a job)."""
     if principal is None:

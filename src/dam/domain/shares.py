@@ -8,10 +8,15 @@ from datetime import datetime
 
 import msgspec
 
+from dam.domain.assets import AssetDetail, Audience
 from dam.domain.media import MediaInfo
+from dam.domain.stream_access import share_viewer
 
 SHARE_PREFIX = "dam_sh_"
 """The visible start of every share token (then 256 bits from the CSPRNG)."""
+
+SHOWN = frozenset({"preview", "thumbnail", "poster", "waveform"})
+"""The rendition kinds a share link shows."""
 
 VISIT_COOKIE_PREFIX = "dam_share_"
 """A visitor who gave a share's password holds the cookie ``dam_share_<share id, hex>``."""
@@ -71,3 +76,34 @@ class SharedAsset(msgspec.Struct, frozen=True, kw_only=True):
 def visit_cookie(share_id: uuid.UUID) -> str:
     """The name of the cookie that says this visitor gave the share's password."""
     return f"{VISIT_COOKIE_PREFIX}{share_id.hex}"
+
+
+def audience_of(share: Share) -> Audience:
+    """A share link's visitors: URLs that outlive neither the link nor ``DAM_PRESIGN_GET_TTL``, the
+    shown renditions, the original only when the link allows downloads, facts only when it shows
+    metadata, no processing steps."""
+    return Audience(
+        viewer=share_viewer(share.id), until=share.expires_at, kinds=SHOWN, download=share.download,
+        steps=False, metadata=share.show_metadata,
+    )  # fmt: skip
+
+
+def shared_asset(detail: AssetDetail, share: Share, base: str = "") -> SharedAsset:
+    """What the link shows of an asset the presenter read for ``audience_of(share)`` (stream URLs
+    under the API's ``base``)."""
+    asset, stream = detail.asset, detail.stream
+    by_kind = {r.kind: r.url for r in detail.renditions}
+    return SharedAsset(
+        name=asset.filename, type=asset.content_type, kind=detail.kind,
+        size=asset.stored_size if asset.stored_size is not None else asset.size, status=asset.status.value,
+        expires_at=share.expires_at, download=share.download, show_metadata=share.show_metadata,
+        facts=asset.media, preview_url=by_kind.get("preview") or by_kind.get("waveform"),
+        thumbnail_url=by_kind.get("thumbnail"), media_url=detail.media_url, download_url=detail.download_url,
+        renditions=[
+            SharedPreview(kind=r.kind, content_type=r.content_type, width=r.width, height=r.height, url=r.url)
+            for r in detail.renditions
+        ],
+        hls_url=base + stream.hls_path if stream and stream.hls_path else None,
+        dash_url=base + stream.dash_path if stream and stream.dash_path else None,
+        storyboard_url=base + stream.storyboard_path if stream and stream.storyboard_path else None,
+    )  # fmt: skip

@@ -8,34 +8,28 @@ and revoked links are one answer, 404, from the same single lookup.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import msgspec
 
 from dam.db import assets as asset_rows
 from dam.db import shares as db
-from dam.db import steps as step_rows
 from dam.domain import audit
 from dam.domain.access import Principal, Scope, require
 from dam.domain.addresses import bucket
 from dam.domain.audit import Action, Entry
 from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthenticated
-from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, SharedPreview, visit_cookie
+from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, audience_of, shared_asset, visit_cookie
 from dam.domain.status import AssetStatus
-from dam.domain.stream_access import share_viewer
-from dam.domain.validation import attachment
 from dam.keys import share_open_key
 from dam.resources import Resources
 from dam.services import passwords, scoped
 from dam.services.auth import Auth, well_formed
-from dam.services.streams import Streams
+from dam.services.present import Presenter
 
 SHARE_PASSWORD_MIN_LENGTH = 8
 _GONE = "this share link does not exist, has expired or has been revoked"
-_SHOWN = ("preview", "thumbnail", "poster", "waveform")  # renditions a share shows, by kind
 VISIT_SECONDS = 3600  # a visitor's opens of a link within this long are recorded once
 
 
@@ -61,7 +55,7 @@ class Shares:
         self.pool = resources.pool
         self.storage = resources.storage
         self.auth = auth
-        self.streams = Streams(resources)
+        self.present = Presenter(resources)
 
     # -- for members ---------------------------------------------------------------------------
 
@@ -165,59 +159,7 @@ class Shares:
         if asset is None or asset.status is AssetStatus.DELETED:
             raise NotFound(_GONE)
         await self._record_open(share, address or "unknown")
-        # S3 URLs live whole seconds: the last second of a link gets one-second URLs.
-        remaining = max(1, math.ceil((share.expires_at - datetime.now(UTC)).total_seconds()))
-        shown = [r for r in await asset_rows.list_renditions(self.pool, [asset.id]) if r.kind in _SHOWN]
-        previews = [
-            SharedPreview(
-                kind=r.kind,
-                content_type=r.content_type,
-                width=r.width,
-                height=r.height,
-                url=self.storage.presign_get(r.storage_key, expires=remaining),
-            )
-            for r in shown
-        ]
-        by_kind = {p.kind: p.url for p in previews}
-        steps = await step_rows.list_steps(self.pool, [asset.id])
-        record = (await self.streams.records([asset.id])).get(asset.id)
-        viewer = share_viewer(share.id)
-        generations = (await self.streams.generations([asset.id], viewer))[asset.id]
-        stream = self.streams.links(
-            asset, steps, record, viewer, generations=generations, until=share.expires_at.timestamp()
-        )
-        stored = asset.status is not AssetStatus.PENDING_UPLOAD  # deleted ones are refused above
-        kind = asset.media.kind if asset.media is not None else None
-        playable = stored and kind in ("video", "audio")
-        return SharedAsset(
-            name=asset.filename,
-            type=asset.content_type,
-            kind=kind,
-            size=asset.stored_size if asset.stored_size is not None else asset.size,
-            status=asset.status.value,
-            expires_at=share.expires_at,
-            download=share.download,
-            show_metadata=share.show_metadata,
-            facts=asset.media if share.show_metadata else None,
-            preview_url=by_kind.get("preview") or by_kind.get("waveform"),
-            thumbnail_url=by_kind.get("thumbnail"),
-            media_url=(
-                self.storage.presign_get(asset.storage_key, expires=remaining, disposition="inline")
-                if playable
-                else None
-            ),
-            download_url=(
-                self.storage.presign_get(
-                    asset.storage_key, expires=remaining, disposition=attachment(asset.filename)
-                )
-                if stored and share.download
-                else None
-            ),
-            renditions=previews,
-            hls_url=base + stream.hls_path if stream and stream.hls_path else None,
-            dash_url=base + stream.dash_path if stream and stream.dash_path else None,
-            storyboard_url=base + stream.storyboard_path if stream and stream.storyboard_path else None,
-        )
+        return shared_asset(await self.present.detail(asset, audience_of(share)), share, base)
 
     async def unlock(self, secret: str, password: str, address: str) -> tuple[Share, str]:
         """Check a share link's password (failures limited per link and per address, as sign-ins

@@ -13,14 +13,11 @@ another workspace's included, is answered as an unknown one.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import logging
 import math
 import time
 import uuid
-from datetime import datetime
 
 import msgspec
 from redis.exceptions import RedisError
@@ -28,6 +25,7 @@ from redis.exceptions import RedisError
 from dam import keys
 from dam.db import accounts as account_rows
 from dam.db import assets as asset_rows
+from dam.db import query
 from dam.db import upload_tokens as db
 from dam.domain import audit, validation
 from dam.domain.access import Principal, Scope, allows, require
@@ -119,10 +117,10 @@ class UploadTokens:
     async def list(self, principal: Principal, *, cursor: str | None, limit: int) -> TokenPage:
         """The tokens the principal may see (see the module's note), newest first."""
         workspace_id, creator = self._scope(principal)
-        after = _decode(cursor) if cursor else None
+        after = query.decode(cursor, db.NEWEST) if cursor else None
         rows = await db.list_tokens(self.pool, workspace_id, creator, after=after, limit=limit + 1)
-        page, more = rows[:limit], len(rows) > limit
-        return TokenPage(items=page, next_cursor=_encode(page[-1]) if more and page else None)
+        items, next_cursor = query.page(rows, limit, db.NEWEST)
+        return TokenPage(items=items, next_cursor=next_cursor)
 
     async def revoke(self, principal: Principal, token_id: uuid.UUID) -> UploadToken:
         """Revoke a token (again is no change) and stop its uploads in progress: multipart
@@ -209,24 +207,6 @@ class UploadTokens:
         """Uncount a file whose asset could not be created."""
         with contextlib.suppress(DamError):
             await db.give_back(self.pool, token_id)
-
-
-def _encode(token: UploadToken) -> str:
-    return (
-        base64.urlsafe_b64encode(f"{token.created_at.isoformat()}|{token.id}".encode()).decode().rstrip("=")
-    )
-
-
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, ident = raw.split("|")
-        at = datetime.fromisoformat(stamp)
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        return at, uuid.UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this API gave") from None
 
 
 def _allowed_type(value: str, allowed: tuple[str, ...]) -> str:
