@@ -317,3 +317,10 @@ def _formats(photo: Path) -> None:
     print(f"ours, tagged              {tagged['cpu_ms']:7.1f} ms CPU ({tagged['ms']:.1f} ms wall)")
     print(f"ours, untagged            {plain['cpu_ms']:7.1f} ms CPU ({plain['ms']:.1f} ms wall)")
     print(f"ratio                     {tagged['cpu_ms'] / plain['cpu_ms']:7.2f}x   (target <= 1.15x)")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except StackFailed as exc:
+        raise SystemExit(f"\nbench failed: {exc}") from None
