@@ -175,24 +175,43 @@ def _image_case(case: str, path: str, fmt: str = "JPEG") -> None:
     baseline = _vm("VmRSS")
     run()
     peak = _vm("VmHWM") - baseline
-    times = []
+    times, cpu = [], []
     for _ in range(5):
-        start = time.perf_counter()
+        start, spent = time.perf_counter(), time.process_time()
         run()
         times.append(time.perf_counter() - start)
-    print(json.dumps({"ms": median(times) * 1000, "peak_kib": peak}))
+        cpu.append(time.process_time() - spent)
+    print(json.dumps({"ms": median(times) * 1000, "cpu_ms": median(cpu) * 1000, "peak_kib": peak}))
+
+
+ROUNDS = 3  # fresh processes per case, in alternating order; the median of their medians is reported
 
 
 def bench_image(path: Path, fmt: str = "JPEG") -> dict[str, dict[str, float]]:
-    """Each case in its own process, so peak memory is its own."""
-    results = {}
-    for case in ("bare", "ours"):
-        out = subprocess.run(
-            [sys.executable, __file__, case, str(path), fmt],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        results[case] = json.loads(out.stdout)
-    return results
+    """Our pixel work and the bare library call on one file (see ``rounds``)."""
+    return rounds({"bare": ("bare", path, fmt), "ours": ("ours", path, fmt)})
+
+
+def bench_tagged(tagged: Path, plain: Path) -> dict[str, dict[str, float]]:
+    """Our pixel work on the tagged file and on the same pixels untagged (see ``rounds``)."""
+    return rounds({"tagged": ("ours", tagged, "JPEG"), "untagged": ("ours", plain, "JPEG")})
+
+
+def rounds(cases: dict[str, tuple[str, Path, str]]) -> dict[str, dict[str, float]]:
+    """Each case in its own process, so peak memory is its own; ``ROUNDS`` rounds with the cases
+    alternating, so a burst of load on this shared machine does not land on one case only. Times
+    are CPU times as well as wall times: a thread's CPU time moves far less with the load."""
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in cases}
+    for round_ in range(ROUNDS):
+        order = list(cases) if round_ % 2 == 0 else list(reversed(cases))
+        for label in order:
+            case, path, fmt = cases[label]
+            out = subprocess.run(
+                [sys.executable, __file__, case, str(path), fmt],
+                capture_output=True, text=True, check=True, cwd=ROOT,
+            )  # fmt: skip
+            runs[label].append(json.loads(out.stdout))
+    return {label: {k: median(r[k] for r in rs) for k in rs[0]} for label, rs in runs.items()}
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from bench.load import LoadResult, run_load, run_sign_ins  # noqa: E402
 from bench.media_bench import (  # noqa: E402
     bench_image,
     bench_probe,
+    bench_tagged,
     make_dng,
     make_heic,
     make_jpeg,
@@ -281,18 +282,25 @@ def _media(store: DevS3, tmp: Path) -> None:
     image = bench_image(photo)
     ours, bare = image["ours"], image["bare"]
     print(
-        "\n## Image job core: preview (1280) + thumbnail (320), upright, from a 4000x3000 JPEG (median of 5)"
+        "\n## Image job core: preview (1280) + thumbnail (320), upright, from a 4000x3000 JPEG"
+        " (medians of 5 runs in each of 3 processes)"
     )
-    print(f"ours                      {ours['ms']:7.1f} ms, peak +{ours['peak_kib'] / 1024:6.1f} MiB")
-    print(f"bare Pillow thumbnail()   {bare['ms']:7.1f} ms, peak +{bare['peak_kib'] / 1024:6.1f} MiB")
-    print(f"ratio                     {ours['ms'] / bare['ms']:7.2f}x time (target <= 1.25x), "
+    _print_image("bare Pillow thumbnail()", ours, bare)
+    _formats(photo)
+
+
+def _print_image(bare_name: str, ours: dict[str, float], bare: dict[str, float]) -> None:
+    """Our pixel work beside the bare call: CPU time (wall time beside it) and peak memory."""
+    for name, case in (("ours", ours), (bare_name, bare)):
+        print(f"{name:<25} {case['cpu_ms']:7.1f} ms CPU ({case['ms']:.1f} ms wall), "
+              f"peak +{case['peak_kib'] / 1024:6.1f} MiB")  # fmt: skip
+    print(f"ratio                     {ours['cpu_ms'] / bare['cpu_ms']:7.2f}x time (target <= 1.25x), "
           f"{ours['peak_kib'] / max(1, bare['peak_kib']):.2f}x memory (target <= 1.5x)")  # fmt: skip
-    _formats(photo, ours["ms"])
 
 
-def _formats(photo: Path, plain_ms: float) -> None:
+def _formats(photo: Path) -> None:
     for label, path, fmt, bare_name in (
-        ("24 MP HEIC", make_heic(CACHE / "6000x4000.heic"), "HEIC", "pillow-heif open + thumbnail()"),
+        ("24 MP HEIC", make_heic(CACHE / "6000x4000.heic"), "HEIC", "pillow-heif open+thumbnail()"),
         (
             "24 MP DNG (no embedded preview)",
             make_dng(CACHE / "6000x4000.dng"),
@@ -301,17 +309,14 @@ def _formats(photo: Path, plain_ms: float) -> None:
         ),
     ):
         figures = bench_image(path, fmt)
-        ours, bare = figures["ours"], figures["bare"]
-        print(f"\n## Image job core from a {label} (median of 5)")
-        print(f"ours                      {ours['ms']:7.1f} ms, peak +{ours['peak_kib'] / 1024:6.1f} MiB")
-        print(f"bare {bare_name:<28} {bare['ms']:7.1f} ms, peak +{bare['peak_kib'] / 1024:6.1f} MiB")
-        print(f"ratio                     {ours['ms'] / bare['ms']:7.2f}x time (target <= 1.25x), "
-              f"{ours['peak_kib'] / max(1, bare['peak_kib']):.2f}x memory (target <= 1.5x)")  # fmt: skip
-    tagged = bench_image(make_tagged_jpeg(CACHE / "4000x3000-adobe-rgb.jpg", photo))["ours"]
+        print(f"\n## Image job core from a {label} (medians of 5 runs in each of 3 processes)")
+        _print_image(bare_name, figures["ours"], figures["bare"])
+    icc = bench_tagged(make_tagged_jpeg(CACHE / "4000x3000-adobe-rgb.jpg", photo), photo)
+    tagged, plain = icc["tagged"], icc["untagged"]
     print("\n## ICC conversion: the 4000x3000 JPEG with an Adobe RGB profile, converted to sRGB")
-    print(f"ours, tagged              {tagged['ms']:7.1f} ms")
-    print(f"ours, untagged            {plain_ms:7.1f} ms")
-    print(f"ratio                     {tagged['ms'] / plain_ms:7.2f}x   (target <= 1.15x)")
+    print(f"ours, tagged              {tagged['cpu_ms']:7.1f} ms CPU ({tagged['ms']:.1f} ms wall)")
+    print(f"ours, untagged            {plain['cpu_ms']:7.1f} ms CPU ({plain['ms']:.1f} ms wall)")
+    print(f"ratio                     {tagged['cpu_ms'] / plain['cpu_ms']:7.2f}x   (target <= 1.15x)")
 
 
 if __name__ == "__main__":

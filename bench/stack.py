@@ -155,7 +155,8 @@ def forget_queue(redis_url: str, queue: str, events_key: str, job_ids: list[str]
     """Delete what a benchmark left in Redis: its queue, events list, jobs and results; nothing else."""
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
     try:
-        keys = [queue, f"{queue}:health-check", events_key, f"{events_key}:processing", f"{events_key}:dead"]
+        keys = [queue, f"{queue}:health-check", f"{queue}:wake", events_key]
+        keys += [f"{events_key}:processing", f"{events_key}:dead"]
         for prefix in (job_key_prefix, in_progress_key_prefix, retry_key_prefix):
             keys += [prefix + job_id for job_id in job_ids]
         # Results carry the queue their job ran on: ours go (the reconciler's too, and those of jobs

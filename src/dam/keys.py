@@ -3,6 +3,8 @@
 - job queues (their specs in ``dam.domain.steps.QUEUES``): the media queue is ``DAM_QUEUE_NAME``
   itself (``dam:queue``); the others live beside it as ``<DAM_QUEUE_NAME>:<queue>``
   (``dam:queue:transcode``);
+- beside each queue, ``<queue key>:wake``: a short list an enqueue pushes to, so an idle worker of
+  that queue looks at it at once instead of at its next poll;
 - arq's per-job keys (``arq:job:<id>``, ``arq:in-progress:<id>``, ``arq:result:<id>``,
   ``arq:retry:<id>``), named by arq;
 - beside the queue, ``<DAM_QUEUE_NAME>:login:...`` (failed sign-ins), ``<DAM_QUEUE_NAME>:upload-rate:...``
@@ -39,6 +41,7 @@ __all__ = [
     "retry_key_prefix",
     "share_open_key",
     "upload_rate_key",
+    "wake_key",
 ]
 
 
@@ -46,6 +49,12 @@ def queue_key(queue_name: str, queue: str) -> str:
     """The Redis key of one work queue, from the configured ``DAM_QUEUE_NAME``."""
     suffix = QUEUES[queue].suffix
     return f"{queue_name}:{suffix}" if suffix else queue_name
+
+
+def wake_key(queue_key: str) -> str:
+    """The list an enqueue pushes to so that an idle worker of the queue (arq's key ``queue_key``)
+    polls it at once."""
+    return f"{queue_key}:wake"
 
 
 def job_id(queue: str, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str:

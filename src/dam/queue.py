@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
 
 from dam import keys
 from dam.domain.steps import QUEUES, Queue
@@ -43,7 +45,23 @@ async def enqueue_steps(
     )
     if job is None:
         log.info("%s job of %s (etag %s) already queued or done", work, asset_id, etag)
-    return job is not None
+        return False
+    await wake(queue, keys.queue_key(queue_name, work))
+    return True
+
+
+WAKE_TOKENS = 64  # at most this many wake-ups wait in a queue's list (one per job queued)
+
+
+async def wake(queue: ArqRedis, queue_key: str) -> None:
+    """Wake an idle worker of the queue (arq's key ``queue_key``): it polls at once instead of at
+    its next poll. Best effort: the job is queued already, and a worker's poll finds it anyway."""
+    with contextlib.suppress(RedisError, OSError):
+        async with queue.pipeline(transaction=False) as pipe:
+            key = keys.wake_key(queue_key)
+            pipe.lpush(key, b"1")
+            pipe.ltrim(key, 0, WAKE_TOKENS - 1)
+            await pipe.execute()
 
 
 GIVEN_BACK_TTL = 24 * 3600  # seconds: longer than any retry's deferral
@@ -71,6 +89,7 @@ async def wake_deferred(queue: ArqRedis, queue_name: str, work: str) -> int:
     due = [job for job in later if job.startswith(prefix)]
     if due:
         await queue.zadd(key, dict.fromkeys(due, now), xx=True)
+        await wake(queue, key)
     return len(due)
 
 

@@ -85,7 +85,8 @@ class WorkerSettings(msgspec.Struct, frozen=True, kw_only=True):
     events_key: str = "dam:s3-events"
     upload_grace: Annotated[int, Meta(ge=0)] = 3600
     concurrency: Annotated[int, Meta(ge=1, le=64)] = 2
-    # arq looks for new jobs this often; arq's own 0.5 s would add ~250 ms to every upload's wait.
+    # The longest a worker waits between looks at its queue: a job queued, or one of its own ending,
+    # makes it look at once (arq's own fixed 0.5 s sleep added ~250 ms to every upload's wait).
     poll_delay: Annotated[float, Meta(ge=0.005, le=5)] = 0.05
     # On SIGTERM a worker takes no new job and lets its running steps go on this long; then it gives
     # them back, no attempt counted, for another worker.
@@ -573,8 +574,8 @@ DESCRIPTIONS: dict[str, str] = {
         " request lines, `asset_id`, `step` and `job_id` on job lines"
     ),
     "DAM_WORKER_POLL_DELAY": (
-        "seconds between a worker's looks at its queue (arq's own default, 0.5 s, would add ~250 ms to"
-        " each upload)"
+        "the longest a worker waits between looks at its queue; a job queued (through the queue's wake"
+        " list) or one of its own ending makes it look at once"
     ),
     "DAM_LADDER": (
         "the stream's rungs by short side (after rotation), comma-separated; never upscaled, a smaller"

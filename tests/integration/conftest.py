@@ -17,6 +17,7 @@ from playwright.async_api import Page, async_playwright
 from redis.asyncio import Redis
 from types_aiobotocore_s3 import S3Client
 
+from dam import keys
 from dam.api.app import create_app
 from dam.db.pool import Pool, create_pool
 from dam.devs3 import DevS3
@@ -133,7 +134,10 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     yield client
     # Only this test's queue and its jobs: other tests' and `make run`'s data stay untouched.
     job_ids = await client.zrange(settings.redis.queue_name, 0, -1)
-    await client.delete(settings.redis.queue_name, *(b"arq:job:" + job_id for job_id in job_ids))
+    await client.delete(
+        settings.redis.queue_name, keys.wake_key(settings.redis.queue_name),
+        *(b"arq:job:" + job_id for job_id in job_ids),
+    )  # fmt: skip
     await client.aclose()
 
 

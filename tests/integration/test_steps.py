@@ -12,8 +12,8 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from dam.domain.steps import Queue
-from dam.keys import given_back_key, job_id
-from dam.queue import close_queue, enqueue_steps, open_queue
+from dam.keys import given_back_key, job_id, queue_key, wake_key
+from dam.queue import WAKE_TOKENS, close_queue, enqueue_steps, open_queue
 from dam.settings import Settings
 from tests.support import media
 from tests.support.flows import ingest, json_of
@@ -185,3 +185,21 @@ async def test_a_job_takes_back_the_step_it_could_not_record(
     asset = json_of(await api.get(f"/assets/{asset_id}"))
     assert asset["status"] == "ready", asset["error"]
     assert steps_of(asset)["probe"]["attempts"] == 1
+
+
+async def test_a_job_queued_wakes_the_queue_s_workers(settings: Settings, redis: Redis) -> None:
+    # Each new job pushes one wake-up to the queue's wake list (a duplicate job pushes none); the
+    # list is capped, so wake-ups for jobs nobody waited for do not pile up.
+    queue = open_queue(settings.redis)
+    key = wake_key(queue_key(settings.redis.queue_name, Queue.MEDIA))
+    try:
+        asset = uuid.uuid4()
+        assert await enqueue_steps(queue, settings.redis.queue_name, Queue.MEDIA, asset, "x")
+        assert await redis.llen(key) == 1
+        assert not await enqueue_steps(queue, settings.redis.queue_name, Queue.MEDIA, asset, "x")
+        assert await redis.llen(key) == 1
+        for n in range(WAKE_TOKENS + 5):
+            await enqueue_steps(queue, settings.redis.queue_name, Queue.MEDIA, asset, "x", f"again-{n}")
+        assert await redis.llen(key) == WAKE_TOKENS
+    finally:
+        await close_queue(queue)

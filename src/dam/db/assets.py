@@ -274,6 +274,15 @@ async def touch(conn: Connection, asset_id: uuid.UUID) -> None:
     await conn.execute("UPDATE assets SET updated_at = now() WHERE id = $1", asset_id)
 
 
+async def touched(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
+    """Inside a transaction: note progress, and the asset's row as the transaction left it."""
+    return asset_of(
+        await conn.fetchrow(
+            f"UPDATE assets SET updated_at = now() WHERE id = $1 RETURNING {ASSET_COLUMNS}", asset_id
+        )
+    )
+
+
 async def set_media(conn: Connection, asset_id: uuid.UUID, media: MediaInfo) -> None:
     """Inside a transaction: record the asset's media facts."""
     await conn.execute("UPDATE assets SET media = $2, updated_at = now() WHERE id = $1", asset_id, media)

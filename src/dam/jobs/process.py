@@ -38,8 +38,7 @@ from dam.domain.steps import STEPS, StepState, retry_delay, runnable
 from dam.jobs.registry import RUNNERS
 from dam.jobs.runner import StepContext
 from dam.resources import Resources
-from dam.services.processing import Processing, StepEnd
-from dam.settings import time_limit
+from dam.services.processing import Chain, Processing, StepEnd, StepStart, step_time_limit
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +94,19 @@ async def run_queue(context: StepContext, asset_id: uuid.UUID, *, runner: str) -
     last: _Next | None = None
     states = await processing.states(asset_id)
     while todo := runnable(states, context.queue, resume=True):
+        # The previous step's finish may have begun this one already, for this job.
+        chained = last.end.next if last is not None else None
+        if chained is not None and chained.step.name != todo[0]:
+            chained = None  # cannot happen: the finish began the step this loop would run next
         # arq runs a job again under the same id both after a Retry and after its worker died: for
         # a step left running, only the mark a try leaves when it gives its steps back after a
         # dependency fault tells the two apart (read only then: no Redis round trip otherwise).
-        resumed = states[todo[0]] is StepState.RUNNING and await processing.given_back(runner)
+        resumed = (
+            chained is None and states[todo[0]] is StepState.RUNNING and await processing.given_back(runner)
+        )
         with logs.bind(step=todo[0]):
             began = time.perf_counter()
-            step = await _run_step(context, processing, asset_id, todo[0], runner, resumed)
+            step = await _run_step(context, processing, asset_id, todo[0], runner, resumed, chained)
             log.info("asset %s: step %s ran for %.2fs", asset_id, todo[0], time.perf_counter() - began)
         if step is None:
             return f"skipped: {todo[0]} is not waiting to run (asset changed?)"
@@ -125,11 +130,15 @@ async def _run_step(
     name: str,
     runner: str,
     resumed: bool,
+    start: StepStart | None = None,
 ) -> _Ran | None:
+    """One step: begun here (or by the previous step's finish: ``start``), run, finished; the
+    finish begins the queue's next step for this job in its transaction."""
     resources = context.resources
     settings = resources.settings.worker
-    seconds = min(STEPS[name].timeout, time_limit(resources.settings, STEPS[name].queue))
-    start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner, resumed=resumed)
+    seconds = step_time_limit(resources.settings, name)
+    if start is None:
+        start = await processing.begin(asset_id, name, stale_after=seconds, runner=runner, resumed=resumed)
     if start is None:
         return None
     attempts, limit = start.step.attempts, settings.max_tries
@@ -151,8 +160,11 @@ async def _run_step(
         return await _retry_later(resources, processing, start.asset, name, _say(exc))
     if result.more is not None:
         return await _continue(processing, start.asset, name, result.more, result.progress or 0.0)
-    end = await processing.finish(asset_id, name, outputs=result.outputs)
-    return None if end is None else _Next(asset=start.asset, end=end)
+    chain = Chain(queue=context.queue, runner=runner)
+    end = await processing.finish(asset_id, name, outputs=result.outputs, chain=chain)
+    if end is None:
+        return None
+    return _Next(asset=end.next.asset if end.next is not None else start.asset, end=end)
 
 
 async def _give_back(processing: Processing, asset_id: uuid.UUID, name: str, runner: str) -> None:

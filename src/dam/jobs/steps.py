@@ -43,11 +43,16 @@ def readable(fn: Callable[[], T]) -> T:
 
 
 async def source(resources: Resources, asset: Asset) -> tuple[str, int]:
-    """A presigned URL the worker reads the original through, and its size."""
-    info = await resources.storage.head(asset.storage_key)
-    if info is None:
-        raise MediaRejected("the original is missing from storage")
-    return resources.storage.presign_get(asset.storage_key, internal=True), info.size
+    """A presigned URL the worker reads the original through, and its size: the one the upload's
+    completion read from storage (no HEAD per step), else a HEAD's. An original gone or changed
+    since fails the step when it is read (a 404 or 416 to the ranged read)."""
+    size = asset.stored_size
+    if size is None:
+        info = await resources.storage.head(asset.storage_key)
+        if info is None:
+            raise MediaRejected("the original is missing from storage")
+        size = info.size
+    return resources.storage.presign_get(asset.storage_key, internal=True), size
 
 
 async def _store(resources: Resources, asset: Asset, file: RenderedFile) -> Rendition:

@@ -27,6 +27,7 @@ from dam.domain.outputs import MediaFacts, Output, Renditions
 from dam.domain.status import AssetStatus
 from dam.domain.steps import (
     QUEUES,
+    STEPS,
     Released,
     StepName,
     StepState,
@@ -36,9 +37,11 @@ from dam.domain.steps import (
     outcome,
     plan,
     queues_of,
+    runnable,
 )
 from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
+from dam.settings import Settings, time_limit
 
 log = logging.getLogger(__name__)
 _ACTIVE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING}
@@ -54,10 +57,25 @@ class StepStart(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StepEnd(msgspec.Struct, frozen=True, kw_only=True):
-    """Where the asset stands once a step ended."""
+    """Where the asset stands once a step ended, and the step of the same queue its transaction
+    began for the same job (``Chain``), if any."""
 
     status: AssetStatus
     states: dict[str, StepState]
+    next: StepStart | None = None
+
+
+class Chain(msgspec.Struct, frozen=True, kw_only=True):
+    """A finish that also begins the queue's next runnable step for the same job, in the same
+    transaction: one transaction between two steps instead of two."""
+
+    queue: str
+    runner: str
+
+
+def step_time_limit(settings: Settings, name: str) -> float:
+    """How long one attempt of a step may run: its own limit, within its queue's job limit."""
+    return min(STEPS[name].timeout, time_limit(settings, STEPS[name].queue))
 
 
 async def _renditions(
@@ -224,11 +242,14 @@ class Processing:
         *,
         outputs: Sequence[Output] = (),
         error: str | None = None,
+        chain: Chain | None = None,
     ) -> StepEnd | None:
         """End a running step (done, or failed for good with ``error``); None if it was not running.
 
         Each of the step's outputs is persisted in the same transaction, by its own ``db`` function;
-        a step that records media facts plans the steps those facts call for.
+        a step that records media facts plans the steps those facts call for. With ``chain``, the
+        queue's next step (if it waits to run and the asset is still processing) begins for the
+        same job in that transaction too.
         """
         async with self.pool.transaction() as conn:
             asset = await db.lock_asset(conn, asset_id)
@@ -254,9 +275,30 @@ class Processing:
                 await db.mark_ready(conn, asset_id)
             elif result is AssetStatus.FAILED:
                 await db.mark_failed(conn, asset_id, f"{name}: {error}" if error else f"{name} failed")
+            elif chain is not None and error is None:
+                return await self._begin_next(conn, asset_id, states, chain)
             else:
                 await db.touch(conn, asset_id)
         return StepEnd(status=result or AssetStatus.PROCESSING, states=states)
+
+    async def _begin_next(
+        self, conn: Connection, asset_id: uuid.UUID, states: dict[str, StepState], chain: Chain
+    ) -> StepEnd:
+        """Inside the finish transaction of a step of a processing asset: begin the step the job
+        would run next (a pending one; one left running needs the job's own checks), note progress."""
+        todo = runnable(states, chain.queue, resume=True)
+        began = None
+        if todo and states[todo[0]] is StepState.PENDING:
+            stale_after = step_time_limit(self.resources.settings, todo[0])
+            began = await step_rows.begin(
+                conn, asset_id, todo[0], stale_after=stale_after, runner=chain.runner
+            )
+        asset = await db.touched(conn, asset_id)
+        assert asset is not None  # the row is locked
+        if began is None:
+            return StepEnd(status=AssetStatus.PROCESSING, states=states)
+        states = {**states, began.name: began.state}
+        return StepEnd(status=AssetStatus.PROCESSING, states=states, next=StepStart(asset=asset, step=began))
 
     async def restart(
         self, asset_id: uuid.UUID, requested: list[str] | None, entry: Entry | None = None

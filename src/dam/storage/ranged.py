@@ -104,6 +104,8 @@ class RangeReader(_Seekable):
             STORAGE.failed(f"{response.status_code} to a ranged read")
             raise StorageUnavailable(f"storage answered {response.status_code} to a ranged read")
         STORAGE.answered()
+        if response.status_code == 404:
+            raise OSError("the object is missing from storage")
         if response.status_code not in {200, 206}:
             raise OSError(f"storage answered {response.status_code} to a ranged read")
         data = response.content

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
+import httpx
 import msgspec
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,6 +18,7 @@ from dam.domain.errors import Conflict, StorageUnavailable, UploadRejected
 from dam.domain.uploads import StoredPart
 from dam.outages import Outage
 from dam.settings import S3Settings
+from dam.storage.direct import Direct
 from dam.storage.sigv4 import SigV4Presigner
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ ABORT_RULE: LifecycleRuleTypeDef = {
     "Filter": {"Prefix": ""},
     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
 }
+_IMMUTABLE = "public, max-age=31536000, immutable"  # what renditions are stored with
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _CLIENT_FAULT_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
 
@@ -86,7 +89,7 @@ def _translate(action: str) -> Any:
 class Storage:
     """One bucket: local presigning plus the S3 calls the service makes."""
 
-    def __init__(self, settings: S3Settings, client: S3Client) -> None:
+    def __init__(self, settings: S3Settings, client: S3Client, http: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
         self.bucket = settings.bucket
         self._client = client
@@ -104,6 +107,8 @@ class Storage:
             access_key=settings.access_key,
             secret_key=settings.secret_key,
         )
+        # The calls made for every asset go without botocore when an HTTP client is given.
+        self._direct = Direct(self._internal_signer, self.bucket, http, STORAGE) if http else None
 
     # -- presigning (no I/O) -------------------------------------------------------------------
 
@@ -180,6 +185,15 @@ class Storage:
 
     async def head(self, key: str) -> ObjectInfo | None:
         """Size, ETag and type of an object; None when it does not exist."""
+        if self._direct is not None:
+            headers = await self._direct.head(key)
+            if headers is None:
+                return None
+            return ObjectInfo(
+                size=int(headers["Content-Length"]),
+                etag=headers.get("ETag", "").strip('"'),
+                content_type=headers.get("Content-Type"),
+            )
         try:
             with _translate("read object metadata"):
                 reply = await self._client.head_object(Bucket=self.bucket, Key=key)
@@ -195,16 +209,20 @@ class Storage:
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store a small object (a rendition)."""
+        if self._direct is not None:
+            headers = {"Content-Type": content_type, "Cache-Control": _IMMUTABLE}
+            await self._direct.put(key, data, headers)
+            return
         with _translate("store an object"):
             await self._client.put_object(
                 Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
-                CacheControl="public, max-age=31536000, immutable",
+                CacheControl=_IMMUTABLE,
             )  # fmt: skip
 
     async def put_file(self, key: str, path: str, content_type: str) -> None:
         """Store a large object from a local file, in parts (a rendition too big for memory)."""
         with _translate("store an object"):
-            extra = {"ContentType": content_type, "CacheControl": "public, max-age=31536000, immutable"}
+            extra = {"ContentType": content_type, "CacheControl": _IMMUTABLE}
             await self._client.upload_file(path, self.bucket, key, ExtraArgs=extra)
 
     async def create_multipart(self, key: str, content_type: str, *, checksums: bool = False) -> str:
@@ -404,12 +422,15 @@ def client_config() -> AioConfig:
 async def open_storage(settings: S3Settings) -> AsyncIterator[Storage]:
     """Open the process's S3 client and wrap it."""
     session = aioboto3.Session()
-    async with session.client(
-        "s3",
-        endpoint_url=settings.endpoint_url,
-        region_name=settings.region,
-        aws_access_key_id=settings.access_key,
-        aws_secret_access_key=settings.secret_key,
-        config=client_config(),
-    ) as client:
-        yield Storage(settings, client)
+    async with (
+        session.client(
+            "s3",
+            endpoint_url=settings.endpoint_url,
+            region_name=settings.region,
+            aws_access_key_id=settings.access_key,
+            aws_secret_access_key=settings.secret_key,
+            config=client_config(),
+        ) as client,
+        httpx.AsyncClient(timeout=httpx.Timeout(30, connect=5)) as http,
+    ):
+        yield Storage(settings, client, http)
