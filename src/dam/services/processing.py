@@ -39,6 +39,7 @@ from dam.domain.steps import (
 )
 from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
+from dam.services.unit import unit
 
 log = logging.getLogger(__name__)
 _ACTIVE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING}
@@ -135,7 +136,8 @@ class Processing:
         """Queue jobs recorded while Redis was down; returns how many. QueueUnavailable while it
         still is (they stay recorded)."""
         settings = self.resources.settings.redis
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             jobs = await outbox.take(conn, limit)
             for job in jobs:
                 if job.etag is None or job.queue not in QUEUES:
@@ -187,8 +189,8 @@ class Processing:
         """A running step finished a part of its work and waits for its next job."""
         advanced = await step_rows.advance(self.pool, asset_id, name, progress)
         if advanced:
-            async with self.pool.transaction() as conn:
-                await db.touch(conn, asset_id)
+            async with unit(self.pool) as work:
+                await db.touch(work.conn, asset_id)  # progress, not a change: nothing touched
         return advanced
 
     async def park(self, asset_id: uuid.UUID, name: str, reason: str) -> None:
@@ -201,7 +203,8 @@ class Processing:
         """Start an attempt of a step for the job ``runner``; None when the asset or the step is not
         waiting for it (another job runs it, or it ran already). ``resumed``: the job's previous try
         gave its steps back after a dependency fault (see ``db.steps.begin``)."""
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             asset = await db.lock_asset(conn, asset_id)
             if asset is None or asset.status not in (_ACTIVE_BACKGROUND if in_background(name) else _ACTIVE):
                 return None
@@ -213,6 +216,7 @@ class Processing:
             if asset.status is AssetStatus.UPLOADED:
                 asset = await db.start_processing(conn, asset_id)
                 assert asset is not None  # the row is locked
+                work.touched(asset_id)
             else:
                 await db.touch(conn, asset_id)
         return StepStart(asset=asset, step=step)
@@ -230,7 +234,8 @@ class Processing:
         Each of the step's outputs is persisted in the same transaction, by its own ``db`` function;
         a step that records media facts plans the steps those facts call for.
         """
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             asset = await db.lock_asset(conn, asset_id)
             allowed = (
                 {AssetStatus.PROCESSING, AssetStatus.READY}
@@ -243,6 +248,7 @@ class Processing:
             made = [r for out in outputs if isinstance(out, Renditions) for r in out.items]
             if not await step_rows.finish(conn, asset_id, name, state=state, outputs=made, error=error):
                 return None
+            work.touched(asset_id)  # the step's outcome, its outputs, maybe the asset's status
             for out in outputs:
                 await _PERSIST[type(out)](conn, asset_id, out, self.enabled)
             states = await step_rows.states(conn, asset_id)
@@ -262,7 +268,8 @@ class Processing:
         self, asset_id: uuid.UUID, requested: list[str] | None, entry: Entry | None = None
     ) -> Asset:
         """Reprocess a ``ready`` or ``failed`` asset: the named steps, or all of them."""
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             asset = await db.lock_asset(conn, asset_id)
             if asset is None:
                 raise NotFound(f"asset {asset_id} not found")
@@ -282,4 +289,5 @@ class Processing:
                 await step_rows.rerun(conn, asset_id, chosen)
             moved = await db.restart(conn, asset_id, entry)
             assert moved is not None  # the row is locked and was ready or failed
+            work.touched(asset_id)
         return moved

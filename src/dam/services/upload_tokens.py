@@ -45,6 +45,7 @@ from dam.domain.errors import (
 from dam.resources import Resources
 from dam.services import passwords
 from dam.services.auth import TOKEN_PREFIX
+from dam.services.unit import unit
 
 log = logging.getLogger(__name__)
 WINDOW = 60.0  # seconds over which a token's asset creations from one address are counted
@@ -139,7 +140,9 @@ class UploadTokens:
                 continue  # a form: refused when (if) its object lands, or expired by the reconciler
             try:
                 await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
-                await asset_rows.fail_upload(self.pool, asset.id, REVOKED)
+                async with unit(self.pool, one_statement=True) as work:
+                    if await asset_rows.fail_upload(work.conn, asset.id, REVOKED) is not None:
+                        work.touched(asset.id)
             except DamError as exc:  # the completion check refuses it all the same
                 log.warning("upload of %s not stopped at once: %s", asset.id, exc.detail)
         return token
