@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from redis.exceptions import RedisError
 
+from dam import kv
 from dam.db import accounts as db
 from dam.db import sso as links
 from dam.db.pool import Pool
@@ -100,7 +101,7 @@ class Sso:
             browser=passwords.digest(browser).hex(), invitation=invited,
         )  # fmt: skip
         try:
-            await self.redis.set(self._key(state), msgspec.json.encode(pending), ex=STATE_TTL)
+            await kv.put(self.redis, self._key(state), msgspec.json.encode(pending), STATE_TTL)
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
@@ -119,7 +120,7 @@ class Sso:
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         try:
-            raw = await self.redis.getdel(self._key(state)) if state else None
+            raw = await kv.take(self.redis, self._key(state)) if state else None
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
         if raw is None:

@@ -25,7 +25,7 @@ from datetime import datetime
 import msgspec
 from redis.exceptions import RedisError
 
-from dam import keys
+from dam import keys, kv
 from dam.db import accounts as account_rows
 from dam.db import assets as asset_rows
 from dam.db import upload_tokens as db
@@ -170,13 +170,7 @@ class UploadTokens:
         )
         now, member = time.time(), uuid.uuid4().hex
         try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.zremrangebyscore(bucket, 0, now - WINDOW)
-                pipe.zadd(bucket, {member: now})
-                pipe.zcard(bucket)
-                pipe.zrange(bucket, 0, 0, withscores=True)
-                pipe.expire(bucket, int(WINDOW) + 1)
-                _, _, count, oldest, _ = await pipe.execute()
+            count, oldest = await kv.window_add(self.redis, bucket, member, now, WINDOW)
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(
                 f"uploads with upload tokens are unavailable: the rate limiter (Redis) is down: {exc}"[:300]
@@ -185,8 +179,8 @@ class UploadTokens:
         if count <= limit:
             return
         with contextlib.suppress(RedisError, OSError):
-            await self.redis.zrem(bucket, member)  # a refused attempt does not hold the window open
-        wait = max(1, math.ceil(oldest[0][1] + WINDOW - now)) if oldest else int(WINDOW)
+            await kv.window_remove(self.redis, bucket, member)  # a refused attempt does not hold it open
+        wait = max(1, math.ceil(oldest + WINDOW - now)) if oldest is not None else int(WINDOW)
         raise RateLimited(
             f"this upload token has created {limit} files from your address within a minute"
             f" (DAM_UPLOAD_TOKEN_RATE); try again in {wait} s",
