@@ -24,6 +24,7 @@ from dam.domain.access import Role
 from dam.domain.accounts import Workspace
 from dam.domain.audit import Action, Entry
 from dam.domain.steps import Queue
+from dam.services.unit import unit
 from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import PASSWORD, Identities, bearer, client_of
@@ -201,10 +202,12 @@ async def test_removing_or_demoting_a_member_ends_their_links_and_stream_tokens(
     assert (await api.delete(f"/members/{await user_id_of(api, made['removed'][0])}")).status_code == 204
     # `PATCH /members/{user_id}` changes a role through this same function.
     for who, role in (("viewer", Role.VIEWER), ("contributor", Role.CONTRIBUTOR)):
-        await account_rows.set_membership(
-            accounts_pool, await user_id_of(api, made[who][0]), workspace.id, role,
-            Entry(action=Action.MEMBER_ROLE, workspace_id=workspace.id),
-        )  # fmt: skip
+        user_id = await user_id_of(api, made[who][0])
+        async with unit(accounts_pool) as work:
+            await account_rows.set_membership(
+                work.conn, user_id, workspace.id, role,
+                Entry(action=Action.MEMBER_ROLE, workspace_id=workspace.id),
+            )  # fmt: skip
 
     for _, links, streams in made.values():
         await refused_soon(visitor, streams)

@@ -13,10 +13,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from dam.api import schemas as s
 from dam.api.access import optional_principal, policy
 from dam.api.errors import responses
-from dam.db import assets as db
 from dam.domain.access import ANONYMOUS
 from dam.domain.errors import Unavailable
 from dam.resources import Resources
+from dam.services.health import probes
 
 CHECK_TIMEOUT = 3.0
 
@@ -57,11 +57,7 @@ async def ready(
 ) -> Response[s.Readiness]:
     """200 when every dependency answers, else 503 naming the failing ones; why each fails (the
     driver's own words) is shown to operators only, others read `unavailable`."""
-    checks: dict[str, Callable[[], Awaitable[object]]] = {
-        "postgres": lambda: db.ping(resources.pool),
-        "redis": resources.queue.ping,
-        "s3": resources.storage.ping,
-    }
+    checks = probes(resources)
     results = await asyncio.gather(*(_check(fn) for fn in checks.values()))
     states = dict(zip(checks, results, strict=True))
     failing = [name for name, state in states.items() if state != "ok"]

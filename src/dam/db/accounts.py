@@ -14,7 +14,7 @@ import msgspec
 
 from dam.db import audit as audit_rows
 from dam.db import shares as share_rows
-from dam.db.pool import Pool
+from dam.db.pool import Connection, Pool
 from dam.domain.access import Role
 from dam.domain.accounts import ApiKey, Member, Membership, UploadToken, User, Workspace
 from dam.domain.audit import Entry
@@ -126,22 +126,22 @@ async def password_hash(pool: Pool, user_id: uuid.UUID) -> str | None:
     return value
 
 
-async def set_password(pool: Pool, user_id: uuid.UUID, hashed: str) -> None:
-    """Replace a user's password and end every session of theirs, in one transaction."""
-    async with pool.transaction() as conn:
-        await conn.execute(
-            "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1", user_id, hashed
-        )
-        await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+async def set_password(conn: Connection, user_id: uuid.UUID, hashed: str) -> None:
+    """Inside the caller's transaction: replace a user's password and end every session of theirs."""
+    await conn.execute(
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1", user_id, hashed
+    )
+    await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
 
 
 async def set_membership(
-    pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, role: Role, audit: Entry | None = None
+    conn: Connection, user_id: uuid.UUID, workspace_id: uuid.UUID, role: Role, audit: Entry | None = None
 ) -> None:
-    """Make the user a member with that role (or change their role); the audit row says which
-    (``member.add`` or ``member.role``, with the role before and after). A role that may not share
-    (below editor) revokes the share links the user made in the workspace, in the same transaction;
-    a lower role also ends the user's stream tokens (a trigger bumps their generation)."""
+    """Inside the caller's transaction: make the user a member with that role (or change their
+    role); the audit row says which (``member.add`` or ``member.role``, with the role before and
+    after). A role that may not share (below editor) revokes the share links the user made in the
+    workspace too; a lower role also ends the user's stream tokens (a trigger bumps their
+    generation)."""
     sql, logged = audit_rows.statement(
         """WITH before AS (SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2)
            INSERT INTO memberships (user_id, workspace_id, role) VALUES ($1, $2, $3)
@@ -151,31 +151,30 @@ async def set_membership(
         action="CASE WHEN acted.was IS NULL THEN 'member.add' ELSE 'member.role' END",
         detail="jsonb_build_object('role', acted.role, 'was', acted.was)",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        await conn.execute(sql, user_id, workspace_id, role.value, *logged)
-        if not role.covers(Role.EDITOR):
-            await share_rows.revoke_made(
-                conn, user_id=user_id, workspace_id=workspace_id, because=_because(audit, user_id)
-            )
+    await conn.execute(sql, user_id, workspace_id, role.value, *logged)
+    if not role.covers(Role.EDITOR):
+        await share_rows.revoke_made(
+            conn, user_id=user_id, workspace_id=workspace_id, because=_because(audit, user_id)
+        )
 
 
 async def remove_membership(
-    pool: Pool, user_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+    conn: Connection, user_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
 ) -> bool:
-    """Take the user out of the workspace and revoke the share links they made there (always: no
-    link outlives its maker's membership), in one transaction; False if they were not in it. Their
-    stream tokens, and their keys' and upload tokens', end too (a trigger bumps the generations)."""
+    """Inside the caller's transaction: take the user out of the workspace and revoke the share
+    links they made there (always: no link outlives its maker's membership); False if they were not
+    in it. Their stream tokens, and their keys' and upload tokens', end too (a trigger bumps the
+    generations)."""
     sql, logged = audit_rows.statement(
         """DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2
            RETURNING user_id, workspace_id, role""",
         2, audit, target_id="acted.user_id", detail="jsonb_build_object('was', acted.role)",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        if await conn.fetchrow(sql, user_id, workspace_id, *logged) is None:
-            return False
-        await share_rows.revoke_made(
-            conn, user_id=user_id, workspace_id=workspace_id, because=_because(audit, user_id)
-        )
+    if await conn.fetchrow(sql, user_id, workspace_id, *logged) is None:
+        return False
+    await share_rows.revoke_made(
+        conn, user_id=user_id, workspace_id=workspace_id, because=_because(audit, user_id)
+    )
     return True
 
 
@@ -226,21 +225,21 @@ async def session_user(pool: Pool, digest: bytes, idle_seconds: float) -> tuple[
 
 
 async def create_session(
-    pool: Pool, digest: bytes, user_id: uuid.UUID, max_age: float, audit: Entry | None = None
+    conn: Connection, digest: bytes, user_id: uuid.UUID, max_age: float, audit: Entry | None = None
 ) -> None:
-    """A new session (and, in passing, forget the sessions that have expired), with its audit row."""
-    async with pool.transaction() as conn:
-        if audit is not None:
-            await audit_rows.record(conn, audit)
-        await conn.execute(
-            """INSERT INTO sessions (digest, user_id, expires_at)
-               VALUES ($1, $2, now() + make_interval(secs => $3))""",
-            digest, user_id, max_age,
-        )  # fmt: skip
-        await conn.execute(
-            """DELETE FROM sessions WHERE digest = ANY(ARRAY(
-                   SELECT digest FROM sessions WHERE expires_at < now() LIMIT 100))"""
-        )
+    """Inside the caller's transaction: a new session (and, in passing, forget the sessions that
+    have expired), with its audit row."""
+    if audit is not None:
+        await audit_rows.record(conn, audit)
+    await conn.execute(
+        """INSERT INTO sessions (digest, user_id, expires_at)
+           VALUES ($1, $2, now() + make_interval(secs => $3))""",
+        digest, user_id, max_age,
+    )  # fmt: skip
+    await conn.execute(
+        """DELETE FROM sessions WHERE digest = ANY(ARRAY(
+               SELECT digest FROM sessions WHERE expires_at < now() LIMIT 100))"""
+    )
 
 
 async def touch_session(pool: Pool, digest: bytes) -> None:
@@ -328,34 +327,34 @@ async def list_keys(pool: Pool, workspace_id: uuid.UUID) -> list[ApiKey]:
 
 
 async def revoke_key(
-    pool: Pool, key_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+    conn: Connection, key_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
 ) -> ApiKey | None:
-    """Revoke a key of the workspace (again is no change), every key made with it or with those,
-    and the upload tokens and share links any of them made, in one transaction (their stream tokens
-    end with them: triggers bump the generations); None if the workspace has no such key."""
+    """Inside the caller's transaction: revoke a key of the workspace (again is no change), every
+    key made with it or with those, and the upload tokens and share links any of them made (their
+    stream tokens end with them: triggers bump the generations); None if the workspace has no such
+    key."""
     sql, logged = audit_rows.statement(
         f"""UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
             WHERE id = $1 AND workspace_id = $2 RETURNING {_KEY_COLUMNS}""",
         2, audit, target_id="acted.id",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        record = await conn.fetchrow(sql, key_id, workspace_id, *logged)
-        if record is not None:
-            made = await conn.fetch(
-                """WITH RECURSIVE made (id) AS (
-                       SELECT $1::uuid
-                       UNION SELECT k.id FROM api_keys k JOIN made ON k.created_by_key = made.id
-                   ), keys AS (
-                       UPDATE api_keys SET revoked_at = now()
-                       WHERE id IN (SELECT id FROM made) AND revoked_at IS NULL
-                   ), tokens AS (
-                       UPDATE upload_tokens SET revoked_at = now()
-                       WHERE created_by_key IN (SELECT id FROM made) AND revoked_at IS NULL
-                   )
-                   SELECT id FROM made""",
-                key_id,
-            )
-            await share_rows.revoke_made(conn, keys=[r["id"] for r in made], because=_because(audit, key_id))
+    record = await conn.fetchrow(sql, key_id, workspace_id, *logged)
+    if record is not None:
+        made = await conn.fetch(
+            """WITH RECURSIVE made (id) AS (
+                   SELECT $1::uuid
+                   UNION SELECT k.id FROM api_keys k JOIN made ON k.created_by_key = made.id
+               ), keys AS (
+                   UPDATE api_keys SET revoked_at = now()
+                   WHERE id IN (SELECT id FROM made) AND revoked_at IS NULL
+               ), tokens AS (
+                   UPDATE upload_tokens SET revoked_at = now()
+                   WHERE created_by_key IN (SELECT id FROM made) AND revoked_at IS NULL
+               )
+               SELECT id FROM made""",
+            key_id,
+        )
+        await share_rows.revoke_made(conn, keys=[r["id"] for r in made], because=_because(audit, key_id))
     key: ApiKey | None = _row(record, ApiKey)
     return key
 

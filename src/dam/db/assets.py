@@ -17,7 +17,7 @@ import msgspec
 from dam.db import audit as audit_rows
 from dam.db import steps as step_rows
 from dam.db import upload_tokens as token_rows
-from dam.db.pool import Connection, Pool
+from dam.db.pool import Connection, Pool, Queries
 from dam.db.query import Key, Sort, Where
 from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
 from dam.domain.audit import Entry
@@ -66,7 +66,7 @@ def _assets(records: list[asyncpg.Record]) -> list[Asset]:
     return [a for a in map(asset_of, records) if a is not None]
 
 
-async def insert_asset(pool: Pool, new: NewAsset, audit: Entry | None = None) -> Asset:
+async def insert_asset(conn: Queries, new: NewAsset, audit: Entry | None = None) -> Asset:
     """Insert a ``pending_upload`` asset (and its audit row, in the same statement)."""
     sql, logged = audit_rows.statement(
         f"""INSERT INTO assets (id, filename, content_type, size, sha256, storage_key, upload_id,
@@ -76,7 +76,7 @@ async def insert_asset(pool: Pool, new: NewAsset, audit: Entry | None = None) ->
             RETURNING {ASSET_COLUMNS}""",
         16, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
     )  # fmt: skip
-    record = await pool.fetchrow(
+    record = await conn.fetchrow(
         sql,
         new.id, new.filename, new.content_type, new.size, new.sha256, new.storage_key,
         new.upload_id, new.part_size, new.part_checksums, new.metadata, _S.PENDING_UPLOAD.value,
@@ -129,10 +129,11 @@ async def touch_pending(pool: Pool, asset_id: uuid.UUID) -> None:
 
 
 async def mark_uploaded(
-    pool: Pool, asset_id: uuid.UUID, *, etag: str, stored_size: int, audit: Entry | None = None
+    conn: Connection, asset_id: uuid.UUID, *, etag: str, stored_size: int, audit: Entry | None = None
 ) -> Asset | None:
-    """``pending_upload -> uploaded`` with its first step planned; None when another caller won
-    (and then no audit row either)."""
+    """Inside a transaction: ``pending_upload -> uploaded`` with its first step planned, the bytes
+    charged to its upload token; None when another caller won (and then no audit row either).
+    ``OverBudget`` when the token cannot take them: the caller rolls the move back."""
     sql, logged = audit_rows.statement(
         f"""UPDATE assets
             SET status = $4, etag = $2, stored_size = $3, upload_id = NULL, error = NULL,
@@ -141,19 +142,18 @@ async def mark_uploaded(
             RETURNING {ASSET_COLUMNS}""",
         5, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        row = asset_of(
-            await conn.fetchrow(
-                sql, asset_id, etag, stored_size, MARK_UPLOADED.target.value, MARK_UPLOADED.source_values,
-                *logged,
-            )
-        )  # fmt: skip
-        if row is not None:
-            if row.upload_token_id is not None and not await token_rows.charge(
-                conn, row.upload_token_id, stored_size
-            ):
-                raise OverBudget(row.upload_token_id)  # rolls the move back: the caller refuses it
-            await step_rows.replan(conn, asset_id, (FIRST,))
+    row = asset_of(
+        await conn.fetchrow(
+            sql, asset_id, etag, stored_size, MARK_UPLOADED.target.value, MARK_UPLOADED.source_values,
+            *logged,
+        )
+    )  # fmt: skip
+    if row is not None:
+        if row.upload_token_id is not None and not await token_rows.charge(
+            conn, row.upload_token_id, stored_size
+        ):
+            raise OverBudget(row.upload_token_id)  # rolls the move back: the caller refuses it
+        await step_rows.replan(conn, asset_id, (FIRST,))
     return row
 
 
@@ -217,7 +217,7 @@ async def upload_refusal(pool: Pool, asset_id: uuid.UUID) -> str | None:
 
 
 async def set_status(
-    conn: Connection | Pool,
+    conn: Queries,
     asset_id: uuid.UUID,
     guard: Move,
     *,
@@ -238,10 +238,15 @@ async def set_status(
 
 
 async def transition(
-    pool: Pool, asset_id: uuid.UUID, new: AssetStatus, *, error: str | None = None, audit: Entry | None = None
+    conn: Queries,
+    asset_id: uuid.UUID,
+    new: AssetStatus,
+    *,
+    error: str | None = None,
+    audit: Entry | None = None,
 ) -> Asset | None:
     """Move an asset to ``new`` from any status the table allows; None when it does not."""
-    return await set_status(pool, asset_id, move(new), error=error, audit=audit)
+    return await set_status(conn, asset_id, move(new), error=error, audit=audit)
 
 
 async def start_processing(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
@@ -264,9 +269,9 @@ async def mark_failed(conn: Connection, asset_id: uuid.UUID, error: str) -> Asse
     return await set_status(conn, asset_id, FAIL_PROCESSING, error=error)
 
 
-async def fail_upload(pool: Pool, asset_id: uuid.UUID, error: str) -> Asset | None:
+async def fail_upload(conn: Queries, asset_id: uuid.UUID, error: str) -> Asset | None:
     """``pending_upload -> failed`` (the upload broke a rule or never arrived); None if it moved on."""
-    return await set_status(pool, asset_id, FAIL_UPLOAD, error=error)
+    return await set_status(conn, asset_id, FAIL_UPLOAD, error=error)
 
 
 async def touch(conn: Connection, asset_id: uuid.UUID) -> None:

@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from dam.db import audit as audit_rows
-from dam.db.pool import Pool, Queries
+from dam.db.pool import Connection, Pool, Queries
 from dam.domain.access import Role
 from dam.domain.accounts import Invitation, User
 from dam.domain.audit import Entry
@@ -68,25 +68,25 @@ async def pending(pool: Pool, workspace_id: uuid.UUID) -> list[Invitation]:
 
 
 async def revoke(
-    pool: Pool, invitation_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+    conn: Connection, invitation_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
 ) -> Invitation | None:
-    """Revoke an invitation of the workspace (again is no change; an accepted one is left as it is:
-    see its ``accepted_at``); None if the workspace has no such invitation."""
+    """Inside the caller's transaction: revoke an invitation of the workspace (again is no change;
+    an accepted one is left as it is: see its ``accepted_at``); None if the workspace has no such
+    invitation."""
     sql, logged = audit_rows.statement(
         f"""UPDATE invitations SET revoked_at = COALESCE(revoked_at, now())
             WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL RETURNING {_COLUMNS}""",
         2, audit, target_id="acted.id",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        found = _invitation(await conn.fetchrow(sql, invitation_id, workspace_id, *logged))
-        if found is None:
-            found = _invitation(
-                await conn.fetchrow(
-                    f"SELECT {_COLUMNS} FROM invitations WHERE id = $1 AND workspace_id = $2",
-                    invitation_id,
-                    workspace_id,
-                )
+    found = _invitation(await conn.fetchrow(sql, invitation_id, workspace_id, *logged))
+    if found is None:
+        found = _invitation(
+            await conn.fetchrow(
+                f"SELECT {_COLUMNS} FROM invitations WHERE id = $1 AND workspace_id = $2",
+                invitation_id,
+                workspace_id,
             )
+        )
     return found
 
 

@@ -111,8 +111,17 @@ class Pool:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        """A connection inside a transaction, committed when the block ends without error."""
+        """A connection inside a transaction, committed when the block ends without error.
+
+        Only ``dam.services.unit`` opens one: services write through its unit of work.
+        """
         async with self, self._pool.acquire() as conn, conn.transaction():
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection outside any transaction (each statement commits on its own)."""
+        async with self, self._pool.acquire() as conn:
             yield conn
 
     async def close(self) -> None:

@@ -102,19 +102,18 @@ async def list_shares(pool: Pool, asset_id: uuid.UUID, workspace_id: uuid.UUID) 
 
 
 async def revoke_share(
-    pool: Pool, share_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
+    conn: Connection, share_id: uuid.UUID, workspace_id: uuid.UUID, audit: Entry | None = None
 ) -> Share | None:
-    """Revoke a share link of the workspace (again is no change) and forget its visitors; None if
-    the workspace has no such link."""
+    """Inside the caller's transaction: revoke a share link of the workspace (again is no change)
+    and forget its visitors; None if the workspace has no such link."""
     sql, logged = audit_rows.statement(
         f"""UPDATE shares SET revoked_at = COALESCE(revoked_at, now())
             WHERE id = $1 AND workspace_id = $2 RETURNING {_COLUMNS}""",
         2, audit, target_id="acted.id", asset_id="acted.asset_id",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        record = await conn.fetchrow(sql, share_id, workspace_id, *logged)
-        if record is not None:
-            await conn.execute("DELETE FROM share_visits WHERE share_id = $1", share_id)
+    record = await conn.fetchrow(sql, share_id, workspace_id, *logged)
+    if record is not None:
+        await conn.execute("DELETE FROM share_visits WHERE share_id = $1", share_id)
     return None if record is None else _share(record)
 
 
@@ -126,8 +125,8 @@ async def revoke_made(
     workspace_id: uuid.UUID | None = None,
     because: Entry | None = None,
 ) -> list[uuid.UUID]:
-    """Inside the caller's transaction: revoke the live share links made with any of ``keys``, or
-    by ``user_id`` in ``workspace_id`` (with any key of theirs too), and forget their visitors; a
+    """Inside the caller's transaction: revoke the live share links made with any of ``keys``, or by
+    ``user_id`` in ``workspace_id`` (with any key of theirs too), and forget their visitors; a
     ``share.revoke`` audit row for each, naming the action ``because`` that ended them. Their ids."""
     entry = None
     if because is not None:

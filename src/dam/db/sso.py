@@ -7,7 +7,7 @@ import uuid
 import msgspec
 
 from dam.db import audit as audit_rows
-from dam.db.pool import Pool, Queries
+from dam.db.pool import Connection, Pool, Queries
 from dam.domain.accounts import User
 from dam.domain.audit import Entry
 
@@ -22,19 +22,19 @@ async def linked_user(pool: Pool, issuer: str, subject: str) -> User | None:
     return None if record is None else msgspec.convert(dict(record.items()), User)
 
 
-async def create_linked_user(pool: Pool, issuer: str, subject: str, email: str, email_key: str) -> User:
-    """A new user (no password: they sign in through the provider) linked to the identity."""
-    async with pool.transaction() as conn:
-        record = await conn.fetchrow(
-            """INSERT INTO users (id, email, email_key) VALUES ($1, $2, $3)
-               RETURNING id, email, operator, created_at""",
-            uuid.uuid4(), email, email_key,
-        )  # fmt: skip
-        assert record is not None
-        await conn.execute(
-            "INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)",
-            issuer, subject, record["id"],
-        )  # fmt: skip
+async def create_linked_user(conn: Connection, issuer: str, subject: str, email: str, email_key: str) -> User:
+    """Inside the caller's transaction: a new user (no password: they sign in through the provider)
+    linked to the identity."""
+    record = await conn.fetchrow(
+        """INSERT INTO users (id, email, email_key) VALUES ($1, $2, $3)
+           RETURNING id, email, operator, created_at""",
+        uuid.uuid4(), email, email_key,
+    )  # fmt: skip
+    assert record is not None
+    await conn.execute(
+        "INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)",
+        issuer, subject, record["id"],
+    )  # fmt: skip
     return msgspec.convert(dict(record.items()), User)
 
 
@@ -58,19 +58,19 @@ async def insert_linked_user(
 
 
 async def link(
-    pool: Pool, issuer: str, subject: str, user_id: uuid.UUID, audit: Entry
+    conn: Connection, issuer: str, subject: str, user_id: uuid.UUID, audit: Entry
 ) -> tuple[uuid.UUID, bool]:
-    """Link the identity to the user unless it is linked already: the user it is linked to, and
-    whether this call linked it (then, and only then, with its audit row)."""
+    """Inside the caller's transaction: link the identity to the user unless it is linked already:
+    the user it is linked to, and whether this call linked it (then, and only then, with its audit
+    row)."""
     sql, logged = audit_rows.statement(
         """INSERT INTO user_identities (issuer, subject, user_id) VALUES ($1, $2, $3)
            ON CONFLICT (issuer, subject) DO NOTHING RETURNING user_id""",
         3, audit, user_id="acted.user_id", target_id="acted.user_id",
     )  # fmt: skip
-    async with pool.transaction() as conn:
-        made = await conn.fetchval(sql, issuer, subject, user_id, *logged)
-        linked = made or await conn.fetchval(
-            "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2", issuer, subject
-        )
+    made = await conn.fetchval(sql, issuer, subject, user_id, *logged)
+    linked = made or await conn.fetchval(
+        "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2", issuer, subject
+    )
     assert isinstance(linked, uuid.UUID)
     return linked, made is not None

@@ -34,26 +34,26 @@ async def begin(
 
 
 async def record_chunk(
-    pool: Pool, asset_id: uuid.UUID, recipe: str, run_id: uuid.UUID, index: int, made: list[Rendition]
+    conn: Connection, asset_id: uuid.UUID, recipe: str, run_id: uuid.UUID, index: int, made: list[Rendition]
 ) -> StreamRecord | None:
-    """Chunk ``index`` is done: its segments join the stream. A chunk recorded already (a duplicate
-    job) or of another run changes nothing; None when the stream is gone (reprocessed, deleted)."""
-    async with pool.transaction() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM asset_streams WHERE asset_id = $1 AND recipe = $2 FOR UPDATE",
-            asset_id, recipe,
-        )  # fmt: skip
-        if row is None:
-            return None
-        record = _record(row)
-        if record.run_id != run_id or record.chunks_done != index:
-            return record
-        row = await conn.fetchrow(
-            f"""UPDATE asset_streams SET chunks_done = $3, renditions = $4, updated_at = now()
-                WHERE asset_id = $1 AND recipe = $2 RETURNING {_COLUMNS}""",
-            asset_id, recipe, index + 1, merge(record.renditions, made),
-        )  # fmt: skip
-        return _record(row)
+    """Inside the caller's transaction: chunk ``index`` is done: its segments join the stream. A
+    chunk recorded already (a duplicate job) or of another run changes nothing; None when the stream
+    is gone (reprocessed, deleted)."""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM asset_streams WHERE asset_id = $1 AND recipe = $2 FOR UPDATE",
+        asset_id, recipe,
+    )  # fmt: skip
+    if row is None:
+        return None
+    record = _record(row)
+    if record.run_id != run_id or record.chunks_done != index:
+        return record
+    row = await conn.fetchrow(
+        f"""UPDATE asset_streams SET chunks_done = $3, renditions = $4, updated_at = now()
+            WHERE asset_id = $1 AND recipe = $2 RETURNING {_COLUMNS}""",
+        asset_id, recipe, index + 1, merge(record.renditions, made),
+    )  # fmt: skip
+    return _record(row)
 
 
 async def finish(pool: Pool, asset_id: uuid.UUID, recipe: str, manifests: Manifests) -> None:

@@ -23,10 +23,10 @@ from collections import Counter
 from redis.exceptions import RedisError
 
 from dam import keys
-from dam.db import assets as db
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, Unavailable
 from dam.resources import Resources
+from dam.services.backlog import Backlog
 from dam.services.uploads import Uploads
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ async def sweep_once(resources: Resources, sweep: int = 0) -> Counter[str]:
     """One sweep: look for the objects of the pending forms due now; complete those that landed."""
     counts: Counter[str] = Counter()
     now = time.time()
-    pending = [a for a in await db.pending_forms(resources.pool, grace_seconds=GRACE) if due(a, sweep, now)]
+    waiting = await Backlog(resources).pending_forms(grace_seconds=GRACE)
+    pending = [a for a in waiting if due(a, sweep, now)]
     gate = asyncio.Semaphore(LOOKS)
     uploads = Uploads(resources)
 

@@ -23,12 +23,12 @@ from typing import Any
 from arq.jobs import Job, JobStatus
 
 from dam import keys
-from dam.db import assets as db
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, Unavailable
 from dam.domain.status import AssetStatus
 from dam.domain.steps import queues_of, stale_after
 from dam.resources import Resources
+from dam.services.backlog import Backlog
 from dam.services.processing import Processing
 from dam.services.uploads import Uploads
 from dam.settings import Settings
@@ -62,20 +62,19 @@ async def _pass(resources: Resources, counts: dict[str, int]) -> None:
     with contextlib.suppress(Unavailable):  # Redis still down: the drainer goes on trying
         counts["drained"] = await processing.drain_outbox()
     await _pending(resources, counts)
-    for asset in await db.assets_in_status(
-        resources.pool, AssetStatus.UPLOADED, older_than_seconds=SETTLE_SECONDS
-    ):
+    backlog = Backlog(resources)
+    for asset in await backlog.in_status(AssetStatus.UPLOADED, older_than_seconds=SETTLE_SECONDS):
         if asset.etag and await _requeue(resources, processing, asset):
             counts["requeued"] += 1
     stale = _limit(resources.settings, background=False)
-    for asset in await db.assets_in_status(resources.pool, AssetStatus.PROCESSING, older_than_seconds=stale):
+    for asset in await backlog.in_status(AssetStatus.PROCESSING, older_than_seconds=stale):
         # A new id per stale episode: the dead job's id is still taken by its kept result.
         if asset.etag and await processing.hand_over(
             asset, rerun=f"stale:{int(asset.updated_at.timestamp())}"
         ):
             counts["restarted"] += 1
     stale_background = _limit(resources.settings, background=True)
-    for asset in await db.ready_with_unfinished_steps(resources.pool, older_than_seconds=stale_background):
+    for asset in await backlog.ready_with_unfinished_steps(older_than_seconds=stale_background):
         # A ready asset's runnable steps are background ones: hand_over finds their queues.
         if asset.etag and await processing.hand_over(
             asset, rerun=f"stale:{int(asset.updated_at.timestamp())}"
@@ -103,8 +102,8 @@ async def _pending(resources: Resources, counts: dict[str, int]) -> None:
     settings = resources.settings
     uploads = Uploads(resources)
     expiry = settings.s3.presign_ttl + settings.worker.upload_grace
-    for asset in await db.assets_in_status(
-        resources.pool, AssetStatus.PENDING_UPLOAD, older_than_seconds=SETTLE_SECONDS
+    for asset in await Backlog(resources).in_status(
+        AssetStatus.PENDING_UPLOAD, older_than_seconds=SETTLE_SECONDS
     ):
         exists = asset.upload_id is None and await resources.storage.head(asset.storage_key) is not None
         # From the last time its client asked for URLs (a long multipart upload signs part after
@@ -120,5 +119,5 @@ async def _pending(resources: Resources, counts: dict[str, int]) -> None:
             if asset.upload_id is not None:
                 await resources.storage.abort_multipart(asset.storage_key, asset.upload_id)
             reason = "upload never arrived: no object in storage before the upload URLs expired"
-            if await db.fail_upload(resources.pool, asset.id, reason):
+            if await uploads.fail(asset.id, reason):
                 counts["expired"] += 1

@@ -19,6 +19,7 @@ from dam.domain.errors import Forbidden, InvalidInput, NotFound
 from dam.resources import Resources
 from dam.services import passwords
 from dam.services.auth import KEY_PREFIX, VISIBLE
+from dam.services.unit import unit
 
 MAX_KEY_NAME = 200
 
@@ -51,7 +52,8 @@ class Accounts:
         if created is None:
             raise InvalidInput(f"a workspace named {slug!r} already exists")
         if principal.user_id is not None and principal.kind == "user":
-            await db.set_membership(self.pool, principal.user_id, created.id, Role.ADMIN)
+            async with unit(self.pool) as work:
+                await db.set_membership(work.conn, principal.user_id, created.id, Role.ADMIN)
         return created
 
     async def create_user(
@@ -75,10 +77,13 @@ class Accounts:
             hashed = await passwords.hash_password(password)
         user, created = await db.ensure_user(self.pool, address, email_key, hashed)
         if hashed is not None and not created and replace_password:
-            await db.set_password(self.pool, user.id, hashed)
-        await db.set_membership(
-            self.pool, user.id, workspace.id, role, audit.by(by, Action.MEMBER_ADD, workspace_id=workspace.id)
-        )
+            async with unit(self.pool) as work:
+                await db.set_password(work.conn, user.id, hashed)
+        async with unit(self.pool) as work:
+            await db.set_membership(
+                work.conn, user.id, workspace.id, role,
+                audit.by(by, Action.MEMBER_ADD, workspace_id=workspace.id),
+            )  # fmt: skip
         if operator:
             await db.set_operator(self.pool, user.id, True)
         return user
@@ -108,9 +113,10 @@ class Accounts:
             raise Forbidden(f"a role cannot be granted wider than yours ({principal.role.value})")
         if _member(await db.members(self.pool, workspace_id), user_id) is None:
             raise NotFound(f"no member {user_id} in this workspace")
-        await db.set_membership(
-            self.pool, user_id, workspace_id, role, audit.by(principal, Action.MEMBER_ROLE)
-        )
+        async with unit(self.pool) as work:
+            await db.set_membership(
+                work.conn, user_id, workspace_id, role, audit.by(principal, Action.MEMBER_ROLE)
+            )
         changed = _member(await db.members(self.pool, workspace_id), user_id)
         if changed is None:  # removed by another admin in the meantime
             raise NotFound(f"no member {user_id} in this workspace")
@@ -121,9 +127,11 @@ class Accounts:
         workspace_id = self._managed(principal)
         if principal.user_id == user_id and principal.kind == "user":
             raise InvalidInput("admins cannot remove themselves; another admin can")
-        if not await db.remove_membership(
-            self.pool, user_id, workspace_id, audit.by(principal, Action.MEMBER_REMOVE)
-        ):
+        async with unit(self.pool) as work:
+            removed = await db.remove_membership(
+                work.conn, user_id, workspace_id, audit.by(principal, Action.MEMBER_REMOVE)
+            )
+        if not removed:
             raise NotFound(f"no member {user_id} in this workspace")
 
     # -- API keys -----------------------------------------------------------------------------
@@ -168,7 +176,8 @@ class Accounts:
     async def revoke_key(self, principal: Principal, key_id: uuid.UUID) -> ApiKey:
         """Revoke a key of the workspace (admins); 404 for another workspace's, as for an unknown one."""
         workspace_id = self._managed(principal)
-        key = await db.revoke_key(self.pool, key_id, workspace_id, audit.by(principal, Action.KEY_REVOKE))
+        async with unit(self.pool) as work:
+            key = await db.revoke_key(work.conn, key_id, workspace_id, audit.by(principal, Action.KEY_REVOKE))
         if key is None:
             raise NotFound(f"key {key_id} not found")
         return key

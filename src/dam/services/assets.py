@@ -16,6 +16,7 @@ from dam.resources import Resources
 from dam.services import scoped
 from dam.services.present import Presenter
 from dam.services.processing import Processing
+from dam.services.unit import unit
 
 
 class Assets:
@@ -74,9 +75,11 @@ class Assets:
             await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
         await self.storage.delete(asset.storage_key)
         await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
-        await db.transition(
-            self.pool, asset_id, AssetStatus.DELETED, audit=audit.by(principal, Action.ASSET_DELETE)
-        )
+        async with unit(self.pool, one_statement=True) as work:
+            if await db.transition(
+                work.conn, asset_id, AssetStatus.DELETED, audit=audit.by(principal, Action.ASSET_DELETE)
+            ):
+                work.touched(asset_id)
 
     async def reprocess(
         self, principal: Principal, asset_id: uuid.UUID, steps: list[str] | None = None

@@ -25,6 +25,7 @@ from dam.domain.errors import Forbidden, InvalidInput, Unauthenticated
 from dam.resources import Resources
 from dam.services import passwords
 from dam.services.limits import Limits
+from dam.services.unit import unit
 
 KEY_PREFIX = "dam_live_"
 TOKEN_PREFIX = "dam_up_"  # noqa: S105 - the visible start of every upload token
@@ -185,13 +186,14 @@ class Auth:
             action=Action.LOGIN, actor="user", user_id=found[0].id, address=address,
             detail={"email": found[0].email},
         )  # fmt: skip
-        await db.create_session(
-            self.pool,
-            passwords.digest(session_id),
-            found[0].id,
-            self.settings.auth.session_max_age,
-            signed_in,
-        )
+        async with unit(self.pool) as work:
+            await db.create_session(
+                work.conn,
+                passwords.digest(session_id),
+                found[0].id,
+                self.settings.auth.session_max_age,
+                signed_in,
+            )
         return SignedIn(user=found[0], session_id=session_id)
 
     async def logout(self, session_id: str) -> None:
@@ -218,11 +220,14 @@ class Auth:
                     " ended; sign in again"
                 )
             raise Forbidden("the current password is wrong")
-        await db.set_password(self.pool, user.id, await passwords.hash_password(new))
+        hashed = await passwords.hash_password(new)
+        async with unit(self.pool) as work:
+            await db.set_password(work.conn, user.id, hashed)
         session_id = passwords.new_secret("")
-        await db.create_session(
-            self.pool, passwords.digest(session_id), user.id, self.settings.auth.session_max_age
-        )
+        async with unit(self.pool) as work:
+            await db.create_session(
+                work.conn, passwords.digest(session_id), user.id, self.settings.auth.session_max_age
+            )
         return SignedIn(user=user, session_id=session_id)
 
     async def identity(self, principal: Principal) -> Identity:

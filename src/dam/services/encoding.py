@@ -10,6 +10,7 @@ from dam.db import streams as stream_rows
 from dam.domain import streaming as st
 from dam.domain.media import MediaInfo
 from dam.resources import Resources
+from dam.services.unit import unit
 
 
 class Encoding:
@@ -31,7 +32,10 @@ class Encoding:
         self, asset_id: uuid.UUID, record: st.StreamRecord, index: int, made: list[st.Rendition]
     ) -> st.StreamRecord | None:
         """Chunk ``index`` of ``record``'s run is done (see ``db.streams.record_chunk``)."""
-        return await stream_rows.record_chunk(self.pool, asset_id, record.recipe, record.run_id, index, made)
+        async with unit(self.pool) as work:
+            return await stream_rows.record_chunk(
+                work.conn, asset_id, record.recipe, record.run_id, index, made
+            )
 
     async def manifests(self, asset_id: uuid.UUID, recipe: str, made: st.Manifests) -> None:
         """The stream's manifests, once its last chunk is done."""

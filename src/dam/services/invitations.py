@@ -36,6 +36,7 @@ from dam.domain.audit import Action, Entry
 from dam.domain.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from dam.resources import Resources
 from dam.services import mail, passwords
+from dam.services.unit import unit
 
 INVITE_PREFIX = "dam_inv_"
 _TOKEN = re.compile(r"dam_inv_[A-Za-z0-9_-]{43}")
@@ -79,9 +80,9 @@ class Invitations:
             principal, Action.INVITATION_CREATE, workspace_id=workspace_id,
             detail={"email": address, "role": role.value, "mailed": bool(smtp)},
         )  # fmt: skip
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
             made = await db.insert(
-                conn, workspace_id=workspace_id, email=address, email_key=email_key, role=role,
+                work.conn, workspace_id=workspace_id, email=address, email_key=email_key, role=role,
                 digest=passwords.digest(secret), created_by=principal.user_id,
                 created_by_key=principal.key_id, ttl=self.settings.auth.invitation_ttl, audit=entry,
             )  # fmt: skip
@@ -112,7 +113,8 @@ class Invitations:
         unknown one; 409 for one already accepted (remove the member instead)."""
         workspace_id = _managed(principal)
         entry = audit.by(principal, Action.INVITATION_REVOKE)
-        found = await db.revoke(self.pool, invitation_id, workspace_id, entry)
+        async with unit(self.pool) as work:
+            found = await db.revoke(work.conn, invitation_id, workspace_id, entry)
         if found is None:
             raise NotFound(f"invitation {invitation_id} not found")
         if found.accepted_at is not None:
@@ -162,14 +164,14 @@ class Invitations:
         )
         if await accounts_db.credentials(self.pool, invitation.email_key) is not None:
             raise taken
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
             made = await links.insert_linked_user(
-                conn, issuer, subject, invitation.email, invitation.email_key
+                work.conn, issuer, subject, invitation.email, invitation.email_key
             )
             if made is None:  # made a moment ago, or the identity linked meanwhile
                 raise taken
             entry = _accepting(invitation, made, address, created=True, sso=issuer)
-            if not await db.claim(conn, invitation.id, made.id, entry):
+            if not await db.claim(work.conn, invitation.id, made.id, entry):
                 raise Gone("this invitation can no longer be accepted")
         await self._join(invitation, made, address)
         return made
@@ -194,12 +196,12 @@ class Invitations:
             raise InvalidInput("choose a password: this invitation makes a new account")
         passwords.check_strength(password, self.settings.auth.password_min_length)
         hashed = await passwords.hash_password(password)
-        async with self.pool.transaction() as conn:
-            user_made = await db.create_user(conn, invitation.email, invitation.email_key, hashed)
+        async with unit(self.pool) as work:
+            user_made = await db.create_user(work.conn, invitation.email, invitation.email_key, hashed)
             if user_made is None:  # made a moment ago, by another invitation's link
                 raise Forbidden(f"{invitation.email} has an account: sign in as it, then accept")
             entry = _accepting(invitation, user_made, address, created=True)
-            if not await db.claim(conn, invitation.id, user_made.id, entry):
+            if not await db.claim(work.conn, invitation.id, user_made.id, entry):
                 raise Gone("this invitation can no longer be accepted")
         await self._join(invitation, user_made, address)
         session_id = await self._sign_in(user_made, address)
@@ -212,7 +214,10 @@ class Invitations:
             action=Action.MEMBER_ADD, actor="user", user_id=user.id, address=address,
             workspace_id=invitation.workspace_id,
         )  # fmt: skip
-        await accounts_db.set_membership(self.pool, user.id, invitation.workspace_id, invitation.role, entry)
+        async with unit(self.pool) as work:
+            await accounts_db.set_membership(
+                work.conn, user.id, invitation.workspace_id, invitation.role, entry
+            )
 
     async def _sign_in(self, user: User, address: str) -> str:
         """A session for an account just made, as ``POST /auth/login`` opens one."""
@@ -221,9 +226,10 @@ class Invitations:
             action=Action.LOGIN, actor="user", user_id=user.id, address=address,
             detail={"email": user.email, "via": "invitation"},
         )  # fmt: skip
-        await accounts_db.create_session(
-            self.pool, passwords.digest(session_id), user.id, self.settings.auth.session_max_age, entry
-        )
+        async with unit(self.pool) as work:
+            await accounts_db.create_session(
+                work.conn, passwords.digest(session_id), user.id, self.settings.auth.session_max_age, entry
+            )
         return session_id
 
 

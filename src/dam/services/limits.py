@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from redis.exceptions import RedisError
 
+from dam import kv
 from dam.domain.addresses import bucket
 from dam.domain.errors import QueueUnavailable, RateLimited
 from dam.keys import checking_key, login_failures_key, rate_key
@@ -128,7 +129,7 @@ class Limits:
     async def first(self, key: str, seconds: int) -> bool:
         """True the first time ``key`` is asked for in ``seconds`` (one atomic ``SET NX``)."""
         try:
-            return bool(await self.redis.set(key, b"1", nx=True, ex=seconds))
+            return await kv.first(self.redis, key, seconds)
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(f"the rate limiter (Redis) is down: {exc}"[:300]) from exc
 

@@ -41,6 +41,7 @@ from dam.domain.steps import (
 )
 from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
+from dam.services.unit import unit
 from dam.settings import Settings, time_limit
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,8 @@ class Processing:
         """Queue jobs recorded while Redis was down; returns how many. QueueUnavailable while it
         still is (they stay recorded)."""
         settings = self.resources.settings.redis
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             jobs = await outbox.take(conn, limit)
             for job in jobs:
                 if job.etag is None or job.queue not in QUEUES:
@@ -205,8 +207,8 @@ class Processing:
         """A running step finished a part of its work and waits for its next job."""
         advanced = await step_rows.advance(self.pool, asset_id, name, progress)
         if advanced:
-            async with self.pool.transaction() as conn:
-                await db.touch(conn, asset_id)
+            async with unit(self.pool) as work:
+                await db.touch(work.conn, asset_id)  # progress, not a change: nothing touched
         return advanced
 
     async def park(self, asset_id: uuid.UUID, name: str, reason: str) -> None:
@@ -219,7 +221,8 @@ class Processing:
         """Start an attempt of a step for the job ``runner``; None when the asset or the step is not
         waiting for it (another job runs it, or it ran already). ``resumed``: the job's previous try
         gave its steps back after a dependency fault (see ``db.steps.begin``)."""
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             asset = await db.lock_asset(conn, asset_id)
             if asset is None or asset.status not in (_ACTIVE_BACKGROUND if in_background(name) else _ACTIVE):
                 return None
@@ -231,6 +234,7 @@ class Processing:
             if asset.status is AssetStatus.UPLOADED:
                 asset = await db.start_processing(conn, asset_id)
                 assert asset is not None  # the row is locked
+                work.touched(asset_id)
             else:
                 await db.touch(conn, asset_id)
         return StepStart(asset=asset, step=step)
@@ -251,7 +255,8 @@ class Processing:
         queue's next step (if it waits to run and the asset is still processing) begins for the
         same job in that transaction too.
         """
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             asset = await db.lock_asset(conn, asset_id)
             allowed = (
                 {AssetStatus.PROCESSING, AssetStatus.READY}
@@ -264,6 +269,7 @@ class Processing:
             made = [r for out in outputs if isinstance(out, Renditions) for r in out.items]
             if not await step_rows.finish(conn, asset_id, name, state=state, outputs=made, error=error):
                 return None
+            work.touched(asset_id)  # the step's outcome, its outputs, maybe the asset's status
             for out in outputs:
                 await _PERSIST[type(out)](conn, asset_id, out, self.enabled)
             states = await step_rows.states(conn, asset_id)
@@ -304,7 +310,8 @@ class Processing:
         self, asset_id: uuid.UUID, requested: list[str] | None, entry: Entry | None = None
     ) -> Asset:
         """Reprocess a ``ready`` or ``failed`` asset: the named steps, or all of them."""
-        async with self.pool.transaction() as conn:
+        async with unit(self.pool) as work:
+            conn = work.conn
             asset = await db.lock_asset(conn, asset_id)
             if asset is None:
                 raise NotFound(f"asset {asset_id} not found")
@@ -324,4 +331,5 @@ class Processing:
                 await step_rows.rerun(conn, asset_id, chosen)
             moved = await db.restart(conn, asset_id, entry)
             assert moved is not None  # the row is locked and was ready or failed
+            work.touched(asset_id)
         return moved

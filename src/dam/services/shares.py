@@ -27,6 +27,7 @@ from dam.resources import Resources
 from dam.services import passwords, scoped
 from dam.services.auth import Auth, well_formed
 from dam.services.present import Presenter
+from dam.services.unit import unit
 
 SHARE_PASSWORD_MIN_LENGTH = 8
 _GONE = "this share link does not exist, has expired or has been revoked"
@@ -104,9 +105,10 @@ class Shares:
         """Revoke a share link (editors and up); another workspace's is as unknown as a missing one."""
         require(principal, Scope.EDIT_ANY)
         assert principal.workspace_id is not None
-        share = await db.revoke_share(
-            self.pool, share_id, principal.workspace_id, audit.by(principal, Action.SHARE_REVOKE)
-        )
+        async with unit(self.pool) as work:
+            share = await db.revoke_share(
+                work.conn, share_id, principal.workspace_id, audit.by(principal, Action.SHARE_REVOKE)
+            )
         if share is None:
             raise NotFound(f"share link {share_id} not found")
         return share

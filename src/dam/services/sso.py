@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from redis.exceptions import RedisError
 
+from dam import kv
 from dam.db import accounts as db
 from dam.db import sso as links
 from dam.db.pool import Pool
@@ -40,6 +41,7 @@ from dam.resources import Resources
 from dam.services import passwords
 from dam.services.auth import Auth, SignedIn
 from dam.services.invitations import Invitations
+from dam.services.unit import unit
 
 STATE_TTL = 600  # seconds a sign-in may take at the provider
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
@@ -99,7 +101,7 @@ class Sso:
             browser=passwords.digest(browser).hex(), invitation=invited,
         )  # fmt: skip
         try:
-            await self.redis.set(self._key(state), msgspec.json.encode(pending), ex=STATE_TTL)
+            await kv.put(self.redis, self._key(state), msgspec.json.encode(pending), STATE_TTL)
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
@@ -118,7 +120,7 @@ class Sso:
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         try:
-            raw = await self.redis.getdel(self._key(state)) if state else None
+            raw = await kv.take(self.redis, self._key(state)) if state else None
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
         if raw is None:
@@ -138,9 +140,11 @@ class Sso:
         detail["email"] = user.email
         session_id = passwords.new_secret("")
         entry = Entry(action=Action.LOGIN, actor="user", user_id=user.id, address=address, detail=detail)
-        await db.create_session(
-            self.pool, passwords.digest(session_id), user.id, self.all_settings.auth.session_max_age, entry
-        )
+        async with unit(self.pool) as work:
+            await db.create_session(
+                work.conn, passwords.digest(session_id), user.id, self.all_settings.auth.session_max_age,
+                entry,
+            )  # fmt: skip
         return SignedIn(user=user, session_id=session_id)
 
     # -- the provider -----------------------------------------------------------------------------
@@ -246,15 +250,17 @@ class Sso:
             if await db.credentials(self.pool, email_key) is not None:
                 # Never linked by email alone: an account of that address was made another way.
                 raise Unauthenticated("an account with this address exists already; an admin must link it")
-            user = await links.create_linked_user(self.pool, issuer, subject, address, email_key)
+            async with unit(self.pool) as work:
+                user = await links.create_linked_user(work.conn, issuer, subject, address, email_key)
         workspace = await db.ensure_workspace(self.pool, self.settings.workspace)
         member = any(m.workspace_id == workspace.id for m in await db.memberships(self.pool, user.id))
         if role is not None or not member:
-            await db.set_membership(
-                self.pool, user.id, workspace.id, role or Role(self.settings.default_role),
-                Entry(action=Action.MEMBER_ADD, actor="system", workspace_id=workspace.id,
-                      detail={"sso": issuer}),
-            )  # fmt: skip
+            async with unit(self.pool) as work:
+                await db.set_membership(
+                    work.conn, user.id, workspace.id, role or Role(self.settings.default_role),
+                    Entry(action=Action.MEMBER_ADD, actor="system", workspace_id=workspace.id,
+                          detail={"sso": issuer}),
+                )  # fmt: skip
         return user
 
     async def _invited(self, claims: dict[str, Any], invitation: bytes, address: str) -> User:
@@ -309,7 +315,8 @@ async def link_identity(pool: Pool, email: str, issuer: str, subject: str) -> tu
         raise NotFound(f"no account has the address {email[:320]!r}")
     user = found[0]
     entry = Entry(action=Action.IDENTITY_LINK, actor="system", detail={"issuer": issuer, "subject": subject})
-    linked, made = await links.link(pool, issuer, subject, user.id, entry)
+    async with unit(pool) as work:
+        linked, made = await links.link(work.conn, issuer, subject, user.id, entry)
     if linked != user.id:
         other = await db.get_user(pool, linked)
         raise Conflict(

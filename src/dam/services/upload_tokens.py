@@ -22,7 +22,7 @@ import uuid
 import msgspec
 from redis.exceptions import RedisError
 
-from dam import keys
+from dam import keys, kv
 from dam.db import accounts as account_rows
 from dam.db import assets as asset_rows
 from dam.db import query
@@ -43,6 +43,7 @@ from dam.domain.errors import (
 from dam.resources import Resources
 from dam.services import passwords
 from dam.services.auth import TOKEN_PREFIX
+from dam.services.unit import unit
 
 log = logging.getLogger(__name__)
 WINDOW = 60.0  # seconds over which a token's asset creations from one address are counted
@@ -137,7 +138,9 @@ class UploadTokens:
                 continue  # a form: refused when (if) its object lands, or expired by the reconciler
             try:
                 await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
-                await asset_rows.fail_upload(self.pool, asset.id, REVOKED)
+                async with unit(self.pool, one_statement=True) as work:
+                    if await asset_rows.fail_upload(work.conn, asset.id, REVOKED) is not None:
+                        work.touched(asset.id)
             except DamError as exc:  # the completion check refuses it all the same
                 log.warning("upload of %s not stopped at once: %s", asset.id, exc.detail)
         return token
@@ -165,13 +168,7 @@ class UploadTokens:
         )
         now, member = time.time(), uuid.uuid4().hex
         try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.zremrangebyscore(bucket, 0, now - WINDOW)
-                pipe.zadd(bucket, {member: now})
-                pipe.zcard(bucket)
-                pipe.zrange(bucket, 0, 0, withscores=True)
-                pipe.expire(bucket, int(WINDOW) + 1)
-                _, _, count, oldest, _ = await pipe.execute()
+            count, oldest = await kv.window_add(self.redis, bucket, member, now, WINDOW)
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(
                 f"uploads with upload tokens are unavailable: the rate limiter (Redis) is down: {exc}"[:300]
@@ -180,8 +177,8 @@ class UploadTokens:
         if count <= limit:
             return
         with contextlib.suppress(RedisError, OSError):
-            await self.redis.zrem(bucket, member)  # a refused attempt does not hold the window open
-        wait = max(1, math.ceil(oldest[0][1] + WINDOW - now)) if oldest else int(WINDOW)
+            await kv.window_remove(self.redis, bucket, member)  # a refused attempt does not hold it open
+        wait = max(1, math.ceil(oldest + WINDOW - now)) if oldest is not None else int(WINDOW)
         raise RateLimited(
             f"this upload token has created {limit} files from your address within a minute"
             f" (DAM_UPLOAD_TOKEN_RATE); try again in {wait} s",

@@ -23,6 +23,7 @@ from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPar
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.processing import Processing
+from dam.services.unit import unit
 from dam.services.upload_tokens import UploadTokens
 from dam.storage.s3 import ObjectInfo
 
@@ -137,7 +138,9 @@ class Uploads:
             max_bytes=max_bytes,
         )  # fmt: skip
         try:
-            return await db.insert_asset(self.pool, new, audit.by(principal, Action.ASSET_CREATE))
+            async with unit(self.pool, one_statement=True) as work:
+                work.touched(asset_id)
+                return await db.insert_asset(work.conn, new, audit.by(principal, Action.ASSET_CREATE))
         except BaseException:
             if upload_id is not None:
                 with contextlib.suppress(Exception):
@@ -253,10 +256,14 @@ class Uploads:
                 f"stored object has {info.size} bytes but {asset.size} were declared; upload it again"
             )
         try:
-            return await db.mark_uploaded(
-                self.pool, asset.id, etag=info.etag, stored_size=info.size,
-                audit=audit.by(principal, Action.ASSET_COMPLETE, detail={"bytes": info.size}),
-            )  # fmt: skip
+            async with unit(self.pool) as work:
+                moved = await db.mark_uploaded(
+                    work.conn, asset.id, etag=info.etag, stored_size=info.size,
+                    audit=audit.by(principal, Action.ASSET_COMPLETE, detail={"bytes": info.size}),
+                )  # fmt: skip
+                if moved is not None:
+                    work.touched(asset.id)
+            return moved
         except db.OverBudget:
             await self.refuse(
                 asset, f"object of {info.size} bytes would take its upload token past its max_total_bytes"
@@ -276,8 +283,16 @@ class Uploads:
             await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
         await self.storage.delete(asset.storage_key)
         reason = f"{reason}; the upload was deleted"
-        await db.fail_upload(self.pool, asset.id, reason)
+        await self.fail(asset.id, reason)
         raise UploadRejected(reason)
+
+    async def fail(self, asset_id: uuid.UUID, reason: str) -> Asset | None:
+        """``pending_upload -> failed`` with ``reason``; None when the asset had moved on."""
+        async with unit(self.pool, one_statement=True) as work:
+            failed = await db.fail_upload(work.conn, asset_id, reason)
+            if failed is not None:
+                work.touched(asset_id)
+        return failed
 
     async def _complete_multipart(self, asset: Asset, parts: list[PartDone] | None) -> None:
         assert asset.upload_id is not None
