@@ -194,7 +194,7 @@ async def test_a_fresh_deployment_gets_one_admin_and_an_upgraded_one_keeps_its_a
 
 
 def test_upload_without_a_key_stops_with_the_reason(settings: Settings, tmp_path: Path) -> None:
-    from dam.devs3 import free_ports
+    from dam_dev.devs3 import free_ports
     from tests.support.processes import dam
 
     (tmp_path / "photo.jpg").write_bytes(media.jpeg_with_exif())

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from playwright.async_api import Page
 
-from dam.devs3 import free_ports
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.browser import sign_in

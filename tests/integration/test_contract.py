@@ -14,8 +14,8 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.devs3 import free_ports
 from dam.settings import MiB
+from dam_dev.devs3 import free_ports
 from tests.support.accounts import bearer, client_of
 from tests.support.flows import create, json_of, put_parts
 from tests.support.processes import dam, env_of

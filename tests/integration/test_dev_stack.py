@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from dam.admin import DEV_ADMIN
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.databases import throwaway_database
 from tests.support.processes import env_of
 

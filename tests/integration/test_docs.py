@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.async_api import ConsoleMessage, Page, Route
 
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.processes import dam, env_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -125,9 +125,9 @@ async def test_unacknowledged_events_are_recovered_at_start(
 async def test_event_whose_job_redis_refuses_waits_in_the_outbox(
     api: AsyncTestClient[Any], http: httpx.AsyncClient, redis: Redis, settings: Settings, bridge: Bridge
 ) -> None:
-    from dam.devs3 import free_ports
     from dam.services.processing import Processing
     from dam.settings import RedisSettings
+    from dam_dev.devs3 import free_ports
 
     asset = await uploaded_not_completed(api, http, "outage.jpg", media.jpeg_with_exif())
     await redis.rpush(bridge.events_key, minio_entry(settings.s3.bucket, asset["storage_path"]))

@@ -19,8 +19,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from dam.devs3 import DevS3, free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import DevS3, free_ports
 from tests.support import media
 from tests.support.accounts import bearer, client_of, key_in
 from tests.support.faults import RedisServer, own_database, refuse_connections

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.config import ROOT
 from tests.support.processes import dam, env_of
 from tests.support.tools import tool

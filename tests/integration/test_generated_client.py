@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.config import ROOT
 from tests.support.processes import dam, env_of

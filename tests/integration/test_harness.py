@@ -9,10 +9,10 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from dam.devs3 import free_ports
 from dam.harness.runner import run
 from dam.harness.spec import Deadlines, Spec, load_spec
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.config import ROOT
 from tests.support.processes import dam, env_of
 

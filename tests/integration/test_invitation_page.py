@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page
 
-from dam.devs3 import free_ports
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.accounts import PASSWORD, Identities
 from tests.support.browser import sign_in
 from tests.support.processes import dam, env_of

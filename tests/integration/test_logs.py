@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from dam.devs3 import free_ports
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.flows import wait_for_status

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from dam.devs3 import free_ports
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.processes import dam, env_of

@@ -10,9 +10,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from dam.api.app import create_app
-from dam.devs3 import free_ports
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import Identities, bearer, client_of
 from tests.support.flows import create, ingest, json_of

@@ -20,10 +20,10 @@ from litestar.types import Receive, Scope, Send
 
 from dam.api.app import create_app
 from dam.db.pool import Pool
-from dam.devs3 import free_ports
 from dam.domain.accounts import Workspace
 from dam.services import passwords
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.accounts import PASSWORD, Identities, bearer
 from tests.support.flows import json_of
 

@@ -19,8 +19,8 @@ from playwright.async_api import Page
 
 from dam.api.app import create_app
 from dam.db.pool import Pool
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support.accounts import Identities, bearer
 from tests.support.processes import dam, env_of
 

@@ -12,9 +12,9 @@ from litestar.testing import AsyncTestClient
 from types_aiobotocore_s3 import S3Client
 
 from dam.api.app import create_app
-from dam.devs3 import free_ports
 from dam.settings import Settings
 from dam.startup import API, StoreNotSetUp, started
+from dam_dev.devs3 import free_ports
 from tests.support.config import ROOT
 from tests.support.processes import dam, dam_args, env_of
 

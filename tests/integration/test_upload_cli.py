@@ -14,8 +14,8 @@ import httpx
 import msgspec
 import pytest
 
-from dam.devs3 import free_ports
 from dam.settings import MiB, Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import bearer
 from tests.support.config import ROOT

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from playwright.async_api import Page, Request, Route
 
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import bearer
 from tests.support.browser import static_site

@@ -1,5 +1,5 @@
-"""``make harness``: start the native stack on its own database, bucket, queue and ports, run the
-harness against it, stop the stack; the exit code is the harness's."""
+"""``make harness`` (``python -m dam_dev.harness``): start the native stack on its own database,
+bucket, queue and ports, run the harness against it, stop the stack; the exit code is the harness's."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dam.devs3 import free_ports
 from dam.harness.runner import run
 from dam.harness.spec import load_spec
 from dam.settings import load_settings
+from dam_dev.devs3 import free_ports
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""Small real media made on the fly (Pillow, PyAV): for the harness, the tests and the walkthrough."""
+"""Small real media made on the fly (Pillow, PyAV): what ``dam harness`` uploads to a deployment (so
+it ships with the service), also used by the tests and the walkthrough."""
 
 from __future__ import annotations
 
