@@ -98,8 +98,8 @@ async def test_create_user_with_a_password_from_stdin_or_a_drawn_one(
 async def test_link_identity_lets_an_existing_account_sign_in_with_single_sign_on(
     make_settings: Callable[..., Settings], accounts_pool: Pool
 ) -> None:
-    from tests.integration.test_sso import refusal, sign_in_flow
     from tests.support.idp import crafting_provider
+    from tests.support.sso import refusal, sign_in_flow
 
     with crafting_provider("dam-tests") as provider:
         # No user is made at sign-in here: an account made with a password joins only by a link.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -16,14 +15,12 @@ from playwright.async_api import Page
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from dam_dev.devs3 import free_ports
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.browser import sign_in
 from tests.support.flows import first_part_stored, ingest, wait_for_status
 from tests.support.net import slow_proxy
-from tests.support.processes import dam, env_of
-from tests.support.store import allow_origin
+from tests.support.stack import running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,18 +31,6 @@ GRID_SETTLED = """(tag) => {
     .filter((li) => li.textContent.includes(tag));
   return cards.length >= 3 && cards.every((li) => li.querySelector("img.thumb")?.complete ?? true);
 }"""
-
-
-@contextlib.asynccontextmanager
-async def running(settings: Settings, log_dir: Path, **extra: str) -> AsyncIterator[str]:
-    """API and worker as real processes; the page's origin is allowed by the bucket's CORS rules."""
-    (port,) = free_ports(1)
-    origin = f"http://127.0.0.1:{port}"
-    env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, **extra)
-    allow_origin(settings, origin)
-    async with dam("api", env=env, log_dir=log_dir) as api, dam("worker", env=env, log_dir=log_dir):
-        await api.healthy(origin + "/health")
-        yield origin
 
 
 @pytest.fixture
