@@ -1,15 +1,4 @@
 # One image for api, worker and bridge: `docker compose up -d` builds it.
-# Build stage: install the pinned dependencies and the project into a virtualenv.
-FROM python:3.11-slim AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /src
-RUN python -m venv /opt/venv
-COPY pyproject.toml README.md ./
-COPY src ./src
-COPY workers ./workers
-# The development S3 launcher (SeaweedFS, a dev extra) has no place in the runtime image.
-RUN rm src/dam/devs3.py && /opt/venv/bin/pip install .
-
 # The page's player: Shaka Player and hls.js from npm, as locked in frontend/player/package-lock.json.
 FROM node:20-slim AS player
 WORKDIR /player
@@ -20,6 +9,19 @@ RUN npm ci --no-audit --no-fund --loglevel=error && mkdir /vendor \
  && sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' node_modules/shaka-player/dist/controls.css \
       > /vendor/controls.css
 
+# Build stage: install the pinned dependencies and the project into a virtualenv. The wheel carries
+# the page (src/dam/web/, the player's files with it) as package data; the development tools
+# (src/dam_dev/, a distribution of their own) are not copied.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY src/dam ./src/dam
+COPY workers ./workers
+COPY --from=player /vendor ./src/dam/web/vendor
+RUN /opt/venv/bin/pip install .
+
 # Final stage: the virtualenv and what the commands read at run time; no compilers, not root.
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --create-home --home-dir /app dam
@@ -27,8 +29,6 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY alembic.ini harness.yaml ./
 COPY migrations ./migrations
-COPY frontend ./frontend
-COPY --from=player /vendor ./frontend/vendor
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 DAM_HOST=0.0.0.0
 USER dam
 EXPOSE 8000

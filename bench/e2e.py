@@ -35,8 +35,8 @@ from bench.stack import (
     set_up_store,
 )
 from dam.db.migrate import ensure_database, upgrade
-from dam.devs3 import DevS3, free_ports
 from dam.settings import load_settings
+from dam_dev.devs3 import DevS3, free_ports
 
 PHOTOS = int(os.environ.get("DAM_BENCH_PHOTOS", "200"))
 SMALL_IMAGES = 60

@@ -37,10 +37,10 @@ from bench.media_bench import (  # noqa: E402
 )
 from bench.stack import StackFailed, drop_database, make_key, serve, set_up_store  # noqa: E402
 from dam.db.migrate import ensure_database, upgrade  # noqa: E402
-from dam.devs3 import DevS3, free_ports  # noqa: E402
 from dam.domain import stream_access  # noqa: E402
 from dam.domain import streaming as st  # noqa: E402
 from dam.storage.sigv4 import SigV4Presigner  # noqa: E402
+from dam_dev.devs3 import DevS3, free_ports  # noqa: E402
 
 ADMIN_URL = os.environ.get("DAM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOAD_SECONDS = float(os.environ.get("DAM_BENCH_SECONDS", "5"))

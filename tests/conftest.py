@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dam.db.migrate import upgrade
-from dam.devs3 import DevS3
+from dam_dev.devs3 import DevS3
 from tests.support.config import ACCESS_KEY, ROOT, SECRET_KEY
 from tests.support.databases import throwaway_database
 from tests.support.marks import folder_mark

@@ -20,7 +20,7 @@ from dam.domain.steps import QUEUES, Queue
 from dam.settings import Settings, SettingsError, check_production, load_settings
 
 if TYPE_CHECKING:
-    from dam.devs3 import DevS3
+    from dam_dev.devs3 import DevS3  # development only (see start_dev_s3)
 
 log = logging.getLogger("dam")
 
@@ -103,7 +103,13 @@ def start_dev_s3(
     settings: Settings, data_dir: Path = DEV_DIR / "seaweedfs", *, any_ports: bool = False
 ) -> DevS3:
     """Start SeaweedFS with its data under ``.dev/``: on the development ports, or free ones."""
-    from dam.devs3 import DevS3  # development only: not in the runtime image
+    try:  # development code: a checkout's `make install` provides it; the wheel and the image do not
+        from dam_dev.devs3 import DevS3
+    except ImportError:
+        raise SystemExit(
+            "the development S3 store needs the dam-dev tools of a checkout (`make install`); "
+            "or set DAM_S3_ENDPOINT_URL to a running S3 store"
+        ) from None
 
     store = DevS3(
         data_dir,

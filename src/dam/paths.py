@@ -1,14 +1,26 @@
-"""Where the project's folders are: the checkout (editable install) or the image's working directory."""
+"""Where the service's files are: the page (package data of ``dam``) and the migrations."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
 
 
+def web_dir() -> Path:
+    """The page's files (``dam/web/``): package data, so an editable install and a wheel's alike
+    find them beside the code, whatever the working directory."""
+    folder = resources.files("dam") / "web"
+    if not isinstance(folder, Path) or not (folder / "index.html").is_file():
+        # Litestar serves files from a directory: a zipped install, or a wheel built without them, cannot.
+        raise RuntimeError(f"the page's files are missing from the dam package ({folder})")
+    return folder
+
+
 def project_dir(name: str, marker: str) -> Path:
-    """The folder ``name`` holding ``marker``, next to the package or in the working directory."""
+    """The folder ``name`` holding ``marker``, next to the package or in the working directory
+    (``migrations/``: the checkout's, or the image's copy in its working directory)."""
     for base in (_ROOT, Path.cwd()):
         if (base / name / marker).exists():
             return base / name

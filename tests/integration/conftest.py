@@ -20,10 +20,10 @@ from types_aiobotocore_s3 import S3Client
 from dam import keys
 from dam.api.app import create_app
 from dam.db.pool import Pool, create_pool
-from dam.devs3 import DevS3
 from dam.domain.accounts import Workspace
 from dam.settings import MiB, Settings, load_settings
 from dam.storage.s3 import client_config
+from dam_dev.devs3 import DevS3
 from tests.support.accounts import Identities, bearer
 from tests.support.browser import ARGS, CHROMIUM
 from tests.support.config import ACCESS_KEY, REDIS_URL, SECRET_KEY

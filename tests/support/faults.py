@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from dam.db.migrate import ensure_database, upgrade
-from dam.devs3 import free_ports
+from dam_dev.devs3 import free_ports
 from tests.support.config import ADMIN_URL
 
 REDIS_START_DEADLINE = 30.0

@@ -15,8 +15,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
-from dam.devs3 import free_ports
 from dam.settings import Settings
+from dam_dev.devs3 import free_ports
 
 if TYPE_CHECKING:
     from tests.support.processes import ServiceProcess

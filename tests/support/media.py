@@ -9,8 +9,8 @@ from fractions import Fraction
 import av
 from PIL import Image, ImageDraw
 
-from dam import samples
-from dam.samples import mp4
+from dam.harness import samples
+from dam.harness.samples import mp4
 
 __all__ = ["mp4"]
 

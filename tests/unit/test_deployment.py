@@ -97,20 +97,22 @@ def test_start_order_is_enforced(compose: dict[str, Any]) -> None:
 def test_dockerfile_is_multi_stage_slim_and_not_root() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+)", text, flags=re.M)
-    assert len(stages) == 3  # the Python build, the player's npm install, the runtime image
+    assert len(stages) == 3  # the player's npm install, the Python build, the runtime image
     assert all("slim" in s for s in stages)
-    final = text.split("\nFROM ", 3)[3]
+    player, build, final = text.split("\nFROM ", 3)[1:]
     assert "USER dam" in final
     assert "pip install" not in final
     assert "apt-get" not in text
-    for needed in ("migrations", "alembic.ini", "COPY --from=player /vendor ./frontend/vendor"):
+    for needed in ("migrations", "alembic.ini"):
         assert needed in final
-    player = text.split("\nFROM ", 3)[2]
     assert "npm ci" in player
     assert "package-lock.json" in player
-    # The development S3 launcher is removed before the package is installed into the image.
-    build = text.split("\nFROM ", 2)[1]
-    assert build.index("rm src/dam/devs3.py") < build.index("pip install")
+    # The player's files join the page (package data) before the wheel is built; the development
+    # tools (src/dam_dev/) are never copied, so nothing needs deleting.
+    assert build.index("COPY --from=player /vendor ./src/dam/web/vendor") < build.index("pip install")
+    assert "COPY src/dam " in build
+    assert not re.search(r"COPY (\S+ )*src(/dam_dev)?/? ", text)  # not src/ as a whole, nor the tools
+    assert not re.search(r"\brm\b", text)
 
 
 def test_a_worker_for_every_queue() -> None:

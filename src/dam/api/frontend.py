@@ -1,4 +1,5 @@
-"""The browser page (``frontend/``: plain HTML, CSS and JavaScript modules, no build step) at ``/``."""
+"""The browser page (``dam/web/``, package data: plain HTML, CSS and JavaScript modules, no build
+step) at ``/``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from litestar.static_files import create_static_files_router
 
 from dam.api.access import policy
 from dam.domain.access import ANONYMOUS
-from dam.paths import project_dir
+from dam.paths import web_dir
 
 
 def frontend_routes() -> list[Router]:
     """``/`` serves the page, ``/static/*`` its scripts and styles."""
-    folder = project_dir("frontend", "index.html")
+    folder = web_dir()
 
     @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False, opt=policy(ANONYMOUS))
     def index() -> File:

@@ -21,7 +21,7 @@ from dam.domain.access import ANONYMOUS, Principal, Scope, needs
 from dam.domain.accounts import User
 from dam.domain.errors import Forbidden, Gone, NotFound, Unauthenticated
 from dam.domain.validation import parse_id
-from dam.paths import project_dir
+from dam.paths import web_dir
 from dam.services import passwords
 from dam.services.auth import Auth
 from dam.services.invitations import Invitations
@@ -128,7 +128,7 @@ async def _browser_user(request: Request[Any, Any, Any], auth: Auth) -> User | N
 def invite_page() -> Any:
     """``/invite/{token}``: the page an invitation's link opens (its script accepts it); 404 for an
     unknown link and 410 for a used, revoked or expired one, with a page that says so."""
-    folder = project_dir("frontend", "invite.html")
+    folder = web_dir()
 
     @get("/invite/{token:str}", media_type=MediaType.HTML, include_in_schema=False, opt=policy(ANONYMOUS))
     async def page(token: Token, invitations: NamedDependency[InvitationServices]) -> File:

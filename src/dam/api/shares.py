@@ -23,7 +23,7 @@ from dam.domain.access import SHARE_LINK, Principal, Scope, needs
 from dam.domain.errors import NotFound
 from dam.domain.shares import Share, SharedAsset, visit_cookie
 from dam.domain.validation import parse_asset_id, parse_id
-from dam.paths import project_dir
+from dam.paths import web_dir
 from dam.services.shares import Shares
 
 EDIT_ANY = policy(needs(Scope.EDIT_ANY))
@@ -215,7 +215,7 @@ async def _settings(principal: Principal, shares: Shares) -> WorkspaceSettings:
 
 def share_page() -> Any:
     """``/s/{token}``: the page a share link opens (404 alike for unknown, expired, revoked links)."""
-    folder = project_dir("frontend", "share.html")
+    folder = web_dir()
 
     @get(
         "/s/{token:str}", media_type=MediaType.HTML, include_in_schema=False, opt=policy(SHARE_LINK),

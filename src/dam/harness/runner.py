@@ -14,8 +14,8 @@ import av
 import httpx
 from PIL import Image
 
-from dam import samples
 from dam.domain.steps import StepName
+from dam.harness import samples
 from dam.harness.spec import Spec, Step
 
 
