@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 import pillow_heif
@@ -52,10 +53,17 @@ def image_facts(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_
 
 
 def stills(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS) -> Iterator[RenderedFile]:
-    """The ``stills`` step: preview, then thumbnail (WebP), each yielded as soon as it is encoded."""
+    """The ``stills`` step: thumbnail, then preview (WebP), each yielded as soon as it is encoded.
+
+    The preview is encoded in a second thread while this one encodes the thumbnail (libwebp
+    releases the GIL), so the thumbnail can be stored while the preview is still being encoded.
+    Both pictures are in memory either way; closing the generator early waits for that thread.
+    """
     _, preview, thumbnail = scaled_images(fp, fmt=fmt, max_pixels=max_pixels)
-    yield webp("preview", preview)
-    yield webp("thumbnail", thumbnail)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="webp") as beside:
+        encoding = beside.submit(webp, "preview", preview)
+        yield webp("thumbnail", thumbnail)
+        yield encoding.result()
 
 
 def render_image(
