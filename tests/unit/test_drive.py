@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import time
 from collections.abc import Generator
 
 import pytest
@@ -87,3 +89,39 @@ async def test_a_cancelled_drive_closes_the_generator_once_its_thread_is_done() 
     gate.set()
     assert await asyncio.to_thread(made.closed.wait, 10)
     assert made.made == [0, 1]
+
+
+async def test_an_item_that_fails_after_its_job_gave_up_leaves_no_unretrieved_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate = threading.Event()
+    made = Made(5, gate)
+
+    def items() -> Generator[int, None, str]:
+        yield 0
+        made.making.set()
+        assert gate.wait(10)
+        raise ValueError("corrupt")  # as a decoder does: MediaRejected in the thread, nobody to hear it
+
+    closed = threading.Event()
+
+    def tracked() -> Generator[int, None, str]:
+        try:
+            return (yield from items())
+        finally:
+            closed.set()
+
+    async def store(n: int) -> None:
+        await asyncio.to_thread(made.making.wait, 10)
+        raise RuntimeError("storage broke")
+
+    with pytest.raises(RuntimeError, match="storage broke"):
+        await drive(tracked(), store)
+    gate.set()
+    assert await asyncio.to_thread(closed.wait, 10)
+    deadline = time.monotonic() + 10
+    while len(asyncio.all_tasks()) > 1:  # until the thread's outcome has reached the loop
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    gc.collect()
+    assert "never retrieved" not in caplog.text

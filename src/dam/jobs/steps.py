@@ -89,11 +89,11 @@ async def drive(files: Generator[Any, None, Any], store: Callable[[Any], Awaitab
     thread is idle, else by that thread once it has made the item it was making."""
     ahead = _Ahead(files)
     try:
-        item = await ahead.next()
+        item = await asyncio.shield(ahead.start())
         while not isinstance(item, _Return):
             following = ahead.start()
             await store(item)
-            item = await following
+            item = await asyncio.shield(following)
         return item.value
     finally:
         ahead.close()
@@ -108,18 +108,14 @@ class _Ahead:
         self._running = False
         self._closing = False
 
-    def start(self) -> asyncio.Future[Any]:
-        """Begin making the next item in a thread; its future is awaited even if our caller is
-        cancelled (the thread runs on: ``close`` then leaves the generator to it)."""
+    def start(self) -> asyncio.Task[Any]:
+        """Begin making the next item (or ``_Return``) in a thread. Await it shielded: a cancel of
+        the caller leaves the thread running, and ``close`` then leaves the generator to it."""
         with self._lock:
             self._running = True
         task = asyncio.ensure_future(asyncio.to_thread(readable, self._step))
         task.add_done_callback(_retrieved)
-        return asyncio.shield(task)
-
-    async def next(self) -> Any:
-        """The next item (or ``_Return``), made in a thread."""
-        return await self.start()
+        return task
 
     def _step(self) -> Any:
         try:
@@ -140,7 +136,7 @@ class _Ahead:
             _close(self._files)
 
 
-def _retrieved(task: asyncio.Future[Any]) -> None:
+def _retrieved(task: asyncio.Task[Any]) -> None:
     # An item made after its job gave up is dropped, and so is the error it may have raised.
     if not task.cancelled():
         task.exception()
