@@ -239,6 +239,8 @@ def _xmp(image: Image.Image) -> bytes | None:
     packet: Any = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     if packet is None and image.format == "TIFF":
         packet = getattr(image, "tag_v2", {}).get(700)
+    if packet is None and image.format == "JXL":  # the plugin keeps the whole file, not its XMP
+        packet = metadata.jxl_xmp(getattr(image, "fc", b""))
     if isinstance(packet, str):
         packet = packet.encode()
     return packet if isinstance(packet, bytes) else None
