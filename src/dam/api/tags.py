@@ -16,10 +16,11 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from dam.api import schemas as s
 from dam.api.access import policy
 from dam.api.errors import responses
+from dam.api.query import CLOSED
 from dam.domain.access import Principal, Scope, needs
 from dam.services.tags import Tags
 
-READ = policy(needs(Scope.READ))
+READ = {**policy(needs(Scope.READ)), CLOSED: True}
 EDIT_ANY = policy(needs(Scope.EDIT_ANY))
 TagPath = Annotated[
     str,
