@@ -50,9 +50,9 @@ class Edits:
                 raise scoped.not_found(asset_id)
             if asset.status is AssetStatus.DELETED:
                 raise Conflict("asset is deleted; a deleted asset cannot be edited")
-            rules.precondition(if_match, asset.revision)
             before = editable(asset)
-            after = rules.apply(before, edit)
+            after = rules.apply(before, edit)  # an unusable edit is 422 whatever the revision
+            rules.precondition(if_match, asset.revision)
             if after.tags != before.tags:
                 tags = await retag(work.conn, asset.workspace_id, before.tags, after.tags)
                 after = msgspec.structs.replace(after, tags=tags)
