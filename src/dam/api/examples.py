@@ -53,7 +53,9 @@ def _asset(status: AssetStatus, **changes: Any) -> Asset:
         id=ID, filename="holiday 2026.jpg", content_type="image/jpeg", size=3_461_120, sha256=SHA256,
         storage_key=KEY, status=status, upload_id=None, part_size=None, part_checksums=False,
         etag=None, stored_size=None, error=None, metadata={"album": "Lisbon"}, media=None,
-        created_at=AT, updated_at=AT, uploaded_at=None, workspace_id=WORKSPACE,
+        created_at=AT, updated_at=AT, uploaded_at=None, workspace_id=WORKSPACE, title="Tram 28 at dusk",
+        description="Looking down Rua da Conceição from the Baixa, just before the lights came on.",
+        tags=["Lisbon", "trams"], revision=1,
     )  # fmt: skip
     return msgspec.structs.replace(base, **changes)
 
@@ -106,6 +108,15 @@ def _ready() -> AssetDetail:
     )
 
 
+def _edited(detail: AssetDetail) -> AssetDetail:
+    """An asset after ``PATCH {"tags": [...], "metadata": {"album": "Lisbon 2026"}}``."""
+    asset = msgspec.structs.replace(
+        detail.asset, tags=["Lisbon", "trams", "night"], metadata={"album": "Lisbon 2026"}, revision=2,
+        updated_at=AT + timedelta(hours=2),
+    )  # fmt: skip
+    return msgspec.structs.replace(detail, asset=asset)
+
+
 def _plain(detail: AssetDetail) -> Any:
     return msgspec.to_builtins(s.asset_out(detail))
 
@@ -142,6 +153,11 @@ def examples() -> dict[str, Any]:
         "completeUpload": _plain(uploaded),
         "reprocessAsset": _plain(uploaded),
         "getAsset": _plain(ready),
+        "updateAsset": _plain(_edited(ready)),
+        "listTags": msgspec.to_builtins(
+            s.TagPage(items=[s.TagOut(name="Lisbon", count=412), s.TagOut(name="trams", count=87)])
+        ),
+        "renameTag": msgspec.to_builtins(s.TagOut(name="Lisboa", count=431)),
         "listAssets": msgspec.to_builtins(
             s.AssetPage(items=[s.asset_out(ready)], next_cursor="MjAyNi0xMi0wMlQw")
         ),

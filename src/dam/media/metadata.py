@@ -97,9 +97,12 @@ def _bytes(value: bytes) -> Any:
 
 
 def describe(image: Image.Image, xmp: bytes | None) -> Description | None:
-    """Keywords, caption, creator, copyright and rating, from XMP first and IPTC after."""
+    """Keywords, caption, creator, copyright and rating, from XMP first and IPTC after (keywords
+    from both: XMP's, then IPTC's not among them)."""
     found = _from_xmp(xmp) if xmp else {}
     for name, value in _from_iptc(image).items():
+        if name == "keywords" and "keywords" in found:
+            found[name] = list(dict.fromkeys([*found[name], *value]))[:MAX_ITEMS]
         found.setdefault(name, value)
     return Description(**found) if found else None
 

@@ -92,7 +92,7 @@ async def test_options_and_405_list_every_method_of_the_path(api: AsyncTestClien
         assert answer.status_code == 204, route.path
         assert set(answer.headers["allow"].split(", ")) == expected, route.path
     one = await api.options(f"/assets/{asset}")
-    assert set(one.headers["allow"].split(", ")) == {"DELETE", "GET", "HEAD", "OPTIONS"}
+    assert set(one.headers["allow"].split(", ")) == {"DELETE", "GET", "HEAD", "OPTIONS", "PATCH"}
     refused = await api.put("/assets", json={})
     assert refused.status_code == 405
     assert json_of(refused)["error"] == "method_not_allowed"
