@@ -25,7 +25,7 @@ from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, AssetSummary, RenditionLink, StepRecord
 from dam.domain.audit import Action, Row
 from dam.domain.media import Camera, MediaInfo
-from dam.domain.shares import Share, SharedAsset, SharedPreview
+from dam.domain.shares import Share, SharedAsset, SharedMember, SharedPreview
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
@@ -210,6 +210,10 @@ def _shares() -> dict[str, Any]:
         ),
         "listShares": msgspec.to_builtins([sh.share_out(share)]),
         "openShare": msgspec.to_builtins(shown),
+        "openSharedAsset": msgspec.to_builtins(SharedMember(id=ID, **msgspec.structs.asdict(shown))),
+        "createCollectionShare": msgspec.to_builtins(
+            sh.ShareCreated(id=str(share_id), url=f"https://dam.example.com/s/{token}", expires_at=until)
+        ),
         "getWorkspaceSettings": msgspec.to_builtins(settings),
         "changeWorkspaceSettings": msgspec.to_builtins(settings),
     }

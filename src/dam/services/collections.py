@@ -90,6 +90,16 @@ async def smart_members(
     )  # fmt: skip
 
 
+async def smart_contains(pool: Pool, collection: Collection, asset: Asset) -> bool:
+    """Whether a smart collection's query finds this asset of its workspace.
+
+    TODO(search slice of issue 31): the asset matches the query. Until then, as ``smart_members``:
+    every ready asset of the workspace.
+    """
+    del pool  # the search slice reads the asset's search document
+    return asset.workspace_id == collection.workspace_id and asset.status is AssetStatus.READY
+
+
 async def member_page(
     pool: Pool, collection: Collection, cursor: str | None, limit: int
 ) -> tuple[list[Asset], str | None]:
