@@ -42,6 +42,7 @@ function card(item) {
   const button = document.createElement("button");
   button.type = "button";
   button.dataset.id = item.id;
+  button.title = item.name;  // the whole name, where the caption cuts it short
   const thumb = item.thumbnail_url || item.preview_url;
   const caption = document.createElement("span");
   caption.className = "caption";

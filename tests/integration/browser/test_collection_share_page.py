@@ -53,7 +53,12 @@ async def shared_collection(stack: str, key: str, tag: str, **options: Any) -> t
     """Three processed images in a new collection, and the URL of a link to it made with ``options``."""
     files = [
         (f"{tag}-harbour.jpg", media.jpeg_with_exif(), "image/jpeg"),  # camera fields: TestCam
-        (f"{tag}-tram.png", picture((200, 120, 20), "PNG"), "image/png"),
+        # A long name, which must neither widen a phone's screen in the grid nor in the asset's view.
+        (
+            f"{tag}-tram-28-from-martim-moniz-up-to-graca-and-down-through-alfama.png",
+            picture((200, 120, 20), "PNG"),
+            "image/png",
+        ),
         (f"{tag}-tiles.jpg", picture((20, 140, 90), "JPEG"), "image/jpeg"),
     ]
     async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
