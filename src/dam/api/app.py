@@ -21,6 +21,7 @@ from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.audit import audit_log
 from dam.api.body import StrictRequest
+from dam.api.collections import CollectionController
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets
 from dam.api.examples import examples
@@ -42,6 +43,7 @@ from dam.domain.access import Principal
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
+from dam.services.collections import Collections
 from dam.services.companion import CompanionUploads
 from dam.services.edits import Edits
 from dam.services.invitations import Invitations
@@ -88,7 +90,7 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens", "tags",
+    "upload_tokens", "tags", "collections",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
@@ -126,6 +128,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.sso = Sso(resources, app.state.auth)
             app.state.streams = Streams(resources)
             app.state.upload_tokens = UploadTokens(resources)
+            app.state.collections = Collections(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -147,6 +150,7 @@ def create_app(settings: Settings) -> Litestar:
             ShareController,
             TagController,
             share_page(),
+            CollectionController,
             stream_file,
             audit_log,
             health,
