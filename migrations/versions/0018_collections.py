@@ -12,7 +12,6 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018"
-# The editable metadata and tags of the same issue (0017) land first; at merge this names it.
 down_revision = "0017"
 branch_labels = None
 depends_on = None
