@@ -344,6 +344,7 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
     shared = {(method, path) for method, path, rule in table if rule.share}
     assert shared == {
         ("GET", "/shares/{share}"), ("POST", "/shares/{share}/unlock"), ("GET", "/s/{token}"),
+        ("GET", "/shares/{share}/assets/{asset_id}"),
     }  # fmt: skip
     streamed = {(method, path) for method, path, rule in table if rule.stream}
     assert streamed == {("GET", "/stream/{token}/{asset_id}/{path}")}
