@@ -142,6 +142,12 @@ class Corpus:
         """JPEG XL by libjxl's cjxl."""
         return self._made("photo.jxl", "cjxl", "-q", "90", self.converted("for-jxl.png"), "{out}")
 
+    def jxl_container(self) -> Path:
+        """JPEG XL in its ISO BMFF container (where exiftool can write metadata boxes)."""
+        return self._made(
+            "boxed.jxl", "cjxl", "--container=1", "-q", "90", self.converted("for-jxl.png"), "{out}"
+        )
+
     def animated(self, name: str) -> Path:
         """Three frames, as GIF (ImageMagick), animated WebP or APNG (ffmpeg)."""
         frames = self.root / "frame-%d.png"

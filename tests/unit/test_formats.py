@@ -20,6 +20,9 @@ def _tiff(tags: list[int]) -> bytes:
     return b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", len(tags)) + entries + b"\x00" * 4
 
 
+_ASF = b"\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9\x00\xaa\x00\x62\xce\x6c"  # the header object's GUID
+
+
 def _png(*chunks: bytes) -> bytes:
     out = b"\x89PNG\r\n\x1a\n"
     for kind in (b"IHDR", *chunks):
@@ -64,6 +67,7 @@ def _png(*chunks: bytes) -> bytes:
         pytest.param(b"OggS" + b"\x00" * 24 + b"OpusHead", "OPUS", id="opus"),
         pytest.param(b"OggS" + b"\x00" * 24 + b"\x01vorbis", "OGG", id="vorbis"),
         pytest.param(b"FORM\x00\x00\x00\x00AIFF", "AIFF", id="aiff"),
+        pytest.param(_ASF, "ASF", id="asf"),
     ],
 )
 def test_sniff_names_the_format_by_its_bytes(head: bytes, name: str) -> None:
@@ -104,6 +108,8 @@ def test_another_family_is_a_mismatch_that_says_what_to_declare() -> None:
         pytest.param("video/3gpp", "3GP", "3GP", id="3gp-video"),
         pytest.param("audio/3gpp", "3GP", "3GPA", id="3gp-declared-audio"),
         pytest.param("audio/webm", "WEBM", "WEBA", id="webm-audio"),
+        pytest.param("audio/x-ms-wma", "ASF", "WMA", id="an-asf-declared-wma-is-audio"),
+        pytest.param("video/x-ms-asf", "ASF", "ASF", id="asf-video"),
     ],
 )
 def test_reconcile(declared: str, found: str, result: str) -> None:
@@ -121,6 +127,8 @@ def test_reconcile(declared: str, found: str, result: str) -> None:
         pytest.param("IMG_0001.HEIC", "image/heic", id="heic"),
         pytest.param("photo.DNG", "image/x-adobe-dng", id="dng"),
         pytest.param("song.opus", "audio/opus", id="opus"),
+        pytest.param("song.WMA", "audio/x-ms-wma", id="wma"),
+        pytest.param("clip.wmv", "video/x-ms-asf", id="wmv"),
     ],
 )
 def test_extensions_give_our_media_types(name: str, media_type: str) -> None:
@@ -151,6 +159,8 @@ def test_every_media_type_and_extension_names_one_format() -> None:
         ),
         pytest.param("no-extension", b"fLaC\x00\x00\x00\x22", "audio/flac", id="unknown-extension-sniffed"),
         pytest.param("notes.txt", b"just words", None, id="nothing-we-process"),
+        pytest.param("song.wma", _ASF, "audio/x-ms-wma", id="wma-goes-as-audio"),
+        pytest.param("no-extension", _ASF, "video/x-ms-asf", id="asf-by-its-bytes"),
     ],
 )
 def test_dam_upload_declares_what_the_file_is(
@@ -171,6 +181,7 @@ def test_dam_upload_declares_what_the_file_is(
         pytest.param(
             b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", "audio/webm", "WEBA", id="webm-audio"
         ),
+        pytest.param(_ASF, "audio/x-ms-wma", "WMA", id="asf-declared-wma"),
     ],
 )
 def test_a_shared_container_declared_as_audio_is_not_a_mismatch(
@@ -183,3 +194,21 @@ def test_a_shared_container_declared_as_audio_is_not_a_mismatch(
     found = identify(io.BytesIO(head), content_type)
     assert found is not None
     assert found.name == name
+
+
+@pytest.mark.parametrize(
+    ("video", "audio"),
+    [
+        pytest.param("ASF", "WMA", id="asf"),
+        pytest.param("MP4", "M4A", id="mp4"),
+        pytest.param("3GP", "3GPA", id="3gp"),
+        pytest.param("WEBM", "WEBA", id="webm"),
+        pytest.param("OGV", "OGG", id="ogg"),
+        pytest.param("AVI", None, id="avi-has-no-audio-variant"),
+        pytest.param("MKV", None, id="matroska-audio-is-not-in-the-table"),
+    ],
+)
+def test_a_video_container_of_sound_only_has_an_audio_format(video: str, audio: str | None) -> None:
+    found = formats.audio_only(formats.named(video))
+    assert (found.name if found else None) == audio
+    assert found is None or found.kind == "audio"

@@ -77,3 +77,69 @@ def test_codecs_are_named_by_codec_not_by_decoder() -> None:
     (video,) = [s for s in info.streams if s.type == "video"]
     assert video.codec == "av1"
     assert video.frame_rate == 25
+
+
+def _iptc(*keywords: str) -> bytes:
+    return b"".join(b"\x1c\x02\x19" + struct.pack(">H", len(k.encode())) + k.encode() for k in keywords)
+
+
+def _raw_profile(name: str, data: bytes) -> str:
+    """A "Raw profile" PNG text as ImageMagick and exiftool write it: name, length, hex lines."""
+    hexed = data.hex()
+    lines = [hexed[i : i + 72] for i in range(0, len(hexed), 72)]
+    return "\n".join(["", name, f"{len(data):8d}", *lines, ""])
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        pytest.param(_iptc("alpha", "beta"), id="iptc-records-as-imagemagick-writes-them"),
+        pytest.param(
+            b"8BIM\x04\x04\x00\x00" + struct.pack(">I", 19) + _iptc("alpha", "beta") + b"\x00",
+            id="in-a-photoshop-resource-as-exiftool-writes-them",
+        ),
+    ],
+)
+def test_png_keywords_come_from_its_raw_iptc_profile(profile: bytes) -> None:
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Raw profile type iptc", _raw_profile("IPTC profile", profile), zip=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), "teal").save(buffer, "PNG", pnginfo=text)
+    description = image_facts(io.BytesIO(buffer.getvalue())).description
+    assert description is not None
+    assert description.keywords == ["alpha", "beta"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\nIPTC profile\n  nope\n1c02\n", id="length-not-a-number"),
+        pytest.param("\nIPTC profile\n       4\nzz\n", id="not-hex"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_a_broken_raw_profile_is_no_keywords(text: str) -> None:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Raw profile type iptc", text)
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), "teal").save(buffer, "PNG", pnginfo=info)
+    assert image_facts(io.BytesIO(buffer.getvalue())).description is None
+
+
+def test_a_jpeg_xl_container_gives_its_xmp_box() -> None:
+    from dam.media.metadata import jxl_xmp
+
+    def box(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(data)) + kind + data
+
+    xmp = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>"
+    large = struct.pack(">I", 1) + b"jxlc" + struct.pack(">Q", 16 + 100) + b"\x00" * 100
+    container = box(b"JXL ", b"\r\n\x87\n") + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ") + large
+    assert jxl_xmp(container + box(b"Exif", b"\x00" * 8) + box(b"xml ", xmp)) == xmp
+    assert jxl_xmp(container) is None
+    assert jxl_xmp(b"\xff\x0a" + b"\x00" * 40) is None  # a bare codestream has no boxes
+    assert jxl_xmp(container + struct.pack(">I", 4) + b"xml ") is None  # a size below its header

@@ -52,9 +52,26 @@ def test_every_success_answer_has_an_example_of_its_own_type(app: Litestar, docu
                 annotation = handlers[(path, method)].parsed_fn_signature.return_type.annotation
                 if getattr(annotation, "__origin__", None) is Response:
                     annotation = get_args(annotation)[0]
-                msgspec.json.decode(msgspec.json.encode(example), type=annotation, strict=True)
+                _decodes(example, annotation)
                 checked += 1
     assert checked >= 30
+
+
+def _decodes(example: Any, annotation: Any) -> None:
+    """The example decodes strictly into the type; into one of its arms for a union of untagged
+    structs (``GET /shares/{token}``: an asset's link or a collection's), which msgspec cannot
+    decode as a whole."""
+    encoded = msgspec.json.encode(example)
+    try:
+        msgspec.json.decode(encoded, type=annotation, strict=True)
+    except TypeError:
+        failures = []
+        for arm in get_args(annotation):
+            try:
+                msgspec.json.decode(encoded, type=arm, strict=True)
+            except msgspec.ValidationError as exc:
+                failures.append(exc)
+        assert len(failures) < len(get_args(annotation)), failures
 
 
 def test_every_operation_states_its_credentials(app: Litestar, document: dict[str, Any]) -> None:

@@ -56,6 +56,7 @@ def _asset(status: AssetStatus, kind: str | None, **changes: Any) -> Asset:
         part_checksums=False, etag=None, stored_size=990, error=None, metadata={"album": "a"},
         media=MediaInfo(kind=kind, width=64) if kind else None,  # type: ignore[arg-type]
         created_at=made, updated_at=made, uploaded_at=made, workspace_id=uuid.uuid4(),
+        title=None, description=None, tags=[], revision=1,
     )  # fmt: skip
     return msgspec.structs.replace(asset, **changes)
 

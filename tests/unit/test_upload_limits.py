@@ -40,6 +40,7 @@ def _form(age: float, now: float) -> Asset:
             "upload_id": None, "part_size": None, "part_checksums": False, "etag": None,
             "stored_size": None, "error": None, "metadata": {}, "media": None, "created_at": made,
             "updated_at": made, "uploaded_at": None, "workspace_id": str(uuid.uuid4()),
+            "title": None, "description": None, "tags": [], "revision": 1,
         },
         Asset,
     )  # fmt: skip

@@ -21,6 +21,7 @@ from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.audit import audit_log
 from dam.api.body import StrictRequest
+from dam.api.collections import CollectionController
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets
 from dam.api.examples import examples
@@ -36,16 +37,20 @@ from dam.api.requestlog import request_log
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
+from dam.api.tags import TagController
 from dam.api.upload_tokens import UploadTokenController
 from dam.domain.access import Principal
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
+from dam.services.collections import Collections
 from dam.services.companion import CompanionUploads
+from dam.services.edits import Edits
 from dam.services.invitations import Invitations
 from dam.services.shares import Shares
 from dam.services.sso import Sso
 from dam.services.streams import Streams
+from dam.services.tags import Tags
 from dam.services.upload_tokens import UploadTokens
 from dam.services.uploads import Uploads
 from dam.settings import Settings
@@ -62,8 +67,8 @@ def api_cors(settings: Settings) -> CORSConfig:
     return CORSConfig(
         allow_origins=list(settings.cors_origins()),
         allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace"],
-        expose_headers=["Retry-After", "Location", "X-Request-ID"],
+        allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace", "If-Match"],
+        expose_headers=["Retry-After", "Location", "X-Request-ID", "ETag"],
         max_age=3600,
     )
 
@@ -85,7 +90,7 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens",
+    "upload_tokens", "tags", "collections",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
@@ -113,7 +118,8 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with started(settings, API) as resources:
             app.state.resources = resources
-            app.state.services = Services(Uploads(resources), Assets(resources))
+            app.state.services = Services(Uploads(resources), Assets(resources), Edits(resources))
+            app.state.tags = Tags(resources)
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
             app.state.auth = Auth(resources)
             app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
@@ -122,6 +128,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.sso = Sso(resources, app.state.auth)
             app.state.streams = Streams(resources)
             app.state.upload_tokens = UploadTokens(resources)
+            app.state.collections = Collections(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -141,7 +148,9 @@ def create_app(settings: Settings) -> Litestar:
             invite_page(),
             UploadTokenController,
             ShareController,
+            TagController,
             share_page(),
+            CollectionController,
             stream_file,
             audit_log,
             health,

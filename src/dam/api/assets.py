@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from dam.api import schemas as s
 from dam.api.access import policy, public_base
 from dam.api.errors import responses
 from dam.domain.access import Principal, Scope, needs
+from dam.domain.assets import AssetDetail
+from dam.domain.metadata import Edit, etag
 from dam.domain.status import AssetStatus
 from dam.domain.stream_access import viewer_of
 from dam.domain.uploads import UploadInstructions
 from dam.domain.validation import parse_asset_id
 from dam.services.assets import Assets
+from dam.services.edits import Edits
 from dam.services.uploads import Draft, PartDone, Uploads
 
 
@@ -28,6 +32,7 @@ class Services(msgspec.Struct, frozen=True):
 
     uploads: Uploads
     assets: Assets
+    edits: Edits
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
@@ -42,6 +47,27 @@ BY_ID = responses(400, 401, 403, 404, 422, 503)
 READ = policy(needs(Scope.READ))
 UPLOAD = policy(needs(Scope.UPLOAD))
 EDIT = policy(needs(Scope.EDIT_OWN))
+ETAG_HEADER = ResponseHeader(
+    name="ETag",
+    description='The asset\'s revision, quoted (`"4"`): send it in `If-Match` to edit only that revision',
+    documentation_only=True,
+)
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=1024,
+        description=(
+            'Apply the change only if the asset is still at this revision (its `ETag`, e.g. `"4"`); 412'
+            " `precondition_failed` when it changed since. Without it the change applies."
+        ),
+    ),
+]
+
+
+def tagged(detail: AssetDetail, base: str) -> Response[s.AssetOut]:
+    """An asset's answer with its revision as the ``ETag``."""
+    return Response(s.asset_out(detail, base), headers={"ETag": etag(detail.asset.revision)})
 
 
 class AssetController(Controller):
@@ -139,18 +165,53 @@ class AssetController(Controller):
         detail = await services.assets.reprocess(principal, parse_asset_id(asset_id), steps)
         return s.asset_out(detail, public_base(request))
 
-    @get("/{asset_id:str}", operation_id="getAsset", responses=BY_ID, summary="Get an asset", opt=READ)
+    @get(
+        "/{asset_id:str}",
+        operation_id="getAsset",
+        responses=BY_ID,
+        summary="Get an asset",
+        opt=READ,
+        response_headers=[ETAG_HEADER],
+    )
     async def read(
         self,
         asset_id: AssetId,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
-    ) -> s.AssetOut:
+    ) -> Response[s.AssetOut]:
         """The asset, its media facts, steps, renditions, a presigned download URL and, for video
-        and audio, its adaptive stream (the URLs carry a fresh token for the reader)."""
+        and audio, its adaptive stream (the URLs carry a fresh token for the reader). The `ETag`
+        is its revision, for a later `If-Match`."""
         detail = await services.assets.read(principal, parse_asset_id(asset_id))
-        return s.asset_out(detail, public_base(request))
+        return tagged(detail, public_base(request))
+
+    @patch(
+        "/{asset_id:str}",
+        operation_id="updateAsset",
+        responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503),
+        summary="Edit an asset's title, description, tags and metadata",
+        opt=EDIT,
+        response_headers=[ETAG_HEADER],
+    )
+    async def update(
+        self,
+        asset_id: AssetId,
+        data: JSONBody[s.PatchAsset],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        if_match: IfMatch = None,
+    ) -> Response[s.AssetOut]:
+        """A JSON merge patch (RFC 7396; `Content-Type: application/merge-patch+json` or
+        `application/json`): `title`, `description`, `tags` (replaces the list) and `metadata`
+        (merged key by key; `null` removes a key). Contributors edit their own assets, editors any.
+        Answers the asset and its new `ETag`; a patch that changes nothing keeps the revision. 409
+        for a deleted asset."""
+        edit = Edit(**msgspec.structs.asdict(data))
+        asset = await services.edits.edit(principal, parse_asset_id(asset_id), edit, if_match)
+        detail = await services.assets.detail(asset, viewer=viewer_of(principal))
+        return tagged(detail, public_base(request))
 
     @get(
         "/",

@@ -22,6 +22,7 @@ from dam.domain.errors import (
     InvalidInput,
     MediaRejected,
     NotFound,
+    PreconditionFailed,
     RateLimited,
     Unauthenticated,
     Unavailable,
@@ -39,6 +40,7 @@ STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
     (RateLimited, 429),
     (InvalidInput, 422),
     (Conflict, 409),
+    (PreconditionFailed, 412),
     (UploadRejected, 422),
     (MediaRejected, 422),
     (Unavailable, 503),
@@ -65,7 +67,7 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "key with role viewer may not do this (needs contributor or higher)",
     ),
     404: (
-        "No such asset (an asset of another workspace is answered the same way)",
+        "No such asset (an asset of another workspace is answered the same way), or no such tag",
         "not_found",
         "asset 0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41 not found",
     ),
@@ -79,6 +81,13 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         " a retired route (POST /members: use POST /invitations)",
         "gone",
         "this invitation has already been accepted",
+    ),
+    412: (
+        "`If-Match` names a revision the asset no longer has: someone changed it since it was read;"
+        " read it again (its `ETag`) and re-apply the change",
+        "precondition_failed",
+        'the asset is at revision 4 (ETag "4"), not the one If-Match names ("3"): read it again and'
+        " re-apply the change",
     ),
     413: ("The body is larger than DAM_MAX_BODY_BYTES", "request_too_large", "Request Entity Too Large"),
     415: (

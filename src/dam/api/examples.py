@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from dam.api import account_schemas as a
+from dam.api import collections as co
 from dam.api import companion as c
 from dam.api import schemas as s
 from dam.api import shares as sh
@@ -21,10 +22,10 @@ from dam.api import upload_tokens as u
 from dam.api.audit import AuditPage
 from dam.api.sso import OidcProvider, Providers
 from dam.domain.access import Role
-from dam.domain.assets import Asset, AssetDetail, RenditionLink, StepRecord
+from dam.domain.assets import Asset, AssetDetail, AssetSummary, RenditionLink, StepRecord
 from dam.domain.audit import Action, Row
 from dam.domain.media import Camera, MediaInfo
-from dam.domain.shares import Share, SharedAsset, SharedPreview
+from dam.domain.shares import Share, SharedAsset, SharedMember, SharedPreview
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
@@ -53,7 +54,9 @@ def _asset(status: AssetStatus, **changes: Any) -> Asset:
         id=ID, filename="holiday 2026.jpg", content_type="image/jpeg", size=3_461_120, sha256=SHA256,
         storage_key=KEY, status=status, upload_id=None, part_size=None, part_checksums=False,
         etag=None, stored_size=None, error=None, metadata={"album": "Lisbon"}, media=None,
-        created_at=AT, updated_at=AT, uploaded_at=None, workspace_id=WORKSPACE,
+        created_at=AT, updated_at=AT, uploaded_at=None, workspace_id=WORKSPACE, title="Tram 28 at dusk",
+        description="Looking down Rua da Conceição from the Baixa, just before the lights came on.",
+        tags=["Lisbon", "trams"], revision=1,
     )  # fmt: skip
     return msgspec.structs.replace(base, **changes)
 
@@ -106,6 +109,15 @@ def _ready() -> AssetDetail:
     )
 
 
+def _edited(detail: AssetDetail) -> AssetDetail:
+    """An asset after ``PATCH {"tags": [...], "metadata": {"album": "Lisbon 2026"}}``."""
+    asset = msgspec.structs.replace(
+        detail.asset, tags=["Lisbon", "trams", "night"], metadata={"album": "Lisbon 2026"}, revision=2,
+        updated_at=AT + timedelta(hours=2),
+    )  # fmt: skip
+    return msgspec.structs.replace(detail, asset=asset)
+
+
 def _plain(detail: AssetDetail) -> Any:
     return msgspec.to_builtins(s.asset_out(detail))
 
@@ -142,6 +154,11 @@ def examples() -> dict[str, Any]:
         "completeUpload": _plain(uploaded),
         "reprocessAsset": _plain(uploaded),
         "getAsset": _plain(ready),
+        "updateAsset": _plain(_edited(ready)),
+        "listTags": msgspec.to_builtins(
+            s.TagPage(items=[s.TagOut(name="Lisbon", count=412), s.TagOut(name="trams", count=87)])
+        ),
+        "renameTag": msgspec.to_builtins(s.TagOut(name="Lisboa", count=431)),
         "listAssets": msgspec.to_builtins(
             s.AssetPage(items=[s.asset_out(ready)], next_cursor="MjAyNi0xMi0wMlQw")
         ),
@@ -155,6 +172,7 @@ def examples() -> dict[str, Any]:
         **_accounts(),
         **_upload_tokens(),
         **_shares(),
+        **_collections(),
         "listSignInProviders": msgspec.to_builtins(
             Providers(
                 oidc=OidcProvider(name="Newsroom ID", login_url="https://dam.example.com/auth/oidc/login")
@@ -208,6 +226,10 @@ def _shares() -> dict[str, Any]:
         ),
         "listShares": msgspec.to_builtins([sh.share_out(share)]),
         "openShare": msgspec.to_builtins(shown),
+        "openSharedAsset": msgspec.to_builtins(SharedMember(id=ID, **msgspec.structs.asdict(shown))),
+        "createCollectionShare": msgspec.to_builtins(
+            sh.ShareCreated(id=str(share_id), url=f"https://dam.example.com/s/{token}", expires_at=until)
+        ),
         "getWorkspaceSettings": msgspec.to_builtins(settings),
         "changeWorkspaceSettings": msgspec.to_builtins(settings),
     }
@@ -303,4 +325,39 @@ def _companion() -> dict[str, Any]:
             c.MultipartCompleted(location=f"{STORE}/{KEY.replace(' ', '%20')}", key=KEY, bucket="dam")
         ),
         "companionAbortMultipart": msgspec.to_builtins(c.Aborted()),
+    }
+
+
+def _collections() -> dict[str, Any]:
+    trips = uuid.UUID("5e0a4b1c-7d2f-4e3a-9b8c-0d1e2f3a4b5c")
+    lisbon = uuid.UUID("7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d")
+    made = co.CollectionOut(
+        id=lisbon, name="Lisbon 2026", description="The December trip, best first", parent_id=trips,
+        query=None, asset_count=24, created_at=AT, updated_at=AT + timedelta(hours=1),
+    )  # fmt: skip
+    thumbnail = _signed(f"renditions/{ID}/thumbnail.webp")
+    tree = co.CollectionTree(
+        items=[
+            co.CollectionNode(id=trips, name="Trips", parent_id=None, asset_count=0, cover=None),
+            co.CollectionNode(
+                id=lisbon, name="Lisbon 2026", parent_id=trips, asset_count=24, cover=thumbnail
+            ),
+        ]
+    )
+    member = AssetSummary(
+        id=ID, status=AssetStatus.READY, filename="holiday 2026.jpg", content_type="image/jpeg",
+        size=3_461_120, kind="image", thumbnail_url=thumbnail, created_at=AT,
+    )  # fmt: skip
+    changed = msgspec.to_builtins(co.MembersChanged(changed=[ID], asset_count=24))
+    return {
+        "createCollection": msgspec.to_builtins(made),
+        "getCollection": msgspec.to_builtins(made),
+        "changeCollection": msgspec.to_builtins(made),
+        "listCollections": msgspec.to_builtins(tree),
+        "listCollectionAssets": msgspec.to_builtins(
+            co.MemberPage(items=[member], next_cursor="WyJwb3NpdGlvbiIsWzY1NTM2LCIwYjZj")
+        ),
+        "addCollectionAssets": changed,
+        "removeCollectionAssets": changed,
+        "moveCollectionAssets": changed,
     }

@@ -7,7 +7,8 @@ less exactly than the service enforces are finished here, in one pass over the g
   the decoder applies (Litestar drops ``minimum``/``pattern`` inside optional fields, and never says
   ``additionalProperties: false`` of a struct that refuses unknown fields).
 - A route whose body is optional says so (``requestBody.required: false``).
-- Every 503 documents its ``Retry-After`` header.
+- Every 503 documents its ``Retry-After`` header; every header its schema.
+- A JSON merge patch's body is documented under its own media type too.
 
 The finished document is the one Litestar serves at ``/docs/openapi.json``.
 """
@@ -56,6 +57,9 @@ def finish(app: Litestar, examples: dict[str, Any]) -> dict[str, Any]:
                 }
             if code in {"503", "429"}:
                 response["headers"] = {**response.get("headers", {}), **RETRY_AFTER}
+            for header in response.get("headers", {}).values():
+                header.setdefault("schema", {"type": "string"})
+        _merge_patch(operation)
         for parameter in operation.get("parameters", []):
             parameter["schema"] = _not_null(parameter["schema"])
     return document
@@ -103,6 +107,17 @@ def _security(document: dict[str, Any], handlers: list[tuple[str, HTTPRouteHandl
             operation = document["paths"].get(path, {}).get(str(method).lower())
             if operation is not None:
                 operation["security"] = [] if open_route else [dict(item) for item in SECURED]
+
+
+MERGE_PATCH = "application/merge-patch+json"
+MERGE_PATCHES = frozenset({"updateAsset"})
+"""Operations whose body is a JSON merge patch (RFC 7396): sent as its own media type or as JSON."""
+
+
+def _merge_patch(operation: dict[str, Any]) -> None:
+    content = operation.get("requestBody", {}).get("content", {})
+    if operation.get("operationId") in MERGE_PATCHES and "application/json" in content:
+        content[MERGE_PATCH] = content["application/json"]
 
 
 def _success_example(operation: dict[str, Any], value: Any) -> None:

@@ -1,4 +1,5 @@
-"""Query strings held to the contract: each parameter once, no NUL, integers written as integers.
+"""Query strings held to the contract: each parameter once, no NUL, integers written as integers,
+and on the routes that say so (``CLOSED``), no parameter they do not declare.
 
 Litestar converts query values leniently (``limit=1e2`` is 100) and keeps the last of repeated
 parameters. This hook runs before every handler and refuses both, so a client learns at once
@@ -17,6 +18,9 @@ from litestar.params import ParameterKwarg, PathParameter
 from litestar.typing import FieldDefinition
 from litestar.utils.typing import make_non_optional_union
 
+CLOSED = "dam.closed_query"
+"""A route's ``opt`` key: its query takes only the parameters it declares (an unknown one is 400).
+Routes others call with parameters of their own (single sign-on callbacks) leave it out."""
 _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 _CACHE = "dam.query"
 
@@ -33,6 +37,8 @@ async def strict_query(request: Request[Any, Any, Any]) -> None:
         if "\x00" in name or "\x00" in values[0]:
             raise _refused(name, "query parameters must not contain NUL characters")
     declared, integers, typed = _declared(request.route_handler)
+    if request.route_handler.opt.get(CLOSED):
+        _only(params, declared)
     for name in declared:
         value = params.get(name)
         if value == "null" and name in typed:  # Litestar would read it as "not given"
@@ -41,6 +47,14 @@ async def strict_query(request: Request[Any, Any, Any]) -> None:
             raise _refused(
                 name, f"query parameter {name!r} must be an integer in decimal digits, not {value[:32]!r}"
             )
+
+
+def _only(params: Any, declared: frozenset[str]) -> None:
+    """Refuse a parameter the route does not declare."""
+    for name in params:
+        if name not in declared:
+            takes = ", ".join(sorted(declared)) or "none"
+            raise _refused(name, f"unknown query parameter {name[:64]!r}; this route takes {takes}")
 
 
 def _refused(name: str, message: str) -> ValidationException:

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
+from dam.domain import tags as tag_rules
 from dam.domain.assets import AssetDetail, AssetFields, public_values
+from dam.domain.metadata import MAX_DESCRIPTION, MAX_TITLE
 from dam.domain.steps import StepState
 from dam.domain.streaming import StreamLinks
 from dam.domain.uploads import MAX_PARTS, UploadInstructions
@@ -19,6 +21,55 @@ PartNumber = Annotated[int, Meta(ge=1, le=MAX_PARTS)]
 SHA256_BASE64 = r"^[A-Za-z0-9+/]{43}=(?!\n)$"
 SHA256_HEX = r"^[0-9a-fA-F]{64}(?!\n)$"
 ETAG = r"^[\x21-\x7e]{1,256}(?!\n)$"
+
+
+Metadata = Annotated[
+    dict[str, Any],
+    Meta(
+        description=(
+            "Custom metadata: any JSON object of at most 64 KiB and 8 levels, no NUL character, top-level"
+            " keys of 1 to 64 of `A-Z a-z 0-9 _ . -` (422 naming the rule otherwise)"
+        ),
+        examples=[{"album": "Lisbon", "client": {"name": "Tram Co", "job": 4412}}],
+    ),
+]
+Title = Annotated[
+    str,
+    Meta(
+        description=f"A title, at most {MAX_TITLE} characters (422 otherwise)",
+        extra_json_schema={"maxLength": MAX_TITLE},
+        examples=["Tram 28 at dusk"],
+    ),
+]
+Description = Annotated[
+    str,
+    Meta(
+        description=f"A description, at most {MAX_DESCRIPTION:,} characters (422 otherwise)",
+        extra_json_schema={"maxLength": MAX_DESCRIPTION},
+    ),
+]
+TagName = Annotated[
+    str,
+    Meta(
+        description=(
+            f"A tag: trimmed, 1 to {tag_rules.MAX_LENGTH} characters, no control characters; matched"
+            " case-insensitively and named as the workspace first wrote it"
+        ),
+        extra_json_schema={"minLength": 1, "maxLength": tag_rules.MAX_LENGTH},
+        examples=["Lisbon"],
+    ),
+]
+TagList = Annotated[
+    list[TagName],
+    Meta(
+        description=(
+            f"Tags, at most {tag_rules.MAX_PER_ASSET} (case-insensitive repeats collapse to the first"
+            " written)"
+        ),
+        extra_json_schema={"maxItems": tag_rules.MAX_PER_ASSET},
+        examples=[["Lisbon", "trams"]],
+    ),
+]
 
 
 class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -59,19 +110,56 @@ class CreateAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ]
         | None
     ) = None
-    metadata: (
-        Annotated[
-            dict[str, Any],
-            Meta(
-                description="Any JSON object (no NUL characters, at most 32 levels deep), returned as given"
-            ),
-        ]
-        | None
-    ) = None
+    metadata: Metadata | None = None
+    title: Title | None = None
+    description: Description | None = None
+    tags: TagList | None = None
     multipart: bool = False
     part_checksums: Annotated[
         bool, Meta(description="Multipart only: the client signs each part's SHA-256 and storage verifies it")
     ] = False
+
+
+class PatchAsset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``PATCH /assets/{id}``: a JSON merge patch (RFC 7396) of the asset's editable fields. A field
+    left out stays as it is; ``null`` removes it (the title, the description, every tag, all
+    metadata). ``tags`` replaces the list; ``metadata`` is merged key by key (``null`` removes a
+    key, objects merge recursively)."""
+
+    title: Title | UnsetType | None = UNSET
+    description: Description | UnsetType | None = UNSET
+    tags: TagList | UnsetType | None = UNSET
+    metadata: (
+        Annotated[
+            dict[str, Any],
+            Meta(
+                description="Merged into the asset's metadata key by key (`null` removes a key); the result"
+                " keeps the rules of `metadata` (64 KiB, 8 levels, no NUL, key names)",
+                examples=[{"album": "Lisbon 2026", "draft": None}],
+            ),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
+
+
+class TagOut(msgspec.Struct, kw_only=True):
+    """A tag of the workspace, as first written, and how many of its assets carry it."""
+
+    name: str
+    count: int
+
+
+class TagPage(msgspec.Struct, kw_only=True):
+    """``GET /tags``: the workspace's tags, most used first."""
+
+    items: list[TagOut]
+
+
+class RenameTag(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``PATCH /tags/{name}``: its new name (the name of another tag merges the two)."""
+
+    name: TagName
 
 
 class RenewUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

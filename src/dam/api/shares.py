@@ -1,6 +1,6 @@
-"""Share-link routes: editors make, list and revoke links of an asset; anyone holding one reads
-what it shows (``GET /shares/{token}``, the page at ``/s/{token}``), after its password if it
-asks for one. A workspace admin caps how long links may live (``/workspace/settings``)."""
+"""Share-link routes: editors make, list and revoke links of an asset or a collection; anyone
+holding one reads what it shows (``GET /shares/{token}``, the page at ``/s/{token}``), after its
+password if it asks for one. A workspace admin caps how long links may live (``/workspace/settings``)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND
 from msgspec import Meta
 
 from dam.api.access import browser_cookie, policy, public_base
 from dam.api.addresses import client_address
-from dam.api.assets import AssetId
+from dam.api.assets import AssetId, Limit
+from dam.api.collections import CollectionId
 from dam.api.errors import responses
 from dam.domain.access import SHARE_LINK, Principal, Scope, needs
 from dam.domain.errors import NotFound
-from dam.domain.shares import Share, SharedAsset, visit_cookie
+from dam.domain.shares import Share, SharedAsset, SharedCollection, SharedMember, visit_cookie
 from dam.domain.validation import parse_asset_id, parse_id
 from dam.paths import web_dir
 from dam.services.shares import Shares
@@ -157,15 +158,66 @@ class ShareController(Controller):
         responses=responses(400, 401, 404, 429, 503), summary="What a share link shows",
     )  # fmt: skip
     async def open(
-        self, request: Request[Any, Any, Any], share: ShareRef, shares: NamedDependency[Shares]
-    ) -> SharedAsset:
-        """The asset's name, type, facts (unless the link hides them), preview, playback and (if
-        allowed) download URLs, each presigned for no longer than the link lives. 401
+        self, request: Request[Any, Any, Any], share: ShareRef, shares: NamedDependency[Shares],
+        limit: Limit = 50,
+        cursor: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=512, description="A collection's link: `next_cursor` of the previous page"
+            ),
+        ] = None,
+    ) -> SharedAsset | SharedCollection:  # fmt: skip
+        """An asset's link: the asset's name, type, facts (unless the link hides them), preview,
+        playback and (if allowed) download URLs, each presigned for no longer than the link lives.
+        A collection's link: the collection's name and description and a page of its assets in its
+        order (`limit`, `cursor`), each shown as an asset's link shows it, with its `id`. 401
         `password_required` until this visitor has unlocked a link that asks for a password; 404
         alike for unknown, expired and revoked links; 429 past `DAM_ANONYMOUS_MAX_PER_MINUTE` opens a
         minute from one address. An open is recorded (`uses`, the audit log) once per visitor an hour."""
         address = client_address(request)
-        return await shares.open(share, request.cookies.get, address, base=public_base(request))
+        return await shares.open(
+            share, request.cookies.get, address, base=public_base(request), cursor=cursor, limit=limit
+        )
+
+    @get(
+        "/shares/{share:str}/assets/{asset_id:str}", operation_id="openSharedAsset", opt=policy(SHARE_LINK),
+        responses=responses(400, 401, 404, 422, 429, 503), summary="One asset a share link shows",
+    )  # fmt: skip
+    async def open_member(
+        self,
+        request: Request[Any, Any, Any],
+        share: ShareRef,
+        asset_id: AssetId,
+        shares: NamedDependency[Shares],
+    ) -> SharedMember:
+        """One asset of a shared collection, as `GET /shares/{token}` shows its items (an asset's
+        link reaches its own asset alone). 404 for an asset the link does not show, as for an
+        unknown one, and as for unknown, expired and revoked links."""
+        address = client_address(request)
+        return await shares.open_member(
+            share, parse_asset_id(asset_id), request.cookies.get, address, base=public_base(request)
+        )
+
+    @post(
+        "/collections/{collection_id:str}/shares", operation_id="createCollectionShare",
+        status_code=HTTP_201_CREATED, opt=EDIT_ANY, summary="Make a share link of a collection",
+        responses=responses(400, 401, 403, 404, 413, 415, 422, 503),
+    )  # fmt: skip
+    async def create_for_collection(
+        self, request: Request[Any, Any, Any], collection_id: CollectionId, data: JSONBody[NewShareLink],
+        principal: NamedDependency[Principal], shares: NamedDependency[Shares],
+    ) -> ShareCreated:  # fmt: skip
+        """A link to the collection's own assets (not the collections below it), with the options of
+        an asset's link (editors and up); revoked with `DELETE /shares/{id}`."""
+        made = await shares.create_for_collection(
+            principal, parse_id(collection_id, "collection id"), expires_in=data.expires_in,
+            password=data.password, download=data.download, show_metadata=data.show_metadata,
+        )  # fmt: skip
+        return ShareCreated(
+            id=str(made.share.id),
+            url=f"{public_base(request)}/s/{made.secret}",
+            expires_at=made.share.expires_at,
+        )
 
     @post(
         "/shares/{share:str}/unlock", operation_id="unlockShare", status_code=HTTP_204_NO_CONTENT,

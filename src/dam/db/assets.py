@@ -22,6 +22,7 @@ from dam.db.query import Key, Sort, Where
 from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
 from dam.domain.audit import Entry
 from dam.domain.media import MediaInfo
+from dam.domain.metadata import Editable
 from dam.domain.status import AssetStatus, Move, move, sources_of
 from dam.domain.steps import FIRST
 
@@ -71,16 +72,18 @@ async def insert_asset(conn: Queries, new: NewAsset, audit: Entry | None = None)
     sql, logged = audit_rows.statement(
         f"""INSERT INTO assets (id, filename, content_type, size, sha256, storage_key, upload_id,
                                 part_size, part_checksums, metadata, status, workspace_id, created_by,
-                                created_by_key, upload_token_id, max_bytes)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                                created_by_key, upload_token_id, max_bytes, title, description, tags)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                    $19::text[])
             RETURNING {ASSET_COLUMNS}""",
-        16, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+        19, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
     )  # fmt: skip
     record = await conn.fetchrow(
         sql,
         new.id, new.filename, new.content_type, new.size, new.sha256, new.storage_key,
         new.upload_id, new.part_size, new.part_checksums, new.metadata, _S.PENDING_UPLOAD.value,
-        new.workspace_id, new.created_by, new.created_by_key, new.upload_token_id, new.max_bytes, *logged,
+        new.workspace_id, new.created_by, new.created_by_key, new.upload_token_id, new.max_bytes,
+        new.title, new.description, new.tags, *logged,
     )  # fmt: skip
     row = asset_of(record)
     assert row is not None
@@ -286,6 +289,38 @@ async def touched(conn: Connection, asset_id: uuid.UUID) -> Asset | None:
             f"UPDATE assets SET updated_at = now() WHERE id = $1 RETURNING {ASSET_COLUMNS}", asset_id
         )
     )
+
+
+async def edit(
+    conn: Connection,
+    asset_id: uuid.UUID,
+    fields: Editable,
+    audit: Entry | None = None,
+) -> Asset | None:
+    """Inside a transaction: the asset's editable fields are ``fields``, its revision one more
+    (and the edit audited by the same statement)."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE assets SET title = $2, description = $3, tags = $4::text[], metadata = $5,
+                              revision = revision + 1, updated_at = now()
+            WHERE id = $1
+            RETURNING {ASSET_COLUMNS}""",
+        5, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    return asset_of(
+        await conn.fetchrow(
+            sql, asset_id, fields.title, fields.description, fields.tags, fields.metadata, *logged
+        )
+    )
+
+
+async def set_tags(conn: Connection, asset_id: uuid.UUID, tags: list[str], *, bump: bool = True) -> None:
+    """Inside a transaction: the asset's tags are ``tags`` (``bump``: as a change, its revision one
+    more; a deleted asset's are cleared without one)."""
+    await conn.execute(
+        """UPDATE assets SET tags = $2::text[], revision = revision + $3, updated_at = now()
+           WHERE id = $1""",
+        asset_id, tags, 1 if bump else 0,
+    )  # fmt: skip
 
 
 async def set_media(conn: Connection, asset_id: uuid.UUID, media: MediaInfo) -> None:

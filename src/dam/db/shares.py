@@ -14,7 +14,7 @@ from dam.domain.shares import Share
 
 _COLUMNS = (
     "id, workspace_id, asset_id, password_hash IS NOT NULL AS password, download, show_metadata,"
-    " created_by, created_by_key, created_at, expires_at, revoked_at, last_used_at, uses"
+    " created_by, created_by_key, created_at, expires_at, revoked_at, last_used_at, uses, collection_id"
 )
 # A link is live only while whoever made it could make it now: its maker still a member with a role
 # that shares (editor, admin), and the key it was made with (if any) neither revoked nor expired.
@@ -37,7 +37,7 @@ async def insert_share(
     pool: Pool,
     *,
     workspace_id: uuid.UUID,
-    asset_id: uuid.UUID,
+    asset_id: uuid.UUID | None,
     digest: bytes,
     password_hash: str | None,
     download: bool,
@@ -46,20 +46,22 @@ async def insert_share(
     created_by_key: uuid.UUID | None,
     expires_in: int,
     audit: Entry | None = None,
+    collection_id: uuid.UUID | None = None,
 ) -> Share:
-    """A new share link; one made with a key expires no later than that key."""
+    """A new share link of an asset or of a collection; one made with a key expires no later than
+    that key."""
     sql, logged = audit_rows.statement(
         f"""INSERT INTO shares (id, workspace_id, asset_id, digest, password_hash, download, show_metadata,
-                                created_by, created_by_key, expires_at)
+                                created_by, created_by_key, expires_at, collection_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
                     LEAST(now() + make_interval(secs => $10),
-                          (SELECT expires_at FROM api_keys WHERE id = $9)))
+                          (SELECT expires_at FROM api_keys WHERE id = $9)), $11)
             RETURNING {_COLUMNS}""",
-        10, audit, target_id="acted.id", asset_id="acted.asset_id", workspace_id="acted.workspace_id",
+        11, audit, target_id="acted.id", asset_id="acted.asset_id", workspace_id="acted.workspace_id",
     )  # fmt: skip
     record = await pool.fetchrow(
         sql, uuid.uuid4(), workspace_id, asset_id, digest, password_hash, download, show_metadata,
-        created_by, created_by_key, float(expires_in), *logged,
+        created_by, created_by_key, float(expires_in), collection_id, *logged,
     )  # fmt: skip
     assert record is not None
     return _share(record)

@@ -30,6 +30,10 @@ class AssetFields(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str | None
     storage_key: str
     metadata: Metadata  # custom metadata: see ``domain/metadata.py`` for how it is typed
+    title: str | None
+    description: str | None
+    tags: list[str]  # names as the workspace writes them (``domain/tags.py``), in the asset's order
+    revision: int  # grows with every change of the title, description, tags or metadata (the ETag)
     media: MediaInfo | None
     error: str | None
     etag: str | None
@@ -83,6 +87,9 @@ class NewAsset(msgspec.Struct, frozen=True, kw_only=True):
     created_by_key: uuid.UUID | None = None
     upload_token_id: uuid.UUID | None = None
     max_bytes: int | None = None
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] = msgspec.field(default_factory=list)  # as the workspace writes them
 
 
 class Rendition(msgspec.Struct, frozen=True, kw_only=True):

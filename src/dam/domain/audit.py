@@ -28,6 +28,9 @@ class Action(enum.StrEnum):
     ASSET_COMPLETE = "asset.complete"
     ASSET_DELETE = "asset.delete"
     ASSET_REPROCESS = "asset.reprocess"
+    ASSET_UPDATE = "asset.update"
+    TAG_RENAME = "tag.rename"
+    TAG_DELETE = "tag.delete"
     SHARE_CREATE = "share.create"
     SHARE_REVOKE = "share.revoke"
     SHARE_USE = "share.use"
@@ -38,6 +41,12 @@ class Action(enum.StrEnum):
     INVITATION_ACCEPT = "invitation.accept"
     INVITATION_REVOKE = "invitation.revoke"
     IDENTITY_LINK = "identity.link"
+    COLLECTION_CREATE = "collection.create"
+    COLLECTION_UPDATE = "collection.update"
+    COLLECTION_DELETE = "collection.delete"
+    COLLECTION_ADD = "collection.assets.add"
+    COLLECTION_REMOVE = "collection.assets.remove"
+    COLLECTION_MOVE = "collection.assets.move"
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,7 +61,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     token_id: uuid.UUID | None = None
     share_id: uuid.UUID | None = None
     asset_id: uuid.UUID | None = None
-    target_id: uuid.UUID | None = None  # the key, token, share link or member acted on
+    target_id: uuid.UUID | None = None  # the key, token, share link, member or collection acted on
     address: str | None = None
     detail: dict[str, Any] = msgspec.field(default_factory=dict)
 

@@ -13,6 +13,7 @@ DamError
 │   └── UnsupportedMedia   content type outside the allow-list
 ├── Conflict               the asset is not in a state that allows this
 │   └── InvalidTransition  a status change lost a race or is not allowed
+├── PreconditionFailed     an edit's If-Match names a revision the asset no longer has
 ├── UploadRejected         the stored object breaks a rule (size, parts list)
 ├── MediaRejected          the bytes are not usable media of the declared kind (never retried)
 └── Unavailable            a dependency did not answer (worth retrying)
@@ -98,6 +99,12 @@ class InvalidTransition(Conflict):
     """A status change is not allowed from the current status (or another request won)."""
 
     code = "invalid_transition"
+
+
+class PreconditionFailed(DamError):
+    """A conditional request's precondition (``If-Match``) does not hold: the asset changed since."""
+
+    code = "precondition_failed"
 
 
 class UploadRejected(DamError):

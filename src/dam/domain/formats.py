@@ -86,6 +86,7 @@ FORMATS: tuple[Format, ...] = (
     _f("AIFF", "audio", "audio/aiff audio/x-aiff", ".aif .aiff .aifc"),
     _f("WEBA", "audio", "audio/webm", ".weba", "WEBM"),
     _f("3GPA", "audio", "audio/3gpp audio/3gpp2", "", "3GP"),
+    _f("WMA", "audio", "audio/x-ms-wma", ".wma"),
 )
 _BY_NAME = {f.name: f for f in FORMATS}
 _BY_TYPE = {t: f for f in FORMATS for t in f.media_types}
@@ -102,7 +103,10 @@ _SHARED_CONTAINERS = (
     frozenset({"MP4", "M4A", "3GP", "3GPA"}),
     frozenset({"MKV", "WEBM", "WEBA"}),
     frozenset({"OGG", "OGV"}),
+    frozenset({"ASF", "WMA"}),
 )
+# The audio format of such a container holding no video (an MP4 or ASF of sound only, declared video).
+_AUDIO_ONLY = {"MP4": "M4A", "3GP": "3GPA", "WEBM": "WEBA", "OGV": "OGG", "ASF": "WMA"}
 
 
 def named(name: str) -> Format:
@@ -142,6 +146,12 @@ def reconcile(declared: Format | None, found: Format | None) -> Format | None:
     if declared.kind != found.kind and any(pair <= shared for shared in _SHARED_CONTAINERS):
         return declared
     return found
+
+
+def audio_only(found: Format) -> Format | None:
+    """The audio format a video container is when it holds no video (None: it has no such variant)."""
+    name = _AUDIO_ONLY.get(found.name)
+    return _BY_NAME[name] if name is not None else None
 
 
 def mismatch(declared: str, found: Format) -> str | None:

@@ -26,7 +26,14 @@ class MediaFacts(msgspec.Struct, frozen=True, kw_only=True, tag="media"):
     info: MediaInfo
 
 
-Output = Renditions | MediaFacts
+class Tags(msgspec.Struct, frozen=True, kw_only=True, tag="tags"):
+    """Keywords found in the file (IPTC/XMP keywords, an audio file's genre): tags of the asset,
+    added after those it has (never removing one; one already there, in any case, is not repeated)."""
+
+    names: list[str]
+
+
+Output = Renditions | MediaFacts | Tags
 
 
 class StepResult(msgspec.Struct, kw_only=True):

@@ -1,5 +1,5 @@
-"""Share links as the services see them: one asset, read-only, for anyone holding the token, until
-it expires or is revoked. The token appears here only as its digest."""
+"""Share links as the services see them: one asset or one collection, read-only, for anyone holding
+the token, until it expires or is revoked. The token appears here only as its digest."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Share(msgspec.Struct, frozen=True, kw_only=True):
 
     id: uuid.UUID
     workspace_id: uuid.UUID
-    asset_id: uuid.UUID
+    asset_id: uuid.UUID | None  # the shared asset, or None for a collection's link
     password: bool  # whether it asks for one (the argon2id hash stays in the database layer)
     download: bool
     show_metadata: bool
@@ -38,6 +38,7 @@ class Share(msgspec.Struct, frozen=True, kw_only=True):
     revoked_at: datetime | None
     last_used_at: datetime | None
     uses: int
+    collection_id: uuid.UUID | None = None  # the shared collection, or None for an asset's link
 
 
 class SharedPreview(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,6 +74,28 @@ class SharedAsset(msgspec.Struct, frozen=True, kw_only=True):
     storyboard_url: str | None = None
 
 
+class SharedMember(SharedAsset, frozen=True, kw_only=True):
+    """An asset of a shared collection, as the link shows it, with the id that opens it alone
+    (``GET /shares/{token}/assets/{id}``)."""
+
+    id: uuid.UUID
+
+
+class SharedCollectionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What a collection's link shows of the collection itself."""
+
+    name: str
+    description: str
+
+
+class SharedCollection(msgspec.Struct, frozen=True, kw_only=True):
+    """What a collection's link shows: the collection, and a page of its assets in its order."""
+
+    collection: SharedCollectionInfo
+    items: list[SharedMember]
+    next_cursor: str | None
+
+
 def visit_cookie(share_id: uuid.UUID) -> str:
     """The name of the cookie that says this visitor gave the share's password."""
     return f"{VISIT_COOKIE_PREFIX}{share_id.hex}"
@@ -86,6 +109,12 @@ def audience_of(share: Share) -> Audience:
         viewer=share_viewer(share.id), until=share.expires_at, kinds=SHOWN, download=share.download,
         steps=False, metadata=share.show_metadata,
     )  # fmt: skip
+
+
+def shared_member(detail: AssetDetail, share: Share, base: str = "") -> SharedMember:
+    """An asset of a shared collection as the link shows it (``shared_asset`` and its id)."""
+    shown = shared_asset(detail, share, base)
+    return SharedMember(id=detail.asset.id, **msgspec.structs.asdict(shown))
 
 
 def shared_asset(detail: AssetDetail, share: Share, base: str = "") -> SharedAsset:

@@ -14,10 +14,11 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Generator
 from typing import IO, Any, TypeVar, cast
 
+from dam.domain import tags
 from dam.domain.assets import Asset, Rendition
 from dam.domain.errors import MediaRejected
 from dam.domain.media import MediaInfo, RenderedFile
-from dam.domain.outputs import MediaFacts, Renditions, StepResult
+from dam.domain.outputs import MediaFacts, Renditions, StepResult, Tags
 from dam.domain.validation import rendition_prefix
 from dam.jobs.runner import StepContext
 from dam.media import pipeline
@@ -193,7 +194,9 @@ async def probe(context: StepContext, asset: Asset) -> StepResult:
         info.bytes_read = file.bytes_fetched
         return info
 
-    return StepResult(outputs=[MediaFacts(info=await asyncio.to_thread(readable, work))])
+    info = await asyncio.to_thread(readable, work)
+    found = tags.keywords(info)
+    return StepResult(outputs=[MediaFacts(info=info), *([Tags(names=found)] if found else [])])
 
 
 async def stills(context: StepContext, asset: Asset) -> StepResult:

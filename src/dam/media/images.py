@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import struct
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import IO, Any
@@ -20,7 +21,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from dam.domain.formats import RAW_FORMATS
 from dam.domain.media import MediaInfo, MediaRejected, RenderedFile
-from dam.media import colour, metadata, psd, raw, svg
+from dam.media import colour, metadata, png, psd, raw, svg
 
 pillow_heif.register_heif_opener(thumbnails=False)
 # Pillow's decoders for each format we read with it (exiftool's names on the left).
@@ -170,11 +171,22 @@ def _decoded(image: Image.Image) -> Image.Image:
         # Decode at a reduced scale (1/2..1/8) that still covers the preview size.
         image.draft(image.mode if image.mode in {"RGB", "L", "CMYK"} else "RGB", (PREVIEW, PREVIEW))
     try:
-        image.load()
+        _load(image)
         upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaRejected(f"image data is corrupt or truncated: {str(exc)[:200]}") from None
     return colour.prepare(upright)
+
+
+def _load(image: Image.Image) -> None:
+    """Decode the pixels; a PNG cut short in a chunk after them (an eXIf, a text) keeps them."""
+    try:
+        image.load()
+    except OSError:
+        # ImageFile.load() empties ``tile`` once every tile is decoded, then reads the chunks after.
+        if image.format != "PNG" or getattr(image, "tile", None) != []:
+            raise
+        Image.Image.load(image)
 
 
 def webp(kind: str, image: Image.Image) -> RenderedFile:
@@ -214,13 +226,27 @@ def _facts(image: Image.Image, fmt: str | None, icc: bytes | None) -> MediaInfo:
 
 
 def _exif(image: Image.Image) -> Image.Exif:
-    # A PNG's getexif() decodes the whole image to look for an eXIf chunk after the pixels: only
-    # the chunks before them (what open() read) are looked at.
-    if image.format == "PNG" and "exif" not in image.info:
-        return Image.Exif()
+    if image.format == "PNG":
+        return _png_exif(image)
     try:
         return image.getexif()
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
+        return Image.Exif()
+
+
+def _png_exif(image: Image.Image) -> Image.Exif:
+    """A PNG's EXIF without decoding it: Pillow's PNG getexif() decodes the whole image to find an
+    eXIf chunk after the pixels; that chunk is read from the end of the file instead (``png``)."""
+    fp = getattr(image, "fp", None)
+    if "exif" not in image.info and fp is not None:
+        payload = png.tail_exif(fp)
+        if payload is not None:
+            image.info["exif"] = b"Exif\x00\x00" + payload
+    try:
+        # The base class's getexif() reads what info holds (and XMP's orientation) and keeps it: the
+        # renditions are turned by this EXIF, not by an eXIf the decoder meets later (a bad CRC).
+        return Image.Image.getexif(image)
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         return Image.Exif()
 
 
@@ -228,6 +254,8 @@ def _xmp(image: Image.Image) -> bytes | None:
     packet: Any = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     if packet is None and image.format == "TIFF":
         packet = getattr(image, "tag_v2", {}).get(700)
+    if packet is None and image.format == "JXL":  # the plugin keeps the whole file, not its XMP
+        packet = metadata.jxl_xmp(getattr(image, "fc", b""))
     if isinstance(packet, str):
         packet = packet.encode()
     return packet if isinstance(packet, bytes) else None

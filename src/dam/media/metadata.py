@@ -6,6 +6,7 @@ the Dublin Core and XMP basic fields people search by are read.
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import defusedxml.ElementTree as SafeTree
@@ -13,6 +14,7 @@ from defusedxml import DefusedXmlException
 from PIL import ExifTags, Image, ImageFile, IptcImagePlugin
 
 from dam.domain.media import Camera, Description
+from dam.media import psd
 
 _CAMERA_TAGS = {
     "Make": "make", "Model": "model", "LensModel": "lens", "FNumber": "f_number",
@@ -25,6 +27,7 @@ _DC = "{http://purl.org/dc/elements/1.1/}"
 _XMP = "{http://ns.adobe.com/xap/1.0/}"
 MAX_XMP = 4 * 1024 * 1024  # larger packets (Photoshop's history) are skipped, not parsed
 MAX_ITEMS = 200
+_IPTC_RESOURCE = 0x0404  # the Photoshop resource that holds IPTC records
 
 
 def camera(exif: Image.Exif) -> Camera | None:
@@ -94,20 +97,18 @@ def _bytes(value: bytes) -> Any:
 
 
 def describe(image: Image.Image, xmp: bytes | None) -> Description | None:
-    """Keywords, caption, creator, copyright and rating, from XMP first and IPTC after."""
+    """Keywords, caption, creator, copyright and rating, from XMP first and IPTC after (keywords
+    from both: XMP's, then IPTC's not among them)."""
     found = _from_xmp(xmp) if xmp else {}
     for name, value in _from_iptc(image).items():
+        if name == "keywords" and "keywords" in found:
+            found[name] = list(dict.fromkeys([*found[name], *value]))[:MAX_ITEMS]
         found.setdefault(name, value)
     return Description(**found) if found else None
 
 
 def _from_iptc(image: Image.Image) -> dict[str, Any]:
-    if image.format not in {"JPEG", "TIFF"} or not isinstance(image, ImageFile.ImageFile):
-        return {}
-    try:
-        iptc = IptcImagePlugin.getiptcinfo(image) or {}
-    except (OSError, SyntaxError, ValueError, IndexError):
-        return {}
+    iptc = _iptc(image)
     found: dict[str, Any] = {}
     keywords = _texts(iptc.get((2, 25)))
     if keywords:
@@ -117,6 +118,65 @@ def _from_iptc(image: Image.Image) -> dict[str, Any]:
         if texts:
             found[name] = texts[0]
     return found
+
+
+def _iptc(image: Image.Image) -> dict[tuple[int, int], Any]:
+    if image.format == "PNG":
+        return iptc_records(_raw_profile(image.info.get("Raw profile type iptc")))
+    if image.format not in {"JPEG", "TIFF"} or not isinstance(image, ImageFile.ImageFile):
+        return {}
+    try:
+        return IptcImagePlugin.getiptcinfo(image) or {}
+    except (OSError, SyntaxError, ValueError, IndexError):
+        return {}
+
+
+def _raw_profile(text: Any) -> bytes:
+    """The bytes of an ImageMagick/exiftool "Raw profile" PNG text: a name, a length, hex lines;
+    IPTC records as they are, or inside a Photoshop resource (exiftool)."""
+    if not isinstance(text, str):
+        return b""
+    lines = text.strip("\n").split("\n")
+    try:
+        data = bytes.fromhex("".join(lines[2:]))[: int(lines[1])]
+    except (ValueError, IndexError):
+        return b""
+    return (psd.resource(data, _IPTC_RESOURCE) or b"") if data.startswith(b"8BIM") else data
+
+
+def iptc_records(data: bytes) -> dict[tuple[int, int], list[bytes]]:
+    """IPTC-IIM datasets by (record, dataset), each as the list of its values."""
+    found: dict[tuple[int, int], list[bytes]] = {}
+    at = 0
+    while at + 5 <= len(data) and data[at] == 0x1C:
+        key = (data[at + 1], data[at + 2])
+        size = int.from_bytes(data[at + 3 : at + 5], "big")
+        at += 5
+        if size & 0x8000:  # an extended dataset: the next bytes hold its length
+            width = size & 0x7FFF
+            size = int.from_bytes(data[at : at + width], "big") if width <= 4 else len(data)
+            at += width
+        found.setdefault(key, []).append(data[at : at + size])
+        at += size
+    return found
+
+
+def jxl_xmp(data: bytes) -> bytes | None:
+    """The XMP packet of a JPEG XL container (its top-level ``xml `` box), walking box headers."""
+    at = 0
+    while at + 8 <= len(data):
+        size, kind = struct.unpack_from(">I4s", data, at)
+        head = 8
+        if size == 1 and at + 16 <= len(data):
+            size, head = struct.unpack_from(">Q", data, at + 8)[0], 16
+        elif size == 0:
+            size = len(data) - at
+        if size < head:
+            return None
+        if kind == b"xml ":
+            return data[at + head : at + size]
+        at += size
+    return None
 
 
 def _texts(value: Any) -> list[str]:

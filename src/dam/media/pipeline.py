@@ -11,6 +11,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import IO
 
+import av
 import msgspec
 from PIL import Image
 
@@ -58,12 +59,24 @@ def probe_media(fp: IO[bytes], content_type: str, *, max_pixels: int = images.MA
         size = fp.seek(0, 2)
         fp.seek(0)
         with probe.open_media(fp) as container:
+            kind, found = _true_kind(container, kind, found)
             info = probe.probe(container, kind, content_type, size)
         if found is not None:
             info.format = found.file_type
     if found is not None and formats.by_media_type(content_type) != found:
         info.media_type = found.media_type
     return info
+
+
+def _true_kind(
+    container: av.container.InputContainer, kind: MediaKind, found: formats.Format | None
+) -> tuple[MediaKind, formats.Format | None]:
+    """A container that holds audio or video alike, declared video, with only audio in it (an MP4
+    or an ASF of sound, sent as video/mp4 or video/x-ms-asf) is processed as the audio it is."""
+    audio = formats.audio_only(found) if kind == "video" and found is not None else None
+    if audio is not None and probe.sound_only(container):
+        return "audio", audio
+    return kind, found
 
 
 def stills(

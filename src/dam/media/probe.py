@@ -51,6 +51,12 @@ def open_media(fp: IO[bytes], *, format: str | None = None) -> av.container.Inpu
     return container
 
 
+def sound_only(container: av.container.InputContainer) -> bool:
+    """Audio and no video in the container (cover art aside)."""
+    picture = av.stream.Disposition.attached_pic
+    return bool(container.streams.audio) and all(s.disposition & picture for s in container.streams.video)
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text.replace("\n", " ")[:300]

@@ -116,13 +116,20 @@ def _length(fp: IO[bytes], size: int) -> int:
 
 
 def _icc(resources: bytes) -> bytes | None:
+    return resource(resources, _ICC)
+
+
+def resource(resources: bytes, wanted: int) -> bytes | None:
+    """The data of one Photoshop image resource (``8BIM`` blocks: an ICC profile, IPTC records)."""
     at = 0
     while at + 12 <= len(resources) and resources[at : at + 4] == b"8BIM":
         (ident,) = struct.unpack(">H", resources[at + 4 : at + 6])
         name = resources[at + 6]
         at += 6 + ((name + 2) & ~1)
+        if at + 4 > len(resources):
+            return None
         (length,) = struct.unpack(">I", resources[at : at + 4])
-        if ident == _ICC:
+        if ident == wanted:
             return resources[at + 4 : at + 4 + length]
         at += 4 + length + (length & 1)
     return None

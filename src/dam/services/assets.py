@@ -6,6 +6,7 @@ import uuid
 
 from dam.db import assets as db
 from dam.db import query
+from dam.db import tags as tag_rows
 from dam.domain import audit, validation
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, AssetDetail, AssetPage, Audience
@@ -16,6 +17,7 @@ from dam.resources import Resources
 from dam.services import scoped
 from dam.services.present import Presenter
 from dam.services.processing import Processing
+from dam.services.tags import retag
 from dam.services.unit import unit
 
 
@@ -75,11 +77,16 @@ class Assets:
             await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
         await self.storage.delete(asset.storage_key)
         await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
-        async with unit(self.pool, one_statement=True) as work:
-            if await db.transition(
-                work.conn, asset_id, AssetStatus.DELETED, audit=audit.by(principal, Action.ASSET_DELETE)
-            ):
-                work.touched(asset_id)
+        entry = audit.by(principal, Action.ASSET_DELETE)
+        async with unit(self.pool) as work:
+            await tag_rows.share_lock(work.conn, asset.workspace_id)
+            deleted = await db.transition(work.conn, asset_id, AssetStatus.DELETED, audit=entry)
+            if deleted is None:
+                return
+            work.touched(asset_id)
+            if deleted.tags:  # its tags go with it: the workspace's counts are of live assets
+                await retag(work.conn, deleted.workspace_id, deleted.tags, [])
+                await db.set_tags(work.conn, asset_id, [], bump=False)
 
     async def reprocess(
         self, principal: Principal, asset_id: uuid.UUID, steps: list[str] | None = None

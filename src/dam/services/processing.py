@@ -19,11 +19,13 @@ from dam.db import assets as db
 from dam.db import outbox
 from dam.db import steps as step_rows
 from dam.db import streams as stream_rows
+from dam.db import tags as tag_rows
 from dam.db.pool import Connection
+from dam.domain import tags as tag_rules
 from dam.domain.assets import Asset, StepRecord
 from dam.domain.audit import Entry
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
-from dam.domain.outputs import MediaFacts, Output, Renditions
+from dam.domain.outputs import MediaFacts, Output, Renditions, Tags
 from dam.domain.status import AssetStatus
 from dam.domain.steps import (
     QUEUES,
@@ -41,6 +43,7 @@ from dam.domain.steps import (
 )
 from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
+from dam.services.tags import retag
 from dam.services.unit import unit
 from dam.settings import Settings, time_limit
 
@@ -92,10 +95,20 @@ async def _media(conn: Connection, asset_id: uuid.UUID, out: MediaFacts, enabled
     await step_rows.add(conn, asset_id, plan(out.info, enabled))
 
 
+async def _tags(conn: Connection, asset_id: uuid.UUID, out: Tags, enabled: frozenset[str]) -> None:
+    # The finish took the workspace's tag lock before the asset's row (``db/tags.py``).
+    asset = await db.lock_asset(conn, asset_id)
+    assert asset is not None  # the finish holds its row
+    wanted = tag_rules.merged(asset.tags, out.names)
+    if wanted != asset.tags:
+        await db.set_tags(conn, asset_id, await retag(conn, asset.workspace_id, asset.tags, wanted))
+
+
 # Each kind of output, and what persists it in the step's finish transaction.
 _PERSIST: dict[type[Any], Callable[[Connection, uuid.UUID, Any, frozenset[str]], Awaitable[None]]] = {
     Renditions: _renditions,
     MediaFacts: _media,
+    Tags: _tags,
 }
 
 
@@ -257,6 +270,8 @@ class Processing:
         """
         async with unit(self.pool) as work:
             conn = work.conn
+            if any(isinstance(out, Tags) for out in outputs):
+                await tag_rows.share_lock_of_asset(conn, asset_id)
             asset = await db.lock_asset(conn, asset_id)
             allowed = (
                 {AssetStatus.PROCESSING, AssetStatus.READY}

@@ -1,4 +1,5 @@
-"""Share links: one asset, read-only, for anyone holding the link, until it expires or is revoked.
+"""Share links: one asset or one collection, read-only, for anyone holding the link, until it
+expires or is revoked.
 
 Editors and up make and revoke them; a workspace admin may cap their lifetime below the
 deployment's ``DAM_SHARE_MAX_TTL``. A link may ask for a password (argon2id), given once per
@@ -14,17 +15,31 @@ from collections.abc import Callable
 import msgspec
 
 from dam.db import assets as asset_rows
+from dam.db import collections as collection_rows
 from dam.db import shares as db
 from dam.domain import audit
 from dam.domain.access import Principal, Scope, require
 from dam.domain.addresses import bucket
+from dam.domain.assets import Asset
 from dam.domain.audit import Action, Entry
+from dam.domain.collections import Collection
 from dam.domain.errors import InvalidInput, NotFound, PasswordRequired, Unauthenticated
-from dam.domain.shares import SHARE_PREFIX, Share, SharedAsset, audience_of, shared_asset, visit_cookie
+from dam.domain.shares import (
+    SHARE_PREFIX,
+    Share,
+    SharedAsset,
+    SharedCollection,
+    SharedCollectionInfo,
+    SharedMember,
+    audience_of,
+    shared_asset,
+    shared_member,
+    visit_cookie,
+)
 from dam.domain.status import AssetStatus
 from dam.keys import share_open_key
 from dam.resources import Resources
-from dam.services import passwords, scoped
+from dam.services import collections, passwords, scoped
 from dam.services.auth import Auth, well_formed
 from dam.services.present import Presenter
 from dam.services.unit import unit
@@ -75,6 +90,45 @@ class Shares:
         asset = await scoped.find(self.pool, asset_id, principal)
         if asset.status is AssetStatus.DELETED:
             raise scoped.not_found(asset_id)
+        return await self._make(
+            principal, asset.workspace_id, asset_id=asset.id, expires_in=expires_in, password=password,
+            download=download, show_metadata=show_metadata,
+        )  # fmt: skip
+
+    async def create_for_collection(
+        self,
+        principal: Principal,
+        collection_id: uuid.UUID,
+        *,
+        expires_in: int,
+        password: str | None,
+        download: bool,
+        show_metadata: bool,
+    ) -> NewShare:
+        """A share link of a collection (editors and up): its own members in its order (or what a
+        smart one's query finds), each under the link's rules; not the collections below it."""
+        require(principal, Scope.EDIT_ANY)
+        assert principal.workspace_id is not None
+        found = await collection_rows.get(self.pool, collection_id, principal.workspace_id)
+        if found is None:
+            raise collections.not_found(collection_id)
+        return await self._make(
+            principal, found.workspace_id, collection_id=found.id, expires_in=expires_in, password=password,
+            download=download, show_metadata=show_metadata,
+        )  # fmt: skip
+
+    async def _make(
+        self,
+        principal: Principal,
+        workspace_id: uuid.UUID,
+        *,
+        expires_in: int,
+        password: str | None,
+        download: bool,
+        show_metadata: bool,
+        asset_id: uuid.UUID | None = None,
+        collection_id: uuid.UUID | None = None,
+    ) -> NewShare:
         cap = await self.cap(principal)
         if not 1 <= expires_in <= cap:
             raise InvalidInput(f"expires_in must be 1 to {cap} seconds (the workspace's cap on share links)")
@@ -83,15 +137,18 @@ class Shares:
             passwords.check_strength(password, SHARE_PASSWORD_MIN_LENGTH)
             hashed = await passwords.hash_password(password)
         secret = passwords.new_secret(SHARE_PREFIX)
+        detail: dict[str, object] = {
+            "expires_in": expires_in, "download": download, "show_metadata": show_metadata,
+            "password": password is not None,
+        }  # fmt: skip
+        if collection_id is not None:
+            detail["collection_id"] = str(collection_id)
         share = await db.insert_share(
-            self.pool, workspace_id=asset.workspace_id, asset_id=asset.id, digest=passwords.digest(secret),
+            self.pool, workspace_id=workspace_id, asset_id=asset_id, digest=passwords.digest(secret),
             password_hash=hashed, download=download, show_metadata=show_metadata,
-            created_by=principal.user_id, expires_in=expires_in,
+            created_by=principal.user_id, expires_in=expires_in, collection_id=collection_id,
             created_by_key=principal.key_id if principal.kind == "key" else None,
-            audit=audit.by(principal, Action.SHARE_CREATE, detail={
-                "expires_in": expires_in, "download": download, "show_metadata": show_metadata,
-                "password": password is not None,
-            }),
+            audit=audit.by(principal, Action.SHARE_CREATE, detail=detail),
         )  # fmt: skip
         return NewShare(share=share, secret=secret)
 
@@ -146,22 +203,78 @@ class Shares:
         return Opened(share=found[0], password_hash=found[1])
 
     async def open(
-        self, secret: str, cookies: Callable[[str], str | None], address: str | None = None, base: str = ""
-    ) -> SharedAsset:
-        """What the link shows (``GET /shares/{token}``): 401 ``password_required`` until this
+        self,
+        secret: str,
+        cookies: Callable[[str], str | None],
+        address: str | None = None,
+        base: str = "",
+        *,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> SharedAsset | SharedCollection:
+        """What the link shows (``GET /shares/{token}``): its asset, or its collection and a page of
+        the collection's assets (``cursor``, ``limit``). 401 ``password_required`` until this
         visitor has given the password; presigned URLs that outlive neither the link nor
         ``DAM_PRESIGN_GET_TTL``."""
+        share = await self._unlocked(secret, cookies)
+        if share.collection_id is None:
+            assert share.asset_id is not None
+            asset = await asset_rows.get_asset(self.pool, share.asset_id, share.workspace_id)
+            if asset is None or asset.status is AssetStatus.DELETED:
+                raise NotFound(_GONE)
+            await self._record_open(share, address or "unknown")
+            return shared_asset(await self.present.detail(asset, audience_of(share)), share, base)
+        found = await self._collection(share)
+        assets, next_cursor = await collections.member_page(self.pool, found, cursor, limit)
+        await self._record_open(share, address or "unknown")
+        details = await self.present.details(assets, audience_of(share))
+        return SharedCollection(
+            collection=SharedCollectionInfo(name=found.name, description=found.description),
+            items=[shared_member(d, share, base) for d in details], next_cursor=next_cursor,
+        )  # fmt: skip
+
+    async def open_member(
+        self,
+        secret: str,
+        asset_id: uuid.UUID,
+        cookies: Callable[[str], str | None],
+        address: str | None = None,
+        base: str = "",
+    ) -> SharedMember:
+        """One asset of a shared collection (``GET /shares/{token}/assets/{asset_id}``; an asset's
+        own link reaches its asset alone); 404 for any other asset, as for an unknown one."""
+        share = await self._unlocked(secret, cookies)
+        asset = await asset_rows.get_asset(self.pool, asset_id, share.workspace_id)
+        if asset is None or asset.status is AssetStatus.DELETED or not await self._reaches(share, asset):
+            raise NotFound(f"asset {asset_id} is not one this share link shows")
+        await self._record_open(share, address or "unknown")
+        return shared_member(await self.present.detail(asset, audience_of(share)), share, base)
+
+    async def _unlocked(self, secret: str, cookies: Callable[[str], str | None]) -> Share:
+        """The live link, once this visitor has given its password (if it asks for one)."""
         opened = await self.find(secret)
         share = opened.share
         if opened.password_hash is not None:
             visit = cookies(visit_cookie(share.id))
             if not visit or not await db.is_visitor(self.pool, passwords.digest(visit), share.id):
                 raise PasswordRequired("this share link asks for its password: POST /shares/{token}/unlock")
-        asset = await asset_rows.get_asset(self.pool, share.asset_id, share.workspace_id)
-        if asset is None or asset.status is AssetStatus.DELETED:
+        return share
+
+    async def _collection(self, share: Share) -> Collection:
+        assert share.collection_id is not None
+        found = await collection_rows.get(self.pool, share.collection_id, share.workspace_id)
+        if found is None:  # deleted with its links (ON DELETE CASCADE): a race at most
             raise NotFound(_GONE)
-        await self._record_open(share, address or "unknown")
-        return shared_asset(await self.present.detail(asset, audience_of(share)), share, base)
+        return found
+
+    async def _reaches(self, share: Share, asset: Asset) -> bool:
+        """Whether the link shows this asset (of its workspace, not deleted)."""
+        if share.collection_id is None:
+            return asset.id == share.asset_id
+        found = await self._collection(share)
+        if found.query is not None:
+            return await collections.smart_contains(self.pool, found, asset)
+        return await collection_rows.is_member(self.pool, found.id, asset.id)
 
     async def unlock(self, secret: str, password: str, address: str) -> tuple[Share, str]:
         """Check a share link's password (failures limited per link and per address, as sign-ins

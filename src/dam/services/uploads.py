@@ -13,17 +13,21 @@ from typing import Any, NoReturn
 import msgspec
 
 from dam.db import assets as db
+from dam.db import tags as tag_rows
 from dam.domain import audit, uploads, validation
+from dam.domain import metadata as meta_rules
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, NewAsset
 from dam.domain.audit import Action
 from dam.domain.errors import Conflict, InvalidInput, UploadRejected
+from dam.domain.metadata import Edit, Editable
 from dam.domain.status import AssetStatus
 from dam.domain.steps import FIRST, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart, UploadInstructions
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.processing import Processing
+from dam.services.tags import retag
 from dam.services.unit import unit
 from dam.services.upload_tokens import UploadTokens
 from dam.storage.s3 import ObjectInfo
@@ -45,6 +49,9 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     metadata: dict[str, Any] | None = None
     multipart: bool = False
     part_checksums: bool = False
+    title: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
 
 
 class PartDone(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,14 +105,18 @@ class Uploads:
         limit = max_bytes or limits.max_upload_bytes
         if draft.size is not None and draft.size > limit:
             raise InvalidInput(f"size {draft.size} exceeds the limit of {limit} bytes")
-        metadata = validation.clean_metadata(draft.metadata or {})
+        metadata = meta_rules.check(validation.clean_metadata(draft.metadata or {}))
+        described = meta_rules.apply(
+            Editable(title=None, description=None, tags=[], metadata=metadata),
+            Edit(title=draft.title, description=draft.description, tags=draft.tags or []),
+        )
         if principal.token_id is not None:
             # One of the token's files; what is left of its total bytes caps this one too.
             taken = await self.tokens.take_file(principal.token_id)
             if taken.bytes_left is not None and max_bytes is not None:
                 max_bytes = min(max_bytes, taken.bytes_left)
         try:
-            return await self._insert(principal, draft, filename, content_type, sha256, metadata, max_bytes)
+            return await self._insert(principal, draft, filename, content_type, sha256, described, max_bytes)
         except BaseException:
             if principal.token_id is not None:
                 await self.tokens.give_back(principal.token_id)
@@ -118,7 +129,7 @@ class Uploads:
         filename: str,
         content_type: str,
         sha256: str | None,
-        metadata: dict[str, Any],
+        described: Editable,
         max_bytes: int | None,
     ) -> Asset:
         assert principal.workspace_id is not None
@@ -134,13 +145,17 @@ class Uploads:
         new = NewAsset(
             id=asset_id, filename=filename, content_type=content_type, size=draft.size, sha256=sha256,
             storage_key=key, upload_id=upload_id, part_size=part_size, part_checksums=checksums,
-            metadata=metadata, workspace_id=principal.workspace_id,
+            metadata=described.metadata, workspace_id=principal.workspace_id,
             created_by=principal.user_id, created_by_key=principal.key_id, upload_token_id=principal.token_id,
-            max_bytes=max_bytes,
+            max_bytes=max_bytes, title=described.title, description=described.description,
         )  # fmt: skip
         try:
-            async with unit(self.pool, one_statement=True) as work:
+            async with unit(self.pool, one_statement=not described.tags) as work:
                 work.touched(asset_id)
+                if described.tags:
+                    await tag_rows.share_lock(work.conn, principal.workspace_id)
+                    tags = await retag(work.conn, principal.workspace_id, [], described.tags)
+                    new = msgspec.structs.replace(new, tags=tags)
                 return await db.insert_asset(work.conn, new, audit.by(principal, Action.ASSET_CREATE))
         except BaseException:
             if upload_id is not None:

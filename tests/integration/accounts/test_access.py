@@ -122,6 +122,33 @@ async def _delete(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.delete(f"/assets/{(await an_asset(c, w.admin))['id']}", headers=h)
 
 
+async def _edit(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.patch(f"/assets/{(await an_asset(c, w.admin))['id']}", json={"title": "t"}, headers=h)
+
+
+async def _tag(c: Client, w: World) -> str:
+    """A tag of home, on a new asset of its admin."""
+    name = f"tag-{uuid.uuid4().hex[:8]}"
+    made = await c.post(
+        "/assets", json={"filename": "m.jpg", "content_type": "image/jpeg", "tags": [name]}, headers=w.admin
+    )
+    assert made.status_code == 201, made.text
+    return name
+
+
+async def _tags(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/tags", headers=h)
+
+
+async def _rename_tag(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    name = await _tag(c, w)
+    return await c.patch(f"/tags/{name}", json={"name": name.upper()}, headers=h)
+
+
+async def _delete_tag(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.delete(f"/tags/{await _tag(c, w)}", headers=h)
+
+
 async def _companion(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.post("/s3/multipart", json={"filename": "m.mp4", "type": "video/mp4"}, headers=h)
 
@@ -253,6 +280,10 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "DELETE /assets/{id}": (_delete, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
+    "PATCH /assets/{id}": (_edit, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
+    "GET /tags": (_tags, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "PATCH /tags/{name}": (_rename_tag, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
+    "DELETE /tags/{name}": (_delete_tag, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
     "POST /s3/multipart": (_companion, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403, 401)),
     "POST /uploads/{token}/s3/multipart": (_tokened, (200,) * 11),
     "GET /auth/me": (_me, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
@@ -313,6 +344,7 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
     shared = {(method, path) for method, path, rule in table if rule.share}
     assert shared == {
         ("GET", "/shares/{share}"), ("POST", "/shares/{share}/unlock"), ("GET", "/s/{token}"),
+        ("GET", "/shares/{share}/assets/{asset_id}"),
     }  # fmt: skip
     streamed = {(method, path) for method, path, rule in table if rule.stream}
     assert streamed == {("GET", "/stream/{token}/{asset_id}/{path}")}
@@ -339,6 +371,7 @@ async def test_ids_of_another_workspace_answer_as_unknown_ones(client: Client, w
         ("POST", "/assets/{id}/reprocess"), ("DELETE", "/assets/{id}"),
     ]:  # fmt: skip
         await both(method, template)
+    await both("PATCH", "/assets/{id}", json={"title": "x"})
     # The Companion routes address uploads by object key and upload id.
     key, upload_id = f"originals/{asset['id']}/{asset['filename']}", asset["upload"]["upload_id"]
     fake = key.replace(asset["id"], unknown)

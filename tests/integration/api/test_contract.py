@@ -31,11 +31,17 @@ def _http_routes(api: AsyncTestClient[Any]) -> list[HTTPRoute]:
 
 
 def _concrete(
-    path: str, asset_id: str, token: str = "dam_up_" + "x" * 43, share: str = "dam_sh_x", invite: str = "x"
+    path: str,
+    asset_id: str,
+    token: str = "dam_up_" + "x" * 43,
+    share: str = "dam_sh_x",
+    invite: str = "x",
+    collection: str | None = None,
 ) -> str:
     """A real URL for a route's path template."""
     return (
         path.replace("{asset_id:str}", asset_id)
+        .replace("{collection_id:str}", collection or asset_id)
         .replace("{share:str}", share)
         .replace("/s/{token:str}", f"/s/{share}")
         .replace("/invite/{token:str}", f"/invite/{invite}")
@@ -56,12 +62,13 @@ async def test_head_answers_wherever_get_does(api: AsyncTestClient[Any]) -> None
     share = json_of(made)["url"].rsplit("/", 1)[1]
     invited = await api.post("/invitations", json={"email": "head@example.test", "role": "viewer"})
     invite = json_of(invited)["link"].rsplit("/", 1)[1]
+    collection = json_of(await api.post("/collections", json={"name": "HEAD"}))["id"]
     gets = [
         route.path for route in _http_routes(api) if "GET" in route.methods and route.path not in UNSAFE_GETS
     ]
     assert "/assets/{asset_id:str}" in gets
     for path in gets:
-        url = _concrete(path, asset, token, share, invite)
+        url = _concrete(path, asset, token, share, invite, collection)
         got, head = await api.get(url), await api.head(url)
         # An upload's key; single sign-on is off here; a stream needs a token of a finished stream.
         if "/s3/" not in path and "/oidc/" not in path and not path.startswith("/stream/"):
@@ -92,7 +99,7 @@ async def test_options_and_405_list_every_method_of_the_path(api: AsyncTestClien
         assert answer.status_code == 204, route.path
         assert set(answer.headers["allow"].split(", ")) == expected, route.path
     one = await api.options(f"/assets/{asset}")
-    assert set(one.headers["allow"].split(", ")) == {"DELETE", "GET", "HEAD", "OPTIONS"}
+    assert set(one.headers["allow"].split(", ")) == {"DELETE", "GET", "HEAD", "OPTIONS", "PATCH"}
     refused = await api.put("/assets", json={})
     assert refused.status_code == 405
     assert json_of(refused)["error"] == "method_not_allowed"

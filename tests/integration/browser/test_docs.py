@@ -30,6 +30,10 @@ OPERATIONS = {
     "listUploadTokens", "revokeUploadToken",
     "listSignInProviders", "startSingleSignOn", "finishSingleSignOn", "getStreamFile",
     "createInvitation", "listInvitations", "revokeInvitation", "acceptInvitation",
+    "createCollection", "listCollections", "getCollection", "changeCollection", "deleteCollection",
+    "addCollectionAssets", "removeCollectionAssets", "moveCollectionAssets", "listCollectionAssets",
+    "createCollectionShare", "openSharedAsset",
+    "updateAsset", "listTags", "renameTag", "deleteTag",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
     *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),
 }  # fmt: skip

@@ -114,6 +114,35 @@ async def test_wait_reports_processing_results(
     assert code == 1  # something failed
 
 
+async def test_audio_only_asf_is_processed_as_audio_whatever_its_extension(
+    settings: Settings, api_url: str, tmp_path: Path, process_logs: Path, api_key: str
+) -> None:
+    """A WMA goes as audio/x-ms-wma; the same bytes named .asf go as video/x-ms-asf (the extension
+    and the bytes say ASF) and the probe finds the audio it is: both end ready, with a waveform."""
+    from tests.support.corpus import run
+
+    wma = tmp_path / "song.wma"
+    run(
+        "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "wmav2",
+        "-metadata", "title=Windows Tune", wma,
+    )  # fmt: skip
+    (tmp_path / "song.asf").write_bytes(wma.read_bytes())
+    async with dam("worker", env=env_of(settings), log_dir=process_logs):
+        code, outcomes = await asyncio.to_thread(
+            upload, api_url, tmp_path, key=api_key, extra=("--wait", "--timeout", "60")
+        )
+    assert code == 0, outcomes
+    by_name = {Path(o["path"]).name: o for o in outcomes}
+    async with httpx.AsyncClient(headers=bearer(api_key)) as client:
+        for name, declared in (("song.wma", "audio/x-ms-wma"), ("song.asf", "video/x-ms-asf")):
+            assert by_name[name]["status"] == "ready", by_name[name]
+            asset = (await client.get(f"{api_url}/assets/{by_name[name]['asset_id']}")).json()
+            assert asset["content_type"] == declared
+            assert (asset["media"]["kind"], asset["media"]["format"]) == ("audio", "WMA")
+            assert asset["media"]["tags"]["title"] == "Windows Tune"
+            assert {r["kind"] for r in asset["renditions"]} == {"waveform", "peaks"}
+
+
 @pytest.mark.slow
 async def test_interrupted_multipart_upload_resumes(
     settings: Settings, tmp_path: Path, process_logs: Path, api_key: str
