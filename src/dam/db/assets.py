@@ -375,16 +375,20 @@ async def list_renditions(pool: Pool, asset_ids: list[uuid.UUID]) -> list[Stored
 
 
 async def put_renditions(conn: Connection, asset_id: uuid.UUID, renditions: list[Rendition]) -> None:
-    """Inside a transaction: record renditions, replacing earlier ones of the same kinds."""
+    """Inside a transaction: record renditions, replacing earlier ones of the same kinds (one
+    statement: a round trip in the step's finish)."""
     await conn.execute(
-        "DELETE FROM renditions WHERE asset_id = $1 AND kind = ANY($2::text[])",
-        asset_id, [r.kind for r in renditions],
-    )  # fmt: skip
-    await conn.executemany(
         """INSERT INTO renditions (asset_id, kind, storage_key, content_type, width, height, bytes)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        [(asset_id, r.kind, r.storage_key, r.content_type, r.width, r.height, r.bytes) for r in renditions],
-    )
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[],
+                                    $7::bigint[])
+           ON CONFLICT (asset_id, kind) DO UPDATE
+           SET storage_key = EXCLUDED.storage_key, content_type = EXCLUDED.content_type,
+               width = EXCLUDED.width, height = EXCLUDED.height, bytes = EXCLUDED.bytes,
+               created_at = now()""",
+        asset_id, [r.kind for r in renditions], [r.storage_key for r in renditions],
+        [r.content_type for r in renditions], [r.width for r in renditions], [r.height for r in renditions],
+        [r.bytes for r in renditions],
+    )  # fmt: skip
 
 
 async def ping(pool: Pool) -> None:

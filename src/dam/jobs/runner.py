@@ -7,6 +7,7 @@ start-up (a loaded model, a decoder pool: none today), so a runner never opens t
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 
 from dam.domain.assets import Asset
@@ -21,6 +22,9 @@ class StepContext:
     resources: Resources
     queue: str
     tools: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    held: OrderedDict[int, bytes] = dataclasses.field(default_factory=OrderedDict)
+    """The asset's original when it is small, read whole by the job's first step that reads it and
+    kept for its next steps (``jobs.steps.reader``): at most ``SMALL_ORIGINAL`` bytes per job."""
 
 
 Runner = Callable[[StepContext, Asset], Awaitable[StepResult]]

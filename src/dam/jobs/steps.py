@@ -1,13 +1,16 @@
 """What each step does around its media work: read the original, store each output as it comes.
 
-The media work runs in a thread over a seekable reader that fetches ranges of the original; each
-rendition a step yields is uploaded before the next one is made, so memory holds one at a time.
+The media work runs in a thread over a seekable reader that fetches ranges of the original; while
+a rendition a step yielded is uploaded, the thread makes the next one (one item of lookahead), so
+memory holds at most two at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Generator
 from typing import IO, Any, TypeVar, cast
 
@@ -22,13 +25,28 @@ from dam.media import pipeline
 from dam.resources import Resources
 from dam.storage.ranged import SEQUENTIAL_BLOCK, SEQUENTIAL_CACHE_BLOCKS, RangeReader
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 # What a decoder raises on bytes it cannot read; anything else is ours or the store's.
 _UNREADABLE = (ValueError, SyntaxError, EOFError, OSError)
+SMALL_ORIGINAL = 4 * 1024 * 1024
+"""Originals up to this size are read whole, once per job (``reader``'s ``held``)."""
 
 
-def reader(resources: Resources, url: str, size: int, *, sequential: bool = False) -> RangeReader:
-    """The original as a seekable file; ``sequential`` for steps that decode it front to back."""
+def reader(
+    resources: Resources,
+    url: str,
+    size: int,
+    *,
+    sequential: bool = False,
+    held: OrderedDict[int, bytes] | None = None,
+) -> RangeReader:
+    """The original as a seekable file; ``sequential`` for steps that decode it front to back.
+    ``held``: the job's store of a small original (``StepContext.held``): one of at most
+    ``SMALL_ORIGINAL`` bytes is read whole with one GET and its bytes kept there for the job's next
+    steps (a round trip per step saved; larger ones are read in ranges, memory bounded as ever)."""
+    if held is not None and size <= SMALL_ORIGINAL:
+        return RangeReader(url, size, client=resources.reads, block=max(size, 1), cache_blocks=1, cache=held)
     if sequential:
         return RangeReader(
             url, size, client=resources.reads, block=SEQUENTIAL_BLOCK, cache_blocks=SEQUENTIAL_CACHE_BLOCKS
@@ -66,24 +84,72 @@ async def _store(resources: Resources, asset: Asset, file: RenderedFile) -> Rend
 
 
 async def drive(files: Generator[Any, None, Any], store: Callable[[Any], Awaitable[None]]) -> Any:
-    """Run a media generator in a thread, awaiting ``store`` for each item it yields before the
-    next is made (memory holds one at a time); returns the generator's return value."""
+    """Run a media generator in a thread, awaiting ``store`` for each item it yields while the
+    thread makes the next (one item of lookahead: memory holds at most two); returns the
+    generator's return value. On an error or a cancel the generator is closed, at once if its
+    thread is idle, else by that thread once it has made the item it was making."""
+    ahead = _Ahead(files)
     try:
-        while True:
-            item = await asyncio.to_thread(readable, lambda: _next(files))
-            if isinstance(item, _Return):
-                return item.value
+        item = await asyncio.shield(ahead.start())
+        while not isinstance(item, _Return):
+            following = ahead.start()
             await store(item)
+            item = await asyncio.shield(following)
+        return item.value
     finally:
-        _close(files)
+        ahead.close()
+
+
+class _Ahead:
+    """A generator stepped in a thread, one ``next`` at a time, and closed once no step runs."""
+
+    def __init__(self, files: Generator[Any, None, Any]) -> None:
+        self._files = files
+        self._lock = threading.Lock()
+        self._running = False
+        self._closing = False
+
+    def start(self) -> asyncio.Task[Any]:
+        """Begin making the next item (or ``_Return``) in a thread. Await it shielded: a cancel of
+        the caller leaves the thread running, and ``close`` then leaves the generator to it."""
+        with self._lock:
+            self._running = True
+        task = asyncio.ensure_future(asyncio.to_thread(readable, self._step))
+        task.add_done_callback(_retrieved)
+        return task
+
+    def _step(self) -> Any:
+        try:
+            return _next(self._files)
+        finally:
+            with self._lock:
+                self._running = False
+                closing = self._closing
+            if closing:
+                _close_quietly(self._files)
+
+    def close(self) -> None:
+        """Close the generator now, or let its thread close it when the item it makes is done."""
+        with self._lock:
+            self._closing = True
+            running = self._running
+        if not running:
+            _close(self._files)
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    # An item made after its job gave up is dropped, and so is the error it may have raised.
+    if not task.cancelled():
+        task.exception()
 
 
 async def _store_all(
-    resources: Resources, asset: Asset, make: Callable[[IO[bytes]], Generator[RenderedFile, None, Any]]
+    context: StepContext, asset: Asset, make: Callable[[IO[bytes]], Generator[RenderedFile, None, Any]]
 ) -> tuple[list[Rendition], Any]:
     """Run a rendering generator in a thread, storing each file it yields; returns its return value."""
+    resources = context.resources
     url, size = await source(resources, asset)
-    files = make(cast(IO[bytes], reader(resources, url, size, sequential=True)))
+    files = make(cast(IO[bytes], reader(resources, url, size, sequential=True, held=context.held)))
     outputs: list[Rendition] = []
 
     async def store(file: RenderedFile) -> None:
@@ -93,10 +159,15 @@ async def _store_all(
 
 
 def _close(files: Generator[Any, None, Any]) -> None:
-    # ValueError: still running in its thread (the step ran out of time); it ends by itself, its
-    # reader's connection closed under it.
-    with contextlib.suppress(ValueError):
+    files.close()
+
+
+def _close_quietly(files: Generator[Any, None, Any]) -> None:
+    # In the thread, after the job gave up on it: nobody is left to raise to.
+    try:
         files.close()
+    except Exception:
+        log.warning("closing an abandoned media generator failed", exc_info=True)
 
 
 class _Return:
@@ -118,7 +189,7 @@ async def probe(context: StepContext, asset: Asset) -> StepResult:
     limit = resources.settings.worker.max_image_pixels
 
     def work() -> MediaInfo:
-        file = reader(resources, url, size)
+        file = reader(resources, url, size, held=context.held)
         info = pipeline.probe_media(cast(IO[bytes], file), asset.content_type, max_pixels=limit)
         info.bytes_read = file.bytes_fetched
         return info
@@ -133,7 +204,7 @@ async def stills(context: StepContext, asset: Asset) -> StepResult:
     resources = context.resources
     limit = resources.settings.worker.max_image_pixels
     info = asset.media
-    outputs, _ = await _store_all(resources, asset, lambda r: pipeline.stills(r, info, max_pixels=limit))
+    outputs, _ = await _store_all(context, asset, lambda r: pipeline.stills(r, info, max_pixels=limit))
     return StepResult(outputs=[Renditions(items=outputs)])
 
 
@@ -142,11 +213,11 @@ async def poster(context: StepContext, asset: Asset) -> StepResult:
     if asset.media is None:
         raise MediaRejected("no media facts: the probe step must run first")
     info = asset.media
-    outputs, facts = await _store_all(context.resources, asset, lambda r: pipeline.poster(r, info))
+    outputs, facts = await _store_all(context, asset, lambda r: pipeline.poster(r, info))
     return StepResult(outputs=[Renditions(items=outputs), MediaFacts(info=facts)])
 
 
 async def waveform(context: StepContext, asset: Asset) -> StepResult:
     """Waveform picture and peaks of an audio file."""
-    outputs, _ = await _store_all(context.resources, asset, pipeline.waveform)
+    outputs, _ = await _store_all(context, asset, pipeline.waveform)
     return StepResult(outputs=[Renditions(items=outputs)])

@@ -95,7 +95,8 @@ async def ladder_step(context: StepContext, asset: Asset) -> StepResult:
 async def _encode(
     resources: Resources, asset: Asset, recipe: str, plan: ladder.ChunkPlan, index: int, count: int
 ) -> list[st.Rendition]:
-    """One chunk: the generator runs in a thread, each file it yields is stored before the next."""
+    """One chunk: the generator runs in a thread, each file it yields is stored while the next is
+    made (one ahead, never more)."""
     url, size = await source(resources, asset)
     reader = RangeReader(
         url, size, client=resources.reads, block=LADDER_BLOCK, cache_blocks=LADDER_CACHE_BLOCKS

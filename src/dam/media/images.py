@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import struct
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import IO, Any
 
 import pillow_heif
@@ -35,6 +37,9 @@ MAX_PIXELS = 100_000_000  # refuse larger images (decompression bombs) before de
 # Pillow's own bomb check (89.5 MP, a warning; 179 MP, an error) would override DAM_MAX_IMAGE_PIXELS:
 # the one limit is ``_opened``'s, checked on the header's size before anything is decoded.
 Image.MAX_IMAGE_PIXELS = None
+# Threads kept for the preview encoded beside the thumbnail (``stills``): one per job a worker
+# runs at once on each core is plenty, and a thread started per image cost milliseconds under load.
+_BESIDE = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="webp")
 _BITS = {"1": 1, "I;16": 16, "I;16B": 16, "I;16L": 16, "I": 32, "F": 32}
 
 
@@ -53,10 +58,20 @@ def image_facts(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_
 
 
 def stills(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXELS) -> Iterator[RenderedFile]:
-    """The ``stills`` step: preview, then thumbnail (WebP), each yielded as soon as it is encoded."""
+    """The ``stills`` step: thumbnail, then preview (WebP), each yielded as soon as it is encoded.
+
+    The preview is encoded in another thread while this one encodes the thumbnail (libwebp
+    releases the GIL), so the thumbnail can be stored while the preview is still being encoded.
+    Both pictures are in memory either way; the generator ends (or is closed) only once that
+    encoding has.
+    """
     _, preview, thumbnail = scaled_images(fp, fmt=fmt, max_pixels=max_pixels)
-    yield webp("preview", preview)
-    yield webp("thumbnail", thumbnail)
+    encoding = _BESIDE.submit(webp, "preview", preview)
+    try:
+        yield webp("thumbnail", thumbnail)
+        yield encoding.result()
+    finally:
+        wait([encoding])
 
 
 def render_image(

@@ -1,8 +1,8 @@
 """The media work of each step: a seekable file object in, facts or rendition files out.
 
 Each function is synchronous (the worker runs it in a thread) and touches no database, storage or
-event loop. Rendering steps are generators: each rendition is yielded as soon as it is encoded, so
-the worker stores it before the next one is made.
+event loop. Rendering steps are generators: each rendition is yielded as soon as it is encoded, and
+the worker stores it while the next one is made (one ahead, never more).
 """
 
 from __future__ import annotations

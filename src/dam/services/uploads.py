@@ -22,6 +22,7 @@ from dam.domain.audit import Action
 from dam.domain.errors import Conflict, InvalidInput, UploadRejected
 from dam.domain.metadata import Edit, Editable
 from dam.domain.status import AssetStatus
+from dam.domain.steps import FIRST, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart, UploadInstructions
 from dam.resources import Resources
 from dam.services import scoped
@@ -247,18 +248,34 @@ class Uploads:
         if asset.upload_id is not None:
             await self._refuse_if_stopped(asset)  # before the parts become an object
             await self._complete_multipart(asset, parts)
+            info = _stored(await self.storage.head(asset.storage_key))
         elif parts:
             raise InvalidInput("parts only applies to multipart uploads")
-        info = await self.storage.head(asset.storage_key)
-        if info is None:
-            raise Conflict("no object in storage yet: upload the bytes before completing")
-        if asset.upload_id is None:
-            await self._refuse_if_stopped(asset)  # once the object is there to delete
+        else:
+            info = await self._stored_unless_stopped(asset)
         updated = await self._accept(asset, info, principal)
         if updated is None:  # another caller completed it first
             return Completion(asset=await scoped.find(self.pool, asset_id, None))
-        await self.processing.hand_over(updated)
+        # Its one planned step, as marking it uploaded left it: no need to read them back.
+        await self.processing.hand_over(updated, states={FIRST: StepState.PENDING})
         return Completion(asset=updated)
+
+    async def _stored_unless_stopped(self, asset: Asset) -> ObjectInfo:
+        """The stored object of a single-request upload, refused (deleted, the asset failed) when
+        whoever made it may no longer upload: the HEAD and the check run together, one round trip
+        instead of two; the object must be there (Conflict) before a refusal can delete it."""
+        head, refusal = await asyncio.gather(
+            self.storage.head(asset.storage_key), db.upload_refusal(self.pool, asset.id),
+            return_exceptions=True,
+        )  # fmt: skip
+        if isinstance(head, BaseException):
+            raise head
+        info = _stored(head)
+        if isinstance(refusal, BaseException):
+            raise refusal
+        if refusal is not None:
+            await self.refuse(asset, f"upload refused: {refusal}")
+        return info
 
     async def _accept(self, asset: Asset, info: ObjectInfo, principal: Principal | None) -> Asset | None:
         """Hold the stored object to the asset's limits and mark it uploaded (its bytes counted
@@ -359,6 +376,12 @@ class Uploads:
         if asset.status is not AssetStatus.PENDING_UPLOAD:
             raise Conflict(f"asset is {asset.status.value}; upload URLs are only issued while pending_upload")
         return asset
+
+
+def _stored(info: ObjectInfo | None) -> ObjectInfo:
+    if info is None:
+        raise Conflict("no object in storage yet: upload the bytes before completing")
+    return info
 
 
 def _part_checksums(raw: dict[str, str] | None) -> dict[int, str] | None:

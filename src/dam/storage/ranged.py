@@ -61,7 +61,9 @@ class RangeReader(_Seekable):
         client: httpx.Client,
         block: int = BLOCK,
         cache_blocks: int = CACHE_BLOCKS,
+        cache: OrderedDict[int, bytes] | None = None,
     ) -> None:
+        """``cache``: blocks of this object other readers fetched (with the same ``block``), shared."""
         super().__init__()
         self._url = url
         self._size = size
@@ -69,7 +71,7 @@ class RangeReader(_Seekable):
         self._block = block
         self._cache_blocks = cache_blocks
         self._pos = 0
-        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        self._cache: OrderedDict[int, bytes] = OrderedDict() if cache is None else cache
         self.bytes_fetched = 0
         self.requests = 0
 
