@@ -25,11 +25,13 @@ from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, AssetSummary, RenditionLink, StepRecord
 from dam.domain.audit import Action, Row
 from dam.domain.media import Camera, MediaInfo
+from dam.domain.search import Facet, Suggestions, Total
 from dam.domain.shares import Share, SharedAsset, SharedMember, SharedPreview
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
 from dam.services.dashboard import Overview
+from dam.services.search import Hit, Results
 
 ID = uuid.UUID("0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41")
 KEY = f"originals/{ID}/holiday 2026.jpg"
@@ -360,4 +362,23 @@ def _collections() -> dict[str, Any]:
         "addCollectionAssets": changed,
         "removeCollectionAssets": changed,
         "moveCollectionAssets": changed,
+        **_search(member, lisbon),
     }
+
+
+def _search(member: AssetSummary, collection: uuid.UUID) -> dict[str, Any]:
+    hit = Hit(
+        **msgspec.structs.asdict(member), title="Tram 28 at dusk", tags=["Lisbon", "trams"], score=0.67,
+        matched=["title", "tags"],
+    )  # fmt: skip
+    results = Results(
+        items=[hit], next_cursor="WyJzZWFyY2gtcmVsZXZhbmNlIixbMC42Nyw", total=Total(132, "eq"),
+        facets={"tag": [Facet(value="Lisbon", count=132), Facet(value="trams", count=40)],
+                "collection": [Facet(value=str(collection), count=24, label="Lisbon 2026")]},
+        facets_partial=False,
+    )  # fmt: skip
+    offered = Suggestions(
+        tags=["Lisbon"], titles=["Lisbon at night"], filenames=["lisbon-01.jpg"], camera_models=[],
+        collections=[{"id": str(collection), "name": "Lisbon 2026"}],
+    )  # fmt: skip
+    return {"search": msgspec.to_builtins(results), "suggestSearch": msgspec.to_builtins(offered)}
