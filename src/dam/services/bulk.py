@@ -43,7 +43,7 @@ from dam.services.edits import editable
 from dam.services.unit import Work, unit
 
 log = logging.getLogger(__name__)
-PURGES = 8  # deleted assets whose files are removed from storage at a time
+PURGES = 8  # deleted assets whose files leave storage at a time (below the S3 client's 10 connections)
 
 
 class BulkChanges:
