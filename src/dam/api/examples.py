@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from dam.api import account_schemas as a
+from dam.api import bulk as b
 from dam.api import collections as co
 from dam.api import companion as c
 from dam.api import schemas as s
@@ -157,6 +158,7 @@ def examples() -> dict[str, Any]:
         "reprocessAsset": _plain(uploaded),
         "getAsset": _plain(ready),
         "updateAsset": _plain(_edited(ready)),
+        "bulkChangeAssets": _bulk(),
         "listTags": msgspec.to_builtins(
             s.TagPage(items=[s.TagOut(name="Lisbon", count=412), s.TagOut(name="trams", count=87)])
         ),
@@ -200,6 +202,22 @@ def examples() -> dict[str, Any]:
             )
         ),
     }
+
+
+def _bulk() -> Any:
+    """``POST /assets/bulk`` of three assets: one changed, one someone else's, one changed since."""
+    theirs = uuid.UUID("1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b")
+    stale = uuid.UUID("2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d")
+    forbidden = (
+        "key with role contributor may not do this asset (needs editor, or contributor on one's own asset)"
+    )
+    changed = "the asset is at revision 5, not 4 as revisions says: read it again and re-apply the change"
+    results = [
+        b.BulkResult(id=ID, status=200),
+        b.BulkResult(id=theirs, status=403, error=forbidden),
+        b.BulkResult(id=stale, status=412, error=changed),
+    ]
+    return msgspec.to_builtins(b.BulkResults(results=results))
 
 
 def _shares() -> dict[str, Any]:
