@@ -276,3 +276,33 @@ async def test_schema_of_reads_what_search_needs(
     assert schema.field("usage") is not None
     assert schema.field("nope") is None
     assert not schema.strict
+
+
+async def test_search_filters_ranges_and_facets_of_declared_fields(api: Client) -> None:
+    await with_schema(api)
+    written = {
+        "early": {"client": "Tram Co", "rating": 2, "shot_on": "2026-01-05", "status": "draft"},
+        "late": {"client": "Tram Co", "rating": 4.5, "shot_on": "2026-03-01T10:00:00Z"},
+        "top": {"client": "Bus Co", "rating": 5},
+    }
+    ids = {(await create(api, metadata=metadata))["id"]: name for name, metadata in written.items()}
+
+    async def search(**params: str) -> Any:
+        answer = await api.get("/search", params={"status": "any", **params})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    async def found(**params: str) -> list[str]:
+        return sorted(ids[item["id"]] for item in (await search(**params))["items"])
+
+    assert await found(**{"meta.rating.min": "3"}) == ["late", "top"]
+    assert await found(**{"meta.rating.min": "3", "meta.rating.max": "4.5"}) == ["late"]
+    assert await found(**{"meta.shot_on.max": "2026-02-01"}) == ["early"]
+    assert await found(**{"meta.shot_on.min": "2026-02-01"}) == ["late"]
+    assert await found(**{"meta.status": "draft"}) == ["early"]
+    counts = (await search(facets="meta.client"))["facets"]["meta.client"]
+    assert [(c["value"], c["count"]) for c in counts] == [("Tram Co", 2), ("Bus Co", 1)]
+    # A range of a field that is not a number or date, a facet of one not declared facet: 400.
+    for params in ({"meta.client.min": "a"}, {"meta.colour.max": "1"}, {"facets": "meta.status"}):
+        answer = await api.get("/search", params=params)
+        assert answer.status_code == 400, (params, answer.text)
