@@ -306,3 +306,27 @@ async def test_search_filters_ranges_and_facets_of_declared_fields(api: Client) 
     for params in ({"meta.client.min": "a"}, {"meta.colour.max": "1"}, {"facets": "meta.status"}):
         answer = await api.get("/search", params=params)
         assert answer.status_code == 400, (params, answer.text)
+
+
+async def test_bulk_metadata_patches_are_validated_per_asset(api: Client) -> None:
+    old = await create(api, metadata={"rating": "four"})  # before the schema: no client
+    await with_schema(api, {**SCHEMA, "strict": True})
+    kept = await create(api, metadata={"client": "Tram Co"})
+    answer = await api.post("/assets/bulk", json={"ids": [kept["id"], old["id"]], "metadata": {"rating": 3}})
+    assert answer.status_code == 200, answer.text
+    results = {r["id"]: r for r in answer.json()["results"]}
+    assert results[kept["id"]]["status"] == 200
+    assert results[old["id"]]["status"] == 422
+    assert results[old["id"]]["error"] == "metadata.client: required"
+    assert (await api.get(f"/assets/{kept['id']}")).json()["metadata"] == {"client": "Tram Co", "rating": 3}
+    for patch_, says in (
+        ({"rating": "3"}, "metadata.rating: must be a number"),
+        ({"colour": "red"}, "metadata.colour: not a field of this workspace's schema (strict)"),
+        ({"client": None}, "metadata.client: required"),
+    ):
+        answer = await api.post("/assets/bulk", json={"ids": [kept["id"]], "metadata": patch_})
+        (result,) = answer.json()["results"]
+        assert (result["status"], result["error"]) == (422, says), answer.text
+    # Tags alone do not touch metadata: an asset written before the schema takes them.
+    answer = await api.post("/assets/bulk", json={"ids": [old["id"]], "add_tags": ["x"]})
+    assert answer.json()["results"][0]["status"] == 200, answer.text
