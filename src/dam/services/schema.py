@@ -6,6 +6,7 @@ only writes made after it are validated against it (``domain/schema.py``)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from dam.db import schema as db
@@ -25,6 +26,27 @@ async def schema_of(pool: Queries, workspace_id: uuid.UUID) -> MetadataSchema:
     small row read by its primary key; ``pool`` may be a unit's connection, to read it in the
     unit's transaction."""
     return await db.metadata_schema(pool, workspace_id) or EMPTY
+
+
+# Creating an asset validates its metadata against the schema: one more read on the hottest write
+# path. This process keeps each workspace's schema for ``RECENT`` seconds; replacing a schema here
+# forgets it at once, another process sees the new one within ``RECENT`` seconds.
+RECENT = 1.0
+_RECENT: dict[uuid.UUID, tuple[float, MetadataSchema]] = {}
+_KEPT = 10_000  # workspaces remembered at most (then forgotten all at once)
+
+
+async def recent_schema_of(pool: Queries, workspace_id: uuid.UUID) -> MetadataSchema:
+    """``schema_of``, as read at most ``RECENT`` seconds ago by this process."""
+    now = time.monotonic()
+    kept = _RECENT.get(workspace_id)
+    if kept is not None and now - kept[0] < RECENT:
+        return kept[1]
+    schema = await schema_of(pool, workspace_id)
+    if len(_RECENT) >= _KEPT:
+        _RECENT.clear()
+    _RECENT[workspace_id] = (now, schema)
+    return schema
 
 
 class Schemas:
@@ -52,4 +74,5 @@ class Schemas:
             stored = None if schema.empty else schema
             if not await db.set_metadata_schema(work.conn, workspace, stored, entry):
                 raise NotFound(f"workspace {workspace} not found")
+        _RECENT.pop(workspace, None)
         return schema

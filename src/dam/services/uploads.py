@@ -28,7 +28,7 @@ from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPar
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.processing import Processing
-from dam.services.schema import schema_of
+from dam.services.schema import recent_schema_of
 from dam.services.tags import retag
 from dam.services.unit import unit
 from dam.services.upload_tokens import UploadTokens
@@ -112,7 +112,7 @@ class Uploads:
             Editable(title=None, description=None, tags=[], metadata=metadata),
             Edit(title=draft.title, description=draft.description, tags=draft.tags or []),
         )
-        schema_rules.validate(await schema_of(self.pool, principal.workspace_id), metadata)
+        schema_rules.validate(await recent_schema_of(self.pool, principal.workspace_id), metadata)
         if principal.token_id is not None:
             # One of the token's files; what is left of its total bytes caps this one too.
             taken = await self.tokens.take_file(principal.token_id)
