@@ -32,6 +32,9 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     pool_max: Annotated[int, Meta(ge=1)] = 20
     # Seconds to wait for a free connection (or a new one) before answering 503.
     pool_timeout: Annotated[float, Meta(gt=0, le=300)] = 10.0
+    # Memory a sort or hash of one statement may use before spilling to disk; search's capped
+    # windows (thousands of rows with their documents) fit in it. PostgreSQL's default is 4MB.
+    work_mem: Annotated[str, Meta(pattern=r"^[0-9]{1,7}(kB|MB|GB)$")] = "32MB"
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,7 +205,7 @@ class SearchSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Facets count at most this many matches, the newest (``facets_partial`` says when they did).
     facet_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 10_000
     # ``total`` counts at most this many matches (``relation: "gte"`` beyond).
-    count_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 10_000
+    count_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 2000
 
 
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -322,6 +325,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_DATABASE_POOL_MIN": ("db", "pool_min"),
     "DAM_DATABASE_POOL_MAX": ("db", "pool_max"),
     "DAM_DATABASE_POOL_TIMEOUT": ("db", "pool_timeout"),
+    "DAM_DATABASE_WORK_MEM": ("db", "work_mem"),
     "DAM_REDIS_URL": ("redis", "url"),
     "DAM_QUEUE_NAME": ("redis", "queue_name"),
     "DAM_S3_ENDPOINT_URL": ("s3", "endpoint_url"),
@@ -446,6 +450,10 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_DATABASE_URL": "PostgreSQL; `dam migrate` creates the database if missing",
     "DAM_DATABASE_POOL_MIN": "smallest asyncpg pool size",
     "DAM_DATABASE_POOL_MAX": "largest asyncpg pool size",
+    "DAM_DATABASE_WORK_MEM": (
+        "PostgreSQL's work_mem for the service's connections (e.g. 32MB): what a search's sort may"
+        " hold in memory"
+    ),
     "DAM_DATABASE_POOL_TIMEOUT": (
         "seconds a request waits for a database connection (a free one, or a new one being opened)"
         " before it is answered 503"

@@ -184,6 +184,9 @@ async def create_pool(settings: DatabaseSettings) -> Pool:
     options: dict[str, Any] = {
         "max_size": settings.pool_max, "init": _init_connection, "reset": _keep_session,
         "command_timeout": 30, "timeout": settings.pool_timeout,
+        # No JIT: compiling a statement costs ~250 ms, which the service's short statements never
+        # win back (a search's estimate can pass jit_above_cost and take 250 ms instead of 2).
+        "server_settings": {"jit": "off", "work_mem": settings.work_mem},
     }  # fmt: skip
     try:
         pool = await asyncpg.create_pool(settings.url, min_size=settings.pool_min, **options)

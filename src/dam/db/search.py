@@ -118,6 +118,37 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     request: SearchRequest
     terms: Terms | None
     fields: dict[str, MetaField]  # the schema's fields this search uses, by key
+    # Looked up first, so the statement holds them as values the planner weighs by its statistics:
+    tags: tuple[str, ...] = ()  # the workspace's names of the tags asked for, all of them
+    excluded: tuple[str, ...] = ()  # the workspace's names of the tags excluded (those it has)
+    collections: tuple[uuid.UUID, ...] = ()  # the collection asked for and every one below it
+    impossible: bool = False  # a tag or collection the workspace does not have: nothing matches
+
+
+async def lookups(
+    pool: Pool, workspace_id: uuid.UUID, request: SearchRequest
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[uuid.UUID, ...], bool]:
+    """The names of the tags a search asks for and excludes, the collections it reaches, and
+    whether one of them is missing (one round trip, only when the search has such filters)."""
+    wanted = list(dict.fromkeys(key_of(t) for t in request.tags))
+    unwanted = list(dict.fromkeys(key_of(t) for t in request.exclude_tags))
+    if not wanted and not unwanted and request.collection is None:
+        return (), (), (), False
+    record = await pool.fetchrow(
+        """SELECT ARRAY(SELECT t.name FROM tags t WHERE t.workspace_id = $1 AND t.key = ANY($2::text[])
+                        ORDER BY t.key) AS wanted,
+                  ARRAY(SELECT t.name FROM tags t WHERE t.workspace_id = $1 AND t.key = ANY($3::text[])
+                        ORDER BY t.key) AS unwanted,
+                  ARRAY(WITH RECURSIVE below(id) AS (
+                            SELECT c.id FROM collections c WHERE c.id = $4 AND c.workspace_id = $1
+                            UNION SELECT c.id FROM collections c JOIN below b ON c.parent_id = b.id)
+                        SELECT id FROM below) AS below""",
+        workspace_id, wanted, unwanted, request.collection,
+    )  # fmt: skip
+    assert record is not None
+    tags, below = tuple(record["wanted"]), tuple(record["below"])
+    missing = len(tags) < len(wanted) or (request.collection is not None and not below)
+    return tags, tuple(record["unwanted"]), below, missing
 
 
 def tsquery(terms: Terms, where: Where, *, positive_only: bool = False) -> str:
@@ -157,32 +188,9 @@ def filters(plan: Plan, where: Where) -> None:
         where.add("starts_with(d.content_type, {})", r.content_type[:-1])
     else:
         where.maybe("d.content_type = {}", r.content_type)
-    if r.tags:
-        # The names the workspace writes these tags with, all of them; a tag it does not have makes
-        # an array with a NULL, which no document contains.
-        keys = list(dict.fromkeys(key_of(t) for t in r.tags))
-        where.add(
-            "d.tags @> coalesce((SELECT CASE WHEN count(*) = {2} THEN array_agg(t.name) END FROM tags t"
-            " WHERE t.workspace_id = {0} AND t.key = ANY({1}::text[])), ARRAY[NULL]::text[])",
-            ws, keys, len(keys),
-        )  # fmt: skip
-    if r.exclude_tags:
-        where.add(
-            "NOT (d.tags && ARRAY(SELECT t.name FROM tags t"
-            " WHERE t.workspace_id = {0} AND t.key = ANY({1}::text[])))",
-            ws, list({key_of(t) for t in r.exclude_tags}),
-        )  # fmt: skip
-    if r.collection is not None:
-        where.add(
-            """d.asset_id IN (SELECT ca.asset_id FROM collection_assets ca WHERE ca.collection_id = ANY(ARRAY(
-                   WITH RECURSIVE below(id) AS (
-                       SELECT c.id FROM collections c WHERE c.id = {0} AND c.workspace_id = {1}
-                       UNION SELECT c.id FROM collections c JOIN below b ON c.parent_id = b.id)
-                   SELECT id FROM below)))""",
-            r.collection, ws,
-        )  # fmt: skip
-    where.maybe("dam_fold(d.camera_make) = dam_fold({})", r.camera_make)
-    where.maybe("dam_fold(d.camera_model) = dam_fold({})", r.camera_model)
+    _membership(plan, where)
+    where.maybe("d.make_key = left(dam_fold({}), 200)", r.camera_make)
+    where.maybe("d.model_key = left(dam_fold({}), 200)", r.camera_model)
     where.maybe("d.taken_at >= {}", r.taken_after)
     where.maybe("d.taken_at < {}", r.taken_before)
     where.maybe("d.created_at >= {}", r.created_after)
@@ -201,6 +209,22 @@ def filters(plan: Plan, where: Where) -> None:
         )
     for meta in r.meta:
         _meta(plan, meta.key, meta.equals, meta.min, meta.max, where)
+
+
+def _membership(plan: Plan, where: Where) -> None:
+    """Tags (all of, none of) and collections, as the plan looked them up."""
+    if plan.impossible:
+        where.add("FALSE")
+    if plan.tags:
+        where.add("d.tags @> {}::text[]", list(plan.tags))
+    if plan.excluded:
+        where.add("NOT (d.tags && {}::text[])", list(plan.excluded))
+    if plan.collections:
+        where.add(
+            "d.asset_id IN (SELECT ca.asset_id FROM collection_assets ca"
+            " WHERE ca.collection_id = ANY({}::uuid[]))",
+            list(plan.collections),
+        )
 
 
 def _meta(plan: Plan, key: str, equals: str | None, low: str | None, high: str | None, where: Where) -> None:
@@ -250,9 +274,16 @@ def _number(text: str) -> list[int | float]:
     return []
 
 
+class Paged(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of results and, for relevance, how many matches its window held (the count)."""
+
+    rows: list[Found]
+    matches: int | None = None
+
+
 async def page(
-    pool: Pool, plan: Plan, *, after: Sequence[object] | None, limit: int, rank_cap: int
-) -> list[Found]:
+    pool: Pool, plan: Plan, *, after: Sequence[object] | None, limit: int, rank_cap: int, count_cap: int
+) -> Paged:
     """One page of results (``limit`` rows; ask for one more to know there is a next page)."""
     where = Where()
     filters(plan, where)
@@ -262,7 +293,10 @@ async def page(
     matched = _matched(plan, query, where)
     if plan.request.order == "relevance":
         assert query is not None
-        return await _ranked(pool, where, query, matched, after=after, limit=limit, rank_cap=rank_cap)
+        window = max(rank_cap, count_cap) + 1
+        return await _ranked(
+            pool, where, query, matched, after=after, limit=limit, rank_cap=rank_cap, window=window
+        )
     sort = SORTS[plan.request.order]
     where.after(sort, after)
     records = await pool.fetch_planned(
@@ -274,7 +308,7 @@ async def page(
             ORDER BY {sort.order_by.replace("d.", "p.")}""",
         *where.args,
     )
-    return [_found(r) for r in records]
+    return Paged(rows=[_found(r) for r in records])
 
 
 async def _ranked(
@@ -286,8 +320,10 @@ async def _ranked(
     after: Sequence[object] | None,
     limit: int,
     rank_cap: int,
-) -> list[Found]:
-    """The newest ``rank_cap`` matches (at or below the cursor's ceiling), ranked."""
+    window: int,
+) -> Paged:
+    """The newest ``rank_cap`` matches (at or below the cursor's ceiling), ranked, and the number
+    of matches up to ``window`` (the count, read by the same scan)."""
     extra = Where(len(where.args))
     ceiling, cursor = "TRUE", "TRUE"
     if after is not None:
@@ -298,27 +334,34 @@ async def _ranked(
             f" < ({extra.arg(score)}::float8, {extra.arg(created_at)}, {extra.arg(asset_id)})"
         )
     records = await pool.fetch_planned(
-        f"""WITH w AS (
-                SELECT d.asset_id, d.created_at, d.taken_sort, d.name_key, d.doc FROM search_documents d
-                WHERE {where.sql} AND {ceiling}
-                ORDER BY d.created_at DESC, d.asset_id DESC LIMIT {rank_cap}
+        f"""WITH w AS MATERIALIZED (
+                SELECT d.asset_id, d.created_at, d.taken_sort, d.name_key, d.doc,
+                       row_number() OVER (ORDER BY d.created_at DESC, d.asset_id DESC) AS n
+                FROM (SELECT d.* FROM search_documents d WHERE {where.sql} AND {ceiling}
+                      ORDER BY d.created_at DESC, d.asset_id DESC LIMIT {window}) AS d
+            ), counted AS (
+                SELECT count(*) AS matches FROM w
             ), ceiling AS (
-                SELECT w.created_at, w.asset_id FROM w ORDER BY w.created_at DESC, w.asset_id DESC LIMIT 1
+                SELECT w.created_at, w.asset_id FROM w WHERE w.n = 1
             ), r AS (
                 SELECT w.asset_id, w.created_at, w.taken_sort, w.name_key,
                        ts_rank(w.doc, {query})::float8 AS score
-                FROM w
+                FROM w WHERE w.n <= {rank_cap}
             ), p AS (
                 SELECT r.* FROM r WHERE {cursor}
                 ORDER BY r.score DESC, r.created_at DESC, r.asset_id DESC LIMIT {limit}
             )
-            SELECT {_asset_columns()}, p.score, {matched} AS matched, p.created_at AS key_created,
-                   p.taken_sort, p.name_key, ceiling.created_at AS ceiling_at, ceiling.asset_id AS ceiling_id
-            FROM p JOIN assets a ON a.id = p.asset_id CROSS JOIN ceiling
-            ORDER BY p.score DESC, p.created_at DESC, p.asset_id DESC""",
+            SELECT counted.matches, x.* FROM counted LEFT JOIN (
+                SELECT {_asset_columns()}, p.score, {matched} AS matched, p.created_at AS key_created,
+                       p.taken_sort, p.name_key, ceiling.created_at AS ceiling_at,
+                       ceiling.asset_id AS ceiling_id
+                FROM p JOIN assets a ON a.id = p.asset_id CROSS JOIN ceiling
+            ) AS x ON TRUE
+            ORDER BY x.score DESC, x.key_created DESC, x.id DESC""",
         *where.args, *extra.args,
     )  # fmt: skip
-    return [_found(r) for r in records]
+    matches = records[0]["matches"] if records else 0
+    return Paged(rows=[_found(r) for r in records if r["id"] is not None], matches=matches)
 
 
 async def contains(pool: Pool, plan: Plan, asset_id: uuid.UUID) -> bool:

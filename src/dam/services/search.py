@@ -71,10 +71,25 @@ class Search:
         sort = db.SORTS[request.order]
         scope = query.scope_of("search", workspace, *request.scope())
         after = _decode(request.cursor, sort, scope)
-        rows, counted = await asyncio.gather(
-            db.page(self.pool, plan, after=after, limit=request.limit + 1, rank_cap=self.caps.rank_cap),
-            db.count(self.pool, plan, count_cap=self.caps.count_cap, facet_cap=self.caps.facet_cap),
+        caps = self.caps
+        paging = db.page(
+            self.pool,
+            plan,
+            after=after,
+            limit=request.limit + 1,
+            rank_cap=caps.rank_cap,
+            count_cap=caps.count_cap,
         )
+        if request.order == "relevance" and not request.facets:
+            paged = await paging  # the ranked window counts the matches too
+            assert paged.matches is not None
+            matches, facets = paged.matches, {}
+        else:
+            paged, counted = await asyncio.gather(
+                paging, db.count(self.pool, plan, count_cap=caps.count_cap, facet_cap=caps.facet_cap)
+            )
+            matches, facets = counted.matches, counted.facets
+        rows = paged.rows
         items, next_cursor = query.page(rows, request.limit, sort, scope)
         summaries = await self.present.summaries([r.asset for r in items])
         hits = [
@@ -87,11 +102,10 @@ class Search:
             )
             for s, r in zip(summaries, items, strict=True)
         ]
-        cap = self.caps.count_cap
-        total = Total(min(counted.matches, cap), "gte" if counted.matches > cap else "eq")
-        partial = bool(request.facets) and counted.matches > self.caps.facet_cap
+        total = Total(min(matches, caps.count_cap), "gte" if matches > caps.count_cap else "eq")
+        partial = bool(request.facets) and matches > caps.facet_cap
         return Results(
-            items=hits, next_cursor=next_cursor, total=total, facets=counted.facets, facets_partial=partial
+            items=hits, next_cursor=next_cursor, total=total, facets=facets, facets_partial=partial
         )
 
     async def suggest(self, principal: Principal, prefix: str) -> Suggestions:
@@ -120,9 +134,11 @@ async def plan_of(pool: Pool, workspace: uuid.UUID, request: SearchRequest) -> d
             raise InvalidSearch(
                 f"facet {facet!r} needs {facet[5:]!r} to be a facet field of the workspace's schema"
             )
+    tags, excluded, collections, impossible = await db.lookups(pool, workspace, request)
     return db.Plan(
         workspace_id=workspace, request=request, terms=request.terms,
-        fields={k: v for k, v in declared.items() if k in wanted},
+        fields={k: v for k, v in declared.items() if k in wanted}, tags=tags, excluded=excluded,
+        collections=collections, impossible=impossible,
     )  # fmt: skip
 
 
@@ -135,8 +151,11 @@ async def smart_page(
     plan = await plan_of(pool, workspace, request)
     sort = db.SORTS[request.order]
     after = query.decode(cursor, sort, scope) if cursor else None
-    rows = await db.page(pool, plan, after=after, limit=limit + 1, rank_cap=SearchSettings().rank_cap)
-    items, next_cursor = query.page(rows, limit, sort, scope)
+    caps = SearchSettings()
+    paged = await db.page(
+        pool, plan, after=after, limit=limit + 1, rank_cap=caps.rank_cap, count_cap=caps.count_cap
+    )
+    items, next_cursor = query.page(paged.rows, limit, sort, scope)
     return [r.asset for r in items], next_cursor
 
 
