@@ -26,13 +26,29 @@ from bench.search import catalog as cat
 from bench.search.synth import ASSET_COLUMNS, COLLECTION_COLUMNS, MEMBER_COLUMNS, Synth, World, make_world
 from dam.db.migrate import ensure_database, upgrade
 
-VERSION = 1  # change it whenever the data would differ: existing data sets are then made again
+VERSION = 2  # change it whenever the data would differ: existing data sets are then made again
 SEED = 31
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 CHUNK = 50_000
 ADMIN_URL = os.environ.get("DAM_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Per 1M assets, with room for the index builds (measured: ~3 GB).
 DISK_PER_MILLION = 5 * 2**30
+
+
+# What the presenter reads for a page of results: a ready asset's thumbnail and preview (a waveform
+# for audio), as the media jobs record them.
+RENDITIONS = """
+    INSERT INTO renditions (asset_id, kind, storage_key, content_type, width, height, bytes)
+    SELECT a.id, r.kind, 'renditions/' || a.id || '/' || r.kind || r.ext, r.type, r.width, r.height, r.bytes
+      FROM assets AS a
+      JOIN (VALUES ('image', 'thumbnail', '.webp', 'image/webp', 320, 240, 14000),
+                   ('image', 'preview', '.webp', 'image/webp', 1280, 960, 160000),
+                   ('video', 'thumbnail', '.webp', 'image/webp', 320, 180, 12000),
+                   ('video', 'poster', '.webp', 'image/webp', 1280, 720, 120000),
+                   ('audio', 'waveform', '.json', 'application/json', NULL, NULL, 8000))
+           AS r (media_kind, kind, ext, type, width, height, bytes) ON r.media_kind = a.media->>'kind'
+     WHERE a.status = 'ready'
+"""
 
 
 def database_url(size: str) -> str:
@@ -128,10 +144,11 @@ async def fill(url: str, count: int) -> list[str]:
         await conn.copy_records_to_table(
             "collections", records=world.collection_rows, columns=COLLECTION_COLUMNS
         )
-        dropped = await _drop_indexes(conn, ("assets", "collection_assets", "search_documents"))
+        dropped = await _drop_indexes(conn, ("assets", "collection_assets", "renditions", "search_documents"))
         tag_counts = await _assets(conn, world, count)
         timer.lap("assets generated and copied")
         await _tags(conn, world, tag_counts)
+        await conn.execute(RENDITIONS)
         await _documents(url)
         timer.lap("search documents")
         for definition in dropped:
