@@ -194,6 +194,17 @@ class StreamSettings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("DAM_LADDER: rungs are even short sides between 64 and 4320, e.g. 1080,720,360")
 
 
+class SearchSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Search's caps: what keeps every search fast at a million assets (``docs/guides/search.md``)."""
+
+    # Relevance ranks at most this many matches, the newest; below it the order is exact.
+    rank_cap: Annotated[int, Meta(ge=1, le=100_000)] = 2000
+    # Facets count at most this many matches, the newest (``facets_partial`` says when they did).
+    facet_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 10_000
+    # ``total`` counts at most this many matches (``relation: "gte"`` beyond).
+    count_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 10_000
+
+
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Single sign-on with an OpenID Connect provider (off while ``issuer`` is empty)."""
 
@@ -241,6 +252,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
     stream: StreamSettings = msgspec.field(default_factory=StreamSettings)
     log: LogSettings = msgspec.field(default_factory=LogSettings)
+    search: SearchSettings = msgspec.field(default_factory=SearchSettings)
 
     def value(self, env: str) -> Any:
         """The value of one setting, by its environment variable (``DAM_JOB_TIMEOUT``...)."""
@@ -373,6 +385,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_OIDC_ROLE_MAP": ("oidc", "role_map"),
     "DAM_OIDC_NAME": ("oidc", "name"),
     "DAM_OIDC_TRUST_UNVERIFIED_EMAIL": ("oidc", "trust_unverified_email"),
+    "DAM_SEARCH_RANK_CAP": ("search", "rank_cap"),
+    "DAM_SEARCH_FACET_CAP": ("search", "facet_cap"),
+    "DAM_SEARCH_COUNT_CAP": ("search", "count_cap"),
     "DAM_LOG_LEVEL": ("log", "level"),
     "DAM_LOG_FORMAT": ("log", "format"),
 }
@@ -391,6 +406,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "oidc": OidcSettings,
     "stream": StreamSettings,
     "log": LogSettings,
+    "search": SearchSettings,
 }
 
 
@@ -594,6 +610,9 @@ DESCRIPTIONS: dict[str, str] = {
         "seconds a stream token lives at most (whatever the file's duration; each read of the asset or"
         " opening of its share link issues a fresh one); a share link's never outlives the link"
     ),
+    "DAM_SEARCH_RANK_CAP": "relevance ranks at most this many matches of a search, the newest",
+    "DAM_SEARCH_FACET_CAP": "facets count at most this many matches of a search, the newest",
+    "DAM_SEARCH_COUNT_CAP": "a search's total counts at most this many matches (relation gte beyond)",
     "DAM_STREAM_REDIRECT_TTL": (
         "lifetime of the presigned GET each 302 of the delivery path hands out, seconds"
     ),

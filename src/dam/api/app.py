@@ -34,6 +34,7 @@ from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.api.requestlog import request_log
+from dam.api.search import SearchController
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
@@ -47,6 +48,7 @@ from dam.services.collections import Collections
 from dam.services.companion import CompanionUploads
 from dam.services.edits import Edits
 from dam.services.invitations import Invitations
+from dam.services.search import Search
 from dam.services.shares import Shares
 from dam.services.sso import Sso
 from dam.services.streams import Streams
@@ -90,7 +92,7 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens", "tags", "collections",
+    "upload_tokens", "tags", "collections", "search",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
@@ -129,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.streams = Streams(resources)
             app.state.upload_tokens = UploadTokens(resources)
             app.state.collections = Collections(resources)
+            app.state.search = Search(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -151,6 +154,7 @@ def create_app(settings: Settings) -> Litestar:
             TagController,
             share_page(),
             CollectionController,
+            SearchController,
             stream_file,
             audit_log,
             health,

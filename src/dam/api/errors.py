@@ -28,12 +28,14 @@ from dam.domain.errors import (
     Unavailable,
     UploadRejected,
 )
+from dam.domain.search import InvalidSearch
 
 log = logging.getLogger(__name__)
 
 # The one statement of which domain error is which HTTP answer; the first matching class wins.
 STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
     (NotFound, 404),
+    (InvalidSearch, 400),
     (Unauthenticated, 401),
     (Forbidden, 403),
     (Gone, 410),

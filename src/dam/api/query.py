@@ -21,6 +21,11 @@ from litestar.utils.typing import make_non_optional_union
 CLOSED = "dam.closed_query"
 """A route's ``opt`` key: its query takes only the parameters it declares (an unknown one is 400).
 Routes others call with parameters of their own (single sign-on callbacks) leave it out."""
+REPEATABLE = "dam.repeatable_query"
+"""A route's ``opt`` key: the query parameters it takes more than once (a frozenset of names)."""
+PATTERN = "dam.query_pattern"
+"""A route's ``opt`` key: a compiled pattern of further parameter names a ``CLOSED`` route takes
+(``meta.<key>`` of ``GET /search``); the handler reads and checks those itself."""
 _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 _CACHE = "dam.query"
 
@@ -30,15 +35,16 @@ async def strict_query(request: Request[Any, Any, Any]) -> None:
     if not request.scope.get("query_string"):
         return
     params = request.query_params
+    repeatable = request.route_handler.opt.get(REPEATABLE, frozenset())
     for name in params:
         values = params.getall(name)
-        if len(values) > 1:
+        if len(values) > 1 and name not in repeatable:
             raise _refused(name, f"query parameter {name[:64]!r} is given {len(values)} times; give it once")
-        if "\x00" in name or "\x00" in values[0]:
+        if "\x00" in name or any("\x00" in v for v in values):
             raise _refused(name, "query parameters must not contain NUL characters")
     declared, integers, typed = _declared(request.route_handler)
     if request.route_handler.opt.get(CLOSED):
-        _only(params, declared)
+        _only(params, declared, request.route_handler.opt.get(PATTERN))
     for name in declared:
         value = params.get(name)
         if value == "null" and name in typed:  # Litestar would read it as "not given"
@@ -49,10 +55,10 @@ async def strict_query(request: Request[Any, Any, Any]) -> None:
             )
 
 
-def _only(params: Any, declared: frozenset[str]) -> None:
-    """Refuse a parameter the route does not declare."""
+def _only(params: Any, declared: frozenset[str], pattern: re.Pattern[str] | None) -> None:
+    """Refuse a parameter the route does not declare (nor match by its ``pattern``)."""
     for name in params:
-        if name not in declared:
+        if name not in declared and not (pattern is not None and pattern.match(name)):
             takes = ", ".join(sorted(declared)) or "none"
             raise _refused(name, f"unknown query parameter {name[:64]!r}; this route takes {takes}")
 

@@ -99,6 +99,15 @@ class Pool:
         async with self:
             return await self._pool.fetch(query, *args)
 
+    async def fetch_planned(self, query: str, *args: Any) -> list[Record]:
+        """All rows, planned for these very arguments: a statement prepared afresh, so PostgreSQL
+        never settles on a generic plan. Search needs that: whether walking an index newest first
+        or reading every match is faster depends on how common the words are, which the planner
+        reads from its statistics only when it sees the values."""
+        async with self, self._pool.acquire() as conn:
+            statement = await conn.prepare(query)
+            return await statement.fetch(*args)
+
     async def fetchval(self, query: str, *args: Any) -> Any:
         """The first column of the first row."""
         async with self:

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import msgspec
 
-from dam.db import assets as asset_rows
 from dam.db import audit as audit_rows
 from dam.db import collections as db
 from dam.db import query
@@ -41,8 +40,9 @@ from dam.domain.collections import (
     plan_move,
 )
 from dam.domain.errors import Conflict, InvalidInput, NotFound
-from dam.domain.status import AssetStatus
+from dam.domain.search import InvalidSearch, request_of
 from dam.resources import Resources
+from dam.services import search as searching
 from dam.services.present import Presenter
 from dam.services.unit import unit
 
@@ -75,31 +75,6 @@ def not_found(collection_id: uuid.UUID) -> NotFound:
     return NotFound(f"collection {collection_id} not found")
 
 
-async def smart_members(
-    pool: Pool, workspace_id: uuid.UUID, search: str, *, after: Sequence[object] | None, limit: int
-) -> list[Asset]:
-    """What a smart collection's query finds, newest first.
-
-    TODO(search slice of issue 31): run ``search`` as ``GET /search``'s query string does. Until
-    then every ready asset of the workspace, newest first (the query is stored, not yet applied).
-    """
-    del search  # stored with the collection; the search slice applies it
-    return await asset_rows.list_assets(
-        pool, status=AssetStatus.READY, content_type=None, limit=limit, after=after,
-        workspace_id=workspace_id, sort=asset_rows.NEWEST,
-    )  # fmt: skip
-
-
-async def smart_contains(pool: Pool, collection: Collection, asset: Asset) -> bool:
-    """Whether a smart collection's query finds this asset of its workspace.
-
-    TODO(search slice of issue 31): the asset matches the query. Until then, as ``smart_members``:
-    every ready asset of the workspace.
-    """
-    del pool  # the search slice reads the asset's search document
-    return asset.workspace_id == collection.workspace_id and asset.status is AssetStatus.READY
-
-
 async def member_page(
     pool: Pool, collection: Collection, cursor: str | None, limit: int
 ) -> tuple[list[Asset], str | None]:
@@ -107,11 +82,9 @@ async def member_page(
     the cursor of the next page; a cursor is bound to its collection (and query)."""
     if collection.query is not None:
         scope = query.scope_of("collection", collection.id, collection.query)
-        after = query.decode(cursor, asset_rows.NEWEST, scope) if cursor else None
-        found = await smart_members(
-            pool, collection.workspace_id, collection.query, after=after, limit=limit + 1
+        return await searching.smart_page(
+            pool, collection.workspace_id, collection.query, cursor=cursor, limit=limit, scope=scope
         )
-        return query.page(found, limit, asset_rows.NEWEST, scope)
     scope = query.scope_of("collection", collection.id)
     after = query.decode(cursor, db.IN_ORDER, scope) if cursor else None
     rows = await db.members(pool, collection.id, collection.workspace_id, after=after, limit=limit + 1)
@@ -141,7 +114,7 @@ class Collections:
         workspace = _workspace(principal)
         name, description = clean_name(name), clean_text(description, "description", MAX_DESCRIPTION)
         if search is not None:
-            clean_text(search, "query", MAX_QUERY)
+            _runnable(clean_text(search, "query", MAX_QUERY))
         async with unit(self.pool) as work:
             await db.lock_tree(work.conn, workspace)
             if parent_id is not None and await db.get(work.conn, parent_id, workspace) is None:
@@ -350,3 +323,19 @@ async def _log(
         detail["assets"] = [str(a) for a in assets]
         detail["count"] = len(assets)
     await audit_rows.record(conn, audit.by(principal, action, target_id=collection_id, detail=detail))
+
+
+async def smart_contains(pool: Pool, collection: Collection, asset: Asset) -> bool:
+    """Whether a smart collection's query finds this asset of its workspace."""
+    assert collection.query is not None
+    if asset.workspace_id != collection.workspace_id:
+        return False
+    return await searching.smart_contains(pool, collection.workspace_id, collection.query, asset.id)
+
+
+def _runnable(stored: str) -> None:
+    """A smart collection's query holds as ``GET /search``'s query string would (422 naming why)."""
+    try:
+        request_of(stored)
+    except InvalidSearch as exc:
+        raise InvalidInput(f"query: {exc.detail}") from None

@@ -235,6 +235,27 @@ async def _open_share(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get(f"/shares/{(await _shared(c, w))['url'].rsplit('/', 1)[1]}", headers=h)
 
 
+async def _search(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/search?q=m&facets=tag", headers=h)
+
+
+async def _suggest(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/search/suggest?q=m", headers=h)
+
+
+async def _collections(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/collections", headers=h)
+
+
+async def _new_collection(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/collections", json={"name": "Trips"}, headers=h)
+
+
+async def _collection(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    made = await c.post("/collections", json={"name": "Trips"}, headers=w.admin)
+    return await c.get(f"/collections/{made.json()['id']}", headers=h)
+
+
 async def _audit(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/audit?limit=1", headers=h)
 
@@ -284,6 +305,11 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "GET /tags": (_tags, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "PATCH /tags/{name}": (_rename_tag, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
     "DELETE /tags/{name}": (_delete_tag, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
+    "GET /search": (_search, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "GET /search/suggest": (_suggest, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "GET /collections": (_collections, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "POST /collections": (_new_collection, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
+    "GET /collections/{id}": (_collection, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
     "POST /s3/multipart": (_companion, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403, 401)),
     "POST /uploads/{token}/s3/multipart": (_tokened, (200,) * 11),
     "GET /auth/me": (_me, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
