@@ -17,8 +17,16 @@ from urllib.parse import urlencode
 import asyncpg
 
 from bench.search.generate import SEED
-from bench.search.sqlsearch import FACET_CAP, prefix_range
 from bench.search.vocab import vocabulary
+
+FACET_CAP = 10_000  # the service's default DAM_SEARCH_FACET_CAP
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds of the folded strings that start with ``prefix`` (byte order: the "C" collation)."""
+    low = prefix.lower()
+    return low, low[:-1] + chr(ord(low[-1]) + 1)
+
 
 # Floors: the bare statement each class cannot beat (no rank, no page of asset rows, no count).
 TEXT_FLOOR = "SELECT asset_id FROM search_documents WHERE doc @@ websearch_to_tsquery('simple', $1) LIMIT 50"
