@@ -130,8 +130,11 @@ async def bench(size: str) -> None:
         user_id = await conn.fetchval("SELECT user_id FROM memberships WHERE workspace_id = $1", workspace_id)
         count = await conn.fetchval("SELECT assets FROM bench_meta")
         classes = await make_classes(conn, workspace_id)
+        names = ("shared_buffers", "work_mem", "jit", "max_parallel_workers_per_gather")
+        server = ", ".join([f"{n} {await conn.fetchval('SELECT current_setting($1)', n)}" for n in names])
     finally:
         await conn.close()
+    print(f"PostgreSQL: {server}")
     pool = await asyncpg.create_pool(url, min_size=CONNECTIONS, max_size=CONNECTIONS)
     try:
         async with adapter(url, workspace_id, user_id) as search:
