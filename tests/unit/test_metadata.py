@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dam.domain.errors import InvalidInput
-from dam.domain.metadata import MAX_BYTES, MAX_DEPTH, check
+from dam.domain.metadata import MAX_BYTES, MAX_DEPTH, Edit, Editable, apply, check
 
 
 def _nested(levels: int) -> dict[str, Any]:
@@ -41,3 +41,10 @@ def test_metadata_within_the_rules_is_kept_as_given() -> None:
 def test_metadata_breaking_a_rule_is_refused_saying_which(metadata: dict[str, Any], says: str) -> None:
     with pytest.raises(InvalidInput, match=says):
         check(metadata)
+
+
+def test_an_empty_metadata_patch_changes_nothing_and_null_clears_it() -> None:
+    current = Editable(title=None, description=None, tags=[], metadata={"client": "acme", "job": 1})
+    assert apply(current, Edit(metadata={})).metadata == {"client": "acme", "job": 1}
+    assert apply(current, Edit(metadata={"job": None})).metadata == {"client": "acme"}
+    assert apply(current, Edit(metadata=None)).metadata == {}

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from dam.db import search
 from dam.services import unit as units
 from dam.services.unit import unit
 from tests.support.config import ROOT
@@ -18,7 +17,6 @@ from tests.support.config import ROOT
 pytestmark = pytest.mark.unit
 
 SRC = ROOT / "src" / "dam"
-DEFAULT = list(units._REFRESHERS)  # as every process has them, before a test changes them
 # The pool defines it; the unit is its only caller.
 ALLOWED = {SRC / "db" / "pool.py", SRC / "services" / "unit.py"}
 
@@ -54,19 +52,6 @@ class _Pool:
     async def connection(self) -> AsyncIterator[Any]:
         self.events.append("connection")
         yield "conn"
-
-
-@pytest.fixture(autouse=True)
-def no_refreshers() -> Any:
-    """These tests see only the refreshers they register (the search document's is put back)."""
-    kept = list(units._REFRESHERS)
-    units._REFRESHERS.clear()
-    yield
-    units._REFRESHERS[:] = kept
-
-
-def test_the_search_document_is_refreshed_by_every_unit() -> None:
-    assert [search.refresh] == DEFAULT
 
 
 @pytest.fixture

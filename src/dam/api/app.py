@@ -21,6 +21,7 @@ from dam.api.accounts import AccountsController, AccountServices, AuthController
 from dam.api.assets import AssetController, Services
 from dam.api.audit import audit_log
 from dam.api.body import StrictRequest
+from dam.api.bulk import BulkController
 from dam.api.collections import CollectionController
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets
@@ -44,6 +45,7 @@ from dam.domain.access import Principal
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
 from dam.services.auth import Auth
+from dam.services.bulk import BulkChanges
 from dam.services.collections import Collections
 from dam.services.companion import CompanionUploads
 from dam.services.edits import Edits
@@ -92,12 +94,12 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens", "tags", "collections", "search",
+    "upload_tokens", "tags", "collections", "search", "bulk",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
 # in a task group of their own: that task group cost ~10% of a `POST /assets`.
-ACTING = frozenset({"services", "companion"})
+ACTING = frozenset({"services", "companion", "bulk"})
 
 
 def from_state(name: str, *, acting: bool = False) -> Provide:
@@ -122,6 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.resources = resources
             app.state.services = Services(Uploads(resources), Assets(resources), Edits(resources))
             app.state.tags = Tags(resources)
+            app.state.bulk = BulkChanges(resources)
             app.state.companion = Companion(CompanionUploads(resources), Assets(resources))
             app.state.auth = Auth(resources)
             app.state.accounts = AccountServices(app.state.auth, Accounts(resources))
@@ -141,6 +144,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             AssetController,
+            BulkController,
             CompanionController,
             # The same routes for pages on other sites: the upload token in the path is the credential.
             Router(path="/uploads/{token:str}", route_handlers=[CompanionController]),

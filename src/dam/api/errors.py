@@ -21,6 +21,7 @@ from dam.domain.errors import (
     Gone,
     InvalidInput,
     MediaRejected,
+    NotApplied,
     NotFound,
     PreconditionFailed,
     RateLimited,
@@ -43,6 +44,7 @@ STATUS_OF: tuple[tuple[type[DamError], int], ...] = (
     (InvalidInput, 422),
     (Conflict, 409),
     (PreconditionFailed, 412),
+    (NotApplied, 424),  # only ever one id's status in a bulk answer (RFC 4918's Failed Dependency)
     (UploadRejected, 422),
     (MediaRejected, 422),
     (Unavailable, 503),

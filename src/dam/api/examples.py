@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from dam.api import account_schemas as a
+from dam.api import bulk as b
 from dam.api import collections as co
 from dam.api import companion as c
 from dam.api import schemas as s
@@ -25,11 +26,13 @@ from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, AssetSummary, RenditionLink, StepRecord
 from dam.domain.audit import Action, Row
 from dam.domain.media import Camera, MediaInfo
+from dam.domain.search import Facet, Suggestions, Total
 from dam.domain.shares import Share, SharedAsset, SharedMember, SharedPreview
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
 from dam.services.dashboard import Overview
+from dam.services.search import Hit, Results
 
 ID = uuid.UUID("0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41")
 KEY = f"originals/{ID}/holiday 2026.jpg"
@@ -155,6 +158,7 @@ def examples() -> dict[str, Any]:
         "reprocessAsset": _plain(uploaded),
         "getAsset": _plain(ready),
         "updateAsset": _plain(_edited(ready)),
+        "bulkChangeAssets": _bulk(),
         "listTags": msgspec.to_builtins(
             s.TagPage(items=[s.TagOut(name="Lisbon", count=412), s.TagOut(name="trams", count=87)])
         ),
@@ -198,6 +202,22 @@ def examples() -> dict[str, Any]:
             )
         ),
     }
+
+
+def _bulk() -> Any:
+    """``POST /assets/bulk`` of three assets: one changed, one someone else's, one changed since."""
+    theirs = uuid.UUID("1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b")
+    stale = uuid.UUID("2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d")
+    forbidden = (
+        "key with role contributor may not do this asset (needs editor, or contributor on one's own asset)"
+    )
+    changed = "the asset is at revision 5, not 4 as revisions says: read it again and re-apply the change"
+    results = [
+        b.BulkResult(id=ID, status=200),
+        b.BulkResult(id=theirs, status=403, error=forbidden),
+        b.BulkResult(id=stale, status=412, error=changed),
+    ]
+    return msgspec.to_builtins(b.BulkResults(results=results))
 
 
 def _shares() -> dict[str, Any]:
@@ -360,4 +380,23 @@ def _collections() -> dict[str, Any]:
         "addCollectionAssets": changed,
         "removeCollectionAssets": changed,
         "moveCollectionAssets": changed,
+        **_search(member, lisbon),
     }
+
+
+def _search(member: AssetSummary, collection: uuid.UUID) -> dict[str, Any]:
+    hit = Hit(
+        **msgspec.structs.asdict(member), title="Tram 28 at dusk", tags=["Lisbon", "trams"], score=0.67,
+        matched=["title", "tags"],
+    )  # fmt: skip
+    results = Results(
+        items=[hit], next_cursor="WyJzZWFyY2gtcmVsZXZhbmNlIixbMC42Nyw", total=Total(132, "eq"),
+        facets={"tag": [Facet(value="Lisbon", count=132), Facet(value="trams", count=40)],
+                "collection": [Facet(value=str(collection), count=24, label="Lisbon 2026")]},
+        facets_partial=False,
+    )  # fmt: skip
+    offered = Suggestions(
+        tags=["Lisbon"], titles=["Lisbon at night"], filenames=["lisbon-01.jpg"], camera_models=[],
+        collections=[{"id": str(collection), "name": "Lisbon 2026"}],
+    )  # fmt: skip
+    return {"search": msgspec.to_builtins(results), "suggestSearch": msgspec.to_builtins(offered)}

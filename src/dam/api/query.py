@@ -9,6 +9,7 @@ that ``?limit=10&limit=20`` or ``?limit=1e2`` is not what the document describes
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from litestar import Request
@@ -27,6 +28,10 @@ PATTERN = "dam.query_pattern"
 """A route's ``opt`` key: a compiled pattern of further parameter names a ``CLOSED`` route takes
 (``meta.<key>`` of ``GET /search``); the handler reads and checks those itself."""
 _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+_NUMBER = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$")
+_MOMENT = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 _CACHE = "dam.query"
 
 
@@ -42,17 +47,15 @@ async def strict_query(request: Request[Any, Any, Any]) -> None:
             raise _refused(name, f"query parameter {name[:64]!r} is given {len(values)} times; give it once")
         if "\x00" in name or any("\x00" in v for v in values):
             raise _refused(name, "query parameters must not contain NUL characters")
-    declared, integers, typed = _declared(request.route_handler)
+    declared, formats, typed = _declared(request.route_handler)
     if request.route_handler.opt.get(CLOSED):
         _only(params, declared, request.route_handler.opt.get(PATTERN))
     for name in declared:
         value = params.get(name)
         if value == "null" and name in typed:  # Litestar would read it as "not given"
             raise _refused(name, f"query parameter {name!r} has no value 'null': leave it out instead")
-        if value is not None and name in integers and not _INTEGER.fullmatch(value):
-            raise _refused(
-                name, f"query parameter {name!r} must be an integer in decimal digits, not {value[:32]!r}"
-            )
+        if value is not None and name in formats and not formats[name][0].fullmatch(value):
+            raise _refused(name, f"query parameter {name!r} must be {formats[name][1]}, not {value[:32]!r}")
 
 
 def _only(params: Any, declared: frozenset[str], pattern: re.Pattern[str] | None) -> None:
@@ -69,11 +72,21 @@ def _refused(name: str, message: str) -> ValidationException:
     )
 
 
-def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """The handler's query parameters, which of them are integers, and which are not plain strings
-    (worked out once per handler)."""
+Formats = dict[str, tuple[re.Pattern[str], str]]
+# How a value of each type must be written (Litestar would take ``1e2`` for 100 and ``0.5`` for a
+# moment of 1970).
+_FORMATS: dict[Any, tuple[re.Pattern[str], str]] = {
+    int: (_INTEGER, "an integer in decimal digits"),
+    float: (_NUMBER, "a decimal number"),
+    datetime: (_MOMENT, "an RFC 3339 date and time, e.g. 2024-05-01T00:00:00Z"),
+}
+
+
+def _declared(handler: Any) -> tuple[frozenset[str], Formats, frozenset[str]]:
+    """The handler's query parameters, how those that are not text must be written, and which are
+    not plain strings (worked out once per handler)."""
     # Kept on the handler itself (its own ``opt`` dict): a process may build several apps (tests).
-    found: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = handler.opt.get(_CACHE)
+    found: tuple[frozenset[str], Formats, frozenset[str]] | None = handler.opt.get(_CACHE)
     if found is None:
         fields = handler.parsed_fn_signature.parameters if isinstance(handler, HTTPRouteHandler) else {}
         dependencies = handler.resolve_dependencies() if isinstance(handler, HTTPRouteHandler) else {}
@@ -89,7 +102,7 @@ def _declared(handler: Any) -> tuple[frozenset[str], frozenset[str], frozenset[s
         }
         found = (
             frozenset(query),
-            frozenset(n for n, f in query.items() if _type_of(f) is int),
+            {n: _FORMATS[_type_of(f)] for n, f in query.items() if _type_of(f) in _FORMATS},
             frozenset(n for n, f in query.items() if _type_of(f) is not str),
         )
         handler.opt[_CACHE] = found

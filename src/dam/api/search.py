@@ -166,7 +166,7 @@ class SearchController(Controller):
         self,
         principal: NamedDependency[Principal],
         search: NamedDependency[Search],
-        q: Annotated[str, QueryParameter(max_length=100, description="What was typed so far")],
+        q: Annotated[str, QueryParameter(max_length=100, description="What was typed so far")] = "",
     ) -> Suggestions:
         """Up to 5 each of the workspace's tags (most used first), titles, filenames, camera models
         and collections that start with `q`, case- and accent-insensitively, as they are written."""

@@ -40,6 +40,7 @@ RESTART = move(_S.UPLOADED, sources={_S.READY, _S.FAILED})
 FINISH = move(_S.READY, sources={_S.PROCESSING})
 FAIL_PROCESSING = move(_S.FAILED, sources={_S.PROCESSING})
 FAIL_UPLOAD = move(_S.FAILED, sources={_S.PENDING_UPLOAD})
+DELETE = move(_S.DELETED)
 MOVES: dict[str, tuple[Move, ...]] = {
     "mark_uploaded": (MARK_UPLOADED,),
     "start_processing": (START_PROCESSING,),
@@ -48,6 +49,7 @@ MOVES: dict[str, tuple[Move, ...]] = {
     "mark_failed": (FAIL_PROCESSING,),
     "fail_upload": (FAIL_UPLOAD,),
     "transition": tuple(move(s) for s in _S if sources_of(s)),
+    "delete_many": (DELETE,),
 }
 
 
@@ -311,6 +313,56 @@ async def edit(
             sql, asset_id, fields.title, fields.description, fields.tags, fields.metadata, *logged
         )
     )
+
+
+async def lock_many(conn: Connection, asset_ids: Sequence[uuid.UUID], workspace_id: uuid.UUID) -> list[Asset]:
+    """Inside a transaction: the workspace's assets among these ids (another workspace's are as
+    absent as unknown ones), their rows locked in the order of their ids (as every batch locks them)."""
+    records = await conn.fetch(
+        f"""SELECT {ASSET_COLUMNS} FROM assets WHERE id = ANY($1::uuid[]) AND workspace_id = $2
+            ORDER BY id FOR UPDATE""",
+        list(asset_ids), workspace_id,
+    )  # fmt: skip
+    return _assets(records)
+
+
+class Edited(msgspec.Struct, frozen=True, kw_only=True):
+    """One asset's new editable fields in a batch, and its audit entry's ``detail``."""
+
+    id: uuid.UUID
+    title: str | None
+    description: str | None
+    tags: list[str]
+    metadata: dict[str, object]
+    detail: dict[str, object]
+
+
+async def edit_many(conn: Connection, edits: Sequence[Edited], audit: Entry) -> None:
+    """Inside a transaction, the rows locked: ``edit`` for many assets in one statement, each
+    audited with ``audit`` and its own ``detail``."""
+    sql, logged = audit_rows.statement(
+        """UPDATE assets a SET title = u.title, description = u.description, tags = u.tags,
+                              metadata = u.metadata, revision = a.revision + 1, updated_at = now()
+           FROM jsonb_to_recordset($1::jsonb)
+                AS u(id uuid, title text, description text, tags text[], metadata jsonb, detail jsonb)
+           WHERE a.id = u.id
+           RETURNING a.id, a.workspace_id, u.detail""",
+        1, audit, asset_id="acted.id", workspace_id="acted.workspace_id", detail="acted.detail",
+    )  # fmt: skip
+    await conn.execute(sql, list(edits), *logged)
+
+
+async def delete_many(conn: Connection, asset_ids: Sequence[uuid.UUID], audit: Entry) -> list[Asset]:
+    """Inside a transaction: mark these assets deleted, their tags cleared (each audited with
+    ``audit``); the rows as they were moved (those already deleted are left out)."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE assets SET status = $2, error = NULL, tags = '{{}}', updated_at = now()
+            WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
+            RETURNING {ASSET_COLUMNS}""",
+        3, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    records = await conn.fetch(sql, list(asset_ids), DELETE.target.value, DELETE.source_values, *logged)
+    return _assets(records)
 
 
 async def set_tags(conn: Connection, asset_id: uuid.UUID, tags: list[str], *, bump: bool = True) -> None:

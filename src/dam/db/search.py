@@ -1,8 +1,7 @@
 """Search documents and the queries that read them: every SQL statement of search lives here.
 
 One row of ``search_documents`` per asset (migration 0019 says what it holds and why), rebuilt by
-``refresh`` in the transaction of every change that feeds it: the unit of work
-(``services/unit.py``) runs it before each commit that touched assets.
+triggers on ``assets`` in the statement of every change that feeds it.
 
 What keeps a search fast at a million assets (figures in ``docs/development/benchmarks.md``):
 
@@ -20,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +27,7 @@ import asyncpg
 import msgspec
 
 from dam.db.assets import ASSET_COLUMNS, asset_of
-from dam.db.pool import Pool, Queries
+from dam.db.pool import Pool
 from dam.db.query import Key, Sort, Where
 from dam.domain.assets import Asset
 from dam.domain.search import (
@@ -50,12 +49,6 @@ _PHRASE = "(phraseto_tsquery('simple', dam_fold({0})) || phraseto_tsquery('engli
 _PREFIX = "(plainto_tsquery('english', dam_fold({0})) || to_tsquery('simple', dam_fold({1})))"
 _LEXEME = re.compile(r"[^\W_]+")
 _SPLIT_NAME = r"regexp_replace(a.filename, '[._[:space:]-]+', ' ', 'g')"
-
-
-async def refresh(conn: Queries, asset_ids: Iterable[uuid.UUID]) -> None:
-    """Rebuild the search documents of these assets from their rows (one statement; an id with no
-    asset row is no document)."""
-    await conn.execute("SELECT dam_refresh_search($1::uuid[])", list(asset_ids))
 
 
 # The orders of a search. A key's value is on every row (``Found``); relevance's cursor also
@@ -364,14 +357,19 @@ def _matched(plan: Plan, query: str | None, where: Where) -> str:
             "camera": "concat_ws(' ', a.media->'camera'->>'make', a.media->'camera'->>'model',"
             " a.media->'camera'->>'lens')",
         }
-        parts = [
-            f"CASE WHEN dam_words({sql}) @@ {any_word} THEN '{name}' END" for name, sql in checks.items()
-        ]
+        parts = [f"CASE WHEN {_words(sql)} @@ {any_word} THEN '{name}' END" for name, sql in checks.items()]
     if plan.request.filename is not None:
         parts.append("'filename'")
     if not parts:
         return "'{}'::text[]"
     return f"ARRAY(SELECT DISTINCT m FROM unnest(ARRAY[{', '.join(parts)}]::text[]) AS m WHERE m IS NOT NULL)"
+
+
+def _words(sql: str) -> str:
+    """The words of a text as a document holds them (as written and as English stems, folded),
+    inline: a function of SQL would cost ~25 us a call on a page's rows."""
+    folded = f"lower(public.unaccent('public.unaccent'::regdictionary, coalesce({sql}, '')))"
+    return f"(to_tsvector('simple', {folded}) || to_tsvector('english', {folded}))"
 
 
 def _asset_columns() -> str:

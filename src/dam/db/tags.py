@@ -80,6 +80,39 @@ async def count(
     return {r["key"]: r["name"] for r in records if r["key"] in keys}
 
 
+async def adjust(
+    conn: Connection, workspace_id: uuid.UUID, deltas: Sequence[tuple[str, str, int]]
+) -> dict[str, str]:
+    """``count`` for many assets at once: each (key, name as written, delta) makes that many more
+    (or fewer) assets carry the tag, in one statement in the order of the keys (as ``count`` locks
+    them); a tag no asset carries any more is dropped. Returns the workspace's name of each key
+    counted up: the first written."""
+    if not deltas:
+        return {}
+    rows = sorted(deltas)
+    keys, deltas_of = [r[0] for r in rows], [r[2] for r in rows]
+    # A key counted down exists (its assets carried it): the insert's 0 never lands. The row
+    # proposed for insertion cannot carry a negative count (the CHECK is met first), hence the lookup.
+    records = await conn.fetch(
+        """INSERT INTO tags AS t (workspace_id, key, name, asset_count)
+           SELECT $1, u.key, u.name, GREATEST(u.delta, 0)
+           FROM unnest($2::text[], $3::text[], $4::int[]) AS u(key, name, delta)
+           ORDER BY u.key
+           ON CONFLICT (workspace_id, key)
+           DO UPDATE SET asset_count = t.asset_count + (
+               SELECT d.delta FROM unnest($2::text[], $4::int[]) AS d(key, delta) WHERE d.key = excluded.key)
+           RETURNING key, name""",
+        workspace_id, keys, [r[1][:100] or "-" for r in rows], deltas_of,
+    )  # fmt: skip
+    if down := [key for key, _, delta in rows if delta < 0]:
+        await conn.execute(
+            "DELETE FROM tags WHERE workspace_id = $1 AND key = ANY($2::text[]) AND asset_count <= 0",
+            workspace_id, down,
+        )  # fmt: skip
+    up = {key for key, _, delta in rows if delta > 0}
+    return {r["key"]: r["name"] for r in records if r["key"] in up}
+
+
 async def listing(pool: Pool, workspace_id: uuid.UUID, prefix: str | None, limit: int) -> list[TagCount]:
     """The workspace's tags, most used first (then by key), whose key starts with ``prefix``."""
     where = Where().add("workspace_id = {}", workspace_id)

@@ -14,6 +14,7 @@ DamError
 ├── Conflict               the asset is not in a state that allows this
 │   └── InvalidTransition  a status change lost a race or is not allowed
 ├── PreconditionFailed     an edit's If-Match names a revision the asset no longer has
+├── NotApplied             a change of an atomic bulk request not made: another of its changes failed
 ├── UploadRejected         the stored object breaks a rule (size, parts list)
 ├── MediaRejected          the bytes are not usable media of the declared kind (never retried)
 └── Unavailable            a dependency did not answer (worth retrying)
@@ -105,6 +106,12 @@ class PreconditionFailed(DamError):
     """A conditional request's precondition (``If-Match``) does not hold: the asset changed since."""
 
     code = "precondition_failed"
+
+
+class NotApplied(DamError):
+    """One change of an atomic bulk request that was not made, because another of its changes failed."""
+
+    code = "not_applied"
 
 
 class UploadRejected(DamError):

@@ -113,7 +113,8 @@ def apply(current: Editable, edit: Edit) -> Editable:
     tags = current.tags if isinstance(edit.tags, UnsetType) else tag_rules.clean_list(edit.tags or [])
     metadata = current.metadata
     if not isinstance(edit.metadata, UnsetType):
-        metadata = check(merge_patch(current.metadata, edit.metadata or {}) if edit.metadata else {})
+        # RFC 7396: null removes every key; an object (even an empty one) merges key by key.
+        metadata = check(merge_patch(current.metadata, edit.metadata) if edit.metadata is not None else {})
     return Editable(
         title=check_text("title", title, MAX_TITLE),
         description=check_text("description", description, MAX_DESCRIPTION),

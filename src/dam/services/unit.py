@@ -18,9 +18,6 @@ for a webhook) are brought up to date, so no reader ever sees them disagree with
 refresher that raises rolls the whole unit back. Every service that changes an asset's row (a
 status move, media facts, renditions, metadata, its deletion) or a step's outcome marks it touched;
 a bump of ``updated_at`` that only notes progress for the reconciler is not a change.
-
-The asset's search document (``db/search.py``) is the first refresher, registered here, so no
-process can change an asset without it.
 """
 
 from __future__ import annotations
@@ -29,13 +26,12 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from dam.db import search as search_rows
 from dam.db.pool import Connection, Pool
 
 Refresher = Callable[[Connection, frozenset[uuid.UUID]], Awaitable[None]]
 """Brings derived rows up to date for the touched assets, on the unit's connection."""
 
-_REFRESHERS: list[Refresher] = [search_rows.refresh]
+_REFRESHERS: list[Refresher] = []
 
 
 def register(refresher: Refresher) -> None:

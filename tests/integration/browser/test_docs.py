@@ -33,7 +33,7 @@ OPERATIONS = {
     "createCollection", "listCollections", "getCollection", "changeCollection", "deleteCollection",
     "addCollectionAssets", "removeCollectionAssets", "moveCollectionAssets", "listCollectionAssets",
     "createCollectionShare", "openSharedAsset",
-    "updateAsset", "listTags", "renameTag", "deleteTag", "search", "suggestSearch",
+    "updateAsset", "listTags", "renameTag", "deleteTag", "search", "suggestSearch", "bulkChangeAssets",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
     *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),
 }  # fmt: skip

@@ -78,7 +78,7 @@ async def test_revision_grows_only_with_a_change(api: Client) -> None:
     changed = await patch(api, created["id"], {"title": "Now"})
     assert changed.json()["revision"] == 2
     assert (await patch(api, created["id"], {"title": "Now"})).json()["revision"] == 2
-    log = (await api.get(f"/audit?action=asset.update&asset_id={created['id']}")).json()["items"]
+    log = (await api.get(f"/audit?action=asset.update&asset={created['id']}")).json()["items"]
     assert [entry["detail"] for entry in log] == [{"changed": ["title"]}]
 
 
@@ -226,7 +226,7 @@ async def test_a_deleted_asset_is_not_edited(api: Client) -> None:
 async def test_edits_are_audited_with_what_changed(api: Client) -> None:
     created = await create(api, metadata={"a": 1, "b": 2})
     await patch(api, created["id"], {"metadata": {"a": None, "b": 2, "c": 3}, "tags": ["x"], "title": "T"})
-    (entry,) = (await api.get(f"/audit?action=asset.update&asset_id={created['id']}")).json()["items"]
+    (entry,) = (await api.get(f"/audit?action=asset.update&asset={created['id']}")).json()["items"]
     assert entry["detail"] == {"changed": ["title", "tags", "metadata"], "metadata_keys": ["a", "c"]}
     assert entry["actor"] == "key"
     assert entry["outcome"] == "ok"

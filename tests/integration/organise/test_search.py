@@ -56,12 +56,12 @@ LIBRARY: dict[str, dict[str, Any]] = {
 
 
 async def settle(pool: Pool, asset_id: str, media: dict[str, Any], created_at: datetime) -> None:
-    """Mark an asset processed with these facts, as the steps would, and refresh its document."""
+    """Mark an asset processed with these facts, as the steps would (its document follows: the
+    triggers on ``assets`` rebuild it in the same statement)."""
     await pool.execute(
         """UPDATE assets SET status = 'ready', media = $2, created_at = $3 WHERE id = $1;""",
         uuid.UUID(asset_id), media, created_at,
     )  # fmt: skip
-    await pool.execute("SELECT dam_refresh_search($1::uuid[])", [uuid.UUID(asset_id)])
 
 
 async def library(api: Client, pool: Pool) -> dict[str, str]:
@@ -162,7 +162,6 @@ async def test_filters(api: Client, lib: dict[str, str], accounts_pool: Pool) ->
     await accounts_pool.execute("UPDATE assets SET sha256 = $2 WHERE id = $1", uuid.UUID(lib["theme"]), sha)
     assert await f(sha256=sha) == ["theme"]
     await accounts_pool.execute("UPDATE assets SET status = 'failed' WHERE id = $1", uuid.UUID(lib["theme"]))
-    await accounts_pool.execute("SELECT dam_refresh_search($1::uuid[])", [uuid.UUID(lib["theme"])])
     assert "theme" not in await f()
     assert await f(status="failed") == ["theme"]
     assert len(await f(status="any")) == 5
@@ -367,3 +366,21 @@ async def test_smart_collections_follow_new_assets(
         answer = await api.post("/collections", json={"name": "Bad", "query": bad})
         assert answer.status_code == 422, (bad, answer.text)
         assert answer.json()["detail"].startswith("query: "), answer.text
+
+
+async def test_the_document_follows_every_writer_and_only_what_feeds_it(
+    api: Client, lib: dict[str, str], accounts_pool: Pool
+) -> None:
+    theme = uuid.UUID(lib["theme"])
+    doc = "SELECT doc::text FROM search_documents WHERE asset_id = $1"
+    before = await accounts_pool.fetchval(doc, theme)
+    # A bump of updated_at (a step's progress) leaves the document alone...
+    await accounts_pool.execute("UPDATE assets SET updated_at = now() WHERE id = $1", theme)
+    assert await accounts_pool.fetchval(doc, theme) == before
+    # ...a change made by any writer, even outside the services, is searchable at once.
+    await accounts_pool.execute("UPDATE assets SET description = 'Recorded in Alfama' WHERE id = $1", theme)
+    assert names(lib, await found(api, q="alfama")) == ["theme"]
+    await accounts_pool.execute("DELETE FROM assets WHERE id = $1", theme)
+    assert (
+        await accounts_pool.fetchval("SELECT count(*) FROM search_documents WHERE asset_id = $1", theme) == 0
+    )
