@@ -35,6 +35,7 @@ from dam.api.jobs import jobs_api, jobs_page
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.api.requestlog import request_log
+from dam.api.schema import SchemaController
 from dam.api.search import SearchController
 from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
@@ -50,6 +51,7 @@ from dam.services.collections import Collections
 from dam.services.companion import CompanionUploads
 from dam.services.edits import Edits
 from dam.services.invitations import Invitations
+from dam.services.schema import Schemas
 from dam.services.search import Search
 from dam.services.shares import Shares
 from dam.services.sso import Sso
@@ -70,7 +72,7 @@ def api_cors(settings: Settings) -> CORSConfig:
     API, as they may PUT and POST to the bucket: Uppy on another site talks to both."""
     return CORSConfig(
         allow_origins=list(settings.cors_origins()),
-        allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization", "X-CSRF-Token", "X-Workspace", "If-Match"],
         expose_headers=["Retry-After", "Location", "X-Request-ID", "ETag"],
         max_age=3600,
@@ -94,7 +96,7 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens", "tags", "collections", "search", "bulk",
+    "upload_tokens", "tags", "collections", "search", "bulk", "schemas",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
@@ -135,6 +137,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.upload_tokens = UploadTokens(resources)
             app.state.collections = Collections(resources)
             app.state.search = Search(resources)
+            app.state.schemas = Schemas(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             # Start-up objects live as long as the process: keep them out of every GC pass.
             gc.collect()
@@ -159,6 +162,7 @@ def create_app(settings: Settings) -> Litestar:
             share_page(),
             CollectionController,
             SearchController,
+            SchemaController,
             stream_file,
             audit_log,
             health,

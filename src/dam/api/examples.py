@@ -17,6 +17,7 @@ from dam.api import account_schemas as a
 from dam.api import bulk as b
 from dam.api import collections as co
 from dam.api import companion as c
+from dam.api import schema as sc
 from dam.api import schemas as s
 from dam.api import shares as sh
 from dam.api import upload_tokens as u
@@ -177,6 +178,7 @@ def examples() -> dict[str, Any]:
         **_upload_tokens(),
         **_shares(),
         **_collections(),
+        **_schema(),
         "listSignInProviders": msgspec.to_builtins(
             Providers(
                 oidc=OidcProvider(name="Newsroom ID", login_url="https://dam.example.com/auth/oidc/login")
@@ -400,3 +402,21 @@ def _search(member: AssetSummary, collection: uuid.UUID) -> dict[str, Any]:
         collections=[{"id": str(collection), "name": "Lisbon 2026"}],
     )  # fmt: skip
     return {"search": msgspec.to_builtins(results), "suggestSearch": msgspec.to_builtins(offered)}
+
+
+def _schema() -> dict[str, Any]:
+    schema = sc.SchemaBody(
+        fields=[
+            sc.FieldBody(key="client", label="Client", type="text", required=True, facet=True),
+            sc.FieldBody(key="status", label="Status", type="enum", options=["draft", "final"], facet=True),
+            sc.FieldBody(key="rating", label="Rating", type="number", facet=True),
+            sc.FieldBody(key="shot_on", label="Shot on", type="date", facet=True),
+            sc.FieldBody(key="usage", label="Usage", type="multi_enum", options=["web", "print", "social"]),
+            sc.FieldBody(key="licensed", label="Licensed", type="bool"),
+        ],
+        strict=False,
+    )
+    return {
+        "getWorkspaceSchema": msgspec.to_builtins(schema),
+        "replaceWorkspaceSchema": msgspec.to_builtins(schema),
+    }

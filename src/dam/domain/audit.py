@@ -47,6 +47,7 @@ class Action(enum.StrEnum):
     COLLECTION_ADD = "collection.assets.add"
     COLLECTION_REMOVE = "collection.assets.remove"
     COLLECTION_MOVE = "collection.assets.move"
+    WORKSPACE_SCHEMA = "workspace.schema"
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):

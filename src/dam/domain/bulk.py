@@ -12,7 +12,7 @@ one to take them out of, or deletion (alone). Each id's outcome is decided in th
   ``POST /collections/{id}/assets`` allows), a viewer anything;
 - ``Conflict``: the asset is deleted (deleting it again is no change, as ``DELETE`` is);
 - ``InvalidInput``: the edit breaks a rule of the asset (a tag, more than 100 tags, the metadata's
-  limits once merged);
+  limits once merged, the workspace's metadata schema as ``PATCH`` applies it);
 - ``PreconditionFailed``: ``revisions`` names a revision the asset no longer has;
 
 else it is changed (or already as asked: no change). With ``atomic``, when any id fails, the others
@@ -29,6 +29,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from dam.domain import metadata as rules
+from dam.domain import schema as schema_rules
 from dam.domain import tags as tag_rules
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset
@@ -42,6 +43,7 @@ from dam.domain.errors import (
     PreconditionFailed,
 )
 from dam.domain.metadata import Edit, Editable
+from dam.domain.schema import EMPTY, MetadataSchema
 from dam.domain.status import AssetStatus
 
 MAX_IDS = 1000
@@ -128,15 +130,18 @@ def _keys(names: list[str] | UnsetType) -> set[str]:
     return set() if isinstance(names, UnsetType) else {tag_rules.key_of(n.strip()) for n in names}
 
 
-def plan(principal: Principal, bulk: Bulk, found: Mapping[uuid.UUID, Asset]) -> list[Planned]:
+def plan(
+    principal: Principal, bulk: Bulk, found: Mapping[uuid.UUID, Asset], schema: MetadataSchema = EMPTY
+) -> list[Planned]:
     """Each id's outcome, in the request's order: ``found`` holds the workspace's assets among the
-    ids (locked). With ``atomic``, the changes that would be made are ``NotApplied`` when any fails."""
+    ids (locked), ``schema`` is the workspace's. With ``atomic``, the changes that would be made are
+    ``NotApplied`` when any fails."""
     try:
         adding = tag_rules.clean_list(bulk.add_tags) if isinstance(bulk.add_tags, list) else []
         unusable: InvalidInput | None = None
     except InvalidInput as exc:  # of every asset alike; still the outcome of each id it would change
         adding, unusable = [], exc
-    planned = [_one(principal, bulk, found.get(i), i, adding, unusable) for i in bulk.ids]
+    planned = [_one(principal, bulk, found.get(i), i, adding, unusable, schema) for i in bulk.ids]
     failed = sum(p.error is not None for p in planned)
     if not bulk.atomic or not failed:
         return planned
@@ -153,6 +158,7 @@ def _one(
     asset_id: uuid.UUID,
     adding: list[str],
     unusable: InvalidInput | None,
+    schema: MetadataSchema,
 ) -> Planned:
     if asset is None:  # worded as every route words it (services/scoped.py)
         return Planned(id=asset_id, error=NotFound(f"asset {asset_id} not found"))
@@ -162,16 +168,16 @@ def _one(
             raise Conflict("asset is deleted; a deleted asset cannot be changed")
         if unusable is not None:
             return Planned(id=asset_id, error=unusable, asset=asset)
-        after = edited(asset, bulk, adding) if bulk.edits else None
+        after = edited(asset, bulk, adding, schema) if bulk.edits else None
         _precondition(bulk.revisions.get(asset_id), asset.revision)
     except (Forbidden, Conflict, InvalidInput, PreconditionFailed) as exc:
         return Planned(id=asset_id, error=exc, asset=asset)
     return Planned(id=asset_id, asset=asset, after=after)
 
 
-def edited(asset: Asset, bulk: Bulk, adding: list[str]) -> Editable | None:
-    """The asset's fields with the request's tags and metadata patch applied and checked
-    (``InvalidInput``); None when that changes nothing."""
+def edited(asset: Asset, bulk: Bulk, adding: list[str], schema: MetadataSchema = EMPTY) -> Editable | None:
+    """The asset's fields with the request's tags and metadata patch applied and checked, the
+    metadata against ``schema`` as an edit is (``InvalidInput``); None when that changes nothing."""
     before = Editable(
         title=asset.title, description=asset.description, tags=asset.tags, metadata=asset.metadata
     )
@@ -179,6 +185,8 @@ def edited(asset: Asset, bulk: Bulk, adding: list[str]) -> Editable | None:
     if adding or not isinstance(bulk.remove_tags, UnsetType):
         tags = retagged(asset.tags, adding, _keys(bulk.remove_tags))
     after = rules.apply(before, Edit(tags=tags, metadata=bulk.metadata))
+    if after.metadata != before.metadata:
+        schema_rules.validate(schema, after.metadata, before=before.metadata)
     return after if rules.changes(before, after) else None
 
 

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Sequence
 
 import msgspec
+from msgspec import UnsetType
 
 from dam.db import assets as asset_rows
 from dam.db import audit as audit_rows
@@ -36,10 +37,12 @@ from dam.domain.audit import Action
 from dam.domain.bulk import Bulk, Outcome, Planned
 from dam.domain.collections import GAP
 from dam.domain.errors import DamError, InvalidInput, NotFound
+from dam.domain.schema import EMPTY
 from dam.domain.status import AssetStatus
 from dam.resources import Resources
 from dam.services.collections import SMART, not_found
 from dam.services.edits import editable
+from dam.services.schema import schema_of
 from dam.services.unit import Work, unit
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,8 @@ class BulkChanges:
             await tag_rows.share_lock(work.conn, workspace)
             await self._collections(work.conn, workspace, bulk)
             found = await asset_rows.lock_many(work.conn, bulk.ids, workspace)
-            planned = rules.plan(principal, bulk, {asset.id: asset for asset in found})
+            schema = EMPTY if isinstance(bulk.metadata, UnsetType) else await schema_of(work.conn, workspace)
+            planned = rules.plan(principal, bulk, {asset.id: asset for asset in found}, schema)
             changing = [p for p in planned if p.error is None and p.asset is not None]
             deleted = await self._write(work, principal, workspace, bulk, changing)
         await self._purge(deleted)

@@ -1,5 +1,6 @@
 """Editing an asset: a JSON merge patch of its title, description, tags and metadata, applied
-under its row's lock, conditional on its revision (``If-Match``), audited with what it changed."""
+under its row's lock, conditional on its revision (``If-Match``), its metadata validated against
+the workspace's schema when it changes, audited with what it changed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dam.db import assets as db
 from dam.db import tags as tag_rows
 from dam.domain import audit
 from dam.domain import metadata as rules
+from dam.domain import schema as schema_rules
 from dam.domain.access import Principal
 from dam.domain.assets import Asset
 from dam.domain.audit import Action
@@ -19,6 +21,7 @@ from dam.domain.metadata import Edit, Editable
 from dam.domain.status import AssetStatus
 from dam.resources import Resources
 from dam.services import scoped
+from dam.services.schema import schema_of
 from dam.services.tags import retag
 from dam.services.unit import unit
 
@@ -52,6 +55,9 @@ class Edits:
                 raise Conflict("asset is deleted; a deleted asset cannot be edited")
             before = editable(asset)
             after = rules.apply(before, edit)  # an unusable edit is 422 whatever the revision
+            if after.metadata != before.metadata:
+                schema = await schema_of(work.conn, asset.workspace_id)
+                schema_rules.validate(schema, after.metadata, before=before.metadata)
             rules.precondition(if_match, asset.revision)
             if after.tags != before.tags:
                 tags = await retag(work.conn, asset.workspace_id, before.tags, after.tags)

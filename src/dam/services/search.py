@@ -30,6 +30,7 @@ from dam.domain.search import (
 )
 from dam.resources import Resources
 from dam.services.present import Presenter
+from dam.services.schema import schema_of
 from dam.settings import SearchSettings
 
 
@@ -146,9 +147,9 @@ async def smart_contains(pool: Pool, workspace: uuid.UUID, stored: str, asset_id
 
 
 async def schema_fields(pool: Pool, workspace: uuid.UUID) -> dict[str, db.MetaField]:
-    """The workspace schema's fields (none until the schema lands)."""
-    del pool, workspace
-    return {}
+    """The workspace schema's fields, by key (none when it has no schema)."""
+    schema = await schema_of(pool, workspace)
+    return {f.key: db.MetaField(key=f.key, type=f.type, facet=f.facet) for f in schema.fields}
 
 
 def _decode(cursor: str | None, sort: query.Sort, scope: str) -> Sequence[object] | None:

@@ -16,6 +16,7 @@ from dam.db import assets as db
 from dam.db import tags as tag_rows
 from dam.domain import audit, uploads, validation
 from dam.domain import metadata as meta_rules
+from dam.domain import schema as schema_rules
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, NewAsset
 from dam.domain.audit import Action
@@ -27,6 +28,7 @@ from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPar
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.processing import Processing
+from dam.services.schema import recent_schema_of
 from dam.services.tags import retag
 from dam.services.unit import unit
 from dam.services.upload_tokens import UploadTokens
@@ -110,6 +112,7 @@ class Uploads:
             Editable(title=None, description=None, tags=[], metadata=metadata),
             Edit(title=draft.title, description=draft.description, tags=draft.tags or []),
         )
+        schema_rules.validate(await recent_schema_of(self.pool, principal.workspace_id), metadata)
         if principal.token_id is not None:
             # One of the token's files; what is left of its total bytes caps this one too.
             taken = await self.tokens.take_file(principal.token_id)

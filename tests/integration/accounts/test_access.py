@@ -269,6 +269,15 @@ async def _settings(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.patch("/workspace/settings", json={"share_max_ttl": None}, headers=h)
 
 
+async def _schema(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/workspace/schema", headers=h)
+
+
+async def _replace_schema(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    # An empty schema: the other routes of the matrix go on creating assets as before.
+    return await c.put("/workspace/schema", json={"fields": [], "strict": False}, headers=h)
+
+
 async def _health(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/health", headers=h)
 
@@ -340,6 +349,8 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "GET /shares/{token}": (_open_share, (200,) * 11),
     "GET /audit": (_audit, (401, 403, 403, 403, 200, 401, 401, 401, 200, 200, 401)),
     "PATCH /workspace/settings": (_settings, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
+    "GET /workspace/schema": (_schema, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "PUT /workspace/schema": (_replace_schema, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
 }
 
 
