@@ -17,7 +17,7 @@ MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples lib
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
-.PHONY: help install hooks tools uppy player run test test-fast test-unit chromium media-tools lint fmt docs bench harness migrate dev-s3 clean
+.PHONY: help install hooks tools uppy player run test test-fast test-unit chromium media-tools lint fmt docs bench bench-search harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
@@ -58,7 +58,7 @@ $(TOOLS_STAMP): tests/tools/requirements.txt
 	touch $(TOOLS_STAMP)
 
 help: ## list the targets and what they do
-	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
 
 install: $(STAMP) hooks ## create .venv, install the project with its dev extras and tools, and the pre-commit hooks
 
@@ -133,6 +133,12 @@ fmt: $(STAMP) ## format and autofix with ruff
 
 bench: $(STAMP) media-tools ## presign, POST /assets, probe, image and end-to-end ingest figures beside baselines of the same run
 	$(BIN)/python bench/run.py
+
+# Search at 100k and 1M synthetic assets: each data set is generated into a database of its own on
+# first use (dam_bench_search_100k, _1m: ~0.3 and ~3 GB, a few minutes) and reused afterwards.
+SIZE ?= 100k 1m
+bench-search: $(STAMP) ## search's query classes at 100k and 1M synthetic assets (made once, reused), each beside its floor; SIZE=100k or 1m
+	$(BIN)/python -m bench.search.run $(foreach size,$(SIZE),--size $(size))
 
 harness: $(STAMP) ## start the native stack, validate it with harness.yaml, stop it
 	$(BIN)/python -m dam_dev.harness
