@@ -21,13 +21,15 @@ from dam.api.requestlog import HEADER, request_id_of
 from dam.settings import Settings
 
 
-def page_csp(store_origin: str, scripts: Sequence[str] = ()) -> str:
+def page_csp(store_origin: str, scripts: Sequence[str] = (), style_attributes: Sequence[str] = ()) -> str:
     """The policy of the service's pages, given the origin browsers reach the store at (and the
-    hashes of the inline scripts a page may run, ``'sha256-...'``: the web app's start-up script)."""
+    hashes, ``'sha256-...'``, of the inline scripts and style attributes a page may have: the web
+    app's start-up script and its router's announcer)."""
     store = f" {store_origin}" if store_origin else ""
     script = " ".join(("'self'", *scripts))
+    style = " ".join(("'self'", *(("'unsafe-hashes'", *style_attributes) if style_attributes else ())))
     return (
-        f"default-src 'self'; script-src {script}; style-src 'self';"
+        f"default-src 'self'; script-src {script}; style-src {style};"
         f" img-src 'self' data: blob:{store}; media-src 'self' blob:{store}; connect-src 'self'{store};"
         " worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'none';"
         " frame-ancestors 'none'"

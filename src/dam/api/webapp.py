@@ -7,7 +7,8 @@ file is a 404 (a stale page asking for an old chunk must fail, not get HTML). Ha
 has gzip and brotli copies made at build time, served to clients that accept them.
 
 The page's one inline script (SvelteKit's start-up script) is allowed by its hash, which the build
-writes to ``csp.json``; it is read once at start-up.
+writes to ``csp.json`` (read once at start-up), as is the one style attribute of its scripts'
+templates (SvelteKit's route announcer, with ``'unsafe-hashes'``); nothing else inline, no eval.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 import json
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Request, Router, get
+from litestar.params import PathParameter
 from litestar.response import File, Response
 
 from dam.api.access import policy
@@ -35,13 +37,15 @@ ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 NOT_BUILT = "The web app is not built: run `make app` (make run and make test build it)."
 
 
-def script_hashes(root: Path) -> tuple[str, ...]:
-    """The CSP sources (``'sha256-...'``) of the page's inline scripts, from the build's manifest."""
+def inline_hashes(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The CSP sources (``'sha256-...'``) of the page's inline scripts and of the static style
+    attributes in its scripts' templates, from the build's manifest."""
     try:
         manifest = json.loads((root / "csp.json").read_text())
     except FileNotFoundError:
-        return ()
-    return tuple(f"'{h}'" for h in manifest["script_hashes"])
+        return (), ()
+    scripts = tuple(f"'{h}'" for h in manifest["script_hashes"])
+    return scripts, tuple(f"'{h}'" for h in manifest.get("style_attribute_hashes", []))
 
 
 def accepted(header: str) -> set[str]:
@@ -71,7 +75,7 @@ def _file(path: Path, cache: str, request: Request[Any, Any, Any], extra: dict[s
 def app_routes(settings: Settings) -> Router:
     """``/app`` and everything below it."""
     root = app_dir().resolve()
-    csp = page_csp(origin_of(settings.s3.client_url), script_hashes(root))
+    csp = page_csp(origin_of(settings.s3.client_url), *inline_hashes(root))
 
     def answer(request: Request[Any, Any, Any], path: str) -> File | Response[str]:
         target = (root / path.lstrip("/")).resolve()
@@ -90,7 +94,9 @@ def app_routes(settings: Settings) -> Router:
         return answer(request, "/")
 
     @get(f"{PREFIX}/{{path:path}}", include_in_schema=False, sync_to_thread=False, opt=policy(ANONYMOUS))
-    def anything(request: Request[Any, Any, Any], path: str) -> File | Response[str]:
+    def anything(
+        request: Request[Any, Any, Any], path: Annotated[str, PathParameter()]
+    ) -> File | Response[str]:
         return answer(request, path)
 
     return Router(path="", route_handlers=[index, anything])
