@@ -5,6 +5,7 @@ installs its packages first)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -34,14 +35,15 @@ def test_checked_in_api_types_match_the_openapi_document(tmp_path: Path) -> None
     )  # fmt: skip
     checked_in = APP / "src" / "lib" / "api" / "schema.d.ts"
     assert generated.read_text() == checked_in.read_text(), (
-        "frontend/app/src/lib/api/schema.d.ts differs from what the OpenAPI document generates: run `make api-types`"
+        "frontend/app/src/lib/api/schema.d.ts differs from what the OpenAPI document generates:"
+        " run `make api-types`"
     )
 
 
 def test_vitest_unit_tests_pass() -> None:
     run = subprocess.run(
         [node_tool("vitest"), "run", "--reporter=dot"],
-        cwd=APP, capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "CI": "1", "NO_COLOR": "1"},
+        cwd=APP, capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "1", "NO_COLOR": "1"},
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
 

@@ -104,10 +104,8 @@ async def test_sign_in_browse_and_find_an_asset_through_a_suggestion(
     assert await suggestion.get_attribute("aria-selected") == "true"
     await page.keyboard.press("Enter")
     await page.wait_for_url(lambda url: "q=Quokka" in url, timeout=30_000)
-    await page.wait_for_function(
-        "(alt) => [...document.querySelectorAll('.tile img')].map((i) => i.alt).join('|') === alt", arg=wanted,
-        timeout=30_000,
-    )  # fmt: skip
+    only = "(alt) => [...document.querySelectorAll('.tile img')].map((i) => i.alt).join('|') === alt"
+    await page.wait_for_function(only, arg=wanted, timeout=30_000)
     assert await search.input_value() == wanted
     assert await page.evaluate("document.activeElement.id") == "search-box"  # focus stays in the box
     await page.screenshot(path=str(artifacts_dir / "web-app-search.png"), full_page=True)
