@@ -9,9 +9,18 @@ RUN npm ci --no-audit --no-fund --loglevel=error && mkdir /vendor \
  && sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' node_modules/shaka-player/dist/controls.css \
       > /vendor/controls.css
 
+# The web app at /app/: SvelteKit built by Vite from frontend/app/ (locked in its package-lock.json),
+# precompressed, with csp.json (the hashes the API's Content-Security-Policy allows).
+FROM node:20-slim AS app
+WORKDIR /frontend/app
+COPY frontend/app/package.json frontend/app/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/app ./
+RUN mkdir -p /src/dam/web && npm run --silent build
+
 # Build stage: install the pinned dependencies and the project into a virtualenv. The wheel carries
-# the page (src/dam/web/, the player's files with it) as package data; the development tools
-# (src/dam_dev/, a distribution of their own) are not copied.
+# the page (src/dam/web/, the player's files and the web app's build with it) as package data; the
+# development tools (src/dam_dev/, a distribution of their own) are not copied.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
@@ -20,6 +29,7 @@ COPY pyproject.toml README.md ./
 COPY src/dam ./src/dam
 COPY workers ./workers
 COPY --from=player /vendor ./src/dam/web/vendor
+COPY --from=app /src/dam/web/app ./src/dam/web/app
 RUN /opt/venv/bin/pip install .
 
 # Final stage: the virtualenv and what the commands read at run time; no compilers, not root.

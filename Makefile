@@ -17,7 +17,7 @@ MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples lib
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
-.PHONY: help install hooks tools uppy player run test test-fast test-unit chromium media-tools lint fmt docs bench bench-search harness migrate dev-s3 clean
+.PHONY: help install hooks tools uppy player app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-search harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
@@ -50,6 +50,23 @@ $(PLAYER_FILES) &: $(PLAYER)/package-lock.json
 	sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' $(PLAYER)/node_modules/shaka-player/dist/controls.css \
 	  > $(VENDOR)/controls.css
 
+# The web app at /app/ (docs/guides/web-app.md): SvelteKit + TypeScript from npm (locked in
+# frontend/app/package-lock.json), built by Vite into the package data (src/dam/web/app/,
+# git-ignored; gzip and brotli copies beside each file, csp.json with the start-up script's hash).
+# Rebuilt when its sources change; Node is needed to build it, never to run the service.
+APP := frontend/app
+APP_BUILD := src/dam/web/app/index.html
+APP_MODULES := $(APP)/node_modules/.package-lock.json
+APP_SOURCES := $(shell find $(APP)/src $(APP)/static -type f 2>/dev/null) \
+  $(addprefix $(APP)/,package.json svelte.config.js vite.config.ts tsconfig.json scripts/finish.mjs)
+
+$(APP_MODULES): $(APP)/package-lock.json
+	cd $(APP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(APP_BUILD): $(APP_MODULES) $(APP_SOURCES)
+	cd $(APP) && npm run --silent build >/dev/null
+
 $(TOOLS_STAMP): tests/tools/requirements.txt
 	@test -n "$(TOOLS_PYTHON)" || { echo "CPython 3.13 is needed for the contract tools (tests/tools/requirements.txt): install python3.13 or set TOOLS_PYTHON" >&2; exit 1; }
 	test -x $(TOOLS)/bin/python || $(TOOLS_PYTHON) -m venv $(TOOLS)
@@ -74,9 +91,20 @@ player: $(PLAYER_FILES) ## Shaka Player and hls.js from npm (locked) into src/da
 
 uppy: $(UPPY_BUNDLE) ## Uppy 6 from npm (locked), bundled with esbuild, for the Companion routes' browser test
 
+app: $(APP_BUILD) ## the web app (frontend/app/, SvelteKit) built into src/dam/web/app/, served at /app/
+
+app-test: $(APP_MODULES) ## the web app's Vitest unit tests (make test runs them too, through pytest)
+	cd $(APP) && npx vitest run
+
+# The app's TypeScript types, generated from the OpenAPI document of an application built in-process
+# (no server); tests/unit/test_webapp.py fails when the checked-in file differs from what this writes.
+api-types: $(STAMP) $(APP_MODULES) ## regenerate frontend/app/src/lib/api/schema.d.ts from the service's OpenAPI document
+	$(BIN)/python -m dam_dev.openapi build/openapi.json
+	cd $(APP) && npx openapi-typescript ../../build/openapi.json -o src/lib/api/schema.d.ts --silent
+
 tools: $(TOOLS_STAMP) ## .venv-tools: schemathesis and openapi-python-client on CPython 3.13, for the contract tests
 
-run: $(STAMP) $(PLAYER_FILES) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
+run: $(STAMP) $(PLAYER_FILES) $(APP_BUILD) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
 	$(BIN)/dam run
 
 # Line coverage of `dam` (pytest-cov; the floor is fail_under in pyproject.toml): `make test COVERAGE=1`,
@@ -84,13 +112,13 @@ run: $(STAMP) $(PLAYER_FILES) ## migrate, start the development S3 store (unless
 # start; off by default, since Python 3.11's tracer makes the suite about half as slow again.
 PYTEST_COVERAGE := $(if $(COVERAGE),--cov=dam --cov-report=term:skip-covered)
 
-test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(PLAYER_FILES) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
+test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(PLAYER_FILES) $(APP_BUILD) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
 	$(BIN)/pytest $(PYTEST_COVERAGE)
 
-test-fast: $(STAMP) $(TOOLS_STAMP) $(PLAYER_FILES) media-tools ## the development loop: everything but the browser and slow tests
+test-fast: $(STAMP) $(TOOLS_STAMP) $(PLAYER_FILES) $(APP_BUILD) media-tools ## the development loop: everything but the browser and slow tests
 	$(BIN)/pytest -m "not browser and not slow"
 
-test-unit: $(STAMP) ## the unit tests only (pytest -m unit): pure functions, no services needed
+test-unit: $(STAMP) $(APP_MODULES) ## the unit tests only (pytest -m unit): pure functions (and the web app's), no services needed
 	$(BIN)/pytest -m unit
 
 chromium: $(CHROMIUM) ## Debian's Chromium for the browser tests, installed with apt-get if it is missing
@@ -150,5 +178,5 @@ dev-s3: $(STAMP) ## only the development S3 store (SeaweedFS on 127.0.0.1:8333)
 	$(BIN)/dam dev-s3
 
 clean: ## remove .venv, .dev and the tool caches
-	rm -rf $(VENV) $(TOOLS) $(UPPY)/node_modules $(UPPY)/dist .dev .pytest_cache .mypy_cache .ruff_cache site \
+	rm -rf $(VENV) $(TOOLS) $(UPPY)/node_modules $(UPPY)/dist $(APP)/node_modules $(APP)/.svelte-kit src/dam/web/app .dev .pytest_cache .mypy_cache .ruff_cache site \
 	  .coverage .import_linter_cache

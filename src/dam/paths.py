@@ -18,6 +18,12 @@ def web_dir() -> Path:
     return folder
 
 
+def app_dir() -> Path:
+    """The web app's build (``dam/web/app/``, package data written by ``make app``; it may be
+    missing in a checkout that has not built it)."""
+    return web_dir() / "app"
+
+
 def project_dir(name: str, marker: str) -> Path:
     """The folder ``name`` holding ``marker``, next to the package or in the working directory
     (``migrations/``: the checkout's, or the image's copy in its working directory)."""

@@ -42,6 +42,7 @@ from dam.api.sso import SsoController
 from dam.api.stream import stream_file
 from dam.api.tags import TagController
 from dam.api.upload_tokens import UploadTokenController
+from dam.api.webapp import app_routes
 from dam.domain.access import Principal
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
@@ -171,6 +172,7 @@ def create_app(settings: Settings) -> Litestar:
             jobs_page,
             docs_assets(),
             *frontend_routes(),
+            app_routes(settings),
         ],
         dependencies={
             "principal": Provide(principal_of, sync_to_thread=False),

@@ -5,11 +5,13 @@ https), ``Cache-Control: private, no-store`` on API answers, and the request's `
 Pages load scripts and styles from this origin only (no inline script, no inline handler); they talk
 to the object store directly (uploads, thumbnails, the player's segments after the delivery path's
 302), so the store's origin is named for images, media and connections. Swagger UI at ``/docs``
-has a policy of its own (``docs.CSP``): it sets inline styles.
+has a policy of its own (``docs.CSP``): it sets inline styles. A route that sets its own policy keeps
+it (the web app's page allows its start-up script by hash, ``api/webapp.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
@@ -19,11 +21,15 @@ from dam.api.requestlog import HEADER, request_id_of
 from dam.settings import Settings
 
 
-def page_csp(store_origin: str) -> str:
-    """The policy of the service's pages, given the origin browsers reach the store at."""
+def page_csp(store_origin: str, scripts: Sequence[str] = (), style_attributes: Sequence[str] = ()) -> str:
+    """The policy of the service's pages, given the origin browsers reach the store at (and the
+    hashes, ``'sha256-...'``, of the inline scripts and style attributes a page may have: the web
+    app's start-up script and its router's announcer)."""
     store = f" {store_origin}" if store_origin else ""
+    script = " ".join(("'self'", *scripts))
+    style = " ".join(("'self'", *(("'unsafe-hashes'", *style_attributes) if style_attributes else ())))
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self';"
+        f"default-src 'self'; script-src {script}; style-src {style};"
         f" img-src 'self' data: blob:{store}; media-src 'self' blob:{store}; connect-src 'self'{store};"
         " worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'none';"
         " frame-ancestors 'none'"
@@ -53,19 +59,20 @@ def answer_headers(settings: Settings) -> BeforeMessageSendHookHandler:
     async def add(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers, html, cached = [], False, False
+        headers, html, cached, policed = [], False, False, False
         for name, value in message.get("headers", []):
             lower = bytes(name).lower()
             if lower == HEADER:
                 continue  # ours replaces any the handler set
             html = html or (lower == b"content-type" and bytes(value).startswith(b"text/html"))
             cached = cached or lower == b"cache-control"
+            policed = policed or lower == b"content-security-policy"  # a page with a policy of its own
             headers.append((name, value))
         headers += everywhere
         path = scope.get("path", "")
         if path.rstrip("/") == docs.PATH:
             headers.append(swagger)
-        elif html:
+        elif html and not policed:
             headers.append(page)
         # API answers carry presigned URLs, keys, tokens and a workspace's data, so neither the
         # browser nor anything between may keep them (unless the route said otherwise).

@@ -381,7 +381,7 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
         "/", "/static/{file_path}", "/health", "/ready", "/jobs", "/auth/login", "/auth/logout",
         "/auth/providers", "/auth/oidc/login", "/auth/oidc/callback",
         "/invite/{token}", "/invitations/{token}/accept",
-        "/docs", "/docs/{path}", "/docs/openapi.json", "/docs/assets/{name}",
+        "/docs", "/docs/{path}", "/docs/openapi.json", "/docs/assets/{name}", "/app", "/app/{path}",
     }  # fmt: skip
     tokened = {path for _, path, rule in table if rule.token and path.startswith("/uploads/{token}")}
     assert len(tokened) == 6

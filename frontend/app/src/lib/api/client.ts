@@ -1,0 +1,41 @@
+// The one API client: openapi-fetch over the types generated from the service's own OpenAPI
+// document (schema.d.ts, `make api-types`). The session cookie is HttpOnly; writes carry the
+// session's CSRF token, every request the chosen workspace (as the old page does).
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+export type Me = Schemas['Me'];
+export type Hit = Schemas['Hit'];
+export type Results = Schemas['Results'];
+export type Suggestions = Schemas['Suggestions'];
+
+/** What the client sends besides the cookie, and whom it tells when the session has ended. */
+export const credentials: { csrf: string | null; workspace: string | null; onExpired: () => void } = {
+	csrf: null,
+	workspace: null,
+	onExpired: () => {}
+};
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+const headers: Middleware = {
+	onRequest({ request }) {
+		if (WRITES.has(request.method) && credentials.csrf) request.headers.set('X-CSRF-Token', credentials.csrf);
+		if (credentials.workspace) request.headers.set('X-Workspace', credentials.workspace);
+		return request;
+	},
+	onResponse({ request, response }) {
+		if (response.status === 401 && !new URL(request.url).pathname.startsWith('/auth/')) credentials.onExpired();
+		return response;
+	}
+};
+
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+api.use(headers);
+
+/** The message of an error answer (the API's `detail`), or a plain one. */
+export function messageOf(error: unknown, fallback: string): string {
+	if (error && typeof error === 'object' && 'detail' in error && typeof error.detail === 'string') return error.detail;
+	return fallback;
+}
