@@ -18,7 +18,6 @@ import hashlib
 import os
 import shutil
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -29,7 +28,7 @@ from bench.search import catalog as cat
 from bench.search.synth import ASSET_COLUMNS, COLLECTION_COLUMNS, MEMBER_COLUMNS, Synth, World, make_world
 from dam.db.migrate import ensure_database, migrations_dir, upgrade
 
-VERSION = 3  # change it whenever the data would differ: existing data sets are then made again
+VERSION = 4  # change it whenever the data would differ: existing data sets are then made again
 SEED = 31
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 CHUNK = 50_000
@@ -248,24 +247,33 @@ async def _tags(conn: asyncpg.Connection, world: World, counts: Counter[tuple[in
     )
 
 
-# The documents from the one definition of them, the view search_source (migration 0019).
-_HALF = "INSERT INTO search_documents SELECT v.* FROM search_source AS v"
-_MIDDLE = uuid.UUID("80000000-0000-0000-0000-000000000000")
+# The documents from the one definition of them, the view search_source (migration 0019), stored in
+# the order they were created, as a live service appends them (a document is written when its asset
+# is made): a newest-first walk then reads neighbouring rows, not one heap page per row.
+_HALF = "INSERT INTO search_documents SELECT v.* FROM search_source AS v WHERE {} ORDER BY v.created_at"
 
 
 async def _documents(url: str) -> None:
-    """Every asset's search document, the ids split in two halves built on two connections."""
+    """Every asset's search document, the older and the newer half built on two connections."""
+    conn = await asyncpg.connect(url)
+    try:
+        middle = await conn.fetchval(
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY created_at) FROM assets"
+        )
+    finally:
+        await conn.close()
 
     async def half(query: str) -> None:
         conn = await asyncpg.connect(url)
         try:
             await conn.execute("SET session_replication_role = replica")
             await conn.execute("SET synchronous_commit = off")
-            await conn.execute(query, _MIDDLE)
+            await conn.execute("SET work_mem = '256MB'")
+            await conn.execute(query, middle)
         finally:
             await conn.close()
 
-    await asyncio.gather(half(_HALF + " WHERE v.asset_id < $1"), half(_HALF + " WHERE v.asset_id >= $1"))
+    await asyncio.gather(half(_HALF.format("v.created_at < $1")), half(_HALF.format("v.created_at >= $1")))
 
 
 def main() -> None:

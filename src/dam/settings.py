@@ -201,11 +201,11 @@ class SearchSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Search's caps: what keeps every search fast at a million assets (``docs/guides/search.md``)."""
 
     # Relevance ranks at most this many matches, the newest; below it the order is exact.
-    rank_cap: Annotated[int, Meta(ge=1, le=100_000)] = 2000
+    rank_cap: Annotated[int, Meta(ge=1, le=100_000)] = 1000
     # Facets count at most this many matches, the newest (``facets_partial`` says when they did).
     facet_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 10_000
     # ``total`` counts at most this many matches (``relation: "gte"`` beyond).
-    count_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 2000
+    count_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 1000
 
 
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -368,7 +368,7 @@ def _collections() -> dict[str, Any]:
     )
     member = AssetSummary(
         id=ID, status=AssetStatus.READY, filename="holiday 2026.jpg", content_type="image/jpeg",
-        size=3_461_120, kind="image", thumbnail_url=thumbnail, created_at=AT,
+        size=3_461_120, kind="image", thumbnail_url=thumbnail, created_at=AT, width=4032, height=3024,
     )  # fmt: skip
     changed = msgspec.to_builtins(co.MembersChanged(changed=[ID], asset_count=24))
     return {

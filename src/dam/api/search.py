@@ -53,7 +53,7 @@ of `A-Z a-z 0-9 _ . -`); `meta.<key>.min` / `meta.<key>.max` bound a number or d
 workspace's schema. `collection` includes the collections below it.
 
 **Order**: `relevance` when there are words, else `newest`. Relevance ranks the newest
-`DAM_SEARCH_RANK_CAP` matches (2,000 by default); `total` counts up to `DAM_SEARCH_COUNT_CAP`
+`DAM_SEARCH_RANK_CAP` matches (1,000 by default); `total` counts up to `DAM_SEARCH_COUNT_CAP`
 (`relation: "gte"` beyond), and facets count the newest `DAM_SEARCH_FACET_CAP` matches
 (`facets_partial: true` when there were more). Below the caps everything is exact.
 

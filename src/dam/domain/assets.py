@@ -162,6 +162,9 @@ class AssetSummary(msgspec.Struct, frozen=True, kw_only=True):
     kind: str | None
     thumbnail_url: str | None
     created_at: datetime
+    # As displayed (after rotation), when processing measured them: what a grid lays tiles out by.
+    width: int | None = None
+    height: int | None = None
 
 
 class Audience(msgspec.Struct, frozen=True, kw_only=True):

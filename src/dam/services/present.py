@@ -160,7 +160,8 @@ def summary(asset: Asset, thumbnail_url: str | None) -> AssetSummary:
         id=asset.id, status=asset.status, filename=asset.filename, content_type=asset.content_type,
         size=asset.stored_size if asset.stored_size is not None else asset.size,
         kind=asset.media.kind if asset.media is not None else None, thumbnail_url=thumbnail_url,
-        created_at=asset.created_at,
+        created_at=asset.created_at, width=asset.media.width if asset.media is not None else None,
+        height=asset.media.height if asset.media is not None else None,
     )  # fmt: skip
 
 

@@ -163,6 +163,8 @@ async def test_paging_is_stable_while_members_are_added(api: Client) -> None:
         "kind",
         "thumbnail_url",
         "created_at",
+        "width",
+        "height",
     }
     later = await assets(api, 3)
     await add(api, box["id"], later)

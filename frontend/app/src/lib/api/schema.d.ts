@@ -656,7 +656,7 @@ export interface paths {
          *     workspace's schema. `collection` includes the collections below it.
          *
          *     **Order**: `relevance` when there are words, else `newest`. Relevance ranks the newest
-         *     `DAM_SEARCH_RANK_CAP` matches (2,000 by default); `total` counts up to `DAM_SEARCH_COUNT_CAP`
+         *     `DAM_SEARCH_RANK_CAP` matches (1,000 by default); `total` counts up to `DAM_SEARCH_COUNT_CAP`
          *     (`relation: "gte"` beyond), and facets count the newest `DAM_SEARCH_FACET_CAP` matches
          *     (`facets_partial: true` when there were more). Below the caps everything is exact.
          *
@@ -932,6 +932,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workspace/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's metadata schema */
+        get: operations["getWorkspaceSchema"];
+        /** Replace the workspace's metadata schema */
+        put: operations["replaceWorkspaceSchema"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workspace/settings": {
         parameters: {
             query?: never;
@@ -990,7 +1008,7 @@ export interface components {
          * @description Every action the log records.
          * @enum {string}
          */
-        Action: "asset.complete" | "asset.create" | "asset.delete" | "asset.reprocess" | "asset.update" | "auth.login" | "collection.assets.add" | "collection.assets.move" | "collection.assets.remove" | "collection.create" | "collection.delete" | "collection.update" | "identity.link" | "invitation.accept" | "invitation.create" | "invitation.revoke" | "key.create" | "key.revoke" | "member.add" | "member.remove" | "member.role" | "share.create" | "share.revoke" | "share.use" | "tag.delete" | "tag.rename" | "upload_token.create" | "upload_token.revoke";
+        Action: "asset.complete" | "asset.create" | "asset.delete" | "asset.reprocess" | "asset.update" | "auth.login" | "collection.assets.add" | "collection.assets.move" | "collection.assets.remove" | "collection.create" | "collection.delete" | "collection.update" | "identity.link" | "invitation.accept" | "invitation.create" | "invitation.revoke" | "key.create" | "key.revoke" | "member.add" | "member.remove" | "member.role" | "share.create" | "share.revoke" | "share.use" | "tag.delete" | "tag.rename" | "upload_token.create" | "upload_token.revoke" | "workspace.schema";
         /**
          * AssetIdList
          * @description The assets a change of members names.
@@ -1054,12 +1072,16 @@ export interface components {
             content_type: string;
             created_at: string;
             filename: string;
+            /** @default null */
+            height: number | null;
             /** Format: uuid */
             id: string;
             kind: string | null;
             size: number | null;
             status: components["schemas"]["AssetStatus"];
             thumbnail_url: string | null;
+            /** @default null */
+            width: number | null;
         };
         /**
          * AudioTags
@@ -1383,6 +1405,39 @@ export interface components {
             workspace_id: string;
         };
         /**
+         * FieldBody
+         * @description A field of the schema: the top-level metadata key it types.
+         */
+        FieldBody: {
+            /**
+             * @description Search facets it and filters it (by range: number, date)
+             * @default false
+             */
+            facet: boolean;
+            /**
+             * @description The metadata key: 1 to 64 of `A-Z a-z 0-9 _ . -`, once per schema (422 otherwise)
+             * @example status
+             */
+            key: string;
+            /**
+             * @description How people see it, 1 to 200 characters (422 otherwise)
+             * @example Status
+             */
+            label: string;
+            /** @default null */
+            options: string[] | null;
+            /**
+             * @description Every asset created must have it, not empty; an edit may not remove it
+             * @default false
+             */
+            required: boolean;
+            /**
+             * @description text: a string; number: a JSON number; date: `YYYY-MM-DD` or an RFC 3339 timestamp; enum: one of `options`; multi_enum: a list of distinct `options`; bool
+             * @enum {unknown}
+             */
+            type: "bool" | "date" | "enum" | "multi_enum" | "number" | "text";
+        };
+        /**
          * FormParams
          * @description A POST-policy form: POST ``fields``, then the file, to ``url``.
          */
@@ -1415,6 +1470,8 @@ export interface components {
             content_type: string;
             created_at: string;
             filename: string;
+            /** @default null */
+            height: number | null;
             /** Format: uuid */
             id: string;
             kind: string | null;
@@ -1425,6 +1482,8 @@ export interface components {
             tags: string[];
             thumbnail_url: string | null;
             title: string | null;
+            /** @default null */
+            width: number | null;
         };
         /**
          * InvitationCreated
@@ -1966,6 +2025,19 @@ export interface components {
             user_id: string | null;
             /** @default null */
             workspace_id: string | null;
+        };
+        /**
+         * SchemaBody
+         * @description A workspace's metadata schema: the typed fields of its assets' `metadata`.
+         */
+        SchemaBody: {
+            /** @description At most 200; none (and `strict` false): no schema */
+            fields: components["schemas"]["FieldBody"][];
+            /**
+             * @description Refuse metadata keys no field declares (422 naming the key)
+             * @default false
+             */
+            strict: boolean;
         };
         /**
          * ShareCreated
@@ -8230,6 +8302,153 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getWorkspaceSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaBody"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replaceWorkspaceSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchemaBody"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaBody"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than DAM_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request has a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
