@@ -133,7 +133,10 @@ class SearchController(Controller):
             str | None, QueryParameter(pattern="^[0-9a-f]{64}$", description="The original's SHA-256, hex")
         ] = None,
         status: Annotated[
-            str, QueryParameter(max_length=32, description="An asset status, or any (default: ready)")
+            str,
+            QueryParameter(
+                max_length=32, description="An asset status but pending_upload, or any (default: ready)"
+            ),
         ] = "ready",
         sort: Annotated[str | None, QueryParameter(description=f"One of {', '.join(SORTS)}")] = None,
         facets: Annotated[

@@ -34,6 +34,8 @@ MAX_META = 16  # ``meta.*`` parameters
 MAX_TAGS = 32  # ``tag`` and ``exclude_tag`` values, each
 MAX_LIMIT = 200
 ANY_STATUS = "any"
+# An asset is searchable once its bytes have arrived: every status but pending_upload.
+SEARCHED: tuple[str, ...] = tuple(s.value for s in AssetStatus if s is not AssetStatus.PENDING_UPLOAD)
 # Parameters GET /search takes besides ``meta.<key>`` (and ``.min`` / ``.max``); only the
 # repeatable ones may be given more than once.
 REPEATABLE = frozenset({"type", "tag", "exclude_tag"})
@@ -190,9 +192,15 @@ def meta_filters(params: Mapping[str, str]) -> tuple[MetaFilter, ...]:
 def check(request: SearchRequest) -> SearchRequest:
     """Refuse what no workspace could answer: an unknown sort or facet, relevance without words,
     a bad status or type, too many tags."""
-    if request.status != ANY_STATUS and request.status not in {s.value for s in AssetStatus}:
-        statuses = ", ".join([*(s.value for s in AssetStatus), ANY_STATUS])
-        raise InvalidSearch(f"status {request.status[:40]!r} is not one of {statuses}")
+    if request.status == AssetStatus.PENDING_UPLOAD.value:
+        raise InvalidSearch(
+            "pending uploads are not searched (their bytes have not arrived): list them with"
+            " GET /assets?status=pending_upload"
+        )
+    if request.status != ANY_STATUS and request.status not in SEARCHED:
+        raise InvalidSearch(
+            f"status {request.status[:40]!r} is not one of {', '.join([*SEARCHED, ANY_STATUS])}"
+        )
     for kind in request.types:
         if kind not in TYPES:
             raise InvalidSearch(f"type {kind[:40]!r} is not one of {', '.join(TYPES)}")

@@ -5,6 +5,7 @@ workspace's schema never applying, and the audit entry."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
@@ -278,7 +279,7 @@ async def test_schema_of_reads_what_search_needs(
     assert not schema.strict
 
 
-async def test_search_filters_ranges_and_facets_of_declared_fields(api: Client) -> None:
+async def test_search_filters_ranges_and_facets_of_declared_fields(api: Client, accounts_pool: Any) -> None:
     await with_schema(api)
     written = {
         "early": {"client": "Tram Co", "rating": 2, "shot_on": "2026-01-05", "status": "draft"},
@@ -286,6 +287,10 @@ async def test_search_filters_ranges_and_facets_of_declared_fields(api: Client) 
         "top": {"client": "Bus Co", "rating": 5},
     }
     ids = {(await create(api, metadata=metadata))["id"]: name for name, metadata in written.items()}
+    # Searched once their bytes have arrived (a pending upload has no search document).
+    await accounts_pool.execute(
+        "UPDATE assets SET status = 'ready' WHERE id = ANY($1::uuid[])", [uuid.UUID(i) for i in ids]
+    )
 
     async def search(**params: str) -> Any:
         answer = await api.get("/search", params={"status": "any", **params})

@@ -6661,7 +6661,7 @@ export interface operations {
                 filename?: string;
                 /** @description The original's SHA-256, hex */
                 sha256?: string;
-                /** @description An asset status, or any (default: ready) */
+                /** @description An asset status but pending_upload, or any (default: ready) */
                 status?: string;
                 /** @description One of relevance, newest, oldest, taken, name */
                 sort?: string;
