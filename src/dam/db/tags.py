@@ -57,36 +57,16 @@ async def count(
     """One more asset carries each of ``added`` (key, name as written: a new tag is made), one
     fewer each of ``removed`` (keys; a tag no asset carries any more is dropped). Returns the
     workspace's name of each added key: the first written."""
-    if not added and not removed:
-        return {}
-    rows = sorted([(k, n, 1) for k, n in added] + [(k, k[:100] or "-", 0) for k in removed])
-    # A removed key is "inserted" with 0 and, as it exists (the asset carried it), counted down.
-    records = await conn.fetch(
-        """INSERT INTO tags AS t (workspace_id, key, name, asset_count)
-           SELECT $1, u.key, u.name, u.delta
-           FROM unnest($2::text[], $3::text[], $4::int[]) AS u(key, name, delta)
-           ORDER BY u.key
-           ON CONFLICT (workspace_id, key)
-           DO UPDATE SET asset_count = t.asset_count + CASE WHEN excluded.asset_count = 0 THEN -1 ELSE 1 END
-           RETURNING key, name""",
-        workspace_id, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-    )  # fmt: skip
-    if removed:
-        await conn.execute(
-            "DELETE FROM tags WHERE workspace_id = $1 AND key = ANY($2::text[]) AND asset_count <= 0",
-            workspace_id, list(removed),
-        )  # fmt: skip
-    keys = {k for k, _ in added}
-    return {r["key"]: r["name"] for r in records if r["key"] in keys}
+    return await adjust(conn, workspace_id, [(k, n, 1) for k, n in added] + [(k, k, -1) for k in removed])
 
 
 async def adjust(
     conn: Connection, workspace_id: uuid.UUID, deltas: Sequence[tuple[str, str, int]]
 ) -> dict[str, str]:
-    """``count`` for many assets at once: each (key, name as written, delta) makes that many more
-    (or fewer) assets carry the tag, in one statement in the order of the keys (as ``count`` locks
-    them); a tag no asset carries any more is dropped. Returns the workspace's name of each key
-    counted up: the first written."""
+    """Tag counts for many assets at once: each (key, name as written, delta) makes that many more
+    (or fewer) assets carry the tag, in one statement in the order of the keys (the order every
+    tag writer locks them in); a tag no asset carries any more is dropped. Returns the workspace's
+    name of each key counted up: the first written."""
     if not deltas:
         return {}
     rows = sorted(deltas)
