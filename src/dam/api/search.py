@@ -23,12 +23,9 @@ from dam.domain.search import (
     MAX_QUERY,
     SORTS,
     TYPES,
-    InvalidSearch,
-    SearchRequest,
+    Parameters,
     Suggestions,
-    facet_list,
-    meta_filters,
-    words_of,
+    request_from,
 )
 from dam.domain.search import (
     REPEATABLE as REPEATED,
@@ -148,17 +145,16 @@ class SearchController(Controller):
         ] = None,
     ) -> Results:
         """A page of matches, newest first or by relevance, with the total and the facets asked for."""
-        asked = SearchRequest(
-            q=q, types=tuple(words_of(type or [])), content_type=content_type,
-            tags=tuple(words_of(tag or [])), exclude_tags=tuple(words_of(exclude_tag or [])),
-            collection=collection, camera_make=camera_make,
-            camera_model=camera_model, taken_after=taken_after, taken_before=taken_before,
-            created_after=created_after, created_before=created_before, duration_min=duration_min,
-            duration_max=duration_max, width_min=width_min, height_min=height_min,
-            meta=meta_filters({n: v for n, v in request.query_params.items() if n.startswith("meta.")}),
-            filename=filename, sha256=sha256, status=status, sort=_sort(sort), facets=facet_list(facets),
-            limit=limit, cursor=cursor,
+        given = Parameters(
+            q=q, type=type or [], content_type=content_type, tag=tag or [], exclude_tag=exclude_tag or [],
+            collection=collection, camera_make=camera_make, camera_model=camera_model,
+            taken_after=taken_after, taken_before=taken_before, created_after=created_after,
+            created_before=created_before, duration_min=duration_min, duration_max=duration_max,
+            width_min=width_min, height_min=height_min, filename=filename, sha256=sha256, status=status,
+            sort=sort, facets=facets, limit=limit, cursor=cursor,
         )  # fmt: skip
+        meta = {n: v for n, v in request.query_params.items() if n.startswith("meta.")}
+        asked = request_from(given, meta)
         return await search.search(principal, asked)
 
     @get(
@@ -174,10 +170,3 @@ class SearchController(Controller):
         """Up to 5 each of the workspace's tags (most used first), titles, filenames, camera models
         and collections that start with `q`, case- and accent-insensitively, as they are written."""
         return await search.suggest(principal, q)
-
-
-def _sort(value: str | None) -> Any:
-    """A sort name (the domain refuses an unknown one with the list)."""
-    if value is not None and value not in SORTS:
-        raise InvalidSearch(f"sort {value[:40]!r} is not one of {', '.join(SORTS)}")
-    return value

@@ -30,8 +30,10 @@ from dam.db.assets import ASSET_COLUMNS, asset_of
 from dam.db.pool import Pool
 from dam.db.query import Key, Sort, Where
 from dam.domain.assets import Asset
+from dam.domain.schema import SchemaField
 from dam.domain.search import (
     ANY_STATUS,
+    MATCHED,
     Facet,
     SearchRequest,
     Suggestions,
@@ -103,21 +105,12 @@ class Found(msgspec.Struct, frozen=True, kw_only=True):
         return self.asset.id
 
 
-class MetaField(msgspec.Struct, frozen=True):
-    """What search needs to know of a metadata key from the workspace's schema."""
-
-    key: str
-    type: str  # text | number | date | enum | multi_enum | bool
-    facet: bool = False
-
-
 class Plan(msgspec.Struct, frozen=True, kw_only=True):
     """A search checked against its workspace, ready to become SQL."""
 
     workspace_id: uuid.UUID
     request: SearchRequest
-    terms: Terms | None
-    fields: dict[str, MetaField]  # the schema's fields this search uses, by key
+    fields: dict[str, SchemaField]  # the schema's fields this search uses, by key
     # Looked up first, so the statement holds them as values the planner weighs by its statistics:
     tags: tuple[str, ...] = ()  # the workspace's names of the tags asked for, all of them
     excluded: tuple[str, ...] = ()  # the workspace's names of the tags excluded (those it has)
@@ -247,7 +240,7 @@ def _meta(plan: Plan, key: str, equals: str | None, low: str | None, high: str |
             where.add(f"left({value}, {{}}) <= {{}}", len(high), high)
 
 
-def _candidates(key: str, value: str, field: MetaField | None) -> list[dict[str, Any]]:
+def _candidates(key: str, value: str, field: SchemaField | None) -> list[dict[str, Any]]:
     """The JSON values ``meta.<key>=<value>`` matches: the text, and the number or truth it spells
     where the schema types it so (or does not type it); a list holding it (multi_enum)."""
     kind = field.type if field is not None else None
@@ -287,7 +280,7 @@ async def page(
     """One page of results (``limit`` rows; ask for one more to know there is a next page)."""
     where = Where()
     filters(plan, where)
-    query = tsquery(plan.terms, where) if plan.terms is not None else None
+    query = tsquery(plan.request.terms, where) if plan.request.terms is not None else None
     if query is not None:
         where.add(f"d.doc @@ {query}")
     matched = _matched(plan, query, where)
@@ -300,7 +293,7 @@ async def page(
     sort = SORTS[plan.request.order]
     where.after(sort, after)
     records = await pool.fetch_planned(
-        f"""SELECT {_asset_columns()}, NULL::float8 AS score, {matched} AS matched,
+        f"""SELECT {_ASSET_COLUMNS}, NULL::float8 AS score, {matched} AS matched,
                    p.created_at AS key_created, p.taken_sort, p.name_key
             FROM (SELECT d.asset_id, d.created_at, d.taken_sort, d.name_key FROM search_documents d
                   WHERE {where.sql} ORDER BY {sort.order_by} LIMIT {where.arg(limit)}) AS p
@@ -352,7 +345,7 @@ async def _ranked(
                 ORDER BY r.score DESC, r.created_at DESC, r.asset_id DESC LIMIT {limit}
             )
             SELECT counted.matches, x.* FROM counted LEFT JOIN (
-                SELECT {_asset_columns()}, p.score, {matched} AS matched, p.created_at AS key_created,
+                SELECT {_ASSET_COLUMNS}, p.score, {matched} AS matched, p.created_at AS key_created,
                        p.taken_sort, p.name_key, ceiling.created_at AS ceiling_at,
                        ceiling.asset_id AS ceiling_id
                 FROM p JOIN assets a ON a.id = p.asset_id CROSS JOIN ceiling
@@ -368,8 +361,8 @@ async def contains(pool: Pool, plan: Plan, asset_id: uuid.UUID) -> bool:
     """Whether the search finds this asset (its filters and words; no cap applies to one asset)."""
     where = Where()
     filters(plan, where)
-    if plan.terms is not None:
-        where.add(f"d.doc @@ {tsquery(plan.terms, where)}")
+    if plan.request.terms is not None:
+        where.add(f"d.doc @@ {tsquery(plan.request.terms, where)}")
     where.add("d.asset_id = {}", asset_id)
     return bool(
         await pool.fetchval(
@@ -382,8 +375,8 @@ def _matched(plan: Plan, query: str | None, where: Where) -> str:
     """An SQL array of the parts of each listed asset (``a``) that hold a word of the query (and
     ``filename`` when the filename filter matched it)."""
     parts: list[str] = []
-    if query is not None and plan.terms is not None:
-        any_word = tsquery(plan.terms, where, positive_only=True)
+    if query is not None and plan.request.terms is not None:
+        any_word = tsquery(plan.request.terms, where, positive_only=True)
         checks = {
             "title": "a.title",
             "filename": _SPLIT_NAME,
@@ -415,8 +408,7 @@ def _words(sql: str) -> str:
     return f"(to_tsvector('simple', {folded}) || to_tsvector('english', {folded}))"
 
 
-def _asset_columns() -> str:
-    return ", ".join(f"a.{c.strip()}" for c in ASSET_COLUMNS.split(","))
+_ASSET_COLUMNS = ", ".join(f"a.{c.strip()}" for c in ASSET_COLUMNS.split(","))  # of the row ``a``
 
 
 def _found(record: asyncpg.Record) -> Found:
@@ -424,13 +416,10 @@ def _found(record: asyncpg.Record) -> Found:
     asset = asset_of(record)
     assert asset is not None
     return Found(
-        asset=asset, score=values["score"], matched=sorted(values["matched"], key=_MATCHED_ORDER.index),
+        asset=asset, score=values["score"], matched=sorted(values["matched"], key=MATCHED.index),
         created_at=values["key_created"], taken_sort=values["taken_sort"], name_key=values["name_key"],
         ceiling_at=values.get("ceiling_at"), ceiling_id=values.get("ceiling_id"),
     )  # fmt: skip
-
-
-_MATCHED_ORDER = ["title", "filename", "tags", "description", "metadata", "camera", "text"]
 
 
 class Counted(msgspec.Struct, frozen=True, kw_only=True):
@@ -445,8 +434,8 @@ async def count(pool: Pool, plan: Plan, *, count_cap: int, facet_cap: int) -> Co
     among the newest ``facet_cap`` matches."""
     where = Where()
     filters(plan, where)
-    if plan.terms is not None:
-        where.add(f"d.doc @@ {tsquery(plan.terms, where)}")
+    if plan.request.terms is not None:
+        where.add(f"d.doc @@ {tsquery(plan.request.terms, where)}")
     facets = plan.request.facets
     if not facets:
         found = await pool.fetch_planned(

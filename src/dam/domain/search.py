@@ -10,6 +10,7 @@ and words by their English stems as well as as written (``cars`` finds ``car``).
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -117,7 +118,7 @@ class MetaFilter(msgspec.Struct, frozen=True):
     max: str | None = None
 
 
-class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
+class SearchRequest(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     """What ``GET /search`` was asked, checked for shape (``services/search.py`` checks the rest
     against the workspace: its schema, its collections)."""
 
@@ -146,9 +147,9 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
     limit: int = 50
     cursor: str | None = None
 
-    @property
+    @functools.cached_property
     def terms(self) -> Terms | None:
-        """The words of ``q`` (None: no words, a browse)."""
+        """The words of ``q`` (None: no words, a browse), parsed once."""
         return None if self.q is None else parse_terms(self.q)
 
     @property
@@ -201,6 +202,8 @@ def check(request: SearchRequest) -> SearchRequest:
         raise InvalidSearch(
             f"status {request.status[:40]!r} is not one of {', '.join([*SEARCHED, ANY_STATUS])}"
         )
+    if request.sort is not None and request.sort not in SORTS:
+        raise InvalidSearch(f"sort {str(request.sort)[:40]!r} is not one of {', '.join(SORTS)}")
     for kind in request.types:
         if kind not in TYPES:
             raise InvalidSearch(f"type {kind[:40]!r} is not one of {', '.join(TYPES)}")
@@ -256,9 +259,9 @@ def words_of(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
-class _Stored(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The parameters a stored query (a smart collection's) may hold, typed as ``GET /search``
-    types them."""
+class Parameters(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The parameters of ``GET /search`` by their names (``meta.<key>`` aside), typed as the route
+    types them: what the route was given, or what a stored query string holds."""
 
     q: str | None = None
     type: list[str] = msgspec.field(default_factory=list)
@@ -279,7 +282,29 @@ class _Stored(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     filename: str | None = None
     sha256: str | None = None
     status: str = AssetStatus.READY.value
-    sort: SortName | None = None
+    sort: str | None = None
+    facets: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def request_from(given: Parameters, meta: Mapping[str, str]) -> SearchRequest:
+    """The search ``GET /search``'s parameters ask for (``meta``: its ``meta.*`` ones, by name; a
+    bad ``meta.`` key is ``InvalidSearch``); ``check`` it before running it."""
+    return SearchRequest(
+            q=given.q, types=tuple(words_of(given.type)), content_type=given.content_type,
+            tags=tuple(words_of(given.tag)), exclude_tags=tuple(words_of(given.exclude_tag)),
+            collection=given.collection, camera_make=given.camera_make, camera_model=given.camera_model,
+            taken_after=given.taken_after, taken_before=given.taken_before,
+            created_after=given.created_after, created_before=given.created_before,
+            duration_min=given.duration_min, duration_max=given.duration_max, width_min=given.width_min,
+            height_min=given.height_min, meta=meta_filters(meta), filename=given.filename,
+            sha256=given.sha256, status=given.status, sort=given.sort,  # type: ignore[arg-type]
+            facets=facet_list(given.facets), limit=given.limit, cursor=given.cursor,
+    )  # fmt: skip
+
+
+_PAGED = frozenset({"facets", "limit", "cursor"})  # what a stored query leaves to its listing
 
 
 def request_of(query_string: str) -> SearchRequest:
@@ -297,22 +322,12 @@ def request_of(query_string: str) -> SearchRequest:
     for name, given in values.items():
         if len(given) > 1 and name not in REPEATABLE:
             raise InvalidSearch(f"query parameter {name[:64]!r} is given {len(given)} times; give it once")
+        if name in _PAGED:
+            raise InvalidSearch(f"a stored query has no {name}: the listing pages it")
         if not name.startswith("meta."):
             singles[name] = given if name in REPEATABLE else given[0]
     try:
-        stored = msgspec.convert(singles, _Stored, strict=False)
+        stored = msgspec.convert(singles, Parameters, strict=False)
     except msgspec.ValidationError as exc:
         raise InvalidSearch(f"the query does not hold: {exc}") from None
-    return check(
-        SearchRequest(
-            q=stored.q, types=tuple(words_of(stored.type)), content_type=stored.content_type,
-            tags=tuple(words_of(stored.tag)), exclude_tags=tuple(words_of(stored.exclude_tag)),
-            collection=stored.collection, camera_make=stored.camera_make, camera_model=stored.camera_model,
-            taken_after=stored.taken_after, taken_before=stored.taken_before,
-            created_after=stored.created_after, created_before=stored.created_before,
-            duration_min=stored.duration_min, duration_max=stored.duration_max, width_min=stored.width_min,
-            height_min=stored.height_min, filename=stored.filename, sha256=stored.sha256,
-            status=stored.status, sort=stored.sort,
-            meta=meta_filters({n: v[0] for n, v in values.items() if n.startswith("meta.")}),
-        )
-    )  # fmt: skip
+    return check(request_from(stored, {n: v[0] for n, v in values.items() if n.startswith("meta.")}))

@@ -45,6 +45,7 @@ from dam.resources import Resources
 from dam.services import search as searching
 from dam.services.present import Presenter
 from dam.services.unit import unit
+from dam.settings import SearchSettings
 
 SMART = "a smart collection has no members of its own: its members are what its query finds"
 
@@ -76,15 +77,17 @@ def not_found(collection_id: uuid.UUID) -> NotFound:
 
 
 async def member_page(
-    pool: Pool, collection: Collection, cursor: str | None, limit: int
+    pool: Pool, collection: Collection, cursor: str | None, limit: int, caps: SearchSettings
 ) -> tuple[list[Asset], str | None]:
-    """A page of a collection's members in its order (a smart one's: what its query finds), and
-    the cursor of the next page; a cursor is bound to its collection (and query)."""
+    """A page of a collection's members in its order (a smart one's: what its query finds, under
+    the deployment's search ``caps``), and the cursor of the next page; a cursor is bound to its
+    collection (and query)."""
     if collection.query is not None:
         scope = query.scope_of("collection", collection.id, collection.query)
         return await searching.smart_page(
-            pool, collection.workspace_id, collection.query, cursor=cursor, limit=limit, scope=scope
-        )
+            pool, collection.workspace_id, collection.query, cursor=cursor, limit=limit, scope=scope,
+            caps=caps,
+        )  # fmt: skip
     scope = query.scope_of("collection", collection.id)
     after = query.decode(cursor, db.IN_ORDER, scope) if cursor else None
     rows = await db.members(pool, collection.id, collection.workspace_id, after=after, limit=limit + 1)
@@ -98,6 +101,7 @@ class Collections:
     def __init__(self, resources: Resources) -> None:
         self.pool = resources.pool
         self.present = Presenter(resources)
+        self.caps = resources.settings.search
 
     async def create(
         self,
@@ -207,7 +211,7 @@ class Collections:
     ) -> Members:
         """A page of the collection's members in order, as lists of results show assets."""
         found = await self.read(principal, collection_id)
-        assets, next_cursor = await member_page(self.pool, found, cursor, limit)
+        assets, next_cursor = await member_page(self.pool, found, cursor, limit, self.caps)
         return Members(items=await self.present.summaries(assets), next_cursor=next_cursor)
 
     async def add(

@@ -19,6 +19,7 @@ from dam.db.pool import Pool
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, AssetSummary
 from dam.domain.errors import InvalidInput, NotFound
+from dam.domain.schema import EMPTY
 from dam.domain.search import (
     Facet,
     InvalidSearch,
@@ -119,31 +120,38 @@ async def plan_of(pool: Pool, workspace: uuid.UUID, request: SearchRequest) -> d
     """A search of the workspace, checked against its schema: a range or a facet of a key the
     schema does not declare as such is 400."""
     wanted = {m.key for m in request.meta} | {f[5:] for f in request.facets if f.startswith("meta.")}
-    declared = await schema_fields(pool, workspace) if wanted else {}
+    schema = await schema_of(pool, workspace) if wanted else EMPTY
     for meta in request.meta:
-        field = declared.get(meta.key)
+        field = schema.field(meta.key)
         ranged = meta.min is not None or meta.max is not None
-        if ranged and (field is None or field.type not in ("number", "date")):
+        if ranged and (field is None or not field.ranged):
             raise InvalidSearch(
                 f"meta.{meta.key}.min and .max need {meta.key!r} to be a number or date field of the"
                 " workspace's schema"
             )
     for facet in request.facets:
-        field = declared.get(facet[5:]) if facet.startswith("meta.") else None
+        field = schema.field(facet[5:]) if facet.startswith("meta.") else None
         if facet.startswith("meta.") and (field is None or not field.facet):
             raise InvalidSearch(
                 f"facet {facet!r} needs {facet[5:]!r} to be a facet field of the workspace's schema"
             )
     tags, excluded, collections, impossible = await db.lookups(pool, workspace, request)
     return db.Plan(
-        workspace_id=workspace, request=request, terms=request.terms,
-        fields={k: v for k, v in declared.items() if k in wanted}, tags=tags, excluded=excluded,
+        workspace_id=workspace, request=request,
+        fields={f.key: f for f in schema.fields if f.key in wanted}, tags=tags, excluded=excluded,
         collections=collections, impossible=impossible,
     )  # fmt: skip
 
 
 async def smart_page(
-    pool: Pool, workspace: uuid.UUID, stored: str, *, cursor: str | None, limit: int, scope: str
+    pool: Pool,
+    workspace: uuid.UUID,
+    stored: str,
+    *,
+    cursor: str | None,
+    limit: int,
+    scope: str,
+    caps: SearchSettings,
 ) -> tuple[list[Asset], str | None]:
     """A page of what a smart collection's stored query finds, in the query's order (a cursor of
     another collection or query is 422, as other listings answer)."""
@@ -151,7 +159,6 @@ async def smart_page(
     plan = await plan_of(pool, workspace, request)
     sort = db.SORTS[request.order]
     after = query.decode(cursor, sort, scope) if cursor else None
-    caps = SearchSettings()
     paged = await db.page(
         pool, plan, after=after, limit=limit + 1, rank_cap=caps.rank_cap, count_cap=caps.count_cap
     )
@@ -163,12 +170,6 @@ async def smart_contains(pool: Pool, workspace: uuid.UUID, stored: str, asset_id
     """Whether a smart collection's stored query finds this asset of the workspace."""
     plan = await plan_of(pool, workspace, request_of(stored))
     return await db.contains(pool, plan, asset_id)
-
-
-async def schema_fields(pool: Pool, workspace: uuid.UUID) -> dict[str, db.MetaField]:
-    """The workspace schema's fields, by key (none when it has no schema)."""
-    schema = await schema_of(pool, workspace)
-    return {f.key: db.MetaField(key=f.key, type=f.type, facet=f.facet) for f in schema.fields}
 
 
 def _decode(cursor: str | None, sort: query.Sort, scope: str) -> Sequence[object] | None:

@@ -225,7 +225,9 @@ class Shares:
             await self._record_open(share, address or "unknown")
             return shared_asset(await self.present.detail(asset, audience_of(share)), share, base)
         found = await self._collection(share)
-        assets, next_cursor = await collections.member_page(self.pool, found, cursor, limit)
+        assets, next_cursor = await collections.member_page(
+            self.pool, found, cursor, limit, self.settings.search
+        )
         await self._record_open(share, address or "unknown")
         details = await self.present.details(assets, audience_of(share))
         return SharedCollection(
