@@ -63,6 +63,8 @@ def _only(params: Any, declared: frozenset[str], pattern: re.Pattern[str] | None
     for name in params:
         if name not in declared and not (pattern is not None and pattern.match(name)):
             takes = ", ".join(sorted(declared)) or "none"
+            if pattern is not None:
+                takes += f", and names matching {pattern.pattern}"
             raise _refused(name, f"unknown query parameter {name[:64]!r}; this route takes {takes}")
 
 
