@@ -56,6 +56,9 @@ class S3Settings(msgspec.Struct, frozen=True, kw_only=True):
     presign_ttl: Ttl = 900
     # Downloads and renditions: shorter than uploads, since anyone holding the URL can read.
     presign_get_ttl: Ttl = 300
+    # Members' reads sign with the time rounded down to this window (and live the window longer),
+    # so the same thumbnail read twice within it has the same URL and browsers and CDNs cache it.
+    presign_get_window: Annotated[int, Meta(ge=0, le=24 * 3600)] = 3600
     cors_origins: tuple[str, ...] = ()
 
     @property
@@ -336,6 +339,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_S3_SECRET_KEY": ("s3", "secret_key"),
     "DAM_PRESIGN_TTL": ("s3", "presign_ttl"),
     "DAM_PRESIGN_GET_TTL": ("s3", "presign_get_ttl"),
+    "DAM_PRESIGN_GET_WINDOW": ("s3", "presign_get_window"),
     "DAM_CORS_ORIGINS": ("s3", "cors_origins"),
     "DAM_MAX_UPLOAD_BYTES": ("upload", "max_upload_bytes"),
     "DAM_MULTIPART_THRESHOLD": ("upload", "multipart_threshold"),
@@ -478,6 +482,12 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_PRESIGN_GET_TTL": (
         "lifetime of presigned download and rendition URLs, seconds (60 .. 604800); shorter, as they"
         " are handed to whoever may read"
+    ),
+    "DAM_PRESIGN_GET_WINDOW": (
+        "seconds (0 .. 86400): a member's download and rendition URLs are signed with the time rounded"
+        " down to this window and live `DAM_PRESIGN_GET_TTL` past its end, so the same thumbnail read"
+        " twice within the window has the same URL and the browser's cache (or a CDN's) answers it;"
+        " 0 signs every read afresh. Share links' URLs are never windowed (they end with the link)"
     ),
     "DAM_CORS_ORIGINS": (
         "comma-separated browser origins allowed to call the API (CORS on every route: preflights,"

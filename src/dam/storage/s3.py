@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
@@ -61,6 +63,7 @@ ABORT_RULE: LifecycleRuleTypeDef = {
 }
 _IMMUTABLE = "public, max-age=31536000, immutable"  # what renditions are stored with
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+_SIGV4_MAX_EXPIRES = 7 * 24 * 3600  # the longest a SigV4 query signature may live
 _CLIENT_FAULT_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
 
 
@@ -171,15 +174,27 @@ class Storage:
     ) -> str:
         """A GET URL for a stored object, for clients (default) or for the service's own reads;
         ``expires`` shortens its life below ``DAM_PRESIGN_GET_TTL``, ``disposition`` is the
-        ``Content-Disposition`` the store answers with."""
-        signer = self._internal_signer if internal else self._signer
-        ttl = (
-            self.settings.presign_get_ttl
-            if expires is None
-            else max(1, min(expires, self.settings.presign_get_ttl))
-        )
+        ``Content-Disposition`` the store answers with.
+
+        A client URL of the default lifetime is cacheable: signed at the start of the current
+        ``DAM_PRESIGN_GET_WINDOW`` and valid ``DAM_PRESIGN_GET_TTL`` past its end, it is the same
+        URL for every read within the window (at least the TTL left whenever it is handed out)."""
+        settings = self.settings
         query = {"response-content-disposition": disposition} if disposition else None
-        return signer.presign("GET", self.bucket, key, expires=ttl, query=query)
+        if internal:
+            return self._internal_signer.presign(
+                "GET", self.bucket, key, expires=settings.presign_get_ttl, query=query
+            )
+        if expires is None and settings.presign_get_window:
+            window = settings.presign_get_window
+            start = int(time.time()) // window * window
+            return self._signer.presign(
+                "GET", self.bucket, key, query=query,
+                expires=min(window + settings.presign_get_ttl, _SIGV4_MAX_EXPIRES),
+                now=datetime.fromtimestamp(start, UTC),
+            )  # fmt: skip
+        ttl = settings.presign_get_ttl if expires is None else max(1, min(expires, settings.presign_get_ttl))
+        return self._signer.presign("GET", self.bucket, key, expires=ttl, query=query)
 
     # -- S3 calls ------------------------------------------------------------------------------
 
