@@ -160,10 +160,13 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         return "relevance" if self.terms is not None else "newest"
 
     def scope(self) -> list[object]:
-        """What a cursor of this search is bound to: everything but the cursor and the page size."""
+        """What a cursor of this search is bound to: everything but the cursor, the page size and the
+        facets (which count the matches and change neither them nor their order: a client asks for
+        them with the first page only)."""
         fields = msgspec.structs.asdict(self)
         fields.pop("cursor")
         fields.pop("limit")
+        fields.pop("facets")
         fields["order"] = self.order
         return [fields[k] for k in sorted(fields)]
 

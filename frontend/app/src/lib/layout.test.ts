@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RATIO, justify, ratioOf } from './layout';
+import { DEFAULT_RATIO, justify, neighbour, ratioOf, sectioned, within } from './layout';
 
 const OPTIONS = { rowHeight: 200, gap: 4 };
 
@@ -72,5 +72,49 @@ describe('ratioOf', () => {
 		[10000, 10, 5]
 	])('%s x %s is %s', (w, h, expected) => {
 		expect(ratioOf(w, h)).toBeCloseTo(expected, 6);
+	});
+});
+
+describe('sectioned', () => {
+	const ratios = [1, 1, 1, 1, 1, 1];
+	const days = ['d1', 'd1', 'd1', 'd2', 'd2', 'd3'];
+	const groupOf = (i: number) => ({ key: days[i], label: `Day ${days[i]}` });
+
+	it('puts each run of a group under its own header, rows never mixing groups', () => {
+		const laid = sectioned(ratios, groupOf, 1000, { rowHeight: 200, gap: 4, headerHeight: 40 });
+		expect(laid.headers.map((h) => [h.key, h.first])).toEqual([['d1', 0], ['d2', 3], ['d3', 5]]);
+		expect(laid.headers[0].top).toBe(0);
+		const byIndex = new Map(laid.boxes.map((b) => [b.index, b]));
+		for (const header of laid.headers) expect(byIndex.get(header.first)!.top).toBe(header.top + 40);
+		expect(byIndex.get(3)!.top).toBeGreaterThan(byIndex.get(2)!.top + byIndex.get(2)!.height);
+		expect(laid.boxes.map((b) => b.index)).toEqual([0, 1, 2, 3, 4, 5]);
+		expect(laid.height).toBeGreaterThanOrEqual(laid.headers[2].top + 40 + 200);
+	});
+
+	it('without groups is the plain justified grid', () => {
+		const plain = justify(ratios, 1000, { rowHeight: 200, gap: 4 });
+		expect(sectioned(ratios, null, 1000, { rowHeight: 200, gap: 4, headerHeight: 40 })).toEqual({ ...plain, headers: [] });
+	});
+});
+
+describe('within and neighbour', () => {
+	const laid = justify(Array(40).fill(1.5), 1000, { rowHeight: 200, gap: 4 });
+
+	it('finds only the boxes overlapping a band, however many there are', () => {
+		const shown = within(laid.boxes, 500, 900);
+		expect(shown.length).toBeGreaterThan(0);
+		for (const b of shown) expect(b.top < 900 && b.top + b.height > 500).toBe(true);
+		const rest = laid.boxes.filter((b) => !shown.includes(b));
+		for (const b of rest) expect(b.top >= 900 || b.top + b.height <= 500).toBe(true);
+		expect(within(laid.boxes, 1e9, 1e9 + 10)).toEqual([]);
+	});
+
+	it('moves by one sideways and to the nearest tile up and down', () => {
+		const perRow = laid.boxes.filter((b) => b.top === 0).length;
+		expect(neighbour(laid.boxes, 0, 'ArrowLeft')).toBe(0);
+		expect(neighbour(laid.boxes, 0, 'ArrowRight')).toBe(1);
+		expect(neighbour(laid.boxes, 1, 'ArrowDown')).toBe(1 + perRow);
+		expect(neighbour(laid.boxes, 1 + perRow, 'ArrowUp')).toBe(1);
+		expect(neighbour(laid.boxes, 39, 'ArrowDown')).toBe(39);
 	});
 });

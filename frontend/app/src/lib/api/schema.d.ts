@@ -661,7 +661,8 @@ export interface paths {
          *     (`facets_partial: true` when there were more). Below the caps everything is exact.
          *
          *     **Facets**: a comma list of type, content_type, tag, camera_make, camera_model, year, collection or `meta.<key>` (a facet field of the schema), each
-         *     with its most frequent values. The cursor is bound to its query: replayed with another, it is 400.
+         *     with its most frequent values. The cursor is bound to its query (its words, filters and order; not
+         *     its facets or page size, so facets may come with the first page only): replayed with another, 400.
          *     Any other parameter is 400.
          */
         get: operations["search"];

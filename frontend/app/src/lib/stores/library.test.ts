@@ -77,3 +77,20 @@ describe('library store', () => {
 		expect(calls).toHaveLength(1);
 	});
 });
+
+describe('library store patches', () => {
+	it('replaces changed items in place and keeps the first answer', async () => {
+		const { calls, fetcher } = controlled();
+		const library = createLibrary(fetcher);
+		const first = library.search('x');
+		calls[0].resolve({ items: ['a', 'b', 'c'], next_cursor: 'n' });
+		await first;
+		library.patch((item) => (item === 'b' ? 'B' : undefined));
+		expect(get(library)).toMatchObject({ items: ['a', 'B', 'c'], cursor: 'n', first: { items: ['a', 'b', 'c'] } });
+		const next = library.more();
+		calls[1].resolve({ items: ['d'], next_cursor: null });
+		await next;
+		expect(get(library).first?.items).toEqual(['a', 'b', 'c']);
+		expect(get(library).items).toEqual(['a', 'B', 'c', 'd']);
+	});
+});

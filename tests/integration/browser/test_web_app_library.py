@@ -1,0 +1,227 @@
+"""The web app's library and viewer (#32) in Chromium against the real stack: facets as filters and
+chips, the viewer with the keyboard, edits (and another tab's stale edit refused with a clear
+message), a viewer's read-only screens, and a grid of thousands that keeps few nodes in the DOM."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import msgspec
+import pytest
+from playwright.async_api import Page
+
+from dam.domain.accounts import Workspace
+from dam.settings import Settings
+from tests.integration.browser.test_web_app import THUMBNAILS_LOADED, watch
+from tests.support import media
+from tests.support.accounts import Identities, bearer
+from tests.support.flows import ingest, wait_for_status
+from tests.support.stack import running
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
+    async with running(settings, process_logs) as origin:
+        yield origin
+
+
+async def sign_in(page: Page, origin: str, email: str, password: str, path: str = "/app/") -> None:
+    await page.goto(f"{origin}{path}")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("combobox", name="Search").wait_for(timeout=30_000)
+
+
+async def pictures(origin: str, key: str, edits: list[dict[str, object]]) -> list[str]:
+    """One processed picture per edit (title, tags, metadata), oldest first; their ids."""
+    ids = []
+    async with httpx.AsyncClient(base_url=origin, headers=bearer(key), timeout=30) as api:
+        for i, edit in enumerate(edits):
+            asset_id = await ingest(api, api, media.jpeg_with_exif(), f"lib-{i}.jpg", "image/jpeg")  # type: ignore[arg-type]
+            await wait_for_status(api, asset_id, "ready", within=120)  # type: ignore[arg-type]
+            done = await api.patch(
+                f"/assets/{asset_id}", content=msgspec.json.encode(edit),
+                headers={"Content-Type": "application/merge-patch+json"},
+            )  # fmt: skip
+            assert done.status_code == 200, done.text
+            ids.append(asset_id)
+    return ids
+
+
+async def test_facets_viewer_keyboard_and_edits(
+    stack: str, page: Page, identities: Identities, workspace: Workspace, artifacts_dir: Path
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    key = await identities.key(workspace, "admin")
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        schema = {
+            "strict": False,
+            "fields": [
+                {
+                    "key": "client",
+                    "label": "Client",
+                    "type": "enum",
+                    "options": ["Acme", "Globex"],
+                    "facet": True,
+                }
+            ],
+        }
+        assert (await api.put("/workspace/schema", json=schema)).status_code == 200
+    first, second, third = (f"Lynx{tag} one", f"Lynx{tag} two", f"Lynx{tag} three")
+    ids = await pictures(
+        stack, key,
+        [{"title": first, "tags": [f"red{tag}"]}, {"title": second, "tags": [f"blue{tag}"]},
+         {"title": third, "tags": [f"red{tag}"], "metadata": {"client": "Acme"}}],
+    )  # fmt: skip
+    email, password = await identities.user(workspace, "editor")
+    problems: list[str] = []
+    watch(page, problems)
+    await sign_in(page, stack, email, password)
+    await page.wait_for_function(THUMBNAILS_LOADED, arg=[first, second, third], timeout=30_000)
+    # Newest first, under a day heading; the facets count what the search finds.
+    assert await page.locator("h2.day").count() >= 1
+    filters = page.get_by_role("navigation", name="Filters")
+    red = filters.get_by_role("link", name=f"red{tag} 2")
+    await red.click()
+    await page.wait_for_url(lambda url: f"tag=red{tag}" in url, timeout=30_000)
+    only = """(alts) => { const a = [...document.querySelectorAll('.tile img')].map((i) => i.alt);
+        return a.length === alts.length && alts.every((x) => a.includes(x)); }"""
+    await page.wait_for_function(only, arg=[first, third], timeout=30_000)
+    chip = page.get_by_role("button", name=f"Tag: red{tag} (remove)")
+    await chip.wait_for()
+    # The schema's facet field is a facet too.
+    await filters.get_by_role("heading", name="Client").wait_for(timeout=30_000)
+    await page.screenshot(path=str(artifacts_dir / "web-app-facets.png"), full_page=True)
+    await chip.click()
+    await page.wait_for_function(only, arg=[first, second, third], timeout=30_000)
+    assert "tag=" not in page.url
+
+    # The keyboard: Tab to the first tile, Enter opens it, arrows move, Esc closes back to it.
+    await page.locator(".tile a[tabindex='0']").focus()
+    assert await page.evaluate("document.activeElement.querySelector('img').alt") == third
+    await page.keyboard.press("ArrowRight")
+    assert await page.evaluate("document.activeElement.querySelector('img').alt") == second
+    await page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name=second)
+    await dialog.wait_for(timeout=30_000)
+    assert f"view={ids[1]}" in page.url
+    await dialog.get_by_text("TestCam").first.wait_for()  # labelled facts
+    await page.keyboard.press("ArrowRight")
+    await page.get_by_role("dialog", name=first).wait_for(timeout=30_000)
+    await page.keyboard.press("ArrowLeft")
+    dialog = page.get_by_role("dialog", name=second)
+    await dialog.wait_for(timeout=30_000)
+    await page.screenshot(path=str(artifacts_dir / "web-app-viewer.png"))
+
+    # Edit the title, the tags and the schema's field.
+    await dialog.get_by_label("Title").fill(f"Lynx{tag} renamed")
+    await dialog.get_by_label("Tags").fill(f"blue{tag}, green{tag}")
+    await dialog.get_by_label("Client").select_option("Globex")
+    await dialog.get_by_role("button", name="Save").click()
+    await (
+        page.get_by_role("dialog", name=f"Lynx{tag} renamed")
+        .get_by_role("status")
+        .filter(has_text="Saved.")
+        .wait_for(timeout=30_000)
+    )
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        stored = (await api.get(f"/assets/{ids[1]}")).json()
+        assert stored["title"] == f"Lynx{tag} renamed"
+        assert stored["tags"] == [f"blue{tag}", f"green{tag}"]
+        assert stored["metadata"]["client"] == "Globex"
+        # Another tab edits it: this tab's next save is refused, clearly, and Reload shows theirs.
+        other = await api.patch(f"/assets/{ids[1]}", json={"description": "from another tab"})
+        assert other.status_code == 200
+    dialog = page.get_by_role("dialog", name=f"Lynx{tag} renamed")
+    await dialog.get_by_label("Title").fill("stale")
+    await dialog.get_by_role("button", name="Save").click()
+    await dialog.get_by_role("alert").filter(has_text="Someone changed this asset").wait_for(timeout=30_000)
+    await dialog.get_by_role("button", name="Reload").click()
+    await page.wait_for_function(
+        "() => document.querySelector('.viewer textarea').value === 'from another tab'", timeout=30_000
+    )
+    await page.keyboard.press("Escape")
+    await dialog.wait_for(state="detached", timeout=30_000)
+    assert "view=" not in page.url
+    # The grid was patched in place (no reload) and the focus is back on the asset's tile.
+    await page.wait_for_function(THUMBNAILS_LOADED, arg=[f"Lynx{tag} renamed"], timeout=30_000)
+    assert await page.evaluate("document.activeElement.closest('.tile')?.dataset.id") == ids[1]
+    # The expected 412 of the stale save is the one failed response.
+    assert [p for p in problems if "412" not in p] == [], "\n".join(problems)
+
+
+async def test_a_viewer_sees_no_edit_controls_and_is_refused_if_forced(
+    stack: str, page: Page, identities: Identities, workspace: Workspace
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    key = await identities.key(workspace, "admin")
+    [asset_id] = await pictures(stack, key, [{"title": f"Ibex{tag}", "tags": ["peak"]}])
+    email, password = await identities.user(workspace, "viewer")
+    problems: list[str] = []
+    watch(page, problems)
+    await sign_in(page, stack, email, password, f"/app/?view={asset_id}")
+    dialog = page.get_by_role("dialog", name=f"Ibex{tag}")
+    await dialog.wait_for(timeout=30_000)
+    await dialog.get_by_text("peak").wait_for()
+    assert await dialog.get_by_role("button", name="Save").count() == 0
+    assert await dialog.get_by_role("button", name="Reprocess").count() == 0
+    assert await dialog.get_by_label("Title").count() == 0
+    assert await page.get_by_role("button", name="Make a link (7 days)").count() == 0
+    # Forced through the page's own session: refused.
+    status = await page.evaluate(
+        """async (id) => (await fetch(`/assets/${id}`, {method: 'PATCH',
+            headers: {'Content-Type': 'application/json'}, body: JSON.stringify({title: 'x'})})).status""",
+        asset_id,
+    )
+    assert status == 403
+    assert [p for p in problems if "403" not in p] == [], "\n".join(problems)
+
+
+async def test_thousands_of_results_keep_few_nodes_in_the_dom(
+    stack: str, page: Page, identities: Identities, workspace: Workspace, database_url: str
+) -> None:
+    # 3,000 processed assets over 125 days, written straight into the database (their bytes do not
+    # matter here: tiles without a thumbnail show a placeholder).
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            """INSERT INTO assets (id, workspace_id, filename, content_type, size, storage_key, status,
+                                   media, created_at, updated_at, uploaded_at)
+               SELECT gen_random_uuid(), $1, 'many-' || i || '.jpg', 'image/jpeg', 1000,
+                      'originals/many/' || i, 'ready',
+                      jsonb_build_object('kind', 'image', 'width', 300 + (i % 7) * 100, 'height', 400),
+                      now() - i * interval '1 hour', now(), now()
+               FROM generate_series(1, 3000) AS i""",
+            workspace.id,
+        )
+    finally:
+        await conn.close()
+    email, password = await identities.user(workspace, "viewer")
+    problems: list[str] = []
+    watch(page, problems)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await sign_in(page, stack, email, password)
+    await page.locator(".tile").first.wait_for(timeout=30_000)
+    count = "() => document.querySelectorAll('.grid *').length"
+    # Scroll through several pages of results: more load, the DOM stays small.
+    for _ in range(12):
+        await page.mouse.wheel(0, 6000)
+        await page.wait_for_function(
+            "() => !document.querySelector('.count')?.textContent.includes('Searching')"
+        )
+    await page.wait_for_function(
+        "() => Math.max(...[...document.querySelectorAll('.tile')].map((t) => +t.dataset.index)) > 300",
+        timeout=60_000,
+    )
+    nodes = await page.evaluate(count)
+    assert 0 < nodes <= 500, nodes
+    assert await page.locator("h2.day").count() >= 1
+    assert await page.get_by_role("navigation", name="Dates").get_by_role("button").count() >= 2
+    assert problems == [], "\n".join(problems)
