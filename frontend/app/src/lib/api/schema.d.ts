@@ -1046,6 +1046,8 @@ export interface components {
             /** @default null */
             stream: components["schemas"]["StreamOut"] | null;
             tags: string[];
+            /** @default null */
+            thumbhash: string | null;
             title: string | null;
             updated_at: string;
             uploaded_at: string | null;
@@ -1079,6 +1081,8 @@ export interface components {
             kind: string | null;
             size: number | null;
             status: components["schemas"]["AssetStatus"];
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             /** @default null */
             width: number | null;
@@ -1350,6 +1354,8 @@ export interface components {
             /** @default null */
             stream: components["schemas"]["StreamOut"] | null;
             tags: string[];
+            /** @default null */
+            thumbhash: string | null;
             title: string | null;
             updated_at: string;
             upload: components["schemas"]["SingleUpload"] | components["schemas"]["MultipartUpload"];
@@ -1480,6 +1486,8 @@ export interface components {
             size: number | null;
             status: components["schemas"]["AssetStatus"];
             tags: string[];
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             title: string | null;
             /** @default null */
@@ -2088,6 +2096,8 @@ export interface components {
             status: string;
             /** @default null */
             storyboard_url: string | null;
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             type: string;
         };
@@ -2134,6 +2144,8 @@ export interface components {
             status: string;
             /** @default null */
             storyboard_url: string | null;
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             type: string;
         };
