@@ -4,6 +4,7 @@ store's signer, the stream service and the two batched reads (no I/O)."""
 
 from __future__ import annotations
 
+import base64
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -240,3 +241,21 @@ async def test_a_summary_shows_a_tile_of_each_asset(presenter: tuple[Presenter, 
     assert "expires=None" not in tile.thumbnail_url
     (hidden,) = await shown.summaries([ASSETS[3]], Audience(kinds=frozenset({"preview"})))
     assert hidden.thumbnail_url is None
+
+
+async def test_a_thumbhash_is_shown_where_its_thumbnail_is(presenter: tuple[Presenter, list[str]]) -> None:
+    shown, _ = presenter
+    hash_ = bytes(range(1, 26))
+    video, gone = (msgspec.structs.replace(a, thumbhash=hash_) for a in (ASSETS[3], ASSETS[-1]))
+    tile, deleted = await shown.summaries([video, gone], MEMBER)
+    assert tile.thumbnail_url is not None
+    assert tile.thumbhash == hash_
+    assert msgspec.json.decode(msgspec.json.encode(tile))["thumbhash"] == base64.b64encode(hash_).decode()
+    assert deleted.thumbhash is None  # no thumbnail shown, no placeholder
+    (hidden,) = await shown.summaries([video], Audience(kinds=frozenset({"preview"})))
+    assert hidden.thumbhash is None
+    detail = await shown.detail(video)
+    assert asset_out(detail).thumbhash == hash_
+    assert (await shown.detail(video, Audience(kinds=frozenset({"preview"})))).thumbhash is None
+    share = _share(video, download=False, show_metadata=False)
+    assert shared_asset(await shown.detail(video, audience_of(share)), share).thumbhash == hash_

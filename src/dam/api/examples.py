@@ -6,6 +6,7 @@ example cannot drift from the schema: a unit test decodes each one strictly into
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,8 @@ KEY = f"originals/{ID}/holiday 2026.jpg"
 STORE = "https://s3.example.com/dam"
 AT = datetime(2026, 12, 2, 9, 30, 0, tzinfo=UTC)
 SHA256 = hashlib.sha256(b"holiday 2026.jpg").hexdigest()
+# The ThumbHash of a 320x240 dusk: deep blue at the top, orange at the bottom.
+THUMBHASH = base64.b64decode("G0kKTYqGh4dwd3eId3d4h3eAdweH")
 
 
 WORKSPACE = uuid.UUID("6f1d2c3b-4a59-4e8f-9b0a-1c2d3e4f5a6b")
@@ -107,10 +110,11 @@ def _ready() -> AssetDetail:
         )
         for kind, width, height, size in (("thumbnail", 320, 240, 14_208), ("preview", 1280, 960, 151_886))
     ]
-    asset = _uploaded(AssetStatus.READY, media=media)
+    asset = _uploaded(AssetStatus.READY, media=media, thumbhash=THUMBHASH)
     return AssetDetail(
-        asset=asset, renditions=renditions, steps=_steps(StepState.DONE), download_url=_signed(KEY)
-    )
+        asset=asset, renditions=renditions, steps=_steps(StepState.DONE), download_url=_signed(KEY),
+        thumbhash=THUMBHASH,
+    )  # fmt: skip
 
 
 def _edited(detail: AssetDetail) -> AssetDetail:
@@ -240,6 +244,7 @@ def _shares() -> dict[str, Any]:
         renditions=[
             SharedPreview(kind="preview", content_type="image/webp", width=1600, height=1200, url=preview)
         ],
+        thumbhash=THUMBHASH,
     )  # fmt: skip
     settings = sh.WorkspaceSettings(share_max_ttl=7 * 86400, share_max_ttl_limit=30 * 86400)
     return {
@@ -369,6 +374,7 @@ def _collections() -> dict[str, Any]:
     member = AssetSummary(
         id=ID, status=AssetStatus.READY, filename="holiday 2026.jpg", content_type="image/jpeg",
         size=3_461_120, kind="image", thumbnail_url=thumbnail, created_at=AT, width=4032, height=3024,
+        thumbhash=THUMBHASH,
     )  # fmt: skip
     changed = msgspec.to_builtins(co.MembersChanged(changed=[ID], asset_count=24))
     return {

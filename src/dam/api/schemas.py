@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from dam.domain import tags as tag_rules
-from dam.domain.assets import AssetDetail, AssetFields, public_values
+from dam.domain.assets import AssetDetail, AssetFields, Thumbhash, public_values
 from dam.domain.metadata import MAX_DESCRIPTION, MAX_TITLE
 from dam.domain.steps import StepState
 from dam.domain.streaming import StreamLinks
@@ -257,6 +257,7 @@ class AssetOut(AssetFields, frozen=True, kw_only=True):
     steps: list[StepOut]
     stream: StreamOut | None = None
     media_url: str | None = None
+    thumbhash: Thumbhash | None = None
 
 
 class CreatedAsset(AssetOut, frozen=True, kw_only=True):
@@ -323,6 +324,7 @@ def asset_out(detail: AssetDetail, base: str = "") -> AssetOut:
             for s in detail.steps
         ],
         stream=stream_out(detail.stream, base),
+        thumbhash=detail.thumbhash,
     )  # fmt: skip
 
 

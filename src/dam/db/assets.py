@@ -380,6 +380,12 @@ async def set_media(conn: Connection, asset_id: uuid.UUID, media: MediaInfo) -> 
     await conn.execute("UPDATE assets SET media = $2, updated_at = now() WHERE id = $1", asset_id, media)
 
 
+async def set_thumbhash(conn: Connection, asset_id: uuid.UUID, thumbhash: bytes) -> None:
+    """Inside a transaction: record the ThumbHash of the asset's thumbnail (the step's finish
+    changes ``updated_at``)."""
+    await conn.execute("UPDATE assets SET thumbhash = $2 WHERE id = $1", asset_id, thumbhash)
+
+
 NEWEST = Sort("newest", (Key("created_at", datetime, "created_at"), Key("id", uuid.UUID, "id")))
 """Newest first: ``GET /assets``'s order."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -14,6 +14,17 @@ from dam.domain.metadata import Metadata
 from dam.domain.status import AssetStatus
 from dam.domain.steps import StepState
 from dam.domain.streaming import StreamLinks
+
+Thumbhash = Annotated[
+    bytes,
+    msgspec.Meta(
+        description=(
+            "The thumbnail's ThumbHash (https://evanw.github.io/thumbhash/), base64: a placeholder to"
+            " draw until the thumbnail loads; null when there is no thumbnail to show"
+        ),
+        extra_json_schema={"contentEncoding": "base64", "examples": ["G0kKTYqGh4dwd3eId3d4h3eAdweH"]},
+    ),
+]
 
 
 class AssetFields(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,6 +73,8 @@ class Asset(AssetFields, frozen=True, kw_only=True):
     created_by_key: uuid.UUID | None = None
     upload_token_id: uuid.UUID | None = None
     max_bytes: int | None = None  # a tighter limit than the deployment's (an upload token's)
+    # The thumbnail's ThumbHash: shown beside its URL (summaries, details), never on its own.
+    thumbhash: bytes | None = None
 
     @property
     def owner(self) -> Owner:
@@ -149,6 +162,7 @@ class AssetDetail(msgspec.Struct, frozen=True, kw_only=True):
     media_url: str | None = None  # audio and video only: the original inline, for players
     stream: StreamLinks | None = None
     kind: str | None = None  # the media kind (image, video, audio...), shown even when facts are hidden
+    thumbhash: Thumbhash | None = None  # when the thumbnail is among the renditions
 
 
 class AssetSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -165,6 +179,7 @@ class AssetSummary(msgspec.Struct, frozen=True, kw_only=True):
     # As displayed (after rotation), when processing measured them: what a grid lays tiles out by.
     width: int | None = None
     height: int | None = None
+    thumbhash: Thumbhash | None = None  # present when ``thumbnail_url`` is
 
 
 class Audience(msgspec.Struct, frozen=True, kw_only=True):

@@ -134,6 +134,7 @@ class RenderedFile(msgspec.Struct, kw_only=True):
     data: bytes
     width: int | None = None
     height: int | None = None
+    thumbhash: bytes | None = None  # a thumbnail's placeholder (``media/thumbhash.py``)
 
     @property
     def extension(self) -> str:

@@ -33,7 +33,14 @@ class Tags(msgspec.Struct, frozen=True, kw_only=True, tag="tags"):
     names: list[str]
 
 
-Output = Renditions | MediaFacts | Tags
+class Placeholder(msgspec.Struct, frozen=True, kw_only=True, tag="placeholder"):
+    """The ThumbHash of the thumbnail the step stored: what a list shows until the thumbnail loads.
+    It replaces the asset's earlier one, as the thumbnail replaces the earlier thumbnail."""
+
+    thumbhash: bytes
+
+
+Output = Renditions | MediaFacts | Tags | Placeholder
 
 
 class StepResult(msgspec.Struct, kw_only=True):

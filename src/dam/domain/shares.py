@@ -8,7 +8,7 @@ from datetime import datetime
 
 import msgspec
 
-from dam.domain.assets import AssetDetail, Audience
+from dam.domain.assets import AssetDetail, Audience, Thumbhash
 from dam.domain.media import MediaInfo
 from dam.domain.stream_access import share_viewer
 
@@ -72,6 +72,7 @@ class SharedAsset(msgspec.Struct, frozen=True, kw_only=True):
     hls_url: str | None = None
     dash_url: str | None = None
     storyboard_url: str | None = None
+    thumbhash: Thumbhash | None = None  # present when ``thumbnail_url`` is
 
 
 class SharedMember(SharedAsset, frozen=True, kw_only=True):
@@ -135,4 +136,5 @@ def shared_asset(detail: AssetDetail, share: Share, base: str = "") -> SharedAss
         hls_url=base + stream.hls_path if stream and stream.hls_path else None,
         dash_url=base + stream.dash_path if stream and stream.dash_path else None,
         storyboard_url=base + stream.storyboard_path if stream and stream.storyboard_path else None,
+        thumbhash=detail.thumbhash,
     )  # fmt: skip

@@ -18,7 +18,7 @@ from dam.domain import tags
 from dam.domain.assets import Asset, Rendition
 from dam.domain.errors import MediaRejected
 from dam.domain.media import MediaInfo, RenderedFile
-from dam.domain.outputs import MediaFacts, Renditions, StepResult, Tags
+from dam.domain.outputs import MediaFacts, Output, Placeholder, Renditions, StepResult, Tags
 from dam.domain.validation import rendition_prefix
 from dam.jobs.runner import StepContext
 from dam.media import pipeline
@@ -145,17 +145,22 @@ def _retrieved(task: asyncio.Task[Any]) -> None:
 
 async def _store_all(
     context: StepContext, asset: Asset, make: Callable[[IO[bytes]], Generator[RenderedFile, None, Any]]
-) -> tuple[list[Rendition], Any]:
-    """Run a rendering generator in a thread, storing each file it yields; returns its return value."""
+) -> tuple[list[Output], Any]:
+    """Run a rendering generator in a thread, storing each file it yields; returns the outputs (the
+    renditions, and the thumbnail's ThumbHash when it made one) and the generator's return value."""
     resources = context.resources
     url, size = await source(resources, asset)
     files = make(cast(IO[bytes], reader(resources, url, size, sequential=True, held=context.held)))
-    outputs: list[Rendition] = []
+    stored: list[Rendition] = []
+    placeholders: list[Output] = []
 
     async def store(file: RenderedFile) -> None:
-        outputs.append(await _store(resources, asset, file))
+        stored.append(await _store(resources, asset, file))
+        if file.thumbhash is not None:
+            placeholders.append(Placeholder(thumbhash=file.thumbhash))
 
-    return outputs, await drive(files, store)
+    value = await drive(files, store)
+    return [Renditions(items=stored), *placeholders], value
 
 
 def _close(files: Generator[Any, None, Any]) -> None:
@@ -205,7 +210,7 @@ async def stills(context: StepContext, asset: Asset) -> StepResult:
     limit = resources.settings.worker.max_image_pixels
     info = asset.media
     outputs, _ = await _store_all(context, asset, lambda r: pipeline.stills(r, info, max_pixels=limit))
-    return StepResult(outputs=[Renditions(items=outputs)])
+    return StepResult(outputs=outputs)
 
 
 async def poster(context: StepContext, asset: Asset) -> StepResult:
@@ -214,10 +219,10 @@ async def poster(context: StepContext, asset: Asset) -> StepResult:
         raise MediaRejected("no media facts: the probe step must run first")
     info = asset.media
     outputs, facts = await _store_all(context, asset, lambda r: pipeline.poster(r, info))
-    return StepResult(outputs=[Renditions(items=outputs), MediaFacts(info=facts)])
+    return StepResult(outputs=[*outputs, MediaFacts(info=facts)])
 
 
 async def waveform(context: StepContext, asset: Asset) -> StepResult:
     """Waveform picture and peaks of an audio file."""
     outputs, _ = await _store_all(context, asset, pipeline.waveform)
-    return StepResult(outputs=[Renditions(items=outputs)])
+    return StepResult(outputs=outputs)

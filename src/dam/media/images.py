@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import IO, Any
 
+import msgspec
 import pillow_heif
 import pillow_jxl  # noqa: F401  (registers the JPEG XL plugin with Pillow)
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from dam.domain.formats import RAW_FORMATS
 from dam.domain.media import MediaInfo, MediaRejected, RenderedFile
-from dam.media import colour, metadata, png, psd, raw, svg
+from dam.media import colour, metadata, png, psd, raw, svg, thumbhash
 
 pillow_heif.register_heif_opener(thumbnails=False)
 # Pillow's decoders for each format we read with it (exiftool's names on the left).
@@ -68,7 +69,7 @@ def stills(fp: IO[bytes], *, fmt: str | None = None, max_pixels: int = MAX_PIXEL
     _, preview, thumbnail = scaled_images(fp, fmt=fmt, max_pixels=max_pixels)
     encoding = _BESIDE.submit(webp, "preview", preview)
     try:
-        yield webp("thumbnail", thumbnail)
+        yield thumbnail_file(thumbnail)
         yield encoding.result()
     finally:
         wait([encoding])
@@ -79,7 +80,7 @@ def render_image(
 ) -> tuple[MediaInfo, list[RenderedFile]]:
     """Read facts and make thumbnail + preview (WebP) from one decode."""
     info, preview, thumbnail = scaled_images(fp, fmt=fmt, max_pixels=max_pixels)
-    return info, [webp("preview", preview), webp("thumbnail", thumbnail)]
+    return info, [webp("preview", preview), thumbnail_file(thumbnail)]
 
 
 def scaled_images(
@@ -196,6 +197,12 @@ def webp(kind: str, image: Image.Image) -> RenderedFile:
     return RenderedFile(
         kind=kind, content_type="image/webp", data=buffer.getvalue(), width=image.width, height=image.height
     )
+
+
+def thumbnail_file(image: Image.Image) -> RenderedFile:
+    """The thumbnail rendition, with the ThumbHash of its pixels: the placeholder a client shows
+    until it loads, computed from the picture in memory (no second read of anything)."""
+    return msgspec.structs.replace(webp("thumbnail", image), thumbhash=thumbhash.encode(image))
 
 
 def _facts(image: Image.Image, fmt: str | None, icc: bytes | None) -> MediaInfo:

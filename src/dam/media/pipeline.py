@@ -108,7 +108,7 @@ def poster(fp: IO[bytes], info: MediaInfo) -> Generator[RenderedFile, None, Medi
     yield images.webp("preview", preview)
     thumbnail = preview.copy()
     thumbnail.thumbnail((images.THUMBNAIL, images.THUMBNAIL))
-    yield images.webp("thumbnail", thumbnail)
+    yield images.thumbnail_file(thumbnail)
     return facts
 
 
@@ -125,7 +125,7 @@ def waveform(fp: IO[bytes]) -> Generator[RenderedFile, None, None]:
         yield images.webp("preview", picture)
         thumbnail = picture.copy()
         thumbnail.thumbnail((images.THUMBNAIL, images.THUMBNAIL), Image.Resampling.LANCZOS)
-        yield images.webp("thumbnail", thumbnail)
+        yield images.thumbnail_file(thumbnail)
 
 
 def ladder_chunk(

@@ -132,6 +132,7 @@ class Presenter:
             asset=asset if audience.metadata else msgspec.structs.replace(asset, metadata={}, media=None),
             renditions=links, steps=steps if audience.steps else [], download_url=download,
             media_url=media, stream=stream, kind=kind,
+            thumbhash=asset.thumbhash if any(r.kind == "thumbnail" for r in links) else None,
         )  # fmt: skip
 
     async def _renditions(self, assets: list[Asset]) -> dict[uuid.UUID, list[StoredRendition]]:
@@ -155,13 +156,14 @@ class Presenter:
 
 
 def summary(asset: Asset, thumbnail_url: str | None) -> AssetSummary:
-    """An asset as a list of results shows it."""
+    """An asset as a list of results shows it (its thumbnail's ThumbHash with the thumbnail only)."""
     return AssetSummary(
         id=asset.id, status=asset.status, filename=asset.filename, content_type=asset.content_type,
         size=asset.stored_size if asset.stored_size is not None else asset.size,
         kind=asset.media.kind if asset.media is not None else None, thumbnail_url=thumbnail_url,
         created_at=asset.created_at, width=asset.media.width if asset.media is not None else None,
         height=asset.media.height if asset.media is not None else None,
+        thumbhash=asset.thumbhash if thumbnail_url is not None else None,
     )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from dam.domain import tags as tag_rules
 from dam.domain.assets import Asset, StepRecord
 from dam.domain.audit import Entry
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
-from dam.domain.outputs import MediaFacts, Output, Renditions, Tags
+from dam.domain.outputs import MediaFacts, Output, Placeholder, Renditions, Tags
 from dam.domain.status import AssetStatus
 from dam.domain.steps import (
     QUEUES,
@@ -104,11 +104,18 @@ async def _tags(conn: Connection, asset_id: uuid.UUID, out: Tags, enabled: froze
         await db.set_tags(conn, asset_id, await retag(conn, asset.workspace_id, asset.tags, wanted))
 
 
+async def _placeholder(
+    conn: Connection, asset_id: uuid.UUID, out: Placeholder, enabled: frozenset[str]
+) -> None:
+    await db.set_thumbhash(conn, asset_id, out.thumbhash)
+
+
 # Each kind of output, and what persists it in the step's finish transaction.
 _PERSIST: dict[type[Any], Callable[[Connection, uuid.UUID, Any, frozenset[str]], Awaitable[None]]] = {
     Renditions: _renditions,
     MediaFacts: _media,
     Tags: _tags,
+    Placeholder: _placeholder,
 }
 
 

@@ -162,6 +162,7 @@ async def test_paging_is_stable_while_members_are_added(api: Client) -> None:
         "size",
         "kind",
         "thumbnail_url",
+        "thumbhash",
         "created_at",
         "width",
         "height",

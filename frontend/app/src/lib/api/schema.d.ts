@@ -1047,6 +1047,8 @@ export interface components {
             /** @default null */
             stream: components["schemas"]["StreamOut"] | null;
             tags: string[];
+            /** @default null */
+            thumbhash: string | null;
             title: string | null;
             updated_at: string;
             uploaded_at: string | null;
@@ -1080,6 +1082,8 @@ export interface components {
             kind: string | null;
             size: number | null;
             status: components["schemas"]["AssetStatus"];
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             /** @default null */
             width: number | null;
@@ -1351,6 +1355,8 @@ export interface components {
             /** @default null */
             stream: components["schemas"]["StreamOut"] | null;
             tags: string[];
+            /** @default null */
+            thumbhash: string | null;
             title: string | null;
             updated_at: string;
             upload: components["schemas"]["SingleUpload"] | components["schemas"]["MultipartUpload"];
@@ -1481,6 +1487,8 @@ export interface components {
             size: number | null;
             status: components["schemas"]["AssetStatus"];
             tags: string[];
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             title: string | null;
             /** @default null */
@@ -2089,6 +2097,8 @@ export interface components {
             status: string;
             /** @default null */
             storyboard_url: string | null;
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             type: string;
         };
@@ -2135,6 +2145,8 @@ export interface components {
             status: string;
             /** @default null */
             storyboard_url: string | null;
+            /** @default null */
+            thumbhash: string | null;
             thumbnail_url: string | null;
             type: string;
         };
