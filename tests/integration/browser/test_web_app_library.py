@@ -87,6 +87,12 @@ async def test_facets_viewer_keyboard_and_edits(
     await page.wait_for_function(THUMBNAILS_LOADED, arg=[first, second, third], timeout=30_000)
     # Newest first, under a day heading; the facets count what the search finds.
     assert await page.locator("h2.day").count() >= 1
+    # Each tile's ThumbHash placeholder is drawn behind its thumbnail (a PNG data URL).
+    backgrounds = await page.locator(".tile").evaluate_all(
+        "tiles => tiles.map((t) => getComputedStyle(t).backgroundImage)"
+    )
+    assert len(backgrounds) == 3
+    assert all(b.startswith('url("data:image/png') for b in backgrounds), backgrounds
     filters = page.get_by_role("navigation", name="Filters")
     red = filters.get_by_role("link", name=f"red{tag} 2")
     await red.click()
