@@ -231,3 +231,63 @@ async def test_thousands_of_results_keep_few_nodes_in_the_dom(
     assert await page.locator("h2.day").count() >= 1
     assert await page.get_by_role("navigation", name="Dates").get_by_role("button").count() >= 2
     assert problems == [], "\n".join(problems)
+
+
+async def test_select_a_range_and_tag_it_in_bulk_with_per_asset_results(
+    stack: str, page: Page, identities: Identities, workspace: Workspace, database_url: str
+) -> None:
+    email, password = await identities.user(workspace, "contributor")
+    conn = await asyncpg.connect(database_url)
+    try:
+        user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+        # 30 assets, Bulk 01 the newest; the contributor made the ten newest, so may change only those.
+        await conn.execute(
+            """INSERT INTO assets (id, workspace_id, created_by, filename, content_type, size, storage_key,
+                                   status, media, title, created_at, updated_at, uploaded_at)
+               SELECT gen_random_uuid(), $1, CASE WHEN i <= 10 THEN $2::uuid END, 'bulk-' || i || '.jpg',
+                      'image/jpeg', 1000, 'originals/bulk/' || i, 'ready',
+                      jsonb_build_object('kind', 'image', 'width', 400, 'height', 300),
+                      'Bulk ' || lpad(i::text, 2, '0'), now() - i * interval '1 minute', now(), now()
+               FROM generate_series(1, 30) AS i""",
+            workspace.id,
+            user_id,
+        )
+    finally:
+        await conn.close()
+    problems: list[str] = []
+    watch(page, problems)
+    await sign_in(page, stack, email, password)
+    tile = "[role='img'][aria-label='{}']"
+    await page.locator(tile.format("Bulk 01")).wait_for(timeout=30_000)
+    # Ctrl-click the first, shift-click the twentieth: twenty selected.
+    await page.locator(tile.format("Bulk 01")).click(modifiers=["Control"])
+    await page.locator(tile.format("Bulk 20")).click(modifiers=["Shift"])
+    bar = page.get_by_role("region", name="Selection")
+    await bar.get_by_text("20 selected").wait_for(timeout=10_000)
+    assert await page.locator(".tile.selected").count() == 20
+    assert await page.get_by_role("dialog").count() == 0  # selecting never opened the viewer
+    # While some are selected, a plain click selects too; Space on a focused tile toggles it.
+    await page.locator(tile.format("Bulk 21")).click()
+    await bar.get_by_text("21 selected").wait_for()
+    await page.keyboard.press("Space")
+    await bar.get_by_text("20 selected").wait_for()
+
+    await bar.get_by_role("textbox", name="Tags").fill("batch, reviewed")
+    await bar.get_by_role("button", name="Apply").click()
+    outcome = bar.get_by_role("status")
+    await outcome.get_by_text("10 changed, 10 not:").wait_for(timeout=30_000)
+    failures = await outcome.locator("li").all_inner_texts()
+    assert len(failures) == 10
+    assert all("contributor on one's own asset" in f for f in failures), failures
+    assert {f.split(":")[0] for f in failures} == {f"Bulk {i:02d}" for i in range(11, 21)}
+
+    key = await identities.key(workspace, "admin")
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        found = (await api.get("/search", params={"tag": ["batch", "reviewed"], "limit": 100})).json()
+        assert sorted(i["title"] for i in found["items"]) == [f"Bulk {i:02d}" for i in range(1, 11)]
+
+    await bar.get_by_role("button", name="Clear").click()
+    await bar.wait_for(state="detached")
+    await page.get_by_role("button", name="Select all 30").click()
+    await bar.get_by_text("30 selected").wait_for(timeout=30_000)
+    assert problems == [], "\n".join(problems)
