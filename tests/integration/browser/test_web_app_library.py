@@ -291,3 +291,46 @@ async def test_select_a_range_and_tag_it_in_bulk_with_per_asset_results(
     await page.get_by_role("button", name="Select all 30").click()
     await bar.get_by_text("30 selected").wait_for(timeout=30_000)
     assert problems == [], "\n".join(problems)
+
+
+async def test_a_reprocessed_tile_updates_in_place_and_shortcuts(
+    stack: str, page: Page, identities: Identities, workspace: Workspace
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    key = await identities.key(workspace, "admin")
+    [asset_id] = await pictures(stack, key, [{"title": f"Heron{tag}"}])
+    email, password = await identities.user(workspace, "editor")
+    problems: list[str] = []
+    watch(page, problems)
+    await sign_in(page, stack, email, password)
+    await page.wait_for_function(THUMBNAILS_LOADED, arg=[f"Heron{tag}"], timeout=30_000)
+    # `?` lists the shortcuts, Esc closes the list, `/` goes to the search box.
+    await page.locator("body").press("?")
+    shortcuts = page.get_by_role("dialog", name="Keyboard shortcuts")
+    await shortcuts.wait_for()
+    await page.keyboard.press("Escape")
+    await shortcuts.wait_for(state="hidden")
+    await page.locator("body").press("/")
+    assert await page.evaluate("document.activeElement.id") == "search-box"
+
+    await page.evaluate("window.gridBefore = document.querySelector('.grid ul')")
+    await page.goto(f"{stack}/app/?view={asset_id}")
+    dialog = page.get_by_role("dialog", name=f"Heron{tag}")
+    await dialog.get_by_role("button", name="Reprocess").click()
+    await dialog.get_by_role("status").filter(has_text="Processing again.").wait_for(timeout=30_000)
+    await page.keyboard.press("Escape")
+    await dialog.wait_for(state="detached")
+    await page.evaluate("window.gridBefore = document.querySelector('.grid ul')")
+    # Polled until processed again: the tile is patched (its badge goes), the grid is the same
+    # element (never rebuilt) and the focus stays on the tile.
+    await page.wait_for_function(
+        "(id) => { const t = document.querySelector(`.tile[data-id='${id}']`);"
+        " return t && !t.querySelector('.badge') && t.querySelector('img')?.complete; }",
+        arg=asset_id,
+        timeout=60_000,
+    )
+    assert await page.evaluate("window.gridBefore === document.querySelector('.grid ul')")
+    assert await page.evaluate("document.activeElement.closest('.tile')?.dataset.id") == asset_id
+    async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
+        assert (await api.get(f"/assets/{asset_id}")).json()["status"] == "ready"
+    assert problems == [], "\n".join(problems)

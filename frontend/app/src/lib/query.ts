@@ -63,8 +63,7 @@ const LABELS: Record<string, string> = {
 	taken_before: 'Taken before',
 	created_after: 'Added from',
 	created_before: 'Added before',
-	filename: 'File name',
-	status: 'Status'
+	filename: 'File name'
 };
 
 /** The year a pair of capture-date bounds spans exactly, if it does. */

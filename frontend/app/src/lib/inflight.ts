@@ -1,0 +1,77 @@
+// Assets still being processed change under the grid: only those are polled (a few at a time,
+// less often the longer nothing changes), and each answer patches its tile in place, so the grid is
+// never rebuilt: scroll, focus and selection stay where they are.
+import type { Hit, Schemas } from '$lib/api/client';
+
+export const IN_FLIGHT = new Set<string>(['uploaded', 'processing']);
+
+/** What of an asset's answer a tile shows. */
+export function tileOf(item: Hit, asset: Schemas['AssetOut']): Hit {
+	const thumbnail = asset.renditions.find((r) => r.kind === 'thumbnail');
+	return {
+		...item,
+		status: asset.status,
+		title: asset.title,
+		tags: asset.tags,
+		kind: asset.media?.kind ?? item.kind,
+		width: asset.media?.width ?? item.width,
+		height: asset.media?.height ?? item.height,
+		thumbnail_url: thumbnail?.url ?? item.thumbnail_url,
+		thumbhash: asset.thumbhash ?? item.thumbhash
+	};
+}
+
+export interface Watch {
+	/** The loaded items now. */
+	items: () => readonly Hit[];
+	/** Read one asset (null: gone or refused). */
+	read: (id: string) => Promise<Schemas['AssetOut'] | null>;
+	/** Put the changed tiles in place. */
+	patch: (changed: Map<string, Hit>) => void;
+	/** First and longest wait between rounds, ms. */
+	every?: number;
+	longest?: number;
+	/** At most this many assets per round. */
+	batch?: number;
+	/** Whether to poll now (e.g. the page is visible). */
+	active?: () => boolean;
+	/** The timer (tests pass their own). */
+	wait?: (ms: number) => Promise<void>;
+}
+
+/** One round: the in-flight items read, the changed ones patched; whether any changed. */
+export async function round(watch: Watch): Promise<boolean> {
+	const flying = watch.items().filter((i) => IN_FLIGHT.has(i.status)).slice(0, watch.batch ?? 24);
+	if (!flying.length) return false;
+	const answers = await Promise.all(flying.map((item) => watch.read(item.id).catch(() => null)));
+	const changed = new Map<string, Hit>();
+	flying.forEach((item, i) => {
+		const asset = answers[i];
+		if (!asset) return;
+		const next = tileOf(item, asset);
+		if (next.status !== item.status || next.thumbnail_url !== item.thumbnail_url) changed.set(item.id, next);
+	});
+	if (changed.size) watch.patch(changed);
+	return changed.size > 0;
+}
+
+/** Poll until `stop` is called: every `every` ms while things change, backing off to `longest`. */
+export function poll(watch: Watch): () => void {
+	let stopped = false;
+	const every = watch.every ?? 2000;
+	const longest = watch.longest ?? 15000;
+	const wait = watch.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+	(async () => {
+		let delay = every;
+		while (!stopped) {
+			await wait(delay);
+			if (stopped) break;
+			if (watch.active && !watch.active()) continue;
+			const moved = await round(watch);
+			delay = moved ? every : Math.min(delay * 1.5, longest);
+		}
+	})();
+	return () => {
+		stopped = true;
+	};
+}
