@@ -22,7 +22,9 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const headers: Middleware = {
 	onRequest({ request }) {
 		if (WRITES.has(request.method) && credentials.csrf) request.headers.set('X-CSRF-Token', credentials.csrf);
-		if (credentials.workspace) request.headers.set('X-Workspace', credentials.workspace);
+		// A request that names its own workspace keeps it (the job dashboard re-runs an operator's
+		// failures in their own workspaces).
+		if (credentials.workspace && !request.headers.has('X-Workspace')) request.headers.set('X-Workspace', credentials.workspace);
 		return request;
 	},
 	onResponse({ request, response }) {
