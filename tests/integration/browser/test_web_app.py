@@ -17,6 +17,7 @@ from dam.domain.accounts import Workspace
 from dam.settings import Settings
 from tests.support import media
 from tests.support.accounts import Identities, bearer
+from tests.support.axe import screen
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
 
@@ -85,6 +86,8 @@ async def test_sign_in_browse_and_find_an_asset_through_a_suggestion(
     watch(page, problems)
 
     await page.goto(f"{stack}/app/")
+    await page.get_by_label("Email").wait_for(timeout=30_000)
+    await screen(page, artifacts_dir, "web-app-sign-in")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
@@ -94,7 +97,7 @@ async def test_sign_in_browse_and_find_an_asset_through_a_suggestion(
     await page.wait_for_function(THUMBNAILS_LOADED, arg=[wanted, other], timeout=30_000)  # newest first
     alts = await page.locator(".tile img").evaluate_all("imgs => imgs.map((i) => i.alt)")
     assert alts.index(other) < alts.index(wanted), alts
-    await page.screenshot(path=str(artifacts_dir / "web-app-library.png"), full_page=True)
+    await screen(page, artifacts_dir, "web-app-library", full_page=True)
 
     await search.focus()
     await search.press_sequentially(f"quokka{tag}", delay=40)  # any case: the suggestion is as written
@@ -108,7 +111,7 @@ async def test_sign_in_browse_and_find_an_asset_through_a_suggestion(
     await page.wait_for_function(only, arg=wanted, timeout=30_000)
     assert await search.input_value() == wanted
     assert await page.evaluate("document.activeElement.id") == "search-box"  # focus stays in the box
-    await page.screenshot(path=str(artifacts_dir / "web-app-search.png"), full_page=True)
+    await screen(page, artifacts_dir, "web-app-search", full_page=True)
 
     await page.go_back()  # the library again, every asset, the box emptied
     await page.wait_for_function(THUMBNAILS_LOADED, arg=[wanted, other], timeout=30_000)

@@ -19,6 +19,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
 from tests.support.accounts import PASSWORD, Identities, bearer
+from tests.support.axe import assert_accessible, screen
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
 
@@ -269,17 +270,12 @@ async def test_an_admin_works_every_admin_screen(
     await jobs_rerun(page, stack, admin_key)
     await accept_in_the_app(page, stack, link, workspace, problems)
 
-    for screen in SCREENS:
-        await page.goto(f"{stack}/app/admin/{screen}")
+    for name in SCREENS:
+        await page.goto(f"{stack}/app/admin/{name}")
         await page.get_by_role("heading", level=1).wait_for(timeout=30_000)
         await page.wait_for_load_state("networkidle")
-        await fits_a_phone(page, screen)
-        for scheme in ("light", "dark"):
-            await page.emulate_media(color_scheme=scheme)
-            await page.screenshot(
-                path=str(artifacts_dir / f"web-app-admin-{screen}-{scheme}.png"), full_page=True
-            )
-        await page.emulate_media(color_scheme="light")
+        await fits_a_phone(page, name)
+        await screen(page, artifacts_dir, f"web-app-admin-{name}", full_page=True)
     assert problems == [], "\n".join(problems)
 
 
@@ -292,11 +288,12 @@ async def test_admin_screens_tell_others_they_are_not_allowed(
     watch(page, problems)
     await sign_in(page, stack, email)
     assert await page.get_by_role("link", name="Admin").count() == 0
-    for screen in ("", *SCREENS):
-        await page.goto(f"{stack}/app/admin/{screen}")
+    for path in ("", *SCREENS):
+        await page.goto(f"{stack}/app/admin/{path}")
         await page.get_by_role("heading", name="Not allowed").wait_for(timeout=30_000)
         assert f"Your role in {workspace.name} is {role}." in await page.locator("main").inner_text()
         assert await page.get_by_role("navigation", name="Admin").count() == 0
+    await assert_accessible(page, "not allowed")
     await page.get_by_role("link", name="Back to the library").click()
     await page.get_by_role("combobox", name="Search").wait_for(timeout=30_000)
     assert problems == [], "\n".join(problems)

@@ -19,6 +19,7 @@ from dam.settings import Settings
 from tests.integration.browser.test_web_app import THUMBNAILS_LOADED, watch
 from tests.support import media
 from tests.support.accounts import Identities, bearer
+from tests.support.axe import screen
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
 
@@ -104,7 +105,7 @@ async def test_facets_viewer_keyboard_and_edits(
     await chip.wait_for()
     # The schema's facet field is a facet too.
     await filters.get_by_role("heading", name="Client").wait_for(timeout=30_000)
-    await page.screenshot(path=str(artifacts_dir / "web-app-facets.png"), full_page=True)
+    await screen(page, artifacts_dir, "web-app-facets", full_page=True)
     await chip.click()
     await page.wait_for_function(only, arg=[first, second, third], timeout=30_000)
     assert "tag=" not in page.url
@@ -124,7 +125,7 @@ async def test_facets_viewer_keyboard_and_edits(
     await page.keyboard.press("ArrowLeft")
     dialog = page.get_by_role("dialog", name=second)
     await dialog.wait_for(timeout=30_000)
-    await page.screenshot(path=str(artifacts_dir / "web-app-viewer.png"))
+    await screen(page, artifacts_dir, "web-app-viewer")
 
     # Edit the title, the tags and the schema's field.
     await dialog.get_by_label("Title").fill(f"Lynx{tag} renamed")
@@ -164,7 +165,7 @@ async def test_facets_viewer_keyboard_and_edits(
 
 
 async def test_a_viewer_sees_no_edit_controls_and_is_refused_if_forced(
-    stack: str, page: Page, identities: Identities, workspace: Workspace
+    stack: str, page: Page, identities: Identities, workspace: Workspace, artifacts_dir: Path
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     key = await identities.key(workspace, "admin")
@@ -180,6 +181,7 @@ async def test_a_viewer_sees_no_edit_controls_and_is_refused_if_forced(
     assert await dialog.get_by_role("button", name="Reprocess").count() == 0
     assert await dialog.get_by_label("Title").count() == 0
     assert await page.get_by_role("button", name="Make a link (7 days)").count() == 0
+    await screen(page, artifacts_dir, "web-app-viewer-read-only")
     # Forced through the page's own session: refused.
     status = await page.evaluate(
         """async (id) => (await fetch(`/assets/${id}`, {method: 'PATCH',
@@ -234,7 +236,12 @@ async def test_thousands_of_results_keep_few_nodes_in_the_dom(
 
 
 async def test_select_a_range_and_tag_it_in_bulk_with_per_asset_results(
-    stack: str, page: Page, identities: Identities, workspace: Workspace, database_url: str
+    stack: str,
+    page: Page,
+    identities: Identities,
+    workspace: Workspace,
+    database_url: str,
+    artifacts_dir: Path,
 ) -> None:
     email, password = await identities.user(workspace, "contributor")
     conn = await asyncpg.connect(database_url)
@@ -280,6 +287,7 @@ async def test_select_a_range_and_tag_it_in_bulk_with_per_asset_results(
     assert len(failures) == 10
     assert all("contributor on one's own asset" in f for f in failures), failures
     assert {f.split(":")[0] for f in failures} == {f"Bulk {i:02d}" for i in range(11, 21)}
+    await screen(page, artifacts_dir, "web-app-bulk")
 
     key = await identities.key(workspace, "admin")
     async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
@@ -294,7 +302,7 @@ async def test_select_a_range_and_tag_it_in_bulk_with_per_asset_results(
 
 
 async def test_a_reprocessed_tile_updates_in_place_and_shortcuts(
-    stack: str, page: Page, identities: Identities, workspace: Workspace
+    stack: str, page: Page, identities: Identities, workspace: Workspace, artifacts_dir: Path
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     key = await identities.key(workspace, "admin")
@@ -308,6 +316,7 @@ async def test_a_reprocessed_tile_updates_in_place_and_shortcuts(
     await page.locator("body").press("?")
     shortcuts = page.get_by_role("dialog", name="Keyboard shortcuts")
     await shortcuts.wait_for()
+    await screen(page, artifacts_dir, "web-app-shortcuts")
     await page.keyboard.press("Escape")
     await shortcuts.wait_for(state="hidden")
     await page.locator("body").press("/")
