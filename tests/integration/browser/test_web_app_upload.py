@@ -252,3 +252,19 @@ async def test_upload_a_folder_with_a_copy_a_refused_file_and_a_reload(
     # The refused notes' POST (422) is the one failed request the test expects.
     assert [p for p in problems if "422" not in p] == [], "\n".join(problems)
     assert len(problems) <= 2, "\n".join(problems)  # its answer, and the console's word for it
+
+
+async def test_a_viewer_has_no_upload_controls(
+    stack: str, page: Page, identities: Identities, workspace: Workspace
+) -> None:
+    email, password = await identities.user(workspace, "viewer")
+    problems: list[str] = []
+    watch(page, problems)
+    await page.goto(f"{stack}/app/")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("combobox", name="Search").wait_for(timeout=30_000)
+    assert await page.locator("input[type=file]").count() == 0
+    assert await page.get_by_text("Upload files").count() == 0
+    assert problems == [], "\n".join(problems)
