@@ -249,6 +249,14 @@ async def test_upload_a_folder_with_a_copy_a_refused_file_and_a_reload(
     await page.evaluate(DROP, [dropped.name, base64.b64encode(dropped.read_bytes()).decode()])
     dropped_row = rows.get_by_role("listitem").filter(has_text=dropped.name)
     await dropped_row.get_by_text("Uploaded").wait_for(timeout=60_000)
+    # It appears first in the library at once, and its tile turns into its thumbnail once processed,
+    # in place (the poll of what is in flight).
+    await page.wait_for_function(
+        """(name) => { const img = document.querySelector('.tile img');
+            return img && img.alt === name && img.complete && img.naturalWidth > 0; }""",
+        arg=dropped.name,
+        timeout=120_000,
+    )
     # The refused notes' POST (422) is the one failed request the test expects.
     assert [p for p in problems if "422" not in p] == [], "\n".join(problems)
     assert len(problems) <= 2, "\n".join(problems)  # its answer, and the console's word for it

@@ -5,6 +5,28 @@ import type { Hit, Schemas } from '$lib/api/client';
 
 export const IN_FLIGHT = new Set<string>(['uploaded', 'processing']);
 
+/** A tile for an asset the grid has not loaded (one just uploaded). */
+export function hitOf(asset: Schemas['AssetOut']): Hit {
+	const thumbnail = asset.renditions.find((r) => r.kind === 'thumbnail');
+	return {
+		id: asset.id,
+		status: asset.status,
+		filename: asset.filename,
+		content_type: asset.content_type,
+		size: asset.stored_size ?? asset.size,
+		kind: asset.media?.kind ?? null,
+		thumbnail_url: thumbnail?.url ?? null,
+		thumbhash: asset.thumbhash ?? null,
+		created_at: asset.created_at,
+		width: asset.media?.width ?? null,
+		height: asset.media?.height ?? null,
+		title: asset.title,
+		tags: asset.tags,
+		score: null,
+		matched: []
+	};
+}
+
 /** What of an asset's answer a tile shows. */
 export function tileOf(item: Hit, asset: Schemas['AssetOut']): Hit {
 	const thumbnail = asset.renditions.find((r) => r.kind === 'thumbnail');

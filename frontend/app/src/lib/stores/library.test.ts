@@ -94,3 +94,18 @@ describe('library store patches', () => {
 		expect(get(library).items).toEqual(['a', 'B', 'c', 'd']);
 	});
 });
+
+describe('library store prepends', () => {
+	it('puts a new item first once, and not before a search', async () => {
+		const { calls, fetcher } = controlled();
+		const library = createLibrary(fetcher);
+		library.prepend('z', (a, b) => a === b);
+		expect(get(library).items).toEqual([]);
+		const first = library.search('');
+		calls[0].resolve({ items: ['a', 'b'], next_cursor: null });
+		await first;
+		library.prepend('n', (a, b) => a === b);
+		library.prepend('n', (a, b) => a === b);
+		expect(get(library).items).toEqual(['n', 'a', 'b']);
+	});
+});

@@ -33,6 +33,8 @@ export interface Library<T, P extends Page<T> = Page<T>> extends Readable<Librar
 	/** Replace the loaded items that `change` returns a new value for (an edit, a status change),
 	 * in place: the list keeps its order, length and position. */
 	patch(change: (item: T) => T | undefined): void;
+	/** Put an item first (a new asset of a newest-first list), unless `same` finds it loaded. */
+	prepend(item: T, same: (a: T, b: T) => boolean): void;
 }
 
 export function createLibrary<T, P extends Page<T> = Page<T>>(fetchPage: Fetcher<T, P>): Library<T, P> {
@@ -86,6 +88,10 @@ export function createLibrary<T, P extends Page<T> = Page<T>>(fetchPage: Fetcher
 				return next;
 			});
 			if (changed) set({ ...state, items });
+		},
+		prepend(item, same) {
+			if (state.query === null || state.items.some((i) => same(i, item))) return;
+			set({ ...state, items: [item, ...state.items] });
 		}
 	};
 }
