@@ -17,7 +17,7 @@ MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples lib
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
-.PHONY: help install hooks tools uppy player app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-search harness migrate dev-s3 clean
+.PHONY: help install hooks tools uppy player app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
@@ -159,8 +159,13 @@ fmt: $(STAMP) ## format and autofix with ruff
 	$(BIN)/ruff format src workers tests bench migrations docs/gen
 	$(BIN)/ruff check --fix src workers tests bench migrations docs/gen
 
-bench: $(STAMP) media-tools ## presign, POST /assets, probe, image and end-to-end ingest figures beside baselines of the same run
+bench: $(STAMP) $(APP_BUILD) $(CHROMIUM) media-tools ## presign, POST /assets, probe, image, end-to-end ingest and web app figures beside baselines of the same run
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/web.py
+
+# The web app in Chromium against the API on the search bench's 100k data set (made once, reused).
+bench-web: $(STAMP) $(APP_BUILD) $(CHROMIUM) ## the web app's first thumbnails, search-as-you-type, scrolling and first-screen JS beside the API's time
+	$(BIN)/python bench/web.py
 
 # Search at 100k and 1M synthetic assets: each data set is generated into a database of its own on
 # first use (dam_bench_search_100k, _1m: ~0.3 and ~3 GB, a few minutes) and reused afterwards.

@@ -25,8 +25,17 @@ function signedOut(message: string | null): void {
 credentials.workspace = globalThis.localStorage?.getItem(WORKSPACE) ?? null;
 credentials.onExpired = () => signedOut('Your session has ended: sign in again.');
 
-/** Find out whether the browser's cookie still names a session. */
-export async function restore(): Promise<void> {
+let restoring: Promise<void> | null = null;
+
+/** Find out whether the browser's cookie still names a session (asked once per page load: the root
+ * layout's `load` asks as the app starts, before its components are loaded, and later callers get
+ * the same answer). */
+export function restore(): Promise<void> {
+	restoring ??= ask();
+	return restoring;
+}
+
+async function ask(): Promise<void> {
 	const { data } = await api.GET('/auth/me');
 	if (data) return signedIn(data);
 	if (credentials.workspace) {
