@@ -13,9 +13,12 @@ from litestar.testing import AsyncTestClient
 Client = AsyncTestClient[Any]
 
 
-async def sign_in_flow(api: Client, callback: Callable[[str], str] | None = None) -> httpx.Response:
-    """Start a sign-in, let the provider answer, and bring its answer back; the final redirect."""
-    start = await api.get("/auth/oidc/login", follow_redirects=False)
+async def sign_in_flow(
+    api: Client, callback: Callable[[str], str] | None = None, start_at: str = "/auth/oidc/login"
+) -> httpx.Response:
+    """Start a sign-in (at ``start_at``), let the provider answer, and bring its answer back; the
+    final redirect."""
+    start = await api.get(start_at, follow_redirects=False)
     assert start.status_code == 302, start.text
     async with httpx.AsyncClient(timeout=30) as browser:
         at_provider = await browser.get(start.headers["location"], follow_redirects=False)

@@ -13,12 +13,21 @@ from tests.support.store import allow_origin
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, log_dir: Path, **extra: str) -> AsyncIterator[str]:
-    """API and worker as real processes; the page's origin is allowed by the bucket's CORS rules."""
+async def running(
+    settings: Settings, log_dir: Path, *, transcode: bool = False, **extra: str
+) -> AsyncIterator[str]:
+    """API and worker as real processes (and the transcode worker, which makes streams, with
+    ``transcode``); the page's origin is allowed by the bucket's CORS rules."""
     (port,) = free_ports(1)
     origin = f"http://127.0.0.1:{port}"
     env = env_of(settings, DAM_PORT=str(port), DAM_CORS_ORIGINS=origin, **extra)
     allow_origin(settings, origin)
-    async with dam("api", env=env, log_dir=log_dir) as api, dam("worker", env=env, log_dir=log_dir):
+    async with contextlib.AsyncExitStack() as stack:
+        api = await stack.enter_async_context(dam("api", env=env, log_dir=log_dir))
+        await stack.enter_async_context(dam("worker", env=env, log_dir=log_dir))
+        if transcode:
+            await stack.enter_async_context(
+                dam("worker", "--queue", "transcode", env=env, log_dir=log_dir, name="transcode")
+            )
         await api.healthy(origin + "/health")
         yield origin

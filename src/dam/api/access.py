@@ -144,6 +144,12 @@ def session_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return host_cookie(connection, SESSION_COOKIE)
 
 
+async def carried_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """On an anonymous route, the principal of the credentials the request carries: Unauthenticated
+    or Forbidden when they are missing or no good, Unavailable when they cannot be checked now."""
+    return await _principal(connection, connection.app.state.auth)
+
+
 async def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """On an anonymous route, the principal of the credentials the request carries, if they are
     good (None otherwise, or when they cannot be checked now)."""

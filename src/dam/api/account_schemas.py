@@ -68,6 +68,12 @@ class Me(msgspec.Struct, kw_only=True):
     csrf_token: str | None = msgspec.field(default=None)
 
 
+class SessionState(msgspec.Struct, kw_only=True):
+    """``GET /auth/session``: who is signed in, if anyone (``me`` null: no one)."""
+
+    me: Me | None
+
+
 class NewWorkspace(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """``POST /workspaces`` (operators)."""
 

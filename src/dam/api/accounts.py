@@ -13,12 +13,12 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_410_GONE
 
 from dam.api import account_schemas as a
-from dam.api.access import browser_cookie, check_csrf, policy, session_cookie, session_of
+from dam.api.access import browser_cookie, carried_principal, check_csrf, policy, session_cookie, session_of
 from dam.api.addresses import client_address
 from dam.api.errors import responses
 from dam.domain.access import ANONYMOUS, OPERATOR, SIGNED_IN, Principal, Scope, needs
 from dam.domain.accounts import Membership
-from dam.domain.errors import Forbidden, Gone
+from dam.domain.errors import Forbidden, Gone, Unauthenticated
 from dam.domain.validation import parse_id
 from dam.services import passwords
 from dam.services.accounts import Accounts
@@ -105,6 +105,23 @@ class AuthController(Controller):
         """The user (or key), their workspaces and roles, the workspace this request acts in, and
         for a browser session the `csrf_token` its writes send as `X-CSRF-Token`."""
         return me_out(await accounts.auth.identity(principal), session_of(request))
+
+    @get(
+        "/session", operation_id="getSession", opt=policy(ANONYMOUS), responses=responses(400, 503),
+        summary="Whether anyone is signed in",
+    )  # fmt: skip
+    async def session(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountServices]
+    ) -> a.SessionState:
+        """`GET /auth/me` for a page that does not know yet whether it is signed in: 200 either
+        way, `me` null when the request carries no good credentials (no cookie, an ended session,
+        a workspace named in `X-Workspace` that the user is not a member of), so asking is never
+        a failed request; 503 when they cannot be checked now."""
+        try:
+            principal = await carried_principal(request)
+        except (Unauthenticated, Forbidden):
+            return a.SessionState(me=None)
+        return a.SessionState(me=me_out(await accounts.auth.identity(principal), session_of(request)))
 
     @post(
         "/password", operation_id="changePassword", status_code=HTTP_200_OK, opt=policy(SIGNED_IN),

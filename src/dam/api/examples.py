@@ -285,6 +285,7 @@ def _accounts() -> dict[str, Any]:
     return {
         "login": msgspec.to_builtins(me),
         "getMe": msgspec.to_builtins(me),
+        "getSession": msgspec.to_builtins(a.SessionState(me=me)),
         "changePassword": msgspec.to_builtins(me),
         "createWorkspace": msgspec.to_builtins(
             a.WorkspaceOut(id=WORKSPACE, slug="newsroom", name="Newsroom", created_at=AT)

@@ -1,18 +1,20 @@
 """Share-link routes: editors make, list and revoke links of an asset or a collection; anyone
-holding one reads what it shows (``GET /shares/{token}``, the page at ``/s/{token}``), after its
-password if it asks for one. A workspace admin caps how long links may live (``/workspace/settings``)."""
+holding one reads what it shows (``GET /shares/{token}``; ``/s/{token}`` sends a browser to the web
+app's page of it), after its password if it asks for one. A workspace admin caps how long links may
+live (``/workspace/settings``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
-from litestar.response import File
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND
+from litestar.response import File, Redirect
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_302_FOUND, HTTP_404_NOT_FOUND
 from msgspec import Meta
 
 from dam.api.access import browser_cookie, policy, public_base
@@ -20,6 +22,7 @@ from dam.api.addresses import client_address
 from dam.api.assets import AssetId, Limit
 from dam.api.collections import CollectionId
 from dam.api.errors import responses
+from dam.api.webapp import PREFIX
 from dam.domain.access import SHARE_LINK, Principal, Scope, needs
 from dam.domain.errors import NotFound
 from dam.domain.shares import Share, SharedAsset, SharedCollection, SharedMember, visit_cookie
@@ -266,8 +269,9 @@ async def _settings(principal: Principal, shares: Shares) -> WorkspaceSettings:
 
 
 def share_page() -> Any:
-    """``/s/{token}``: the page a share link opens (404 alike for unknown, expired, revoked links)."""
-    folder = web_dir()
+    """``/s/{token}``, the address a share link gives: the web app's share page
+    (``/app/s/{token}``), or the 404 page alike for unknown, expired and revoked links."""
+    gone = web_dir() / "share-gone.html"
 
     @get(
         "/s/{token:str}", media_type=MediaType.HTML, include_in_schema=False, opt=policy(SHARE_LINK),
@@ -277,9 +281,11 @@ def share_page() -> Any:
             await shares.find(token)
         except NotFound:
             return File(
-                folder / "share-gone.html", content_disposition_type="inline", media_type=MediaType.HTML,
+                gone, content_disposition_type="inline", media_type=MediaType.HTML,
                 status_code=HTTP_404_NOT_FOUND,
             )  # fmt: skip
-        return File(folder / "share.html", content_disposition_type="inline", media_type=MediaType.HTML)
+        # The token stays in the path (the request log names the route's template, never the path)
+        # and no page of ours sends a Referer.
+        return Redirect(f"{PREFIX}/s/{quote(token, safe='')}", status_code=HTTP_302_FOUND)
 
     return page

@@ -2,8 +2,8 @@
 and ``nonce``.
 
 ``begin`` keeps the state's nonce and PKCE verifier in Redis for ten minutes and sends the browser
-to the provider; ``finish`` takes them back exactly once (a replayed or forged ``state`` finds
-nothing), exchanges the code, and checks the ID token's signature against the provider's keys (an
+to the provider; ``take`` takes them back exactly once (a replayed or forged ``state`` finds
+nothing), ``finish`` exchanges the code and checks the ID token's signature against the provider's keys (an
 unknown key id fetches the key set once more, then fails), its issuer, audience, expiry and nonce,
 before any user is looked up or made. Users are linked by issuer and subject, never by email alone.
 
@@ -48,12 +48,15 @@ ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 LEEWAY = 60  # seconds of clock difference allowed on exp / iat
 
 
-class _Pending(msgspec.Struct, frozen=True):
+class Pending(msgspec.Struct, frozen=True):
+    """A sign-in at the provider, kept in Redis under its ``state`` until the callback takes it."""
+
     nonce: str
     verifier: str
     redirect_uri: str
     browser: str = ""  # the SHA-256 (hex) of the secret in the starting browser's cookie
     invitation: str = ""  # the SHA-256 (hex) of the invitation's token, for a sign-in that accepts it
+    back: str = "/"  # the page's own path to return to, signed in or refused
 
 
 class Started(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,19 +89,22 @@ class Sso:
     def _key(self, state: str) -> str:
         return f"{self.all_settings.redis.queue_name}:oidc:{passwords.digest(state).hex()}"
 
-    async def begin(self, redirect_uri: str, address: str, invitation: str | None = None) -> Started:
+    async def begin(
+        self, redirect_uri: str, address: str, invitation: str | None = None, back: str = "/"
+    ) -> Started:
         """The provider's authorization URL for a new sign-in, bound to the browser that asked (a
         start is an anonymous write to Redis: limited per client address). With ``invitation`` (a
-        link's token, which must still be acceptable: 404 or 410 otherwise) the sign-in accepts it."""
+        link's token, which must still be acceptable: 404 or 410 otherwise) the sign-in accepts it;
+        ``back`` (a path of this site) is where the callback sends the browser."""
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         await self.auth.limits.anonymous_write("sso-start", address, "sign-in starts from this address")
         invited = "" if invitation is None else (await self.invitations.digest_of(invitation)).hex()
         config = await self._config()
         state, nonce, verifier, browser = (passwords.new_secret("") for _ in range(4))
-        pending = _Pending(
+        pending = Pending(
             nonce=nonce, verifier=verifier, redirect_uri=redirect_uri,
-            browser=passwords.digest(browser).hex(), invitation=invited,
+            browser=passwords.digest(browser).hex(), invitation=invited, back=back,
         )  # fmt: skip
         try:
             await kv.put(self.redis, self._key(state), msgspec.json.encode(pending), STATE_TTL)
@@ -112,11 +118,10 @@ class Sso:
         }  # fmt: skip
         return Started(url=f"{config['authorization_endpoint']}?{urlencode(query)}", browser=browser)
 
-    async def finish(self, state: str, code: str, browser: str | None, address: str) -> SignedIn:
-        """Check the provider's answer and sign its user in (a session, as a password sign-in), in
-        the browser that started the sign-in only (``browser``: the secret of its cookie). Another
-        browser opening the callback, as someone else's link, signs no one in (RFC 9700 §4.7). A
-        sign-in started from an invitation accepts it first (Forbidden or Gone when it may not)."""
+    async def take(self, state: str, browser: str | None) -> Pending:
+        """The sign-in a callback's ``state`` names, once, in the browser that started it alone
+        (``browser``: the secret of its cookie). Another browser opening the callback, as someone
+        else's link, signs no one in (RFC 9700 §4.7)."""
         if not self.enabled:
             raise NotFound("single sign-on is not configured")
         try:
@@ -125,11 +130,17 @@ class Sso:
             raise QueueUnavailable(f"single sign-on is unavailable: Redis is down: {exc}"[:300]) from exc
         if raw is None:
             raise Unauthenticated("the sign-in is unknown, expired or already used (state); start again")
-        pending = msgspec.json.decode(raw, type=_Pending)
+        pending = msgspec.json.decode(raw, type=Pending)
         if not browser or not passwords.same(passwords.digest(browser), bytes.fromhex(pending.browser)):
             raise Unauthenticated(
                 "this sign-in was started in another browser (or that took over ten minutes); start again"
             )
+        return pending
+
+    async def finish(self, pending: Pending, code: str, address: str) -> SignedIn:
+        """Check the provider's answer to a sign-in ``take`` returned and sign its user in (a
+        session, as a password sign-in). A sign-in started from an invitation accepts it first
+        (Forbidden or Gone when it may not)."""
         claims = await self._id_token(code, pending)
         detail = {"email": "", "sso": self.settings.issuer}
         if pending.invitation:
@@ -175,7 +186,7 @@ class Sso:
             self._keys_at = time.monotonic()
         return self._keys
 
-    async def _id_token(self, code: str, pending: _Pending) -> dict[str, Any]:
+    async def _id_token(self, code: str, pending: Pending) -> dict[str, Any]:
         config = await self._config()
         form = {
             "grant_type": "authorization_code", "code": code, "redirect_uri": pending.redirect_uri,

@@ -167,6 +167,10 @@ async def _me(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/auth/me", headers=h)
 
 
+async def _session(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/auth/session", headers=h)
+
+
 async def _jobs(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/api/jobs", headers=h)
 
@@ -329,6 +333,7 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /s3/multipart": (_companion, (401, 403, 200, 200, 200, 401, 401, 401, 200, 403, 401)),
     "POST /uploads/{token}/s3/multipart": (_tokened, (200,) * 11),
     "GET /auth/me": (_me, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "GET /auth/session": (_session, (200,) * 11),
     "GET /api/jobs": (_jobs, (401, 403, 403, 403, 200, 401, 401, 401, 200, 200, 401)),
     "POST /keys": (_new_key, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403, 401)),
     "GET /keys": (_keys, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
@@ -379,7 +384,7 @@ def test_every_route_declares_a_policy(settings: Settings) -> None:
     anonymous = {path for method, path, rule in table if rule.anonymous and method != "OPTIONS"}
     assert anonymous == {
         "/", "/static/{file_path}", "/health", "/ready", "/jobs", "/auth/login", "/auth/logout",
-        "/auth/providers", "/auth/oidc/login", "/auth/oidc/callback",
+        "/auth/session", "/auth/providers", "/auth/oidc/login", "/auth/oidc/callback",
         "/invite/{token}", "/invitations/{token}/accept",
         "/docs", "/docs/{path}", "/docs/openapi.json", "/docs/assets/{name}", "/app", "/app/{path}",
     }  # fmt: skip
@@ -641,6 +646,30 @@ async def test_a_member_of_several_workspaces_names_one(client: Client, identiti
         refused = await client.get("/assets", headers={**session, "X-Workspace": name})
         assert refused.status_code == 403
         assert "not a member" in refused.json()["detail"]
+
+
+async def test_the_session_route_answers_signed_out_without_failing(
+    client: Client, identities: Identities, workspace: Workspace
+) -> None:
+    """``GET /auth/session`` is what the web app asks before anyone signed in: 200 either way."""
+    assert (await client.get("/auth/session")).json() == {"me": None}
+    email, _ = await identities.user(workspace, "editor")
+    session = await login(client, email)
+    cookie = {"Cookie": session["Cookie"]}
+    answer = await client.get("/auth/session", headers=cookie)
+    assert answer.status_code == 200
+    assert answer.json()["me"] == (await client.get("/auth/me", headers=cookie)).json()
+    assert answer.json()["me"]["csrf_token"] == session["X-CSRF-Token"]
+    # A workspace the user is not in, a made-up session, an ended one: no one, and still 200.
+    for headers in (
+        {**cookie, "X-Workspace": "nope"},
+        {"Cookie": "dam_session=" + "x" * 43},
+        {"Authorization": "Bearer dam_live_" + "x" * 43},
+    ):
+        assert (await client.get("/auth/session", headers=headers)).json() == {"me": None}, headers
+    assert (await client.post("/auth/logout", headers=session)).status_code == 204
+    ended = await client.get("/auth/session", headers=cookie)
+    assert (ended.status_code, ended.json()) == (200, {"me": None})
 
 
 async def test_upload_tokens_hold_to_their_type_size_workspace_and_lifetime(

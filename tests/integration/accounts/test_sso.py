@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import msgspec
@@ -178,6 +178,39 @@ async def test_a_callback_signs_in_only_the_browser_that_started_it(
             )
             assert (await attacker.get("/auth/me")).json()["user"]["email"] == f"{sub}@newsroom.test"
             assert await users(accounts_pool) == before + 1
+
+
+async def test_a_sign_in_returns_to_the_page_it_started_from(
+    make_settings: Callable[..., Settings], accounts_pool: Pool
+) -> None:
+    with crafting_provider("dam-tests") as provider:
+        settings = make_settings(
+            DAM_OIDC_ISSUER=provider.issuer, DAM_OIDC_CLIENT_ID="dam-tests", DAM_OIDC_CREATE_USERS="true",
+            DAM_OIDC_WORKSPACE=f"sso-{uuid.uuid4().hex[:8]}",
+        )  # fmt: skip
+        provider.claims = {"email": f"r-{uuid.uuid4().hex[:8]}@example.test", "email_verified": True}
+        async with AsyncTestClient(app=create_app(settings)) as api:
+            back = "/app/?q=harbour&view=1#top"
+            start = f"/auth/oidc/login?{urlencode({'return_to': back})}"
+            signed = await sign_in_flow(api, start_at=start)
+            assert signed.headers["location"] == back
+            assert signed_in(signed)
+            # Refused: back to the same page, the reason added to its query.
+            provider.mode = "expired"
+            refused = await sign_in_flow(api, start_at=start)
+            assert not signed_in(refused)
+            location = urlsplit(refused.headers["location"])
+            assert (location.path, location.fragment) == ("/app/", "top")
+            query = parse_qs(location.query)
+            assert query["q"] == ["harbour"]
+            assert query["view"] == ["1"]
+            assert "expired" in query["sso_error"][0]
+            # Only a path of this site: never another host, whatever a browser makes of it.
+            for elsewhere in ("https://evil.test/", "//evil.test/", "/\\evil.test/", "app/", "/app/\n"):
+                answer = await api.get(
+                    f"/auth/oidc/login?{urlencode({'return_to': elsewhere})}", follow_redirects=False
+                )
+                assert answer.status_code == 400, (elsewhere, answer.text)
 
 
 async def test_sign_in_starts_are_limited_per_address(make_settings: Callable[..., Settings]) -> None:

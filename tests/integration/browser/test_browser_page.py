@@ -23,6 +23,7 @@ from tests.support.net import slow_proxy
 from tests.support.stack import running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PREVIEW_LOADED = "() => document.querySelector('.stage img')?.naturalWidth > 0"
 
 # This test's ready cards (their names carry its tag: the session's database, and so the grid, holds
 # every earlier test's assets too).
@@ -195,22 +196,19 @@ async def test_a_link_made_in_the_page_opens_anonymously_until_it_expires(
     try:
         shared = await visitor.new_page()
         shared.on("pageerror", lambda exc: errors.append(str(exc)))
-        await shared.goto(url)
-        await shared.locator("#share-password").wait_for(state="visible", timeout=30_000)
-        await shared.fill("#share-pass", "wrong password")
-        await shared.locator("#unlock button").click()
-        await shared.locator("#unlock-error", has_text="wrong password").wait_for(timeout=30_000)
-        await shared.fill("#share-pass", "blue heron at dawn")
-        await shared.locator("#unlock button").click()
-        image = shared.locator("img#share-preview")
-        await image.wait_for(timeout=30_000)
-        await shared.wait_for_function("() => document.querySelector('img#share-preview').naturalWidth > 0")
-        assert await shared.locator("#share-name").inner_text() == f"{tag}-shared.jpg"
-        assert await shared.locator("#share-download").is_visible()
+        await shared.goto(url)  # the web app's share page (tests/integration/browser/test_web_app_share.py)
+        await shared.get_by_label("Password").fill("wrong password")
+        await shared.get_by_role("button", name="Open").click()
+        await shared.get_by_role("alert").filter(has_text="Wrong password").wait_for(timeout=30_000)
+        await shared.get_by_label("Password").fill("blue heron at dawn")
+        await shared.get_by_role("button", name="Open").click()
+        await shared.wait_for_function(PREVIEW_LOADED, timeout=30_000)
+        assert await shared.locator(".viewer-title").inner_text() == f"{tag}-shared.jpg"
+        assert await shared.get_by_role("link", name="Download the original").is_visible()
         assert "TestCam" not in await shared.content()  # metadata hidden
         await shared.screenshot(path=str(artifacts_dir / "share-page.png"), full_page=True)
         await shared.reload()  # the password is asked once per visitor
-        await shared.locator("img#share-preview").wait_for(timeout=30_000)
+        await shared.wait_for_function(PREVIEW_LOADED, timeout=30_000)
     finally:
         await visitor.close()
     # A 1 s link made the same way answers the "gone" page once it has expired.
@@ -227,7 +225,7 @@ async def test_a_link_made_in_the_page_opens_anonymously_until_it_expires(
                 break
             assert asyncio.get_running_loop().time() < deadline, "a 1 s link still opened 30 s later"
             await asyncio.sleep(0.2)
-        assert "does not exist, has expired or has been revoked" in await gone.content()
+        assert "This link has expired or was revoked" in await gone.content()
     finally:
         await late.close()
     assert errors == []

@@ -1,6 +1,7 @@
-"""A shared collection's page in Chromium (#31): the collection's name and description, a grid of
-thumbnails that opens each asset as an asset's link shows it (and back, with the page's button or
-the browser's), "Load more", the link's rules (no download, no facts), its password, a phone's width."""
+"""A shared collection's page in Chromium (#31; the web app's since #32): the collection's name and
+description, a grid of thumbnails that opens each asset in the viewer as an asset's link shows it
+(and back, with its Close button or the browser's), "Load more", the link's rules (no download, no
+facts), its password, a phone's width."""
 
 from __future__ import annotations
 
@@ -26,10 +27,10 @@ from tests.support.stack import running
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 THUMBNAILS_LOADED = """(count) => {
-  const images = [...document.querySelectorAll('#share-grid img.thumb')];
+  const images = [...document.querySelectorAll('.tile img')];
   return images.length === count && images.every((img) => img.complete && img.naturalWidth > 0);
 }"""
-PREVIEW_LOADED = "() => document.querySelector('img#share-preview')?.naturalWidth > 0"
+PREVIEW_LOADED = "() => document.querySelector('.viewer .stage img')?.naturalWidth > 0"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
@@ -95,44 +96,43 @@ async def test_a_shared_collection_opens_each_asset_from_its_grid(
     watch(page, errors)
     await page.route(re.compile(r"/shares/dam_sh_[^/?]+$"), two_per_page)
     await page.goto(url)
-    await page.locator("#share-grid").wait_for(state="visible", timeout=30_000)
-    assert await page.locator("#share-name").inner_text() == f"Lisbon {tag}"
-    assert await page.locator("#share-description").inner_text() == "The trip"
-    await page.locator("#share-grid img.thumb").nth(1).wait_for(timeout=30_000)
+    await page.get_by_role("heading", name=f"Lisbon {tag}").wait_for(timeout=30_000)
+    assert await page.locator(".share .description").inner_text() == "The trip"
+    await page.wait_for_function(THUMBNAILS_LOADED, arg=2, timeout=30_000)
     await page.get_by_role("button", name="Load more").click()
     await page.wait_for_function(THUMBNAILS_LOADED, arg=3, timeout=30_000)
-    assert await page.locator("#share-grid .caption").all_inner_texts() == names  # the collection's order
-    assert not await page.locator("#share-more").is_visible()
+    alts = await page.locator(".tile img").evaluate_all("imgs => imgs.map((i) => i.alt)")
+    assert alts == names  # the collection's order
+    assert await page.get_by_role("button", name="Load more").count() == 0
     await page.screenshot(path=str(artifacts_dir / "collection-share-grid.png"), full_page=True)
 
-    await page.get_by_role("button", name=names[0]).click()  # opens like an asset's link
+    await page.get_by_role("link", name=names[0]).click()  # opens like an asset's link
+    dialog = page.get_by_role("dialog", name=names[0])
+    await dialog.wait_for(timeout=30_000)
     await page.wait_for_function(PREVIEW_LOADED, timeout=30_000)
-    assert await page.locator("#share-item-name").inner_text() == names[0]
-    assert "#asset=" in page.url
-    assert not await page.locator("#share-grid").is_visible()
-    assert not await page.locator("#share-download").is_visible()  # the link allows no download
-    assert await page.locator("a[download], a#share-download[href]").count() == 0
+    assert "view=" in page.url
+    assert await page.get_by_role("link", name="Download the original").count() == 0  # no download
+    assert await page.locator("a[download]").count() == 0
     assert "TestCam" not in await page.content()  # nor facts
     await page.screenshot(path=str(artifacts_dir / "collection-share-asset.png"), full_page=True)
-    await page.get_by_role("button", name="Back to all files").click()
-    await page.locator("#share-grid").wait_for(state="visible", timeout=30_000)
-    assert "#asset=" not in page.url
+    await dialog.get_by_role("button", name="Close").click()
+    await dialog.wait_for(state="detached", timeout=30_000)
+    assert "view=" not in page.url
     focused = await page.evaluate("document.activeElement.querySelector('img')?.alt")
     assert focused == names[0]  # keyboard focus returns to the asset it left
 
-    await page.get_by_role("button", name=names[2]).click()
+    await page.get_by_role("link", name=names[2]).click()
+    await page.get_by_role("dialog", name=names[2]).wait_for(timeout=30_000)
     await page.wait_for_function(PREVIEW_LOADED, timeout=30_000)
-    assert await page.locator("#share-item-name").inner_text() == names[2]
     await page.go_back()  # the browser's back button returns to the grid
-    await page.locator("#share-grid").wait_for(state="visible", timeout=30_000)
-    assert not await page.locator("#share").is_visible()
+    await page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
     await page.go_forward()
-    await page.wait_for_function(PREVIEW_LOADED, timeout=30_000)
+    await page.get_by_role("dialog", name=names[2]).wait_for(timeout=30_000)
     await page.reload()  # the address names the asset: a reload (or a shared address) opens it again
+    await page.get_by_role("dialog", name=names[2]).wait_for(timeout=30_000)
     await page.wait_for_function(PREVIEW_LOADED, timeout=30_000)
-    assert await page.locator("#share-item-name").inner_text() == names[2]
-    await page.get_by_role("button", name="Back to all files").click()
-    await page.locator("#share-grid").wait_for(state="visible", timeout=30_000)
+    await page.get_by_role("button", name="Close").click()
+    await page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
     assert errors == []
 
 
@@ -150,24 +150,27 @@ async def test_a_password_protected_collection_opens_on_a_phone(
         shared = await phone.new_page()
         watch(shared, errors)
         await shared.goto(url)
-        await shared.locator("#share-password").wait_for(state="visible", timeout=30_000)
-        assert not await shared.locator("#share-grid").is_visible()
-        await shared.fill("#share-pass", "not the password")
-        await shared.locator("#unlock button").click()
-        await shared.locator("#unlock-error").filter(has_text=re.compile(".+")).wait_for(timeout=30_000)
-        await shared.fill("#share-pass", "tram 28 to graca")
-        await shared.locator("#unlock button").click()
+        await shared.get_by_role("heading", name="This link asks for a password").wait_for(timeout=30_000)
+        assert await shared.locator(".tile").count() == 0
+        await shared.get_by_label("Password").fill("not the password")
+        await shared.get_by_role("button", name="Open").click()
+        await shared.get_by_role("alert").filter(has_text=re.compile(".+")).wait_for(timeout=30_000)
+        await shared.get_by_label("Password").fill("tram 28 to graca")
+        await shared.get_by_role("button", name="Open").click()
         await shared.wait_for_function(THUMBNAILS_LOADED, arg=3, timeout=30_000)
-        assert not await shared.locator("#share-password").is_visible()
+        assert await shared.get_by_label("Password").count() == 0
         assert await shared.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         await shared.screenshot(path=str(artifacts_dir / "collection-share-phone.png"), full_page=True)
-        await shared.get_by_role("button", name=names[1]).click()
+        await shared.get_by_role("link", name=names[1]).click()
+        dialog = shared.get_by_role("dialog", name=names[1])
+        await dialog.wait_for(timeout=30_000)
         await shared.wait_for_function(PREVIEW_LOADED, timeout=30_000)
-        assert await shared.locator("#share-download").is_visible()  # this link allows downloads
-        assert "Dimensions" in await shared.locator("#share-facts").inner_text()  # and shows facts
+        assert await dialog.get_by_role("link", name="Download the original").is_visible()  # allowed
+        assert "Dimensions" in await dialog.inner_text()  # and shows facts
         assert await shared.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        await shared.screenshot(path=str(artifacts_dir / "collection-share-phone-asset.png"), full_page=True)
         await shared.go_back()
-        await shared.locator("#share-grid").wait_for(state="visible", timeout=30_000)
+        await shared.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
     finally:
         await phone.close()
     assert errors == []

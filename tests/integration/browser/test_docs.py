@@ -23,7 +23,8 @@ COMPANION = {
 OPERATIONS = {
     "createAsset", "renewUpload", "completeUpload", "getAsset", "listAssets", "deleteAsset",
     "reprocessAsset", "getHealth", "getReadiness", "getJobs", "login", "logout", "getMe",
-    "changePassword", "createWorkspace", "listMembers", "addMember", "changeMemberRole", "removeMember",
+    "getSession", "changePassword", "createWorkspace", "listMembers", "addMember", "changeMemberRole",
+    "removeMember",
     "createKey",
     "listKeys", "revokeKey", "createUploadToken", "createShare", "listShares", "revokeShare",
     "openShare", "unlockShare", "getWorkspaceSettings", "changeWorkspaceSettings", "listAudit",

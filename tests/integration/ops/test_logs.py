@@ -89,7 +89,7 @@ async def test_json_logs_carry_ids_as_fields_and_no_secret(
         upload_token = (await api.post("/upload-tokens", json={"expires_in": 600})).json()["token"]
         secrets += [share_token, upload_token]
         anonymous = {"Authorization": ""}
-        assert (await api.get(f"/s/{share_token}", headers=anonymous)).status_code == 200
+        assert (await api.get(f"/s/{share_token}", headers=anonymous)).status_code == 302
         unlock = await api.post(
             f"/shares/{share_token}/unlock", json={"password": "a wrong password 42"}, headers=anonymous
         )

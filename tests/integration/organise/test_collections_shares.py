@@ -107,7 +107,8 @@ async def test_a_collection_link_expires_and_is_revoked(api: Client) -> None:
         await api.post(f"/collections/{box['id']}/shares", json={"expires_in": 600, "download": True})
     )
     kept_token = kept["url"].rsplit("/", 1)[1]
-    assert (await api.get(f"/s/{kept_token}")).status_code == 200
+    moved = await api.get(f"/s/{kept_token}", follow_redirects=False)
+    assert moved.headers["location"] == f"/app/s/{kept_token}"
     assert (await api.delete(f"/shares/{kept['id']}")).status_code == 204
     assert (await api.get(f"/shares/{kept_token}")).status_code == 404
     # Deleting the collection ends its links too.

@@ -64,7 +64,12 @@ async def test_every_page_carries_the_security_headers(
     made = await api.post(f"/assets/{asset_id}/shares", json={"expires_in": 600, "download": False})
     share = made.json()["url"].rsplit("/", 1)[1]
     store = settings.s3.client_url
-    pages = ["/", "/jobs", f"/s/{share}", "/s/dam_sh_" + "x" * 43, "/invite/dam_inv_" + "x" * 43]
+    pages = ["/", "/jobs", "/s/dam_sh_" + "x" * 43, "/invite/dam_inv_" + "x" * 43]
+    # A live link's address sends the browser to the web app's page of it (whose policy
+    # test_web_app_serving.py checks), which sends no Referer either.
+    moved = await api.get(f"/s/{share}", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (302, f"/app/s/{share}")
+    assert moved.headers["referrer-policy"] == "no-referrer"
     for path in pages:
         page = await api.get(path)
         assert page.status_code in (200, 404), (path, page.status_code)

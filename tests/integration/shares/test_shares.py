@@ -65,9 +65,11 @@ async def test_a_link_shows_its_asset_to_anyone_until_revoked(
         assert original.content == media.jpeg_with_exif()
         assert "attachment" in original.headers["content-disposition"]
         assert "filename*=UTF-8''holiday%20%C3%A9.jpg" in original.headers["content-disposition"]
-        page = await api.get(f"/s/{token}")
-        assert page.status_code == 200
-        assert "share.js" in page.text
+        # The address it gives opens the web app's share page.
+        page = await api.get(f"/s/{token}", follow_redirects=False)
+        assert page.status_code == 302
+        assert page.headers["location"] == f"/app/s/{token}"
+        assert page.headers["referrer-policy"] == "no-referrer"
         # The link is no credential anywhere else.
         for path in ("/assets", f"/assets/{asset['id']}", "/auth/me"):
             assert (await api.get(path, headers=bearer(token))).status_code == 401

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, duration, exposure, location } from './format';
+import { bytes, duration, exposure, location, mediaFacts } from './format';
 
 describe('facts as people read them', () => {
 	it('writes sizes, durations and exposure', () => {
@@ -21,5 +21,19 @@ describe('facts as people read them', () => {
 		);
 		expect(location({})).toBe('');
 		expect(location(null)).toBe('');
+	});
+
+	it('lists the facts a file has, and none for a link that hides them', () => {
+		expect(mediaFacts(null)).toEqual([]);
+		const facts = mediaFacts({
+			width: 4000,
+			height: 3000,
+			camera: { make: 'TestCam', model: 'T1', lens: null, exposure_time: null, f_number: 2, iso: null, focal_length: null, gps: null }
+		} as never);
+		expect(facts).toEqual([
+			['Dimensions', '4000 × 3000'],
+			['Camera', 'TestCam T1'],
+			['Exposure', 'f/2']
+		]);
 	});
 });

@@ -53,3 +53,24 @@ export function location(gps: Record<string, unknown> | null): string {
 	const altitude = Number(gps.GPSAltitude ?? gps.altitude);
 	return Number.isFinite(altitude) ? `${place}, ${Math.round(altitude)} m` : place;
 }
+
+/** A file's labelled facts as a viewer lists them (camera, exposure, codecs, colour, place). */
+export function mediaFacts(m: Schemas['MediaInfo'] | null): [string, string][] {
+	if (!m) return [];
+	const list: [string, string][] = [];
+	if (m.width && m.height) list.push(['Dimensions', `${m.width} × ${m.height}`]);
+	if (m.duration) list.push(['Duration', duration(m.duration)]);
+	const camera = m.camera;
+	if (camera?.make || camera?.model) list.push(['Camera', [camera.make, camera.model].filter(Boolean).join(' ')]);
+	if (camera?.lens) list.push(['Lens', camera.lens]);
+	const shot = exposure(camera ?? null);
+	if (shot) list.push(['Exposure', shot]);
+	if (m.captured_at) list.push(['Taken', new Date(m.captured_at).toLocaleString()]);
+	const codecs = [...new Set((m.streams ?? []).map((s) => s.codec).filter(Boolean))];
+	if (codecs.length) list.push(['Codecs', codecs.join(', ')]);
+	const colour = [m.color_mode, m.bit_depth ? `${m.bit_depth}-bit` : null, m.hdr, m.icc_profile].filter(Boolean);
+	if (colour.length) list.push(['Colour', colour.join(', ')]);
+	const where = location(camera?.gps ?? null);
+	if (where) list.push(['Location', where]);
+	return list;
+}

@@ -2,7 +2,8 @@
 // page's code loads and renders: the library takes it instead of asking again.
 import { api, messageOf, type Results } from '$lib/api/client';
 
-const pending = new Map<string, Promise<Results>>();
+const pending = new Map<string, { at: number; page: Promise<Results> }>();
+const FRESH = 5000; // ms: an older prefetch (of a search left before it was shown) is not used
 
 /** Page size of the library's pages. */
 export const PAGE = 100;
@@ -17,12 +18,12 @@ export async function firstPage(query: Record<string, unknown>, signal?: AbortSi
 export function prefetch(key: string, query: Record<string, unknown>): void {
 	const early = firstPage(query);
 	early.catch(() => {}); // whoever takes it sees the failure
-	pending.set(key, early);
+	pending.set(key, { at: Date.now(), page: early });
 }
 
 /** The prefetched first page of this search, once. */
 export function take(key: string): Promise<Results> | undefined {
 	const early = pending.get(key);
 	pending.delete(key);
-	return early;
+	return early && Date.now() - early.at < FRESH ? early.page : undefined;
 }

@@ -5,7 +5,7 @@ export const ssr = false;
 export const prerender = false;
 
 // Whether the cookie names a session is asked as soon as the app starts, while the screen's code
-// still loads (the layout's components ask too, and get the same answer).
-export function load(): void {
-	restore();
+// still loads (not on a share link's page, which is for anyone holding the link).
+export function load({ url }: { url: URL }): void {
+	if (!url.pathname.startsWith('/app/s/')) restore();
 }

@@ -28,7 +28,9 @@ const headers: Middleware = {
 		return request;
 	},
 	onResponse({ request, response }) {
-		if (response.status === 401 && !new URL(request.url).pathname.startsWith('/auth/')) credentials.onExpired();
+		// A share link's 401 asks for its password: it says nothing of the session.
+		const path = new URL(request.url).pathname;
+		if (response.status === 401 && !path.startsWith('/auth/') && !path.startsWith('/shares/')) credentials.onExpired();
 		return response;
 	}
 };
