@@ -125,6 +125,8 @@ async def test_workspace_switch_and_a_session_that_ends(
     # The session ends (as after the idle timeout, or a password changed elsewhere).
     await page.get_by_role("combobox", name="Search").fill(f"heron{tag}")
     await page.wait_for_url(lambda url: "q=heron" in url, timeout=30_000)
+    await page.wait_for_function(THUMBNAILS_LOADED, arg=[there], timeout=30_000)
+    await page.keyboard.press("Escape")  # the suggestions close
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute(

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import re
 import subprocess
 import time
 import uuid
@@ -187,7 +188,7 @@ async def test_upload_a_folder_with_a_copy_a_refused_file_and_a_reload(
     # The batch's tags and collection, chosen before the files.
     await page.get_by_label("Tags for this upload").fill(f"shoot{tag}, Lisbon")
     await page.get_by_label("Tags for this upload").press("Enter")
-    await page.get_by_label("Collection").select_option(label=f"Shoot {tag}")
+    await page.get_by_role("combobox", name=re.compile("^Collection")).select_option(label=f"Shoot {tag}")
     await inputs.nth(1).set_input_files(tmp_path / f"shoot-{tag}")
 
     rows = page.get_by_role("list", name="Files")
