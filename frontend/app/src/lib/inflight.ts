@@ -27,19 +27,20 @@ export function hitOf(asset: Schemas['AssetOut']): Hit {
 	};
 }
 
-/** What of an asset's answer a tile shows. */
+/** A loaded tile brought up to date from its asset's answer (what a processed asset changes; a
+ * missing thumbnail or measurement keeps what the tile had). */
 export function tileOf(item: Hit, asset: Schemas['AssetOut']): Hit {
-	const thumbnail = asset.renditions.find((r) => r.kind === 'thumbnail');
+	const fresh = hitOf(asset);
 	return {
 		...item,
-		status: asset.status,
-		title: asset.title,
-		tags: asset.tags,
-		kind: asset.media?.kind ?? item.kind,
-		width: asset.media?.width ?? item.width,
-		height: asset.media?.height ?? item.height,
-		thumbnail_url: thumbnail?.url ?? item.thumbnail_url,
-		thumbhash: asset.thumbhash ?? item.thumbhash
+		status: fresh.status,
+		title: fresh.title,
+		tags: fresh.tags,
+		kind: fresh.kind ?? item.kind,
+		width: fresh.width ?? item.width,
+		height: fresh.height ?? item.height,
+		thumbnail_url: fresh.thumbnail_url ?? item.thumbnail_url,
+		thumbhash: fresh.thumbhash ?? item.thumbhash
 	};
 }
 

@@ -43,3 +43,9 @@ export function messageOf(error: unknown, fallback: string): string {
 	if (error && typeof error === 'object' && 'detail' in error && typeof error.detail === 'string') return error.detail;
 	return fallback;
 }
+
+/** One asset as `GET /assets/{id}` answers it, or null (gone, refused, or the service failed). */
+export async function readAsset(id: string): Promise<Schemas['AssetOut'] | null> {
+	const { data } = await api.GET('/assets/{asset_id}', { params: { path: { asset_id: id } } });
+	return data ?? null;
+}
