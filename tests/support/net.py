@@ -31,17 +31,22 @@ async def _forward(
     chunk: int = 65536,
 ) -> None:
     """One client connection to ``upstream_port`` and back; its writers are kept in ``writers``
-    (added before any await, so a connection taken while closing is closed too)."""
+    (added before any await, so a connection taken while closing is closed too) and closed however
+    it ends (cancelled included)."""
     writers.add(client_w)
+    up_w: asyncio.StreamWriter | None = None
     try:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-    except OSError:
-        client_w.close()
-        return
-    writers.add(up_w)
-    await asyncio.gather(_pipe(client_r, up_w, upload_delay, chunk), _pipe(up_r, client_w, delay, chunk))
-    writers.discard(client_w)
-    writers.discard(up_w)
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+        except OSError:
+            return
+        writers.add(up_w)
+        await asyncio.gather(_pipe(client_r, up_w, upload_delay, chunk), _pipe(up_r, client_w, delay, chunk))
+    finally:
+        for writer in (client_w, up_w):
+            if writer is not None:
+                writer.close()
+                writers.discard(writer)
 
 
 @contextlib.asynccontextmanager
@@ -50,12 +55,14 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
     open_writers: set[asyncio.StreamWriter] = set()
     handlers: set[asyncio.Task[Any]] = set()
 
-    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        handlers.add(task)
-        try:
-            await _forward(
+    def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        # A plain callback that starts its own task: the client's writer is known (and so closed at
+        # the end) even when the task is cancelled before it first runs, and asyncio's own done
+        # callback for a coroutine handler (which on 3.11 trips over a cancelled task and leaves the
+        # socket open) is never involved.
+        open_writers.add(client_w)
+        task = asyncio.get_running_loop().create_task(
+            _forward(
                 client_r,
                 client_w,
                 upstream_port,
@@ -64,8 +71,9 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
                 delay=delay,
                 chunk=16384,
             )
-        finally:
-            handlers.discard(task)
+        )
+        handlers.add(task)
+        task.add_done_callback(handlers.discard)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:

@@ -81,6 +81,7 @@ def test_the_api_page_has_every_operation(generator: ModuleType, tmp_path: Path)
 # Variables the docs may name that are no setting: the benchmark's and the harness's own knobs.
 TOOL_VARIABLES = {
     "DAM_BENCH_PHOTOS", "DAM_BENCH_SECONDS", "DAM_BENCH_SEARCH_ITERATIONS", "DAM_BENCH_SEARCH_MIXED",
+    "DAM_BENCH_WEB_TRACE",
     "DAM_HARNESS_DATABASE_URL",
 }  # fmt: skip
 
