@@ -1,13 +1,4 @@
 # One image for api, worker and bridge: `docker compose up -d` builds it.
-# The page's player: Shaka Player and hls.js from npm, as locked in frontend/player/package-lock.json.
-FROM node:20-slim AS player
-WORKDIR /player
-COPY frontend/player/package.json frontend/player/package-lock.json ./
-# Shaka's stylesheet fetches Roboto from Google's CDN: the page uses the system's sans-serif instead.
-RUN npm ci --no-audit --no-fund --loglevel=error && mkdir /vendor \
- && cp node_modules/shaka-player/dist/shaka-player.ui.js node_modules/hls.js/dist/hls.min.js /vendor/ \
- && sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' node_modules/shaka-player/dist/controls.css \
-      > /vendor/controls.css
 
 # The web app at /app/: SvelteKit built by Vite from frontend/app/ (locked in its package-lock.json),
 # precompressed, with csp.json (the hashes the API's Content-Security-Policy allows).
@@ -19,8 +10,8 @@ COPY frontend/app ./
 RUN mkdir -p /src/dam/web && npm run --silent build
 
 # Build stage: install the pinned dependencies and the project into a virtualenv. The wheel carries
-# the page (src/dam/web/, the player's files and the web app's build with it) as package data; the
-# development tools (src/dam_dev/, a distribution of their own) are not copied.
+# src/dam/web/ (the web app's build and the pages outside it) as package data; the development
+# tools (src/dam_dev/, a distribution of their own) are not copied.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
@@ -28,7 +19,6 @@ RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY src/dam ./src/dam
 COPY workers ./workers
-COPY --from=player /vendor ./src/dam/web/vendor
 COPY --from=app /src/dam/web/app ./src/dam/web/app
 RUN /opt/venv/bin/pip install .
 

@@ -17,7 +17,7 @@ MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples lib
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
 
-.PHONY: help install hooks tools uppy player app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
+.PHONY: help install hooks tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
@@ -34,21 +34,6 @@ UPPY_BUNDLE := $(UPPY)/dist/uppy.js
 $(UPPY_BUNDLE): $(UPPY)/package-lock.json $(UPPY)/entry.js
 	cd $(UPPY) && npm ci --no-audit --no-fund --loglevel=error
 	cd $(UPPY) && node_modules/.bin/esbuild entry.js --bundle --format=iife --minify --log-level=warning --outfile=dist/uppy.js
-
-# The page's player: Shaka Player and hls.js from npm (locked in frontend/player/package-lock.json),
-# their built files copied into the page's package data (src/dam/web/vendor/, git-ignored), which
-# the page loads from /static/vendor/ and the wheel carries.
-PLAYER := frontend/player
-VENDOR := src/dam/web/vendor
-PLAYER_FILES := $(VENDOR)/shaka-player.ui.js $(VENDOR)/controls.css $(VENDOR)/hls.min.js
-
-$(PLAYER_FILES) &: $(PLAYER)/package-lock.json
-	cd $(PLAYER) && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)
-	cp $(PLAYER)/node_modules/shaka-player/dist/shaka-player.ui.js $(PLAYER)/node_modules/hls.js/dist/hls.min.js $(VENDOR)/
-	# Shaka's stylesheet fetches Roboto from Google's CDN: the page uses the system's sans-serif instead.
-	sed -E 's#@font-face\{[^}]*fonts\.gstatic\.com[^}]*\}##g' $(PLAYER)/node_modules/shaka-player/dist/controls.css \
-	  > $(VENDOR)/controls.css
 
 # The web app at /app/ (docs/guides/web-app.md): SvelteKit + TypeScript from npm (locked in
 # frontend/app/package-lock.json), built by Vite into the package data (src/dam/web/app/,
@@ -87,8 +72,6 @@ hooks: $(STAMP) ## install the pre-commit hooks into this git checkout (make ins
 	elif $(BIN)/pre-commit install >/dev/null 2>&1; then echo "pre-commit hooks installed: every commit runs ruff and lint-imports"; \
 	else echo "pre-commit hooks: 'pre-commit install' failed (a core.hooksPath?); commits are not checked" >&2; fi
 
-player: $(PLAYER_FILES) ## Shaka Player and hls.js from npm (locked) into src/dam/web/vendor/, for the page's video player
-
 uppy: $(UPPY_BUNDLE) ## Uppy 6 from npm (locked), bundled with esbuild, for the Companion routes' browser test
 
 app: $(APP_BUILD) ## the web app (frontend/app/, SvelteKit) built into src/dam/web/app/, served at /app/
@@ -104,7 +87,7 @@ api-types: $(STAMP) $(APP_MODULES) ## regenerate frontend/app/src/lib/api/schema
 
 tools: $(TOOLS_STAMP) ## .venv-tools: schemathesis and openapi-python-client on CPython 3.13, for the contract tests
 
-run: $(STAMP) $(PLAYER_FILES) $(APP_BUILD) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
+run: $(STAMP) $(APP_BUILD) ## migrate, start the development S3 store (unless DAM_S3_ENDPOINT_URL is set) and the API
 	$(BIN)/dam run
 
 # Line coverage of `dam` (pytest-cov; the floor is fail_under in pyproject.toml): `make test COVERAGE=1`,
@@ -112,10 +95,10 @@ run: $(STAMP) $(PLAYER_FILES) $(APP_BUILD) ## migrate, start the development S3 
 # start; off by default, since Python 3.11's tracer makes the suite about half as slow again.
 PYTEST_COVERAGE := $(if $(COVERAGE),--cov=dam --cov-report=term:skip-covered)
 
-test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(PLAYER_FILES) $(APP_BUILD) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
+test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(APP_BUILD) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
 	$(BIN)/pytest $(PYTEST_COVERAGE)
 
-test-fast: $(STAMP) $(TOOLS_STAMP) $(PLAYER_FILES) $(APP_BUILD) media-tools ## the development loop: everything but the browser and slow tests
+test-fast: $(STAMP) $(TOOLS_STAMP) $(APP_BUILD) media-tools ## the development loop: everything but the browser and slow tests
 	$(BIN)/pytest -m "not browser and not slow"
 
 test-unit: $(STAMP) $(APP_MODULES) ## the unit tests only (pytest -m unit): pure functions (and the web app's), no services needed

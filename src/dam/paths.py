@@ -1,4 +1,5 @@
-"""Where the service's files are: the page (package data of ``dam``) and the migrations."""
+"""Where the service's files are: the web app and the pages outside it (package data of ``dam``) and
+the migrations."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 def web_dir() -> Path:
-    """The page's files (``dam/web/``): package data, so an editable install and a wheel's alike
+    """The browser's files (``dam/web/``): package data, so an editable install and a wheel's alike
     find them beside the code, whatever the working directory."""
     folder = resources.files("dam") / "web"
-    if not isinstance(folder, Path) or not (folder / "index.html").is_file():
+    if not isinstance(folder, Path) or not (folder / "pages" / "share-gone.html").is_file():
         # Litestar serves files from a directory: a zipped install, or a wheel built without them, cannot.
-        raise RuntimeError(f"the page's files are missing from the dam package ({folder})")
+        raise RuntimeError(f"the web files are missing from the dam package ({folder})")
     return folder
+
+
+def pages_dir() -> Path:
+    """The few pages served outside the web app (``dam/web/pages/``: a share link or an invitation
+    that is no longer valid) and their stylesheet, at ``/static/``."""
+    return web_dir() / "pages"
 
 
 def app_dir() -> Path:

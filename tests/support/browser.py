@@ -53,12 +53,3 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-async def sign_in(page: Any, origin: str, email: str, password: str) -> None:
-    """Open the page and sign in through its form, as a person would."""
-    await page.goto(origin)
-    await page.fill("#email", email)
-    await page.fill("#password", password)
-    await page.click("#login button[type=submit]")
-    await page.locator("#app").wait_for(state="visible", timeout=30_000)

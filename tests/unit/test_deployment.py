@@ -97,21 +97,16 @@ def test_start_order_is_enforced(compose: dict[str, Any]) -> None:
 def test_dockerfile_is_multi_stage_slim_and_not_root() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+)", text, flags=re.M)
-    assert (
-        len(stages) == 4
-    )  # the player's npm install, the web app's build, the Python build, the runtime image
+    assert len(stages) == 3  # the web app's build, the Python build, the runtime image
     assert all("slim" in s for s in stages)
-    player, app, build, final = text.split("\nFROM ", 4)[1:]
+    app, build, final = text.split("\nFROM ", 3)[1:]
     assert "USER dam" in final
     assert "pip install" not in final
     assert "apt-get" not in text
     for needed in ("migrations", "alembic.ini"):
         assert needed in final
-    assert "npm ci" in player
-    assert "package-lock.json" in player
-    # The player's files join the page (package data) before the wheel is built; the development
-    # tools (src/dam_dev/) are never copied, so nothing needs deleting.
-    assert build.index("COPY --from=player /vendor ./src/dam/web/vendor") < build.index("pip install")
+    # The web app's build joins the package data before the wheel is built; the development tools
+    # (src/dam_dev/) are never copied, so nothing needs deleting.
     assert "npm ci" in app
     assert "package-lock.json" in app
     assert build.index("COPY --from=app /src/dam/web/app ./src/dam/web/app") < build.index("pip install")

@@ -31,7 +31,7 @@ from dam.api.headers import answer_headers
 from dam.api.health import health, ready
 from dam.api.hosts import check_host
 from dam.api.invitations import InvitationController, InvitationServices, invite_page
-from dam.api.jobs import jobs_api, jobs_page
+from dam.api.jobs import jobs_api
 from dam.api.methods import serve_all_methods
 from dam.api.query import strict_query
 from dam.api.requestlog import request_log
@@ -169,7 +169,6 @@ def create_app(settings: Settings) -> Litestar:
             health,
             ready,
             jobs_api,
-            jobs_page,
             docs_assets(),
             *frontend_routes(),
             app_routes(settings),

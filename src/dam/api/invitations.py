@@ -1,27 +1,30 @@
-"""Invitation routes: admins invite, list and revoke; the holder of a link accepts it (its page is
-``/invite/{token}``). Who may accept is decided in ``services/invitations.py``."""
+"""Invitation routes: admins invite, list and revoke; the holder of a link accepts it (the link,
+``/invite/{token}``, leads to the web app's ``/app/invite/{token}`` while it is good). Who may
+accept is decided in ``services/invitations.py``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
-from litestar.response import File
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.response import File, Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_302_FOUND
 
 from dam.api import account_schemas as a
 from dam.api.access import CSRF_HEADER, browser_cookie, policy, public_base, session_cookie, session_of
 from dam.api.accounts import me_out
 from dam.api.addresses import client_address
 from dam.api.errors import responses, status_of
+from dam.api.webapp import PREFIX
 from dam.domain.access import ANONYMOUS, Principal, Scope, needs
 from dam.domain.accounts import User
 from dam.domain.errors import Forbidden, Gone, NotFound, Unauthenticated
 from dam.domain.validation import parse_id
-from dam.paths import web_dir
+from dam.paths import pages_dir
 from dam.services import passwords
 from dam.services.auth import Auth
 from dam.services.invitations import Invitations
@@ -126,19 +129,19 @@ async def _browser_user(request: Request[Any, Any, Any], auth: Auth) -> User | N
 
 
 def invite_page() -> Any:
-    """``/invite/{token}``: the page an invitation's link opens (its script accepts it); 404 for an
-    unknown link and 410 for a used, revoked or expired one, with a page that says so."""
-    folder = web_dir()
+    """``/invite/{token}``, an invitation's link: to the web app's page for a link that can still be
+    accepted, else 404 for an unknown link and 410 for a used, revoked or expired one, with a page
+    that says so."""
+    gone = pages_dir() / "invite-gone.html"
 
     @get("/invite/{token:str}", media_type=MediaType.HTML, include_in_schema=False, opt=policy(ANONYMOUS))
-    async def page(token: Token, invitations: NamedDependency[InvitationServices]) -> File:
+    async def page(token: Token, invitations: NamedDependency[InvitationServices]) -> Response[Any]:
         try:
             await invitations.invitations.find(token)
         except (NotFound, Gone) as exc:
             return File(
-                folder / "invite-gone.html", content_disposition_type="inline", media_type=MediaType.HTML,
-                status_code=status_of(exc),
-            )  # fmt: skip
-        return File(folder / "invite.html", content_disposition_type="inline", media_type=MediaType.HTML)
+                gone, content_disposition_type="inline", media_type=MediaType.HTML, status_code=status_of(exc)
+            )
+        return Redirect(f"{PREFIX}/invite/{quote(token, safe='')}", status_code=HTTP_302_FOUND)
 
     return page

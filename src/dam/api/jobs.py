@@ -1,19 +1,15 @@
-"""The job dashboard: ``GET /api/jobs`` (JSON) and ``GET /jobs`` (a plain HTML page polling it)."""
+"""The job dashboard's data: ``GET /api/jobs`` (the web app's ``/app/admin/jobs`` shows it)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from litestar import MediaType, get
+from litestar import get
 from litestar.di import NamedDependency
 
 from dam.api.access import policy
 from dam.api.errors import responses
-from dam.domain.access import ANONYMOUS, Policy, Principal, Scope
+from dam.domain.access import Policy, Principal, Scope
 from dam.resources import Resources
 from dam.services.dashboard import Overview, overview
-
-_PAGE = (Path(__file__).parent / "jobs.html").read_text()
 
 
 @get(
@@ -29,9 +25,3 @@ async def jobs_api(resources: NamedDependency[Resources], principal: NamedDepend
     """What the workers are doing (arq's own Redis data), steps by state and duration, failures:
     of the workspace for its admins, of the whole deployment for operators."""
     return await overview(resources, None if principal.operator else principal.workspace_id)
-
-
-@get("/jobs", media_type=MediaType.HTML, include_in_schema=False, opt=policy(ANONYMOUS))
-async def jobs_page() -> str:
-    """The dashboard page (no build step: plain HTML and a little JavaScript)."""
-    return _PAGE

@@ -27,7 +27,7 @@ from dam.domain.access import SHARE_LINK, Principal, Scope, needs
 from dam.domain.errors import NotFound
 from dam.domain.shares import Share, SharedAsset, SharedCollection, SharedMember, visit_cookie
 from dam.domain.validation import parse_asset_id, parse_id
-from dam.paths import web_dir
+from dam.paths import pages_dir
 from dam.services.shares import Shares
 
 EDIT_ANY = policy(needs(Scope.EDIT_ANY))
@@ -271,7 +271,7 @@ async def _settings(principal: Principal, shares: Shares) -> WorkspaceSettings:
 def share_page() -> Any:
     """``/s/{token}``, the address a share link gives: the web app's share page
     (``/app/s/{token}``), or the 404 page alike for unknown, expired and revoked links."""
-    gone = web_dir() / "share-gone.html"
+    gone = pages_dir() / "share-gone.html"
 
     @get(
         "/s/{token:str}", media_type=MediaType.HTML, include_in_schema=False, opt=policy(SHARE_LINK),

@@ -1,27 +1,24 @@
-"""Single sign-on: the whole browser flow against a local OpenID Connect provider
-(oidc-provider-mock), and every refusal (state, nonce, audience, issuer, expiry, key) making no user."""
+"""Single sign-on against a local OpenID Connect provider (oidc-provider-mock): the flow (in
+Chromium: tests/integration/browser/test_web_app_signin.py), and every refusal (state, nonce,
+audience, issuer, expiry, key) making no user."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import msgspec
-import pytest
 from litestar.testing import AsyncTestClient
 from oidc_provider_mock import User, run_server_in_thread
-from playwright.async_api import Page
 
 from dam.api.app import create_app
 from dam.db.pool import Pool
 from dam.settings import Settings
 from tests.support.idp import MODES, crafting_provider
 from tests.support.sso import refusal, sign_in_flow, signed_in
-from tests.support.stack import running
 
 Client = AsyncTestClient[Any]
 
@@ -223,37 +220,3 @@ async def test_sign_in_starts_are_limited_per_address(make_settings: Callable[..
                 (await api.get("/auth/oidc/login", follow_redirects=False)).status_code for _ in range(4)
             ]
             assert starts == [302, 302, 302, 429]
-
-
-@pytest.mark.browser
-@pytest.mark.slow
-async def test_single_sign_on_in_chromium(
-    settings: Settings, page: Page, process_logs: Path, artifacts_dir: Path
-) -> None:
-    sub = f"ana-{uuid.uuid4().hex[:8]}"
-    email = f"{sub}@newsroom.test"
-    person = User(sub=sub, claims={"email": email, "email_verified": True, "groups": ["dam-editors"]})
-    with run_server_in_thread(port=0, require_nonce=True, user_claims=[person]) as provider:
-        issuer = f"http://localhost:{provider.server_port}"
-        extra = {
-            "DAM_OIDC_ISSUER": issuer, "DAM_OIDC_CLIENT_ID": "dam-page", "DAM_OIDC_CLIENT_SECRET": "s3cret",
-            "DAM_OIDC_CREATE_USERS": "true", "DAM_OIDC_WORKSPACE": f"sso-{uuid.uuid4().hex[:8]}",
-            "DAM_OIDC_ROLE_CLAIM": "groups", "DAM_OIDC_ROLE_MAP": "dam-editors=editor",
-            "DAM_OIDC_NAME": "Newsroom ID",
-        }  # fmt: skip
-        async with running(settings, process_logs, **extra) as origin:
-            await page.goto(origin)
-            button = page.locator("#sso-login")
-            await button.wait_for(state="visible", timeout=30_000)
-            assert await button.inner_text() == "Sign in with Newsroom ID"
-            await button.click()
-            await page.locator("button", has_text=sub).click()  # the provider's page: sign in as them
-            await page.wait_for_url(f"{origin}/**", timeout=30_000)
-            await page.locator("#app:not([hidden]), #signin-error:not(:empty)").first.wait_for(timeout=30_000)
-            assert await page.locator("#signin-error").inner_text() == "", await page.locator(
-                "#signin-error"
-            ).inner_text()
-            who = await page.locator("#who").inner_text()
-            assert email in who
-            assert "(editor)" in who
-            await page.screenshot(path=str(artifacts_dir / "sso-signed-in.png"))

@@ -48,7 +48,7 @@ def _concrete(
         .replace("{token:str}", token)
         .replace("{user_id:str}", asset_id)
         .replace("{key_id:str}", asset_id)
-        .replace("{file_path:path}", "app.js")
+        .replace("{file_path:path}", "pages.css")
         .replace("{path:path}", "h264-0123456789/master.m3u8")
         .replace("/docs/assets/{name:str}", "/docs/assets/init.js")
         .replace("/docs/{path:str}", "/docs/openapi.json")

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import msgspec
 import pytest
-from playwright.async_api import ConsoleMessage, Page
+from playwright.async_api import Page
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
@@ -20,11 +20,9 @@ from tests.support.accounts import Identities, bearer
 from tests.support.axe import screen
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
+from tests.support.webapp import THUMBNAILS_LOADED, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-THUMBNAILS_LOADED = """(alts) => alts.every((alt) => [...document.querySelectorAll('.tile img')]
-  .some((img) => img.alt === alt && img.complete && img.naturalWidth > 0))"""
 
 
 @pytest.fixture
@@ -45,26 +43,6 @@ async def titled_assets(origin: str, key: str, titles: list[str]) -> None:
                 headers={"Content-Type": "application/merge-patch+json"},
             )  # fmt: skip
             assert edited.status_code == 200, edited.text
-
-
-def watch(page: Page, problems: list[str]) -> None:
-    """Script errors, console errors and failed requests (the app asks ``/auth/session`` whether
-    anyone is signed in: a 200 either way, so a signed-out page logs none)."""
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    page.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
-    page.on("console", console)
-    # A search the app aborts because a newer query replaced it (or the page reloaded) is no failure.
-    page.on(
-        "requestfailed",
-        lambda r: (
-            problems.append(f"failed: {r.url} {r.failure}") if r.failure != "net::ERR_ABORTED" else None
-        ),
-    )
-    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
 
 
 async def test_sign_in_browse_and_find_an_asset_through_a_suggestion(

@@ -22,6 +22,7 @@ from tests.support.accounts import PASSWORD, Identities, bearer
 from tests.support.axe import assert_accessible, screen
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
+from tests.support.webapp import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,14 +71,6 @@ def watch(page: Page, problems: list[str], expected: frozenset[tuple[int, str]] 
             else None
         ),
     )
-
-
-async def sign_in(page: Page, origin: str, email: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{origin}/app/")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_role("combobox", name="Search").wait_for(timeout=30_000)
 
 
 async def fits_a_phone(page: Page, path: str) -> None:
@@ -229,7 +222,7 @@ async def accept_in_the_app(
     try:
         guest = await guest_context.new_page()
         watch(guest, problems)
-        await guest.goto(f"{stack}/app/invite/{link.rsplit('/', 1)[1]}")
+        await guest.goto(link)  # the link as shown leads to the app's page
         await guest.get_by_label("New password", exact=True).fill("a passphrase of the new hire's own")
         await guest.get_by_label("New password again").fill("a passphrase of the new hire's own")
         await guest.get_by_role("button", name="Create my account and join").click()
@@ -255,7 +248,7 @@ async def test_an_admin_works_every_admin_screen(
     scripts: list[str] = []
     page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
 
-    await sign_in(page, stack, admin)
+    await sign_in(page, stack, admin, PASSWORD)
     library = set(scripts)
     await page.get_by_role("link", name="Admin").click()
     await page.get_by_role("navigation", name="Admin").wait_for(timeout=30_000)
@@ -286,7 +279,7 @@ async def test_admin_screens_tell_others_they_are_not_allowed(
     email, _ = await identities.user(workspace, role)
     problems: list[str] = []
     watch(page, problems)
-    await sign_in(page, stack, email)
+    await sign_in(page, stack, email, PASSWORD)
     assert await page.get_by_role("link", name="Admin").count() == 0
     for path in ("", *SCREENS):
         await page.goto(f"{stack}/app/admin/{path}")

@@ -18,10 +18,9 @@ from playwright.async_api import Page
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.integration.browser.test_web_app import THUMBNAILS_LOADED, watch
-from tests.integration.browser.test_web_app_library import pictures, sign_in
 from tests.support.accounts import Identities, bearer
 from tests.support.stack import running
+from tests.support.webapp import THUMBNAILS_LOADED, pictures, sign_in, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,18 +10,15 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import msgspec
 import pytest
 from playwright.async_api import Page
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.integration.browser.test_web_app import THUMBNAILS_LOADED, watch
-from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.axe import screen
-from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
+from tests.support.webapp import THUMBNAILS_LOADED, pictures, sign_in, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,30 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
     async with running(settings, process_logs) as origin:
         yield origin
-
-
-async def sign_in(page: Page, origin: str, email: str, password: str, path: str = "/app/") -> None:
-    await page.goto(f"{origin}{path}")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_role("combobox", name="Search").wait_for(timeout=30_000)
-
-
-async def pictures(origin: str, key: str, edits: list[dict[str, object]]) -> list[str]:
-    """One processed picture per edit (title, tags, metadata), oldest first; their ids."""
-    ids = []
-    async with httpx.AsyncClient(base_url=origin, headers=bearer(key), timeout=30) as api:
-        for i, edit in enumerate(edits):
-            asset_id = await ingest(api, api, media.jpeg_with_exif(), f"lib-{i}.jpg", "image/jpeg")  # type: ignore[arg-type]
-            await wait_for_status(api, asset_id, "ready", within=120)  # type: ignore[arg-type]
-            done = await api.patch(
-                f"/assets/{asset_id}", content=msgspec.json.encode(edit),
-                headers={"Content-Type": "application/merge-patch+json"},
-            )  # fmt: skip
-            assert done.status_code == 200, done.text
-            ids.append(asset_id)
-    return ids
 
 
 async def test_facets_viewer_keyboard_and_edits(

@@ -19,11 +19,11 @@ from playwright.async_api import Page
 from dam.domain.access import Role
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.integration.browser.test_web_app import THUMBNAILS_LOADED, watch
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
+from tests.support.webapp import THUMBNAILS_LOADED, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -87,8 +87,11 @@ async def test_single_sign_on_returns_to_the_address_it_started_from(
             await search.wait_for(timeout=30_000)
             assert page.url == f"{origin}/app/?q=harbour&sort=oldest"  # where the sign-in started
             assert await search.input_value() == "harbour"
-            assert email in await page.locator("header.bar").inner_text()
+            bar = await page.locator("header.bar").inner_text()
+            assert email in bar
+            assert "(editor)" in bar  # the provider's group mapped to a role
             assert problems == [], "\n".join(problems)
+            await page.screenshot(path=str(artifacts_dir / "web-app-sso-signed-in.png"))
 
 
 async def test_workspace_switch_and_a_session_that_ends(

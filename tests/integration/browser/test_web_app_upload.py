@@ -25,10 +25,10 @@ from playwright.async_api import Page, Request, Route
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.integration.browser.test_web_app import watch
 from tests.support.accounts import Identities, bearer
 from tests.support.flows import wait_for_status
 from tests.support.stack import running
+from tests.support.webapp import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,13 +14,12 @@ from playwright.async_api import Page, Route
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.integration.browser.test_stream_player import _stream_ready, running
-from tests.integration.browser.test_web_app import watch
-from tests.integration.browser.test_web_app_library import sign_in
 from tests.support import media
 from tests.support.accounts import Identities, bearer
 from tests.support.axe import screen
 from tests.support.flows import ingest
+from tests.support.stack import running
+from tests.support.webapp import sign_in, stream_ready, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,11 +47,11 @@ async def test_a_video_previews_its_storyboard_and_plays_adaptively(
 
     await page.route("**/*", loopback_only)
     key = await identities.key(workspace, "admin")
-    async with running(settings, process_logs) as origin:
+    async with running(settings, process_logs, transcode=True, DAM_LADDER_CHUNK_SECONDS="4") as origin:
         async with httpx.AsyncClient(base_url=origin, headers=bearer(key), timeout=60) as api:
             clip = media.mp4(seconds=7.0, width=1280, height=720, fps=25)
             asset_id = await ingest(api, api, clip, f"clip-{tag}.mp4", "video/mp4")  # type: ignore[arg-type]
-        await _stream_ready(origin, key, asset_id)
+        await stream_ready(origin, key, asset_id)
         email, password = await identities.user(workspace, "viewer")
         await sign_in(page, origin, email, password)
         tile = page.locator(f".tile[data-id='{asset_id}']")
