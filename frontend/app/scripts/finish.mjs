@@ -33,6 +33,32 @@ for (const path of files(out, /\.js$/)) {
 const manifest = { script_hashes: scripts, style_attribute_hashes: [...styles].map(hash) };
 writeFileSync(join(out, 'csp.json'), JSON.stringify(manifest, null, 2) + '\n');
 
+// The library (the app's "/" route) is where nearly every visit starts: library.html is index.html
+// with the library page's modules and styles preloaded too, so the browser fetches them beside the
+// entry instead of after it (the API serves it for /app/; other routes keep index.html, whose
+// inline script is the same, so the same hash allows it).
+const app = new URL('../', import.meta.url).pathname;
+const vite = JSON.parse(readFileSync(join(app, '.svelte-kit/output/client/.vite/manifest.json'), 'utf8'));
+const routes = readFileSync(join(app, '.svelte-kit/generated/client-optimized/app.js'), 'utf8');
+const libraryNode = routes.match(/"\/":\s*\[(\d+)/)?.[1];
+if (libraryNode === undefined) throw new Error('no "/" route in the generated app.js');
+const closure = (key, seen = new Set()) => {
+	if (seen.has(key)) return seen;
+	seen.add(key);
+	for (const dep of vite[key]?.imports ?? []) closure(dep, seen);
+	return seen;
+};
+const library = closure(`.svelte-kit/generated/client-optimized/nodes/${libraryNode}.js`);
+const preloaded = new Set([...page.matchAll(/href="\/app\/([^"]+)"/g)].map((m) => m[1]));
+const links = [];
+for (const key of library) {
+	const { file, css = [] } = vite[key];
+	if (!preloaded.has(file)) links.push(`<link href="/app/${file}" rel="modulepreload">`);
+	for (const sheet of css) if (!preloaded.has(sheet)) links.push(`<link href="/app/${sheet}" rel="preload" as="style">`);
+}
+if (!page.includes('\n\t</head>')) throw new Error('index.html has no </head> where it was');
+writeFileSync(join(out, 'library.html'), page.replace('\n\t</head>', `${links.map((l) => `\n\t\t${l}`).join('')}\n\t</head>`));
+
 const COMPRESSIBLE = /\.(js|mjs|css|html|json|svg|txt|map)$/;
 for (const path of files(out, COMPRESSIBLE)) {
 	const data = readFileSync(path);

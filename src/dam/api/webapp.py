@@ -2,7 +2,9 @@
 
 A single-page app: every ``/app/...`` path without a file of its own answers the app's
 ``index.html`` (the app's router reads the path), except under ``/app/_app/``, where a missing
-file is a 404 (a stale page asking for an old chunk must fail, not get HTML). Hashed files under
+file is a 404 (a stale page asking for an old chunk must fail, not get HTML). ``/app/`` itself, the
+library where nearly every visit starts, answers ``library.html``: the same page with the library's
+modules preloaded beside the entry (the build writes it). Hashed files under
 ``_app/immutable/`` are cached for a year; everything else is revalidated on every use. Each file
 has gzip and brotli copies made at build time, served to clients that accept them.
 
@@ -34,6 +36,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Preferred first: brotli is about a fifth smaller than gzip on the app's scripts.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+PAGES = ("index.html", "library.html")  # answered for the app's paths, never by their own names
 NOT_BUILT = "The web app is not built: run `make app` (make run and make test build it)."
 
 
@@ -79,12 +82,12 @@ def app_routes(settings: Settings) -> Router:
 
     def answer(request: Request[Any, Any, Any], path: str) -> File | Response[str]:
         target = (root / path.lstrip("/")).resolve()
-        if target.is_relative_to(root) and target.is_file() and target.name != "index.html":
+        if target.is_relative_to(root) and target.is_file() and target.name not in PAGES:
             cache = IMMUTABLE if target.is_relative_to(root / "_app" / "immutable") else REVALIDATE
             return _file(target, cache, request, {})
         if path.lstrip("/").startswith("_app/"):
             raise NotFound(f"no file {PREFIX}{path[:200]}")
-        page = root / "index.html"
+        page = root / ("library.html" if path.strip("/") == "" else "index.html")
         if not page.is_file():
             return Response(NOT_BUILT, media_type=MediaType.TEXT, status_code=503)
         return _file(page, REVALIDATE, request, {"Content-Security-Policy": csp})

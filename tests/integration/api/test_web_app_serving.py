@@ -73,3 +73,21 @@ async def test_a_missing_app_file_is_404_and_nothing_outside_the_app_is_served(a
         assert answer.headers["content-type"].startswith("text/html"), path  # the app's page, never the file
         assert "script_hashes" not in answer.text
         assert "session" not in answer.text
+
+
+async def test_the_library_page_preloads_its_modules_and_other_routes_do_not(api: Client) -> None:
+    """``/app/`` (the library) names the library route's modules for the browser to fetch beside
+    the entry; every module it names exists; another route's page names only the layout's."""
+    library = (await api.get("/app/?q=harbour")).text
+    other = (await api.get("/app/s/dam_sh_x")).text
+    preloads = set(re.findall(r'href="(/app/_app/immutable/[^"]+\.js)" rel="modulepreload"', library))
+    others = set(re.findall(r'href="(/app/_app/immutable/[^"]+\.js)" rel="modulepreload"', other))
+    assert others < preloads
+    assert any("/nodes/" in p for p in preloads - others), preloads - others
+    for path in preloads:
+        assert (await api.head(path)).status_code == 200, path
+    # The same start-up script: the page's policy allows both.
+    script = re.compile(r"<script>([\s\S]*?)</script>")
+    assert script.findall(library) == script.findall(other)
+    assert (await api.get("/app/library.html")).status_code == 200  # the app's page, by no name of its own
+    assert (await api.get("/app/library.html")).text == other
