@@ -231,7 +231,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             children[name] = _start(name, command, env, args.log_level, settings.log.format == "json")
         base = f"http://{settings.server.host}:{settings.server.port}"
         _announce(
-            settings, f"DAM is running: {base}/  (upload page; /docs API, /jobs dashboard; Ctrl-C stops)"
+            settings, f"DAM is running: {base}/  (the web app; /docs the API's documentation; Ctrl-C stops)"
         )
         if password is not None:
             write_secret(FIRST_ADMIN, password)

@@ -4,7 +4,9 @@ outside it (a share link or an invitation that is no longer valid)."""
 
 from __future__ import annotations
 
-from litestar import Router, get
+from typing import Any
+
+from litestar import Request, Router, get
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_302_FOUND
@@ -16,9 +18,11 @@ from dam.paths import pages_dir
 
 
 @get("/", include_in_schema=False, sync_to_thread=False, opt=policy(ANONYMOUS))
-def index() -> Redirect:
-    """The service's front door: the web app's library (or its sign-in)."""
-    return Redirect(f"{PREFIX}/", status_code=HTTP_302_FOUND)
+def index(request: Request[Any, Any, Any]) -> Redirect:
+    """The service's front door: the web app's library (or its sign-in), with the query kept (a
+    refused single sign-on comes back to ``/?sso_error=...``, which the app's sign-in shows)."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return Redirect(f"{PREFIX}/" + (f"?{query}" if query else ""), status_code=HTTP_302_FOUND)
 
 
 @get("/jobs", include_in_schema=False, sync_to_thread=False, opt=policy(ANONYMOUS))

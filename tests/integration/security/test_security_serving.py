@@ -71,7 +71,12 @@ async def test_every_page_carries_the_security_headers(
     moved = await api.get(f"/s/{share}", follow_redirects=False)
     assert (moved.status_code, moved.headers["location"]) == (302, f"/app/s/{share}")
     assert moved.headers["referrer-policy"] == "no-referrer"
-    for old, new in (("/", "/app/"), ("/jobs", "/app/admin/jobs")):  # the old pages' addresses
+    # The old pages' addresses; a refused single sign-on's reason comes along to the app's sign-in.
+    for old, new in (
+        ("/", "/app/"),
+        ("/?sso_error=refused", "/app/?sso_error=refused"),
+        ("/jobs", "/app/admin/jobs"),
+    ):
         moved = await api.get(old, follow_redirects=False)
         assert (moved.status_code, moved.headers["location"]) == (302, new)
     for path in pages:
