@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -118,6 +119,15 @@ def from_state(name: str, *, acting: bool = False) -> Provide:
     return Provide(provide_acting if acting else provide, sync_to_thread=False)
 
 
+@functools.cache
+def _freeze_start_up_objects() -> None:
+    """Start-up objects (modules, the first app and its resources) live as long as the process:
+    keep them out of every GC pass. Once per process: an app built and stopped many times in one
+    process (as the tests do) would otherwise make each one's objects permanent, cycles and all."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings) -> Litestar:
     """Build the API for the given settings."""
 
@@ -140,9 +150,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.search = Search(resources)
             app.state.schemas = Schemas(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
-            # Start-up objects live as long as the process: keep them out of every GC pass.
-            gc.collect()
-            gc.freeze()
+            _freeze_start_up_objects()
             yield
 
     app = Litestar(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -162,3 +163,16 @@ async def test_aborting_an_upload_whose_bucket_is_gone_is_not_an_error(
     settings = make_settings(store=False)  # its bucket is never created
     async with open_storage(settings.s3) as storage:
         await storage.abort_multipart("originals/5b0c7bbf-3c37-4c1d-9ab4-bb5d1b1f5a7e/x.mp4", "gone")
+
+
+async def test_the_start_up_objects_are_frozen_once_per_process(settings: Settings) -> None:
+    """The API's process starts its app once and keeps the start-up objects out of every GC pass; an
+    app started again in the same process (the tests start hundreds) freezes nothing more, so what
+    each one leaves behind is collected."""
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        assert (await client.get("/health")).status_code == 200
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        assert (await client.get("/health")).status_code == 200
+    assert gc.get_freeze_count() <= frozen  # (frozen objects still go when nothing refers to them)
