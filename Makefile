@@ -95,11 +95,17 @@ run: $(STAMP) $(APP_BUILD) ## migrate, start the development S3 store (unless DA
 # start; off by default, since Python 3.11's tracer makes the suite about half as slow again.
 PYTEST_COVERAGE := $(if $(COVERAGE),--cov=dam --cov-report=term:skip-covered)
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own database and SeaweedFS,
+# and every test its own bucket and queue); a long test is taken by whichever process is free.
+# PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist worksteal)
+
 test: $(STAMP) $(TOOLS_STAMP) $(UPPY_BUNDLE) $(APP_BUILD) $(CHROMIUM) media-tools ## the whole suite, unit tests first, against the local PostgreSQL, Redis and a throw-away SeaweedFS
-	$(BIN)/pytest $(PYTEST_COVERAGE)
+	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_COVERAGE)
 
 test-fast: $(STAMP) $(TOOLS_STAMP) $(APP_BUILD) media-tools ## the development loop: everything but the browser and slow tests
-	$(BIN)/pytest -m "not browser and not slow"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser and not slow"
 
 test-unit: $(STAMP) $(APP_MODULES) ## the unit tests only (pytest -m unit): pure functions (and the web app's), no services needed
 	$(BIN)/pytest -m unit
