@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import ConsoleMessage, Page
+from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from dam.domain.accounts import Workspace
@@ -22,7 +22,7 @@ from tests.support.accounts import PASSWORD, Identities, bearer
 from tests.support.axe import assert_accessible, screen
 from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
-from tests.support.webapp import sign_in
+from tests.support.webapp import sign_in, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,39 +38,6 @@ async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
     """API and worker as real processes (the worker fails the broken upload)."""
     async with running(settings, process_logs) as origin:
         yield origin
-
-
-def watch(page: Page, problems: list[str], expected: frozenset[tuple[int, str]] = frozenset()) -> None:
-    """Script errors, console errors and failed requests, but the 401 of ``/auth/me`` before a
-    session exists and the ``expected`` (status, path ending) answers a test provokes."""
-
-    def allowed(status: int, url: str) -> bool:
-        return (status == 401 and url.endswith("/auth/me")) or any(
-            status == s and url.split("?")[0].endswith(p) for s, p in expected
-        )
-
-    def console(message: ConsoleMessage) -> None:
-        url = message.location.get("url", "")
-        provoked = any(f"status of {s}" in message.text for s, _ in expected) or "401" in message.text
-        if message.type == "error" and not (url.endswith("/auth/me") or provoked):
-            problems.append(f"console: {message.text}")
-
-    page.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
-    page.on("console", console)
-    page.on(
-        "requestfailed",
-        lambda r: (
-            problems.append(f"failed: {r.url} {r.failure}") if r.failure != "net::ERR_ABORTED" else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status}: {r.url}")
-            if r.status >= 400 and not allowed(r.status, r.url)
-            else None
-        ),
-    )
 
 
 async def fits_a_phone(page: Page, path: str) -> None:
