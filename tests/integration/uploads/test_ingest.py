@@ -73,7 +73,7 @@ async def test_store_verifies_declared_sha256(api: AsyncTestClient[Any], http: h
     upload = created["upload"]
     expected = base64.b64encode(bytes.fromhex(sha256_hex(data))).decode()
     assert upload["headers"]["x-amz-checksum-sha256"] == expected
-    tampered = await put_single(http, upload, data[:-1] + b"\x00")
+    tampered = await put_single(http, upload, data[:-1] + bytes([data[-1] ^ 0xFF]))
     assert tampered.status_code == 400, tampered.text
     assert "BadDigest" in tampered.text
     assert (await put_single(http, upload, data)).status_code == 200
@@ -313,7 +313,10 @@ async def test_multipart_with_part_checksums_is_verified_by_storage(
     parts = []
     for part, chunk in zip(urls["parts"], chunks, strict=True):
         assert part["headers"] == {"x-amz-checksum-sha256": sums[str(part["number"])]}
-        tampered = await http.put(part["url"], content=chunk[:-1] + b"\x00", headers=part["headers"])
+        # The last byte flipped (random data ends in 0x00 one time in 256: setting it would change nothing).
+        tampered = await http.put(
+            part["url"], content=chunk[:-1] + bytes([chunk[-1] ^ 0xFF]), headers=part["headers"]
+        )
         assert tampered.status_code == 400, tampered.text
         stored = await http.put(part["url"], content=chunk, headers=part["headers"])
         assert stored.status_code == 200, stored.text
