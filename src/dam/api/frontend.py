@@ -21,7 +21,7 @@ from dam.paths import pages_dir
 def index(request: Request[Any, Any, Any]) -> Redirect:
     """The service's front door: the web app's library (or its sign-in), with the query kept (a
     refused single sign-on comes back to ``/?sso_error=...``, which the app's sign-in shows)."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
+    query = request.url.query
     return Redirect(f"{PREFIX}/" + (f"?{query}" if query else ""), status_code=HTTP_302_FOUND)
 
 

@@ -89,5 +89,6 @@ async def test_the_library_page_preloads_its_modules_and_other_routes_do_not(api
     # The same start-up script: the page's policy allows both.
     script = re.compile(r"<script>([\s\S]*?)</script>")
     assert script.findall(library) == script.findall(other)
-    assert (await api.get("/app/library.html")).status_code == 200  # the app's page, by no name of its own
-    assert (await api.get("/app/library.html")).text == other
+    by_name = await api.get("/app/library.html")  # the app's page, by no name of its own
+    assert by_name.status_code == 200
+    assert by_name.text == other

@@ -8,19 +8,15 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
-import msgspec
 import pytest
 from playwright.async_api import Page
 
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.support import media
-from tests.support.accounts import Identities, bearer
+from tests.support.accounts import Identities
 from tests.support.axe import screen
-from tests.support.flows import ingest, wait_for_status
 from tests.support.stack import running
-from tests.support.webapp import THUMBNAILS_LOADED, watch
+from tests.support.webapp import THUMBNAILS_LOADED, pictures, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,25 +28,12 @@ async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
         yield origin
 
 
-async def titled_assets(origin: str, key: str, titles: list[str]) -> None:
-    """One processed picture per title."""
-    async with httpx.AsyncClient(base_url=origin, headers=bearer(key), timeout=30) as api:
-        for i, title in enumerate(titles):
-            asset_id = await ingest(api, api, media.jpeg_with_exif(), f"web-app-{i}.jpg", "image/jpeg")  # type: ignore[arg-type]
-            await wait_for_status(api, asset_id, "ready", within=120)  # type: ignore[arg-type]
-            edited = await api.patch(
-                f"/assets/{asset_id}", content=msgspec.json.encode({"title": title}),
-                headers={"Content-Type": "application/merge-patch+json"},
-            )  # fmt: skip
-            assert edited.status_code == 200, edited.text
-
-
 async def test_sign_in_browse_and_find_an_asset_through_a_suggestion(
     stack: str, page: Page, identities: Identities, workspace: Workspace, artifacts_dir: Path
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     wanted, other = f"Quokka{tag} at dawn", f"Harbour{tag} at night"
-    await titled_assets(stack, await identities.key(workspace, "editor"), [wanted, other])
+    await pictures(stack, await identities.key(workspace, "editor"), [{"title": wanted}, {"title": other}])
     email, password = await identities.user(workspace, "viewer")
     problems: list[str] = []
     watch(page, problems)

@@ -10,8 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import httpx
-import msgspec
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
 from playwright.async_api import Page
@@ -19,11 +17,9 @@ from playwright.async_api import Page
 from dam.domain.access import Role
 from dam.domain.accounts import Workspace
 from dam.settings import Settings
-from tests.support import media
-from tests.support.accounts import Identities, bearer
-from tests.support.flows import ingest, wait_for_status
+from tests.support.accounts import Identities
 from tests.support.stack import running
-from tests.support.webapp import THUMBNAILS_LOADED, watch
+from tests.support.webapp import THUMBNAILS_LOADED, pictures, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,19 +30,6 @@ ENDED = "Your session has ended: sign in again."
 async def stack(settings: Settings, process_logs: Path) -> AsyncIterator[str]:
     async with running(settings, process_logs) as origin:
         yield origin
-
-
-async def picture(origin: str, key: str, title: str) -> str:
-    """One processed picture with ``title`` in the key's workspace; its id."""
-    async with httpx.AsyncClient(base_url=origin, headers=bearer(key), timeout=30) as api:
-        asset_id = await ingest(api, api, media.jpeg_with_exif(), f"{title}.jpg", "image/jpeg")  # type: ignore[arg-type]
-        await wait_for_status(api, asset_id, "ready", within=120)  # type: ignore[arg-type]
-        edited = await api.patch(
-            f"/assets/{asset_id}", content=msgspec.json.encode({"title": title}),
-            headers={"Content-Type": "application/merge-patch+json"},
-        )  # fmt: skip
-        assert edited.status_code == 200, edited.text
-    return asset_id
 
 
 async def password_sign_in(page: Page, email: str, password: str) -> None:
@@ -103,8 +86,8 @@ async def test_workspace_switch_and_a_session_that_ends(
     email, password = await identities.user(workspace, "viewer")
     await identities.accounts.create_user(email, None, second, Role.EDITOR)
     here, there = f"Otter{tag} here", f"Heron{tag} there"
-    await picture(stack, await identities.key(workspace, "editor"), here)
-    theirs = await picture(stack, await identities.key(second, "editor"), there)
+    await pictures(stack, await identities.key(workspace, "editor"), [{"title": here}])
+    (theirs,) = await pictures(stack, await identities.key(second, "editor"), [{"title": there}])
     problems: list[str] = []
     watch(page, problems)
     await page.goto(f"{stack}/app/")
