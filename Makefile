@@ -13,9 +13,11 @@ TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions
 
 # The independent oracle of the media tests (test-only; the service needs none of them): Debian's
 # ffmpeg/ffprobe, exiftool, ImageMagick, libheif's and libjxl's encoders, sox, colord's ICC profiles and Ghostscript's CMYK profile.
-MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data libgs-common
+MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data libgs-common \
+  fonts-dejavu-core
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
-  /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc
+  /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc \
+  /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 
 .PHONY: help install hooks tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
 

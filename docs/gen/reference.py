@@ -218,6 +218,8 @@ STEP_MEANINGS = {
     "waveform": "an audio file's `waveform` and `peaks` (and its cover art's `preview` and `thumbnail`)",
     "storyboard": "a video's seek thumbnails: sprite sheets and their WebVTT",
     "ladder": "the adaptive stream (HLS and DASH over CMAF), a job per chunk, and `download_720p`",
+    "ocr": "enrichment: text in the preview (an image's, a video's poster) with its boxes, searchable",
+    "similar": "enrichment: the preview's perceptual hash, by which near-duplicates are found",
 }
 
 

@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from dam.domain.addresses import networks
 from dam.domain.errors import InvalidInput
-from dam.domain.steps import QUEUES, enabled_steps
+from dam.domain.steps import ENRICH_DEFAULT, QUEUES, enabled_steps, enrich_kinds
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -211,6 +211,28 @@ class SearchSettings(msgspec.Struct, frozen=True, kw_only=True):
     count_cap: Annotated[int, Meta(ge=1, le=1_000_000)] = 1000
 
 
+class EnrichSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Enrichment: which models run on the ``enrich`` queue, how many jobs at once, what is kept."""
+
+    # The kinds that run (``none``: none); read through ``enabled``.
+    kinds: tuple[str, ...] = ENRICH_DEFAULT
+    # Model tags below this confidence are not kept as searchable.
+    min_confidence: Annotated[float, Meta(ge=0, le=1)] = 0.5
+    concurrency: Annotated[int, Meta(ge=1, le=16)] = 1
+    timeout: Annotated[int, Meta(ge=10)] = 600
+
+    def __post_init__(self) -> None:
+        try:
+            enrich_kinds(self.kinds)
+        except InvalidInput as exc:
+            raise ValueError(f"DAM_ENRICH: {exc.detail}") from None
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """The kinds that run, ``none`` read as none."""
+        return enrich_kinds(self.kinds)
+
+
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Single sign-on with an OpenID Connect provider (off while ``issuer`` is empty)."""
 
@@ -259,6 +281,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stream: StreamSettings = msgspec.field(default_factory=StreamSettings)
     log: LogSettings = msgspec.field(default_factory=LogSettings)
     search: SearchSettings = msgspec.field(default_factory=SearchSettings)
+    enrich: EnrichSettings = msgspec.field(default_factory=EnrichSettings)
 
     def value(self, env: str) -> Any:
         """The value of one setting, by its environment variable (``DAM_JOB_TIMEOUT``...)."""
@@ -396,12 +419,16 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_SEARCH_RANK_CAP": ("search", "rank_cap"),
     "DAM_SEARCH_FACET_CAP": ("search", "facet_cap"),
     "DAM_SEARCH_COUNT_CAP": ("search", "count_cap"),
+    "DAM_ENRICH": ("enrich", "kinds"),
+    "DAM_ENRICH_MIN_CONFIDENCE": ("enrich", "min_confidence"),
+    "DAM_ENRICH_CONCURRENCY": ("enrich", "concurrency"),
+    "DAM_ENRICH_TIMEOUT": ("enrich", "timeout"),
     "DAM_LOG_LEVEL": ("log", "level"),
     "DAM_LOG_FORMAT": ("log", "format"),
 }
 _LIST_FIELDS = {
     "allowed_hosts", "cors_origins", "allowed_content_types", "allowed_domains", "role_map", "ladder",
-    "trusted_proxies", "steps_disabled",
+    "trusted_proxies", "steps_disabled", "kinds",
 }  # fmt: skip
 _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "db": DatabaseSettings,
@@ -415,6 +442,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "stream": StreamSettings,
     "log": LogSettings,
     "search": SearchSettings,
+    "enrich": EnrichSettings,
 }
 
 
@@ -631,6 +659,13 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_SEARCH_RANK_CAP": "relevance ranks at most this many matches of a search, the newest",
     "DAM_SEARCH_FACET_CAP": "facets count at most this many matches of a search, the newest",
     "DAM_SEARCH_COUNT_CAP": "a search's total counts at most this many matches (relation gte beyond)",
+    "DAM_ENRICH": (
+        "the kinds of enrichment that run on the `enrich` queue, comma-separated: ocr, objects, scenes,"
+        " speech, similar, credentials (`none`: none); `docs/guides/enrichment.md` says what each costs"
+    ),
+    "DAM_ENRICH_MIN_CONFIDENCE": "model tags below this confidence (0 to 1) are not kept as searchable",
+    "DAM_ENRICH_CONCURRENCY": "jobs one `enrich` worker runs at once (each runs its models on one core)",
+    "DAM_ENRICH_TIMEOUT": "seconds one `enrich` job may run",
     "DAM_STREAM_REDIRECT_TTL": (
         "lifetime of the presigned GET each 302 of the delivery path hands out, seconds"
     ),

@@ -51,6 +51,8 @@ def make_settings(s3_server: DevS3, database_url: str) -> Callable[..., Settings
             "DAM_CORS_ORIGINS": "http://app.example.test",
             # Worker processes stop well within the tests' stop deadline (test_shutdown sets its own).
             "DAM_WORKER_SHUTDOWN_GRACE": "5",
+            # Models only in the tests of enrichment itself (tests/integration/enrichment/).
+            "DAM_ENRICH": "none",
             "DAM_DEV": "true",  # the development defaults (a derived stream key, no DAM_PUBLIC_URL)
             # Litestar's test client addresses requests to testserver.local; processes to 127.0.0.1.
             "DAM_ALLOWED_HOSTS": "testserver.local,127.0.0.1,localhost,::1",

@@ -8,6 +8,10 @@ import threading
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
+# Loop turns between the accept of a connection and its ``client_connected_cb`` (accept task,
+# transport, connection_made), with room to spare.
+_ACCEPT_TURNS = 10
+
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pause: float, chunk: int) -> None:
     """Copy one direction until it ends, ``pause`` seconds before each chunk (the trickle itself)."""
@@ -80,11 +84,17 @@ async def slow_proxy(upstream_port: int, delay: float, upload_delay: float = 0) 
         yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
+        # A connection accepted just before the close reaches ``handle`` a few loop turns later
+        # (3.11 accepts in a task, then calls connection_made soon): let every such one arrive, so
+        # its writer is known and closed below rather than left open after the test's loop ends.
+        for _ in range(_ACCEPT_TURNS):
+            await asyncio.sleep(0)
         # Handlers still running (a killed client's connection, one still connecting upstream) end
         # here, not when the session's loop is collected with their sockets unclosed.
-        for task in list(handlers):
-            task.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
+        while pending := [task for task in handlers if not task.done()]:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         # Connections still open (a killed client's upload) would keep the upstream server from stopping.
         for writer in list(open_writers):
             writer.close()

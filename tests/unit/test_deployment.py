@@ -26,7 +26,7 @@ def compose() -> dict[str, Any]:
 def test_every_service_the_design_needs(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) == {
         "postgres", "redis", "minio", "minio-init", "migrate", "setup-store", "api", "worker", "transcode",
-        "bridge",
+        "enrich", "bridge",
     }  # fmt: skip
     assert compose["services"]["postgres"]["image"].startswith("postgres:16")
     assert compose["services"]["redis"]["image"].startswith("redis:7")

@@ -20,8 +20,8 @@ P, R, D, F = StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAI
 @pytest.mark.parametrize(
     ("kind", "steps"),
     [
-        pytest.param("image", ("probe", "stills"), id="image"),
-        pytest.param("video", ("probe", "poster", "storyboard", "ladder"), id="video"),
+        pytest.param("image", ("probe", "stills", "ocr", "similar"), id="image"),
+        pytest.param("video", ("probe", "poster", "storyboard", "ladder", "ocr", "similar"), id="video"),
         pytest.param("audio", ("probe", "waveform", "ladder"), id="audio"),
     ],
 )

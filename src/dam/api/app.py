@@ -26,6 +26,7 @@ from dam.api.bulk import BulkController
 from dam.api.collections import CollectionController
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets
+from dam.api.enrichment import EnrichmentController
 from dam.api.examples import examples
 from dam.api.frontend import frontend_routes
 from dam.api.headers import answer_headers
@@ -52,6 +53,7 @@ from dam.services.bulk import BulkChanges
 from dam.services.collections import Collections
 from dam.services.companion import CompanionUploads
 from dam.services.edits import Edits
+from dam.services.enrichment import Enrichments
 from dam.services.invitations import Invitations
 from dam.services.schema import Schemas
 from dam.services.search import Search
@@ -98,7 +100,7 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens", "tags", "collections", "search", "bulk", "schemas",
+    "upload_tokens", "tags", "collections", "search", "bulk", "schemas", "enrichments",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
@@ -148,6 +150,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.upload_tokens = UploadTokens(resources)
             app.state.collections = Collections(resources)
             app.state.search = Search(resources)
+            app.state.enrichments = Enrichments(resources)
             app.state.schemas = Schemas(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             _freeze_start_up_objects()
@@ -171,6 +174,7 @@ def create_app(settings: Settings) -> Litestar:
             share_page(),
             CollectionController,
             SearchController,
+            EnrichmentController,
             SchemaController,
             stream_file,
             audit_log,

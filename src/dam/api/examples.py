@@ -23,10 +23,12 @@ from dam.api import schemas as s
 from dam.api import shares as sh
 from dam.api import upload_tokens as u
 from dam.api.audit import AuditPage
+from dam.api.enrichment import SimilarPage
 from dam.api.sso import OidcProvider, Providers
 from dam.domain.access import Role
 from dam.domain.assets import Asset, AssetDetail, AssetSummary, RenditionLink, StepRecord
 from dam.domain.audit import Action, Row
+from dam.domain.enrichment import Enrichment
 from dam.domain.media import Camera, MediaInfo
 from dam.domain.search import Facet, Suggestions, Total
 from dam.domain.shares import Share, SharedAsset, SharedMember, SharedPreview
@@ -34,6 +36,7 @@ from dam.domain.status import AssetStatus
 from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
 from dam.services.dashboard import Overview
+from dam.services.enrichment import Near
 from dam.services.search import Hit, Results
 
 ID = uuid.UUID("0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41")
@@ -126,6 +129,23 @@ def _edited(detail: AssetDetail) -> AssetDetail:
     return msgspec.structs.replace(detail, asset=asset)
 
 
+def _enriched(detail: AssetDetail) -> AssetDetail:
+    """A ready photo of a tram stop as its OCR and hash steps left it."""
+    lines = [{"text": "TRAM 28", "confidence": 0.998, "box": [[112, 80], [396, 82], [396, 150], [112, 148]]}]
+    found = [
+        Enrichment(
+            kind="ocr", state="done", model="rapidocr-ppocrv6-small",
+            model_version="rapidocr 3.10.0, onnxruntime 1.32.0",
+            result={"width": 1280, "height": 960, "lines": lines},
+        ),
+        Enrichment(
+            kind="similar", state="done", model="dhash", model_version="1",
+            result={"hashes": ["3c7e7e3c1c0e0606"]},
+        ),
+    ]  # fmt: skip
+    return msgspec.structs.replace(detail, enrichment=found)
+
+
 def _plain(detail: AssetDetail) -> Any:
     return msgspec.to_builtins(s.asset_out(detail))
 
@@ -161,7 +181,7 @@ def examples() -> dict[str, Any]:
         "renewUpload": msgspec.to_builtins(multipart),
         "completeUpload": _plain(uploaded),
         "reprocessAsset": _plain(uploaded),
-        "getAsset": _plain(ready),
+        "getAsset": _plain(_enriched(ready)),
         "updateAsset": _plain(_edited(ready)),
         "bulkChangeAssets": _bulk(),
         "listTags": msgspec.to_builtins(
@@ -390,6 +410,9 @@ def _collections() -> dict[str, Any]:
         "removeCollectionAssets": changed,
         "moveCollectionAssets": changed,
         **_search(member, lisbon),
+        "similarAssets": msgspec.to_builtins(
+            SimilarPage(items=[Near(**msgspec.structs.asdict(member), distance=3)])
+        ),
     }
 
 

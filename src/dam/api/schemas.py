@@ -246,6 +246,17 @@ class StreamOut(msgspec.Struct, kw_only=True):
     storyboard_url: str | None
 
 
+class EnrichmentOut(msgspec.Struct, frozen=True, kw_only=True):
+    """One kind of enrichment of an asset: its step's state, the model that ran, what it found
+    (``null`` until it has run) and, when it failed, why."""
+
+    state: StepState
+    model: str | None
+    model_version: str | None
+    result: dict[str, Any] | None
+    error: str | None = None
+
+
 class AssetOut(AssetFields, frozen=True, kw_only=True):
     """An asset as clients see it."""
 
@@ -258,6 +269,8 @@ class AssetOut(AssetFields, frozen=True, kw_only=True):
     stream: StreamOut | None = None
     media_url: str | None = None
     thumbhash: Thumbhash | None = None
+    # ``GET /assets/{id}`` only: each kind of enrichment planned for the asset, by kind.
+    enrichment: dict[str, EnrichmentOut] | None = None
 
 
 class CreatedAsset(AssetOut, frozen=True, kw_only=True):
@@ -325,6 +338,11 @@ def asset_out(detail: AssetDetail, base: str = "") -> AssetOut:
         ],
         stream=stream_out(detail.stream, base),
         thumbhash=detail.thumbhash,
+        enrichment=None if detail.enrichment is None else {
+            e.kind: EnrichmentOut(state=StepState(e.state), model=e.model, model_version=e.model_version,
+                                  result=e.result, error=e.error)
+            for e in detail.enrichment
+        },
     )  # fmt: skip
 
 

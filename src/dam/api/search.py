@@ -23,6 +23,7 @@ from dam.domain.search import (
     MAX_QUERY,
     SORTS,
     TYPES,
+    HasName,
     Parameters,
     Suggestions,
     request_from,
@@ -44,10 +45,10 @@ creator, and text found in the media. `"a phrase"` matches words in that order, 
 `a OR b` accepts either; the last word also matches as a prefix as you type. Case, accents and
 English word endings do not matter (`cafés` finds `Cafe`).
 
-**Filters** narrow the matches; `type`, `tag` and `exclude_tag` may be repeated (tags: all of
-them; excluded: none of them). `meta.<key>=<value>` matches a metadata value (`<key>` is 1 to 64
-of `A-Z a-z 0-9 _ . -`); `meta.<key>.min` / `meta.<key>.max` bound a number or date field of the
-workspace's schema. `collection` includes the collections below it.
+**Filters** narrow the matches; `type`, `tag`, `exclude_tag` and `has` may be repeated (tags: all
+of them; excluded: none of them; `has`: all of them). `meta.<key>=<value>` matches a metadata value
+(`<key>` is 1 to 64 of `A-Z a-z 0-9 _ . -`); `meta.<key>.min` / `meta.<key>.max` bound a number or
+date field of the workspace's schema. `collection` includes the collections below it.
 
 **Order**: `relevance` when there are words, else `newest`. Relevance ranks the newest
 `DAM_SEARCH_RANK_CAP` matches (1,000 by default); `total` counts up to `DAM_SEARCH_COUNT_CAP`
@@ -89,6 +90,15 @@ class SearchController(Controller):
         ] = None,
         exclude_tag: Annotated[
             list[str] | None, QueryParameter(description="Has not this tag (repeatable: none of them)")
+        ] = None,
+        has: Annotated[
+            list[HasName] | None,
+            QueryParameter(
+                description=(
+                    "Found in the media by enrichment, repeatable (all of them): text (words read in"
+                    " the pictures or heard), credentials (content credentials), ai_generated"
+                )
+            ),
         ] = None,
         collection: Annotated[
             uuid.UUID | None, QueryParameter(description="In this collection or one below it")
@@ -148,7 +158,7 @@ class SearchController(Controller):
         """A page of matches, newest first or by relevance, with the total and the facets asked for."""
         given = Parameters(
             q=q, type=type or [], content_type=content_type, tag=tag or [], exclude_tag=exclude_tag or [],
-            collection=collection, camera_make=camera_make, camera_model=camera_model,
+            has=has or [], collection=collection, camera_make=camera_make, camera_model=camera_model,
             taken_after=taken_after, taken_before=taken_before, created_after=created_after,
             created_before=created_before, duration_min=duration_min, duration_max=duration_max,
             width_min=width_min, height_min=height_min, filename=filename, sha256=sha256, status=status,

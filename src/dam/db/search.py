@@ -192,6 +192,8 @@ def filters(plan: Plan, where: Where) -> None:
     where.maybe("d.duration <= {}", r.duration_max)
     where.maybe("d.width >= {}", r.width_min)
     where.maybe("d.height >= {}", r.height_min)
+    if r.has:
+        where.add("d.found @> {}::text[]", list(r.has))
     if r.filename is not None:
         where.add("d.filename_key LIKE '%' || dam_fold({}) || '%'", escape_like(r.filename))
     if r.sha256 is not None:
@@ -392,6 +394,8 @@ def _matched(plan: Plan, query: str | None, where: Where) -> str:
                            a.media->'description'->>'caption', a.media->'description'->>'creator')""",
             "camera": "concat_ws(' ', a.media->'camera'->>'make', a.media->'camera'->>'model',"
             " a.media->'camera'->>'lens')",
+            # What enrichment found in the media: words read in the pictures, or heard.
+            "text": "(SELECT string_agg(e.text, ' ') FROM enrichments e WHERE e.asset_id = a.id)",
         }
         parts = [f"CASE WHEN {_words(sql)} @@ {any_word} THEN '{name}' END" for name, sql in checks.items()]
     if plan.request.filename is not None:

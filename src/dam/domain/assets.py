@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from dam.domain.access import Owner
+from dam.domain.enrichment import Enrichment
 from dam.domain.media import MediaInfo
 from dam.domain.metadata import Metadata
 from dam.domain.status import AssetStatus
@@ -163,6 +164,8 @@ class AssetDetail(msgspec.Struct, frozen=True, kw_only=True):
     stream: StreamLinks | None = None
     kind: str | None = None  # the media kind (image, video, audio...), shown even when facts are hidden
     thumbhash: Thumbhash | None = None  # when the thumbnail is among the renditions
+    # What enrichment found, kind by kind: read for one asset's own page only (None in lists).
+    enrichment: list[Enrichment] | None = None
 
 
 class AssetSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,6 +8,8 @@ others; runners never write to the database themselves.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from dam.domain.assets import Rendition
@@ -40,7 +42,28 @@ class Placeholder(msgspec.Struct, frozen=True, kw_only=True, tag="placeholder"):
     thumbhash: bytes
 
 
-Output = Renditions | MediaFacts | Tags | Placeholder
+class Found(msgspec.Struct, frozen=True, kw_only=True, tag="found"):
+    """What an enrichment step's model found: the kind's record (replacing an earlier run's), with
+    the model that found it, the ``result`` the asset's ``enrichment`` shows, the plain ``text``
+    search reads (weight D) and the ``flags`` that ``has=`` filters by (``text``...)."""
+
+    kind: str
+    model: str
+    model_version: str
+    result: dict[str, Any]
+    text: str = ""
+    flags: list[str] = msgspec.field(default_factory=list)
+
+
+class Hashes(msgspec.Struct, frozen=True, kw_only=True, tag="hashes"):
+    """Perceptual hashes of the asset's pictures (frame 0 the preview or poster), replacing the
+    model's earlier ones: what near-duplicates are found by."""
+
+    model: str
+    values: list[int]
+
+
+Output = Renditions | MediaFacts | Tags | Placeholder | Found | Hashes
 
 
 class StepResult(msgspec.Struct, kw_only=True):

@@ -39,7 +39,10 @@ ANY_STATUS = "any"
 SEARCHED: tuple[str, ...] = tuple(s.value for s in AssetStatus if s is not AssetStatus.PENDING_UPLOAD)
 # Parameters GET /search takes besides ``meta.<key>`` (and ``.min`` / ``.max``); only the
 # repeatable ones may be given more than once.
-REPEATABLE = frozenset({"type", "tag", "exclude_tag"})
+REPEATABLE = frozenset({"type", "tag", "exclude_tag", "has"})
+# What ``has=`` filters by: what enrichment found in the media (``search_documents.found``).
+HAS: tuple[str, ...] = ("text", "credentials", "ai_generated")
+HasName = Literal["text", "credentials", "ai_generated"]
 
 
 class InvalidSearch(DamError):
@@ -127,6 +130,7 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     content_type: str | None = None
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
+    has: tuple[HasName, ...] = ()
     collection: uuid.UUID | None = None
     camera_make: str | None = None
     camera_model: str | None = None
@@ -271,6 +275,7 @@ class Parameters(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     content_type: str | None = None
     tag: list[str] = msgspec.field(default_factory=list)
     exclude_tag: list[str] = msgspec.field(default_factory=list)
+    has: list[HasName] = msgspec.field(default_factory=list)
     collection: uuid.UUID | None = None
     camera_make: str | None = None
     camera_model: str | None = None
@@ -297,6 +302,7 @@ def request_from(given: Parameters, meta: Mapping[str, str]) -> SearchRequest:
     return SearchRequest(
             q=given.q, types=tuple(words_of(given.type)), content_type=given.content_type,
             tags=tuple(words_of(given.tag)), exclude_tags=tuple(words_of(given.exclude_tag)),
+            has=tuple(dict.fromkeys(given.has)),
             collection=given.collection, camera_make=given.camera_make, camera_model=given.camera_model,
             taken_after=given.taken_after, taken_before=given.taken_before,
             created_after=given.created_after, created_before=given.created_before,

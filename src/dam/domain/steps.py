@@ -27,6 +27,7 @@ class Queue(enum.StrEnum):
 
     MEDIA = "media"
     TRANSCODE = "transcode"
+    ENRICH = "enrich"
 
 
 class StepName(enum.StrEnum):
@@ -38,6 +39,14 @@ class StepName(enum.StrEnum):
     WAVEFORM = "waveform"
     STORYBOARD = "storyboard"
     LADDER = "ladder"
+    OCR = "ocr"
+    SIMILAR = "similar"
+
+
+# The kinds of enrichment ``DAM_ENRICH`` may name, each a background step of the ``enrich`` queue
+# once it is built (``STEPS``); the default runs every kind but speech.
+ENRICH_KINDS = ("ocr", "objects", "scenes", "speech", "similar", "credentials")
+ENRICH_DEFAULT = ("ocr", "objects", "scenes", "similar", "credentials")
 
 
 class StepState(enum.StrEnum):
@@ -84,6 +93,9 @@ class StepSpec(msgspec.Struct, frozen=True, kw_only=True):
     needs: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     background: bool = False  # the asset is ready without it; its failure does not fail the asset
+    # Steps that end first when the asset's kind plans them (the rendition an enrichment reads is
+    # the stills' of an image, the poster's of a video); unlike ``needs``, one not planned is no bar.
+    after: tuple[str, ...] = ()
 
 
 # The registry: a queue is one spec here, a step one spec here and one runner (dam.jobs.registry).
@@ -107,8 +119,16 @@ QUEUES: dict[str, QueueSpec] = {
             concurrency="DAM_TRANSCODE_CONCURRENCY",
             time_limit="DAM_TRANSCODE_TIMEOUT",
         ),
+        # Models: a worker of its own at the lowest CPU priority, so renditions never wait behind OCR.
+        QueueSpec(
+            name=Queue.ENRICH,
+            function="enrich_asset",
+            concurrency="DAM_ENRICH_CONCURRENCY",
+            time_limit="DAM_ENRICH_TIMEOUT",
+        ),
     )
 }
+_PICTURES = (StepName.STILLS, StepName.POSTER)  # what makes the preview an enrichment reads
 # In plan order: an asset's steps are the ones of its kind, in the order they are listed here.
 STEPS: dict[str, StepSpec] = {
     str(spec.name): spec
@@ -142,6 +162,25 @@ STEPS: dict[str, StepSpec] = {
             kinds=("video", "audio"),
             background=True,
         ),
+        # Enrichment (``ENRICH_KINDS``): read the upright preview, run a model, keep what it found.
+        StepSpec(
+            name=StepName.OCR,
+            queue=Queue.ENRICH,
+            timeout=300,
+            needs=(StepName.PROBE,),
+            kinds=("image", "video"),
+            background=True,
+            after=_PICTURES,
+        ),
+        StepSpec(
+            name=StepName.SIMILAR,
+            queue=Queue.ENRICH,
+            timeout=120,
+            needs=(StepName.PROBE,),
+            kinds=("image", "video"),
+            background=True,
+            after=_PICTURES,
+        ),
     )
 }
 FIRST = StepName.PROBE
@@ -162,15 +201,29 @@ def plan(info: MediaInfo | None, enabled: Container[str] | None = None) -> tuple
     return tuple(chosen)
 
 
-def enabled_steps(disabled: tuple[str, ...]) -> frozenset[str]:
-    """The steps a deployment runs, from ``DAM_STEPS_DISABLED``; InvalidInput naming the valid
-    names for a name no step has, or for the probe (every other step needs its facts)."""
+def enabled_steps(disabled: tuple[str, ...], enrich: tuple[str, ...] = ENRICH_DEFAULT) -> frozenset[str]:
+    """The steps a deployment runs: not those of ``DAM_STEPS_DISABLED``, and of the enrichment
+    steps those ``DAM_ENRICH`` names (``enrich``); InvalidInput naming the valid names for a name no
+    step has, or for the probe (every other step needs its facts)."""
     unknown = [name for name in disabled if name not in STEPS]
     if unknown:
         raise InvalidInput(f"unknown step(s) {unknown}; steps are {', '.join(STEPS)}")
     if FIRST in disabled:
         raise InvalidInput(f"{FIRST} cannot be disabled: every other step needs the facts it finds")
-    return frozenset(name for name in STEPS if name not in disabled)
+    return frozenset(
+        name for name in STEPS if name not in disabled and (name not in ENRICH_KINDS or name in enrich)
+    )
+
+
+def enrich_kinds(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The kinds of enrichment ``DAM_ENRICH`` names (``none``: none), in their own order;
+    InvalidInput naming the kinds for any other name."""
+    if names == ("none",):
+        return ()
+    unknown = [name for name in names if name not in ENRICH_KINDS]
+    if unknown:
+        raise InvalidInput(f"unknown kind(s) {unknown}; kinds are {', '.join(ENRICH_KINDS)}, or none")
+    return tuple(kind for kind in ENRICH_KINDS if kind in names)
 
 
 def stale_after(*, background: bool) -> tuple[str, ...]:
@@ -198,6 +251,7 @@ def runnable(states: Mapping[str, StepState], queue: str | None = None, *, resum
         for name, state in states.items()
         if state in waiting
         and all(states.get(need) is StepState.DONE for need in STEPS[name].needs)
+        and all(states.get(first, StepState.DONE) is StepState.DONE for first in STEPS[name].after)
         and (queue is None or STEPS[name].queue == queue)
     ]
 
@@ -240,7 +294,9 @@ def chosen_steps(
     # run again too (probe again, and the poster's corrected facts are corrected again).
     chosen = set(requested)
     for name in planned:
-        if any(need in chosen for need in STEPS[name].needs) and (enabled is None or name in enabled):
+        spec = STEPS[name]
+        upstream = (*spec.needs, *spec.after)
+        if any(need in chosen for need in upstream) and (enabled is None or name in enabled):
             chosen.add(name)
     return tuple(name for name in planned if name in chosen)
 

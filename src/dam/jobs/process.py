@@ -34,7 +34,7 @@ from dam import logs
 from dam.domain.assets import Asset
 from dam.domain.errors import DamError, MediaRejected, Unavailable
 from dam.domain.status import AssetStatus
-from dam.domain.steps import STEPS, StepState, retry_delay, runnable
+from dam.domain.steps import STEPS, StepState, in_background, retry_delay, runnable
 from dam.jobs.registry import RUNNERS
 from dam.jobs.runner import StepContext
 from dam.resources import Resources
@@ -238,7 +238,12 @@ async def _fail(
     if give_up:
         log.error("asset %s: step %s %s", asset.id, name, reason)
     end = await processing.finish(asset.id, name, error=reason)
-    return None if end is None else _Stop(reason=f"failed: {reason} (step {name})")
+    if end is None:
+        return None
+    if in_background(name):  # the asset goes on without it: so do the queue's other steps
+        log.warning("asset %s: background step %s failed: %s", asset.id, name, reason)
+        return _Next(asset=asset, end=end)
+    return _Stop(reason=f"failed: {reason} (step {name})")
 
 
 def _delay(resources: Resources, retry: int) -> float:

@@ -12,8 +12,9 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 
-from dam.domain.steps import StepName
+from dam.domain.steps import Queue, StepName
 from dam.jobs import steps
+from dam.jobs.enrich import ocr_step, open_models, similar_step
 from dam.jobs.runner import Runner
 from dam.jobs.storyboard import storyboard_step
 from dam.jobs.stream import ladder_step
@@ -26,12 +27,16 @@ RUNNERS: dict[str, Runner] = {
     StepName.WAVEFORM: steps.waveform,
     StepName.STORYBOARD: storyboard_step,
     StepName.LADDER: ladder_step,
+    StepName.OCR: ocr_step,
+    StepName.SIMILAR: similar_step,
 }
 
 Tools = Mapping[str, object]
 # Queue name -> what its workers open once at start-up and close on shutdown (a loaded model...),
 # handed to every runner of that queue in ``StepContext.tools``. Queues not listed open nothing.
-TOOLS: dict[str, Callable[[Resources], AbstractAsyncContextManager[Tools]]] = {}
+TOOLS: dict[str, Callable[[Resources], AbstractAsyncContextManager[Tools]]] = {
+    Queue.ENRICH: open_models,
+}
 
 
 @contextlib.asynccontextmanager

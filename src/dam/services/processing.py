@@ -16,6 +16,7 @@ import msgspec
 from redis.exceptions import RedisError
 
 from dam.db import assets as db
+from dam.db import enrichment as found_rows
 from dam.db import outbox
 from dam.db import steps as step_rows
 from dam.db import streams as stream_rows
@@ -25,7 +26,7 @@ from dam.domain import tags as tag_rules
 from dam.domain.assets import Asset, StepRecord
 from dam.domain.audit import Entry
 from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
-from dam.domain.outputs import MediaFacts, Output, Placeholder, Renditions, Tags
+from dam.domain.outputs import Found, Hashes, MediaFacts, Output, Placeholder, Renditions, Tags
 from dam.domain.status import AssetStatus
 from dam.domain.steps import (
     QUEUES,
@@ -110,12 +111,25 @@ async def _placeholder(
     await db.set_thumbhash(conn, asset_id, out.thumbhash)
 
 
+async def _found(conn: Connection, asset_id: uuid.UUID, out: Found, enabled: frozenset[str]) -> None:
+    await found_rows.put(
+        conn, asset_id, step=out.kind, kind=out.kind, model=out.model, model_version=out.model_version,
+        result=out.result, text=out.text, flags=out.flags,
+    )  # fmt: skip
+
+
+async def _hashes(conn: Connection, asset_id: uuid.UUID, out: Hashes, enabled: frozenset[str]) -> None:
+    await found_rows.put_hashes(conn, asset_id, out.model, out.values)
+
+
 # Each kind of output, and what persists it in the step's finish transaction.
 _PERSIST: dict[type[Any], Callable[[Connection, uuid.UUID, Any, frozenset[str]], Awaitable[None]]] = {
     Renditions: _renditions,
     MediaFacts: _media,
     Tags: _tags,
     Placeholder: _placeholder,
+    Found: _found,
+    Hashes: _hashes,
 }
 
 
@@ -125,8 +139,9 @@ class Processing:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
         self.pool = resources.pool
-        # Checked when the settings were loaded (DAM_STEPS_DISABLED names known steps).
-        self.enabled = enabled_steps(resources.settings.worker.steps_disabled)
+        # Checked when the settings were loaded (DAM_STEPS_DISABLED and DAM_ENRICH name known ones).
+        settings = resources.settings
+        self.enabled = enabled_steps(settings.worker.steps_disabled, settings.enrich.enabled)
 
     async def states(self, asset_id: uuid.UUID) -> dict[str, StepState]:
         """Every planned step of an asset and its state, in plan order."""

@@ -47,9 +47,21 @@ def test_fuzzing_finds_no_server_error_and_no_contract_violation(
             capture_output=True, text=True, timeout=BUDGET + 150, check=False, cwd=tmp_path,
         )  # fmt: skip
         api.assert_running("after the fuzzing run")
-    report = run.stdout[-20_000:] + run.stderr[-5_000:]
+    report = _failures(run.stdout) + run.stdout[-20_000:] + run.stderr[-5_000:]
     assert run.returncode == 0, report
     assert "passed" in report, report
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert f"✅ {phase}" in report, report
     assert "Traceback" not in api.log_tail(400), api.log_tail(400)
+
+
+def _failures(output: str) -> str:
+    """schemathesis's FAILURES section (each failing operation, its request and a curl to replay
+    it), first in the report: a failure's details must survive a log that keeps only its start."""
+    start = output.find("FAILURES")
+    if start < 0:
+        return ""
+    end = min(
+        (i for i in (output.find(" WARNINGS ", start), output.find(" SUMMARY ", start)) if i > 0), default=-1
+    )
+    return output[start : end if end > 0 else start + 8_000][:8_000] + "\n...\n"

@@ -127,6 +127,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/assets/{asset_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An asset's near-duplicates */
+        get: operations["similarAssets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{asset_id}/upload": {
         parameters: {
             query?: never;
@@ -667,10 +684,10 @@ export interface paths {
          *     `a OR b` accepts either; the last word also matches as a prefix as you type. Case, accents and
          *     English word endings do not matter (`cafés` finds `Cafe`).
          *
-         *     **Filters** narrow the matches; `type`, `tag` and `exclude_tag` may be repeated (tags: all of
-         *     them; excluded: none of them). `meta.<key>=<value>` matches a metadata value (`<key>` is 1 to 64
-         *     of `A-Z a-z 0-9 _ . -`); `meta.<key>.min` / `meta.<key>.max` bound a number or date field of the
-         *     workspace's schema. `collection` includes the collections below it.
+         *     **Filters** narrow the matches; `type`, `tag`, `exclude_tag` and `has` may be repeated (tags: all
+         *     of them; excluded: none of them; `has`: all of them). `meta.<key>=<value>` matches a metadata value
+         *     (`<key>` is 1 to 64 of `A-Z a-z 0-9 _ . -`); `meta.<key>.min` / `meta.<key>.max` bound a number or
+         *     date field of the workspace's schema. `collection` includes the collections below it.
          *
          *     **Order**: `relevance` when there are words, else `newest`. Relevance ranks the newest
          *     `DAM_SEARCH_RANK_CAP` matches (1,000 by default); `total` counts up to `DAM_SEARCH_COUNT_CAP`
@@ -1044,6 +1061,10 @@ export interface components {
             created_at: string;
             description: string | null;
             download_url: string | null;
+            /** @default null */
+            enrichment: {
+                [key: string]: components["schemas"]["EnrichmentOut"];
+            } | null;
             error: string | null;
             etag: string | null;
             filename: string;
@@ -1352,6 +1373,10 @@ export interface components {
             created_at: string;
             description: string | null;
             download_url: string | null;
+            /** @default null */
+            enrichment: {
+                [key: string]: components["schemas"]["EnrichmentOut"];
+            } | null;
             error: string | null;
             etag: string | null;
             filename: string;
@@ -1394,6 +1419,19 @@ export interface components {
             keywords: string[] | null;
             /** @default null */
             rating: number | null;
+        };
+        /**
+         * EnrichmentOut
+         * @description One kind of enrichment of an asset: its step's state, the model that ran, what it found
+         *         (``null`` until it has run) and, when it failed, why.
+         */
+        EnrichmentOut: {
+            /** @default null */
+            error: string | null;
+            model: string | null;
+            model_version: string | null;
+            result: Record<string, never> | null;
+            state: components["schemas"]["StepState"];
         };
         /**
          * ErrorBody
@@ -1748,6 +1786,28 @@ export interface components {
             parts: components["schemas"]["PartUrl"][];
             upload_id: string;
             uploaded_parts: components["schemas"]["StoredPart"][];
+        };
+        /**
+         * Near
+         * @description A near-duplicate: the other asset as lists show it, and how many bits its picture differs by.
+         */
+        Near: {
+            content_type: string;
+            created_at: string;
+            distance: number;
+            filename: string;
+            /** @default null */
+            height: number | null;
+            /** Format: uuid */
+            id: string;
+            kind: string | null;
+            size: number | null;
+            status: components["schemas"]["AssetStatus"];
+            /** @default null */
+            thumbhash: string | null;
+            thumbnail_url: string | null;
+            /** @default null */
+            width: number | null;
         };
         /**
          * NewCollection
@@ -2201,6 +2261,13 @@ export interface components {
             presignedUrls: {
                 [key: string]: string;
             };
+        };
+        /**
+         * SimilarPage
+         * @description An asset's near-duplicates in its workspace, closest first (at most 100).
+         */
+        SimilarPage: {
+            items: components["schemas"]["Near"][];
         };
         /**
          * SingleUpload
@@ -3486,6 +3553,88 @@ export interface operations {
             };
             /** @description The request has a body that is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    similarAssets: {
+        parameters: {
+            query?: {
+                /** @description The most bits of the 64-bit perceptual hash that may differ: 10 (the default) finds a copy re-encoded, resized to 70% and cropped by 3%; 0 only the same picture */
+                max_distance?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The asset's id (a UUID) */
+                asset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarPage"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such asset (an asset of another workspace is answered the same way), or no such tag */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6714,6 +6863,8 @@ export interface operations {
                 tag?: string[];
                 /** @description Has not this tag (repeatable: none of them) */
                 exclude_tag?: string[];
+                /** @description Found in the media by enrichment, repeatable (all of them): text (words read in the pictures or heard), credentials (content credentials), ai_generated */
+                has?: ("text" | "credentials" | "ai_generated")[];
                 /** @description In this collection or one below it */
                 collection?: string;
                 /** @description Camera make, any case */

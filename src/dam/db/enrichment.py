@@ -1,0 +1,117 @@
+"""What enrichment found: the kinds' records, perceptual hashes, and the near-duplicate query.
+
+Near-duplicates (migration 0022 says why): the hashes whose quarter is one of the values within
+``radius`` bits of the asset's own quarter, for any of the four quarters, read through the
+quarters' indexes; the full Hamming distance is checked on those candidates only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from dam.db.pool import Connection, Pool
+from dam.domain import hashes as dhash
+from dam.domain.enrichment import Enrichment, Similar
+from dam.domain.steps import ENRICH_KINDS
+
+
+async def put(
+    conn: Connection,
+    asset_id: uuid.UUID,
+    *,
+    step: str,
+    kind: str,
+    model: str,
+    model_version: str,
+    result: dict[str, Any],
+    text: str,
+    flags: list[str],
+) -> None:
+    """Inside the step's finish: the kind's record (replacing an earlier one), the model named on
+    the step's row, and the asset's search document rebuilt with what was found."""
+    await conn.execute(
+        """WITH kept AS (
+               INSERT INTO enrichments AS e (asset_id, kind, model, model_version, result, text, flags)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (asset_id, kind) DO UPDATE SET
+                   model = EXCLUDED.model, model_version = EXCLUDED.model_version,
+                   result = EXCLUDED.result, text = EXCLUDED.text, flags = EXCLUDED.flags,
+                   updated_at = now()
+           )
+           UPDATE asset_steps SET model = $3, model_version = $4 WHERE asset_id = $1 AND step = $8""",
+        asset_id, kind, model, model_version, msgspec.json.encode(result).decode(), text, flags, step,
+    )  # fmt: skip
+    # After the statement above (a data-modifying CTE's rows are not visible to its own statement).
+    await conn.execute("SELECT dam_refresh_search(ARRAY[$1::uuid])", asset_id)
+
+
+async def put_hashes(conn: Connection, asset_id: uuid.UUID, model: str, values: list[int]) -> None:
+    """Inside the step's finish: the asset's hashes of ``model`` (frame by frame), replacing earlier ones."""
+    await conn.execute("DELETE FROM asset_hashes WHERE asset_id = $1 AND model = $2", asset_id, model)
+    quarters = [dhash.quarters(value) for value in values]
+    await conn.execute(
+        """INSERT INTO asset_hashes (asset_id, workspace_id, model, frame, hash, q0, q1, q2, q3)
+           SELECT a.id, a.workspace_id, $2, h.frame - 1, h.hash, h.q0, h.q1, h.q2, h.q3
+           FROM assets AS a,
+                unnest($3::bigint[], $4::smallint[], $5::smallint[], $6::smallint[], $7::smallint[])
+                    WITH ORDINALITY AS h (hash, q0, q1, q2, q3, frame)
+           WHERE a.id = $1""",
+        asset_id, model, values, *([q[i] for q in quarters] for i in range(4)),
+    )  # fmt: skip
+
+
+async def of_asset(pool: Pool, asset_id: uuid.UUID) -> list[Enrichment]:
+    """The asset's enrichment steps with what each found, in plan order."""
+    records = await pool.fetch(
+        """SELECT s.step AS kind, s.state, s.error, coalesce(e.model, s.model) AS model,
+                  coalesce(e.model_version, s.model_version) AS model_version, e.result
+           FROM asset_steps AS s LEFT JOIN enrichments AS e ON e.asset_id = s.asset_id AND e.kind = s.step
+           WHERE s.asset_id = $1 AND s.step = ANY($2::text[])
+           ORDER BY s.position""",
+        asset_id, list(ENRICH_KINDS),
+    )  # fmt: skip
+    return [
+        Enrichment(
+            kind=r["kind"],
+            state=r["state"],
+            model=r["model"],
+            model_version=r["model_version"],
+            result=msgspec.json.decode(r["result"]) if r["result"] is not None else None,
+            error=r["error"],
+        )
+        for r in records
+    ]
+
+
+async def similar(
+    pool: Pool, workspace_id: uuid.UUID, asset_id: uuid.UUID, model: str, max_distance: int, limit: int
+) -> list[Similar]:
+    """Other assets of the workspace whose hash (any frame) is within ``max_distance`` bits of one
+    of this asset's, closest first; none when the asset has no hash of ``model``."""
+    mine = await pool.fetch(
+        "SELECT hash FROM asset_hashes WHERE asset_id = $1 AND model = $2 AND workspace_id = $3",
+        asset_id, model, workspace_id,
+    )  # fmt: skip
+    if not mine:
+        return []
+    radius = dhash.radius_of(max_distance)
+    hashes = [int(r["hash"]) for r in mine]
+    near = [sorted({v for h in hashes for v in dhash.near(dhash.quarters(h)[i], radius)}) for i in range(4)]
+    records = await pool.fetch(
+        """SELECT c.asset_id, min(bit_count((c.hash # m.hash)::bit(64)))::integer AS distance
+           FROM asset_hashes AS c
+           JOIN assets AS a ON a.id = c.asset_id AND a.status <> 'deleted',
+                unnest($4::bigint[]) AS m (hash)
+           WHERE c.workspace_id = $1 AND c.model = $2 AND c.asset_id <> $3
+             AND (c.q0 = ANY($5::smallint[]) OR c.q1 = ANY($6::smallint[])
+                  OR c.q2 = ANY($7::smallint[]) OR c.q3 = ANY($8::smallint[]))
+             AND bit_count((c.hash # m.hash)::bit(64)) <= $9
+           GROUP BY c.asset_id
+           ORDER BY distance, c.asset_id
+           LIMIT $10""",
+        workspace_id, model, asset_id, hashes, *near, max_distance, limit,
+    )  # fmt: skip
+    return [Similar(asset_id=r["asset_id"], distance=r["distance"]) for r in records]

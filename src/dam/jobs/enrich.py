@@ -1,0 +1,151 @@
+"""The ``enrich`` queue's steps around their models: read the asset's picture, run the model in
+the queue's inference thread, hand back what it found.
+
+Each worker of the queue opens ``Models`` once (``dam.jobs.registry.TOOLS``): a model loads the first
+time a step needs it, its weight files checked first (a mismatch fails the step and never runs the
+model), and stays loaded for the worker's life. Inference runs in threads of the worker's own
+(``DAM_ENRICH_CONCURRENCY``), each at the lowest CPU priority: renditions and the API, on the same
+machine, keep their speed beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, Any, TypeVar, cast
+
+import msgspec
+from PIL import Image
+
+from dam.domain import hashes
+from dam.domain.assets import Asset
+from dam.domain.errors import MediaRejected
+from dam.domain.outputs import Found, Hashes, StepResult
+from dam.jobs.runner import StepContext
+from dam.jobs.steps import readable, reader
+from dam.media.enrich import dhash, ocr
+from dam.resources import Resources
+from dam.services.enrichment import Enrichments
+
+T = TypeVar("T")
+_NICEST = 19
+
+
+def _lowest_priority() -> None:
+    # Linux schedules threads as tasks: only this thread yields the CPU to everything else.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICEST)
+
+
+class Models:
+    """The models of one worker: each loaded once, on first use, in the inference threads."""
+
+    def __init__(self, threads: int) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="enrich", initializer=_lowest_priority
+        )
+        self._loaded: dict[str, Any] = {}
+        self._loading = asyncio.Lock()
+        self._using: dict[str, threading.Lock] = {}
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` in an inference thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+
+    async def model(self, name: str, load: Callable[[], T]) -> T:
+        """The loaded model ``name`` (loaded now if it is not yet; a failed load is tried again by
+        the next step that needs it)."""
+        async with self._loading:
+            if name not in self._loaded:
+                self._loaded[name] = await self.run(load)
+                self._using[name] = threading.Lock()
+        return cast(T, self._loaded[name])
+
+    async def infer(self, name: str, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work`` with model ``name`` held: a model is used by one thread at a time."""
+        lock = self._using[name]
+
+        def held() -> T:
+            with lock:
+                return work(*args)
+
+        return await self.run(held)
+
+    def close(self) -> None:
+        """Let the threads end (a running inference finishes first)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+@contextlib.asynccontextmanager
+async def open_models(resources: Resources) -> AsyncIterator[dict[str, object]]:
+    """The ``enrich`` queue's tools: its models, loaded as steps need them."""
+    models = Models(resources.settings.enrich.concurrency)
+    try:
+        yield {"models": models}
+    finally:
+        models.close()
+
+
+def _models(context: StepContext) -> Models:
+    models = context.tools.get("models")
+    if not isinstance(models, Models):
+        raise RuntimeError(f"enrichment runs on the enrich queue's workers, not on {context.queue!r}")
+    return models
+
+
+async def _picture(context: StepContext, asset: Asset) -> Image.Image:
+    """The asset's preview, decoded (upright, sRGB, small: read whole)."""
+    resources = context.resources
+    rendition = await Enrichments(resources).picture(asset.id)
+    if rendition is None or not rendition.bytes:
+        raise MediaRejected("no preview to read: the asset's pictures were not made")
+    url = resources.storage.presign_get(rendition.storage_key, internal=True)
+
+    def decode() -> Image.Image:
+        file = reader(resources, url, rendition.bytes or 0, held=None)
+        with Image.open(cast(IO[bytes], file)) as picture:
+            picture.load()
+            return picture.convert("RGB")
+
+    return await asyncio.to_thread(readable, decode)
+
+
+async def ocr_step(context: StepContext, asset: Asset) -> StepResult:
+    """Text in the asset's picture: its lines with their boxes, searchable by their words."""
+    models = _models(context)
+    picture = await _picture(context, asset)
+    engine = await models.model("ocr", ocr.Reader)
+    lines = await models.infer("ocr", engine.read, picture)
+    result = {
+        "width": picture.width,
+        "height": picture.height,
+        "lines": [msgspec.to_builtins(line) for line in lines],
+    }
+    return StepResult(
+        outputs=[
+            Found(
+                kind="ocr",
+                model=ocr.MODEL,
+                model_version=engine.version,
+                result=result,
+                text="\n".join(line.text for line in lines),
+                flags=["text"] if lines else [],
+            )
+        ]
+    )
+
+
+async def similar_step(context: StepContext, asset: Asset) -> StepResult:
+    """The perceptual hash of the asset's picture, by which its near-duplicates are found."""
+    models = _models(context)
+    picture = await _picture(context, asset)
+    value = await models.run(dhash.dhash, picture)
+    found = Found(
+        kind="similar", model=dhash.MODEL, model_version=dhash.VERSION,
+        result={"hashes": [hashes.hex_of(value)]},
+    )  # fmt: skip
+    return StepResult(outputs=[Hashes(model=dhash.MODEL, values=[value]), found])

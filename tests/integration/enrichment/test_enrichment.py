@@ -1,0 +1,191 @@
+"""Enrichment end to end: media made at test time with known content (words drawn in a Debian font,
+ImageMagick's own sample photo re-encoded, resized and cropped by ImageMagick), uploaded, processed by
+the media queue, then enriched by the enrich queue's worker with the real models; what they found is
+read back through the API and found through search."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+from PIL import Image, ImageDraw, ImageFont
+
+from dam.domain.steps import Queue
+from dam.media.enrich import ocr, weights
+from dam.settings import Settings
+from tests.support.accounts import Identities, client_of
+from tests.support.flows import ingest, json_of
+
+pytestmark = pytest.mark.integration
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # Debian's fonts-dejavu-core (make media-tools)
+SIGN = ["MAIN STREET", "Bakery open daily", "Platform 9 for Lisbon"]
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """This module's tests run the models they test."""
+    return make_settings(DAM_ENRICH="ocr,similar")
+
+
+async def enriched(
+    api: AsyncTestClient[Any], run_jobs: Any, settings: Settings, asset_id: str
+) -> dict[str, Any]:
+    """The asset once its media steps, then its enrichment steps, ran."""
+    await run_jobs(settings=settings)
+    await run_jobs(settings=settings, queue=Queue.ENRICH)
+    asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
+    return asset
+
+
+def sign(lines: list[str]) -> bytes:
+    """A photo-sized JPEG of a sign: the lines in dark letters on a light, uneven board."""
+    picture = Image.linear_gradient("L").resize((1600, 1000)).point(lambda v: 170 + v // 4).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.truetype(FONT, 84)
+    for i, line in enumerate(lines):
+        draw.text((120, 160 + i * 220), line, fill=(20, 24, 40), font=font)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def magick(tmp_path: Path, name: str, *args: str) -> bytes:
+    """A file made by ImageMagick (an independent tool): ``args`` between ``convert`` and the output."""
+    out = tmp_path / name
+    subprocess.run(["/usr/bin/convert", *args, str(out)], check=True, capture_output=True, timeout=60)
+    return out.read_bytes()
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions turning ``a`` into ``b``."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+async def test_words_on_a_sign_are_read_and_found_by_search(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+) -> None:
+    asset_id = await ingest(api, http, sign(SIGN), "street.jpg", "image/jpeg")
+    asset = await enriched(api, run_jobs, settings, asset_id)
+    assert asset["status"] == "ready"
+    found = asset["enrichment"]["ocr"]
+    assert found["state"] == "done", found
+    assert found["model"] == ocr.MODEL
+    assert "rapidocr" in found["model_version"]
+    lines = found["result"]["lines"]
+    read = " ".join(line["text"] for line in lines)
+    truth = " ".join(SIGN)
+    assert edit_distance(read, truth) / len(truth) <= 0.05, read
+    # Each line's box lies on the preview it was read from, around where the line was drawn.
+    width, height = found["result"]["width"], found["result"]["height"]
+    assert (width, height) == (1280, 800)
+    first = lines[0]["box"]
+    assert all(0 <= x <= width and 0 <= y <= height for x, y in first)
+    assert min(y for _, y in first) < 0.3 * height
+    # Found by a word of the sign, by the text filter, and not by a word it does not hold.
+    hits = json_of(await api.get("/search", params={"q": "bakery"}))
+    assert [h["id"] for h in hits["items"]] == [asset_id]
+    assert "text" in hits["items"][0]["matched"]
+    assert [h["id"] for h in json_of(await api.get("/search", params={"has": "text"}))["items"]] == [asset_id]
+    assert json_of(await api.get("/search", params={"q": "butcher"}))["items"] == []
+
+
+async def test_a_picture_without_words_has_no_text(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings, tmp_path: Path
+) -> None:
+    plain = magick(tmp_path, "plasma.jpg", "-size", "800x600", "gradient:navy-orange")
+    asset_id = await ingest(api, http, plain, "sky.jpg", "image/jpeg")
+    asset = await enriched(api, run_jobs, settings, asset_id)
+    assert asset["enrichment"]["ocr"]["state"] == "done"
+    assert asset["enrichment"]["ocr"]["result"]["lines"] == []
+    assert json_of(await api.get("/search", params={"has": "text"}))["items"] == []
+
+
+async def test_a_resaved_copy_is_a_near_duplicate_and_another_photo_is_not(
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    settings: Settings,
+    identities: Identities,
+    tmp_path: Path,
+) -> None:
+    original = magick(tmp_path, "logo.jpg", "logo:", "-quality", "92")
+    # Re-encoded at a lower quality, resized to 70% and cropped by 3% on each side, by ImageMagick.
+    resave = ["-gravity", "center", "-crop", "94%x94%+0+0", "+repage", "-resize", "70%", "-quality", "60"]
+    copy = magick(tmp_path, "copy.jpg", "logo:", *resave)
+    other = magick(tmp_path, "wizard.jpg", "wizard:", "-quality", "92")
+    first = await ingest(api, http, original, "logo.jpg", "image/jpeg")
+    second = await ingest(api, http, copy, "logo-small.jpg", "image/jpeg")
+    third = await ingest(api, http, other, "wizard.jpg", "image/jpeg")
+    # The same picture in another workspace is never shown.
+    async with client_of(settings, await identities.key(await identities.workspace(), "admin")) as elsewhere:
+        foreign = await ingest(elsewhere, http, original, "logo.jpg", "image/jpeg")
+    await run_jobs(settings=settings)
+    await run_jobs(settings=settings, queue=Queue.ENRICH)
+
+    near = json_of(await api.get(f"/assets/{first}/similar"))["items"]
+    assert [n["id"] for n in near] == [second], near
+    assert 0 <= near[0]["distance"] <= 10
+    assert near[0]["filename"] == "logo-small.jpg"
+    assert near[0]["thumbnail_url"]
+    assert [n["id"] for n in json_of(await api.get(f"/assets/{second}/similar"))["items"]] == [first]
+    assert json_of(await api.get(f"/assets/{third}/similar"))["items"] == []
+    assert json_of(await api.get(f"/assets/{third}/similar", params={"max_distance": 0}))["items"] == []
+    hashed = json_of(await api.get(f"/assets/{first}"))["enrichment"]["similar"]
+    assert hashed["state"] == "done"
+    assert hashed["model"] == "dhash"
+    assert len(hashed["result"]["hashes"][0]) == 16
+    # Another workspace's asset answers as an unknown one does.
+    unknown = await api.get("/assets/00000000-0000-4000-8000-000000000000/similar")
+    theirs = await api.get(f"/assets/{foreign}/similar")
+    assert unknown.status_code == theirs.status_code == 404
+    assert json_of(unknown)["error"] == json_of(theirs)["error"]
+    assert (await api.get(f"/assets/{first}/similar", params={"max_distance": 65})).status_code == 400
+
+
+async def test_a_model_file_with_another_sha256_is_refused_and_the_asset_stays_ready(
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tampered = weights.Weight(package="rapidocr", path=weights.OCR_DETECT.path, sha256="0" * 64)
+    monkeypatch.setitem(ocr._WEIGHTS, "det", tampered)
+    asset_id = await ingest(api, http, sign(SIGN[:1]), "sign.jpg", "image/jpeg")
+    asset = await enriched(api, run_jobs, settings, asset_id)
+    assert asset["status"] == "ready"
+    found = asset["enrichment"]["ocr"]
+    assert found["state"] == "failed"
+    assert found["result"] is None
+    assert "sha256" in found["error"]
+    assert "refused" in found["error"]
+    assert "PP-OCRv6_det_small.onnx" in found["error"]
+    step = next(s for s in asset["steps"] if s["name"] == "ocr")
+    assert step["state"] == "failed"
+    assert step["error"] == found["error"]
+    # The other kind ran as usual.
+    assert asset["enrichment"]["similar"]["state"] == "done"
+
+
+async def test_reprocessing_one_kind_runs_it_again(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+) -> None:
+    asset_id = await ingest(api, http, sign(SIGN[:1]), "sign.jpg", "image/jpeg")
+    first = (await enriched(api, run_jobs, settings, asset_id))["enrichment"]["ocr"]
+    response = await api.post(f"/assets/{asset_id}/reprocess", json={"steps": ["ocr"]})
+    assert response.status_code == 202, response.text
+    again = await enriched(api, run_jobs, settings, asset_id)
+    assert again["enrichment"]["ocr"]["state"] == "done"
+    assert again["enrichment"]["ocr"]["result"] == first["result"]
+    assert [h["id"] for h in json_of(await api.get("/search", params={"q": "street"}))["items"]] == [asset_id]
