@@ -219,6 +219,8 @@ STEP_MEANINGS = {
     "storyboard": "a video's seek thumbnails: sprite sheets and their WebVTT",
     "ladder": "the adaptive stream (HLS and DASH over CMAF), a job per chunk, and `download_720p`",
     "ocr": "enrichment: text in the preview (an image's, a video's poster) with its boxes, searchable",
+    "objects": "enrichment: COCO objects in the preview with their boxes; their names become model tags",
+    "scenes": "enrichment: ImageNet classes of the preview and the everyday words they are searched by",
     "similar": "enrichment: the preview's perceptual hash, by which near-duplicates are found",
 }
 

@@ -4,6 +4,11 @@
   ``ENRICH_KINDS``): the model and its version, the ``result`` ``GET /assets/{id}`` shows (OCR's
   lines with their boxes...), the plain ``text`` search reads and the ``flags`` ``has=`` filters by
   (``text``, ``credentials``, ``ai_generated``). A rerun replaces the kind's row.
+- ``model_tags``: the words the ``objects`` and ``scenes`` models tag an asset with, each with its
+  confidence and model, apart from people's tags (``assets.tags``); only those at or above
+  ``DAM_ENRICH_MIN_CONFIDENCE`` are kept. ``tag_decisions`` remembers a person's answer to a model
+  tag: ``accepted`` (it became one of the asset's tags) or ``rejected`` (hidden, and kept hidden
+  when the model runs again).
 - ``asset_hashes``: perceptual hashes (64-bit dHash, ``dam.media.enrich.dhash``) of an asset's
   pictures (frame 0: the preview, or a video's poster), compared by Hamming distance. Each hash is
   also split into four 16-bit quarters, each indexed with the workspace: two hashes within distance
@@ -16,9 +21,12 @@
   does, adds rows under its own name, never columns or a migration of the rest.
 - ``asset_steps`` gains ``model`` and ``model_version``: the step's record names what ran.
 - Search: the view ``search_source`` (0019's) becomes ``search_asset_source`` and the new
-  ``search_source`` adds what enrichment found: the text at weight D and ``found``, the flags
-  (``search_documents.found``); the functions that rebuild a document write the new column. The
-  step's finish transaction rebuilds the asset's document (``dam_refresh_search``).
+  ``search_source`` adds what enrichment found: the words of the model tags not rejected at weight B
+  (each word once, however many tags and models name it), the text at weight D, ``found`` (the
+  flags) and ``model_tags`` (the model tags' keys, for ``source=model``). People's tags are added at
+  weight B a second time, so that of two assets tagged with a word, the one a person tagged ranks
+  above the one a model tagged (a lexeme's rank grows with its positions). The functions that rebuild a document write the new columns; the step's finish
+  transaction rebuilds the asset's document (``dam_refresh_search``).
 
 Revision ID: 0022
 Revises: 0021
@@ -44,10 +52,25 @@ _COLUMNS = (
 _SOURCE = f"""
 CREATE VIEW search_source AS
 SELECT {", ".join(f"v.{c}" for c in _COLUMNS)},
-       v.doc || coalesce(setweight(to_tsvector('simple', e.found_text) || to_tsvector('english', e.found_text),
-                                   'D'), ''::tsvector) AS doc,
-       coalesce(e.flags, '{{}}'::text[]) AS found
+       v.doc
+       || setweight(to_tsvector('simple', p.tagged) || to_tsvector('english', p.tagged), 'B')
+       || coalesce(setweight(to_tsvector('simple', m.tagged) || to_tsvector('english', m.tagged), 'B'),
+                   ''::tsvector)
+       || coalesce(setweight(to_tsvector('simple', e.found_text) || to_tsvector('english', e.found_text),
+                             'D'), ''::tsvector) AS doc,
+       coalesce(e.flags, '{{}}'::text[]) AS found,
+       coalesce(m.keys, '{{}}'::text[]) AS model_tags
 FROM search_asset_source AS v
+CROSS JOIN LATERAL (SELECT {_FOLD.format("array_to_string(v.tags, ' ')")} AS tagged) AS p
+LEFT JOIN LATERAL (
+    SELECT (SELECT string_agg(DISTINCT w, ' ')
+              FROM regexp_split_to_table({_FOLD.format("string_agg(t.name, ' ')")}, '[[:space:]]+') AS w) AS tagged,
+           array_agg(DISTINCT t.key ORDER BY t.key) AS keys
+    FROM model_tags AS t
+    WHERE t.asset_id = v.asset_id
+      AND NOT EXISTS (SELECT FROM tag_decisions AS x
+                      WHERE x.asset_id = t.asset_id AND x.key = t.key AND x.decision = 'rejected')
+) AS m ON true
 LEFT JOIN LATERAL (
     SELECT left({_FOLD.format("string_agg(n.text, ' ' ORDER BY n.kind)")}, {_TEXT_CAP}) AS found_text,
            (SELECT array_agg(DISTINCT f ORDER BY f) FROM enrichments AS m, unnest(m.flags) AS f
@@ -55,7 +78,7 @@ LEFT JOIN LATERAL (
     FROM enrichments AS n WHERE n.asset_id = v.asset_id
 ) AS e ON true
 """  # noqa: S608 (built of this module's constants)
-_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_COLUMNS[1:], "doc", "found"))
+_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_COLUMNS[1:], "doc", "found", "model_tags"))
 _UPSERT = f"""
 INSERT INTO search_documents AS s SELECT v.* FROM search_source AS v
 WHERE {{where}} AND v.status <> 'pending_upload'
@@ -106,6 +129,33 @@ def upgrade() -> None:
     )
     op.execute(
         """
+        CREATE TABLE model_tags (
+            asset_id     uuid NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            workspace_id uuid NOT NULL,
+            kind         text NOT NULL,
+            model        text NOT NULL,
+            name         text NOT NULL,
+            key          text COLLATE "C" NOT NULL,
+            confidence   real NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+            PRIMARY KEY (asset_id, kind, key)
+        )
+        """
+    )
+    op.execute("CREATE INDEX model_tags_workspace_idx ON model_tags (workspace_id, key)")
+    op.execute(
+        """
+        CREATE TABLE tag_decisions (
+            asset_id   uuid NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+            key        text COLLATE "C" NOT NULL,
+            decision   text NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+            decided_by uuid,
+            decided_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (asset_id, key)
+        )
+        """
+    )
+    op.execute(
+        """
         CREATE TABLE asset_hashes (
             asset_id     uuid NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
             workspace_id uuid NOT NULL,
@@ -138,19 +188,27 @@ def upgrade() -> None:
     )
     op.execute("CREATE INDEX embeddings_model_idx ON embeddings (workspace_id, model)")
     op.execute("ALTER TABLE search_documents ADD COLUMN found text[] NOT NULL DEFAULT '{}'")
+    op.execute("ALTER TABLE search_documents ADD COLUMN model_tags text[] NOT NULL DEFAULT '{}'")
     op.execute("CREATE INDEX search_documents_found_idx ON search_documents USING gin (found)")
+    op.execute("CREATE INDEX search_documents_model_tags_idx ON search_documents USING gin (model_tags)")
     op.execute("ALTER VIEW search_source RENAME TO search_asset_source")
     op.execute(_SOURCE)
     _functions(_UPSERT)
+    # People's tags now weigh twice at B (see above): every document is rebuilt.
+    op.execute(_UPSERT.format(where="TRUE"))
 
 
 def downgrade() -> None:
     op.execute("DROP VIEW search_source")
     op.execute("ALTER VIEW search_asset_source RENAME TO search_source")
-    _functions(_OLD_UPSERT)
+    op.execute("DROP INDEX search_documents_model_tags_idx")
     op.execute("DROP INDEX search_documents_found_idx")
-    op.execute("ALTER TABLE search_documents DROP COLUMN found")
+    op.execute("ALTER TABLE search_documents DROP COLUMN model_tags, DROP COLUMN found")
+    _functions(_OLD_UPSERT)
+    op.execute(_OLD_UPSERT.format(where="TRUE"))
     op.execute("DROP TABLE embeddings")
     op.execute("DROP TABLE asset_hashes")
+    op.execute("DROP TABLE tag_decisions")
+    op.execute("DROP TABLE model_tags")
     op.execute("DROP TABLE enrichments")
     op.execute("ALTER TABLE asset_steps DROP COLUMN model, DROP COLUMN model_version")

@@ -20,8 +20,12 @@ P, R, D, F = StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAI
 @pytest.mark.parametrize(
     ("kind", "steps"),
     [
-        pytest.param("image", ("probe", "stills", "ocr", "similar"), id="image"),
-        pytest.param("video", ("probe", "poster", "storyboard", "ladder", "ocr", "similar"), id="video"),
+        pytest.param("image", ("probe", "stills", "ocr", "objects", "scenes", "similar"), id="image"),
+        pytest.param(
+            "video",
+            ("probe", "poster", "storyboard", "ladder", "ocr", "objects", "scenes", "similar"),
+            id="video",
+        ),
         pytest.param("audio", ("probe", "waveform", "ladder"), id="audio"),
     ],
 )

@@ -16,6 +16,7 @@ from dam.db.pool import Connection, Pool
 from dam.domain import hashes as dhash
 from dam.domain.enrichment import Enrichment, Similar
 from dam.domain.steps import ENRICH_KINDS
+from dam.domain.tags import key_of
 
 
 async def put(
@@ -29,9 +30,11 @@ async def put(
     result: dict[str, Any],
     text: str,
     flags: list[str],
+    tags: dict[str, float] | None = None,
 ) -> None:
-    """Inside the step's finish: the kind's record (replacing an earlier one), the model named on
-    the step's row, and the asset's search document rebuilt with what was found."""
+    """Inside the step's finish: the kind's record (replacing an earlier one), its model tags (when
+    it tags), the model named on the step's row, and the asset's search document rebuilt with what
+    was found."""
     await conn.execute(
         """WITH kept AS (
                INSERT INTO enrichments AS e (asset_id, kind, model, model_version, result, text, flags)
@@ -44,7 +47,19 @@ async def put(
            UPDATE asset_steps SET model = $3, model_version = $4 WHERE asset_id = $1 AND step = $8""",
         asset_id, kind, model, model_version, msgspec.json.encode(result).decode(), text, flags, step,
     )  # fmt: skip
-    # After the statement above (a data-modifying CTE's rows are not visible to its own statement).
+    if tags is not None:
+        await conn.execute("DELETE FROM model_tags WHERE asset_id = $1 AND kind = $2", asset_id, kind)
+        names = list(tags)
+        await conn.execute(
+            """INSERT INTO model_tags (asset_id, workspace_id, kind, model, name, key, confidence)
+               SELECT a.id, a.workspace_id, $2, $3, t.name, t.key, t.confidence
+               FROM assets AS a, unnest($4::text[], $5::text[], $6::real[]) AS t (name, key, confidence)
+               WHERE a.id = $1
+               ON CONFLICT (asset_id, kind, key) DO UPDATE SET
+                   confidence = greatest(model_tags.confidence, EXCLUDED.confidence)""",
+            asset_id, kind, model, names, [key_of(n) for n in names], [tags[n] for n in names],
+        )  # fmt: skip
+    # After the statements above (a data-modifying CTE's rows are not visible to its own statement).
     await conn.execute("SELECT dam_refresh_search(ARRAY[$1::uuid])", asset_id)
 
 

@@ -53,6 +53,8 @@ class Found(msgspec.Struct, frozen=True, kw_only=True, tag="found"):
     result: dict[str, Any]
     text: str = ""
     flags: list[str] = msgspec.field(default_factory=list)
+    # Model tags (word -> confidence) replacing the kind's earlier ones; None: the kind tags nothing.
+    tags: dict[str, float] | None = None
 
 
 class Hashes(msgspec.Struct, frozen=True, kw_only=True, tag="hashes"):

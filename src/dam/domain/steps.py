@@ -40,6 +40,8 @@ class StepName(enum.StrEnum):
     STORYBOARD = "storyboard"
     LADDER = "ladder"
     OCR = "ocr"
+    OBJECTS = "objects"
+    SCENES = "scenes"
     SIMILAR = "similar"
 
 
@@ -167,6 +169,24 @@ STEPS: dict[str, StepSpec] = {
             name=StepName.OCR,
             queue=Queue.ENRICH,
             timeout=300,
+            needs=(StepName.PROBE,),
+            kinds=("image", "video"),
+            background=True,
+            after=_PICTURES,
+        ),
+        StepSpec(
+            name=StepName.OBJECTS,
+            queue=Queue.ENRICH,
+            timeout=120,
+            needs=(StepName.PROBE,),
+            kinds=("image", "video"),
+            background=True,
+            after=_PICTURES,
+        ),
+        StepSpec(
+            name=StepName.SCENES,
+            queue=Queue.ENRICH,
+            timeout=120,
             needs=(StepName.PROBE,),
             kinds=("image", "video"),
             background=True,

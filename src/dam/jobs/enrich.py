@@ -27,7 +27,7 @@ from dam.domain.errors import MediaRejected
 from dam.domain.outputs import Found, Hashes, StepResult
 from dam.jobs.runner import StepContext
 from dam.jobs.steps import readable, reader
-from dam.media.enrich import dhash, ocr
+from dam.media.enrich import dhash, objects, ocr, scenes
 from dam.resources import Resources
 from dam.services.enrichment import Enrichments
 
@@ -149,3 +149,51 @@ async def similar_step(context: StepContext, asset: Asset) -> StepResult:
         result={"hashes": [hashes.hex_of(value)]},
     )  # fmt: skip
     return StepResult(outputs=[Hashes(model=dhash.MODEL, values=[value]), found])
+
+
+def _kept(tags: dict[str, float], floor: float) -> dict[str, float]:
+    """The model tags at or above ``DAM_ENRICH_MIN_CONFIDENCE``: the searchable ones."""
+    return {name: round(value, 4) for name, value in tags.items() if value >= floor}
+
+
+def _listed(tags: dict[str, float]) -> list[dict[str, Any]]:
+    return [{"name": n, "confidence": c} for n, c in sorted(tags.items(), key=lambda t: (-t[1], t[0]))]
+
+
+async def objects_step(context: StepContext, asset: Asset) -> StepResult:
+    """COCO objects in the asset's picture, with their boxes; their names become model tags."""
+    models = _models(context)
+    picture = await _picture(context, asset)
+    detector = await models.model("objects", objects.Detector)
+    found = await models.infer("objects", detector.detect, picture)
+    tags = _kept(objects.tags_of(found), context.resources.settings.enrich.min_confidence)
+    result = {
+        "width": picture.width,
+        "height": picture.height,
+        "objects": [msgspec.to_builtins(d) for d in found],
+        "tags": _listed(tags),
+    }
+    return StepResult(
+        outputs=[
+            Found(
+                kind="objects", model=objects.MODEL, model_version=detector.version, result=result, tags=tags
+            )
+        ]
+    )
+
+
+async def scenes_step(context: StepContext, asset: Asset) -> StepResult:
+    """ImageNet classes of the asset's picture and the everyday words they are searched by."""
+    models = _models(context)
+    picture = await _picture(context, asset)
+    classifier = await models.model("scenes", scenes.Classifier)
+    labels = await models.infer("scenes", classifier.classify, picture)
+    tags = _kept(scenes.tags_of(labels), context.resources.settings.enrich.min_confidence)
+    result = {"labels": [msgspec.to_builtins(label) for label in labels[: scenes.TOP]], "tags": _listed(tags)}
+    return StepResult(
+        outputs=[
+            Found(
+                kind="scenes", model=scenes.MODEL, model_version=classifier.version, result=result, tags=tags
+            )
+        ]
+    )

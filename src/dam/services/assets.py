@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import msgspec
-
 from dam.db import assets as db
-from dam.db import enrichment as enrichment_rows
 from dam.db import query
 from dam.db import tags as tag_rows
 from dam.domain import audit, validation
@@ -36,8 +33,7 @@ class Assets:
     async def read(self, principal: Principal, asset_id: uuid.UUID) -> AssetDetail:
         """One asset with renditions, steps, a download URL and its stream (with a fresh token)."""
         asset = await scoped.find(self.pool, asset_id, principal)
-        detail = await self.detail(asset, viewer=viewer_of(principal))
-        return msgspec.structs.replace(detail, enrichment=await enrichment_rows.of_asset(self.pool, asset.id))
+        return await self.detail(asset, viewer=viewer_of(principal))
 
     async def detail(self, asset: Asset, *, viewer: str = "-") -> AssetDetail:
         """The detail of an asset already read (stream URLs carry a token naming ``viewer``)."""

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from dam.db import assets as asset_rows
+from dam.db import enrichment as enrichment_rows
 from dam.db import steps as step_rows
 from dam.domain import validation
 from dam.domain.assets import (
@@ -64,13 +65,16 @@ class Presenter:
         return [self.build(a, loaded, audience, expires) for a in assets]
 
     async def detail(self, asset: Asset, audience: Audience = MEMBER) -> AssetDetail:
-        """One asset's detail."""
-        return (await self.details([asset], audience))[0]
+        """One asset's detail, with what enrichment found in it (for an audience shown its facts)."""
+        found = (await self.details([asset], audience))[0]
+        if not audience.metadata:
+            return found
+        return msgspec.structs.replace(found, enrichment=await enrichment_rows.of_asset(self.pool, asset.id))
 
     def new_detail(self, asset: Asset) -> AssetDetail:
         """The detail of an asset just created: nothing stored or processed yet (no query)."""
         empty = Loaded(renditions={}, steps={}, records={}, generations={})
-        return self.build(asset, empty, MEMBER, None)
+        return msgspec.structs.replace(self.build(asset, empty, MEMBER, None), enrichment=[])
 
     async def summaries(self, assets: list[Asset], audience: Audience = MEMBER) -> list[AssetSummary]:
         """Each asset as a list of results shows it (one query: the thumbnails)."""

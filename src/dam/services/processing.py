@@ -114,7 +114,7 @@ async def _placeholder(
 async def _found(conn: Connection, asset_id: uuid.UUID, out: Found, enabled: frozenset[str]) -> None:
     await found_rows.put(
         conn, asset_id, step=out.kind, kind=out.kind, model=out.model, model_version=out.model_version,
-        result=out.result, text=out.text, flags=out.flags,
+        result=out.result, text=out.text, flags=out.flags, tags=out.tags,
     )  # fmt: skip
 
 

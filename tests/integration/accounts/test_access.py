@@ -282,6 +282,10 @@ async def _replace_schema(c: Client, w: World, h: dict[str, str]) -> httpx.Respo
     return await c.put("/workspace/schema", json={"fields": [], "strict": False}, headers=h)
 
 
+async def _similar(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}/similar", headers=h)
+
+
 async def _health(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/health", headers=h)
 
@@ -316,6 +320,7 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /assets": (_create, (401, 403, 201, 201, 201, 401, 401, 401, 201, 403, 401)),
     "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
     "GET /assets": (_list, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "GET /assets/{id}/similar": (_similar, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
     "POST /assets/{id}/upload": (_renew, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
     "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),

@@ -5,6 +5,7 @@ read back through the API and found through search."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import subprocess
 from collections.abc import Callable
@@ -30,7 +31,7 @@ SIGN = ["MAIN STREET", "Bakery open daily", "Platform 9 for Lisbon"]
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     """This module's tests run the models they test."""
-    return make_settings(DAM_ENRICH="ocr,similar")
+    return make_settings(DAM_ENRICH="ocr,objects,scenes,similar")
 
 
 async def enriched(
@@ -52,6 +53,17 @@ def sign(lines: list[str]) -> bytes:
         draw.text((120, 160 + i * 220), line, fill=(20, 24, 40), font=font)
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def sample(name: str) -> bytes:
+    """A photo of scikit-image's sample data (``skimage/data``), as a camera's JPEG."""
+    spec = importlib.util.find_spec("skimage")
+    assert spec is not None
+    assert spec.submodule_search_locations is not None
+    with Image.open(Path(next(iter(spec.submodule_search_locations))) / "data" / name) as photo:
+        buffer = io.BytesIO()
+        photo.convert("RGB").save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -189,3 +201,43 @@ async def test_reprocessing_one_kind_runs_it_again(
     assert again["enrichment"]["ocr"]["state"] == "done"
     assert again["enrichment"]["ocr"]["result"] == first["result"]
     assert [h["id"] for h in json_of(await api.get("/search", params={"q": "street"}))["items"]] == [asset_id]
+
+
+async def test_a_photo_of_a_cat_is_tagged_by_the_models_and_found_by_its_words(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+) -> None:
+    cat = await ingest(api, http, sample("chelsea.png"), "IMG_0412.jpg", "image/jpeg")
+    coffee = await ingest(api, http, sample("coffee.png"), "IMG_0413.jpg", "image/jpeg")
+    asset = await enriched(api, run_jobs, settings, cat)
+    await run_jobs(settings=settings, queue=Queue.ENRICH)
+    found = asset["enrichment"]
+    assert found["objects"]["state"] == "done"
+    assert found["objects"]["model"] == "ssd-mobilenet-v2-coco"
+    cats = [o for o in found["objects"]["result"]["objects"] if o["label"] == "cat"]
+    assert cats, found["objects"]
+    assert cats[0]["confidence"] >= 0.5, found["objects"]
+    left, top, right, bottom = cats[0]["box"]
+    assert 0 <= left < right <= found["objects"]["result"]["width"]
+    assert 0 <= top < bottom
+    assert found["scenes"]["state"] == "done"
+    assert found["scenes"]["model"] == "efficientnet-lite3-int8"
+    first = found["scenes"]["result"]["labels"][0]
+    assert "cat" in first["label"], first
+    assert "cat" in first["words"], first
+    assert first["wnid"].startswith("n0"), first
+    scene_tags = {t["name"]: t["confidence"] for t in found["scenes"]["result"]["tags"]}
+    assert {"cat", "animal"} <= set(scene_tags)
+    assert all(c >= 0.5 for c in scene_tags.values())
+    # Model tags are not the asset's tags; they are found by search, the broader words too.
+    assert asset["tags"] == []
+    for word in ("cat", "animal"):
+        hits = json_of(await api.get("/search", params={"q": word}))["items"]
+        assert [h["id"] for h in hits] == [cat], (word, hits)
+    assert [h["id"] for h in json_of(await api.get("/search", params={"q": "cup"}))["items"]] == [coffee]
+    # Of two assets matching a word, the one a person tagged ranks above the one a model tagged.
+    person = await ingest(api, http, sample("astronaut.png"), "IMG_0414.jpg", "image/jpeg")
+    await run_jobs(settings=settings)
+    edited = await api.patch(f"/assets/{person}", json={"tags": ["cat"]})
+    assert edited.status_code == 200, edited.text
+    ranked = [h["id"] for h in json_of(await api.get("/search", params={"q": "cat"}))["items"]]
+    assert ranked[:2] == [person, cat], ranked

