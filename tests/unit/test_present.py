@@ -16,6 +16,7 @@ import pytest
 
 from dam.api.schemas import asset_out
 from dam.domain.assets import MEMBER, Asset, AssetDetail, Audience, RenditionLink, StepRecord, StoredRendition
+from dam.domain.enrichment import Enrichment
 from dam.domain.media import MediaInfo
 from dam.domain.shares import SHOWN, Share, SharedAsset, SharedPreview, audience_of, shared_asset
 from dam.domain.status import AssetStatus
@@ -111,7 +112,12 @@ def presenter(monkeypatch: pytest.MonkeyPatch) -> tuple[Presenter, list[str]]:
         reads.append("renditions")
         return [r for i in ids for r in _renditions(by_id[i])]
 
+    async def of_asset(pool: object, asset_id: uuid.UUID) -> list[Enrichment]:
+        reads.append("enrichment")
+        return []
+
     monkeypatch.setattr(present.step_rows, "list_steps", list_steps)
+    monkeypatch.setattr(present.enrichment_rows, "of_asset", of_asset)
     monkeypatch.setattr(present.asset_rows, "list_renditions", list_renditions)
     resources = SimpleNamespace(pool=None, storage=_Storage())
     return Presenter(resources, streams=_Streams()), reads  # type: ignore[arg-type]
@@ -156,7 +162,7 @@ def test_a_new_assets_detail_reads_nothing(presenter: tuple[Presenter, list[str]
     shown, reads = presenter
     detail = shown.new_detail(ASSETS[0])
     assert reads == []
-    assert detail == AssetDetail(asset=ASSETS[0], renditions=[], steps=[], download_url=None)
+    assert detail == AssetDetail(asset=ASSETS[0], renditions=[], steps=[], download_url=None, enrichment=[])
 
 
 def _share(asset: Asset, *, download: bool, show_metadata: bool) -> Share:

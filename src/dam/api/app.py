@@ -26,7 +26,7 @@ from dam.api.bulk import BulkController
 from dam.api.collections import CollectionController
 from dam.api.companion import Companion, CompanionController
 from dam.api.docs import LocalSwagger, docs_assets
-from dam.api.enrichment import EnrichmentController
+from dam.api.enrichment import EnrichmentController, duplicates
 from dam.api.examples import examples
 from dam.api.frontend import frontend_routes
 from dam.api.headers import answer_headers
@@ -175,6 +175,7 @@ def create_app(settings: Settings) -> Litestar:
             CollectionController,
             SearchController,
             EnrichmentController,
+            duplicates,
             SchemaController,
             stream_file,
             audit_log,

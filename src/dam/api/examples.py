@@ -36,10 +36,11 @@ from dam.domain.status import AssetStatus
 from dam.domain.steps import StepName, StepState
 from dam.domain.uploads import MultipartUpload, PartUrl, SingleUpload, StoredPart
 from dam.services.dashboard import Overview
-from dam.services.enrichment import Near
+from dam.services.enrichment import Group, Groups, Near
 from dam.services.search import Hit, Results
 
 ID = uuid.UUID("0b6c3f52-8a1e-4a55-9d1b-5f8e0c2d7a41")
+OTHER = uuid.UUID("4d2a9e61-0c3b-4f7a-8e5d-6b1c2a3f9e07")  # a near-duplicate of ID
 KEY = f"originals/{ID}/holiday 2026.jpg"
 STORE = "https://s3.example.com/dam"
 AT = datetime(2026, 12, 2, 9, 30, 0, tzinfo=UTC)
@@ -182,6 +183,8 @@ def examples() -> dict[str, Any]:
         "completeUpload": _plain(uploaded),
         "reprocessAsset": _plain(uploaded),
         "getAsset": _plain(_enriched(ready)),
+        "acceptSuggestion": _plain(_enriched(ready)),
+        "rejectSuggestion": _plain(_enriched(ready)),
         "updateAsset": _plain(_edited(ready)),
         "bulkChangeAssets": _bulk(),
         "listTags": msgspec.to_builtins(
@@ -412,6 +415,26 @@ def _collections() -> dict[str, Any]:
         **_search(member, lisbon),
         "similarAssets": msgspec.to_builtins(
             SimilarPage(items=[Near(**msgspec.structs.asdict(member), distance=3)])
+        ),
+        "listDuplicates": msgspec.to_builtins(
+            Groups(
+                items=[
+                    Group(
+                        assets=[
+                            Near(**msgspec.structs.asdict(member), distance=0),
+                            Near(
+                                **{
+                                    **msgspec.structs.asdict(member),
+                                    "id": OTHER,
+                                    "filename": "holiday 2026 (1).jpg",
+                                },
+                                distance=4,
+                            ),
+                        ]
+                    )
+                ],
+                next_cursor="WyJkdXBsaWNhdGVzIixbIjIwMjYtMTIt",
+            )
         ),
     }
 

@@ -31,6 +31,7 @@ from dam.domain.search import (
 from dam.domain.search import (
     REPEATABLE as REPEATED,
 )
+from dam.domain.tags import TagSource
 from dam.services.search import Results, Search
 
 READ = {**policy(needs(Scope.READ)), CLOSED: True}
@@ -91,6 +92,15 @@ class SearchController(Controller):
         exclude_tag: Annotated[
             list[str] | None, QueryParameter(description="Has not this tag (repeatable: none of them)")
         ] = None,
+        source: Annotated[
+            TagSource,
+            QueryParameter(
+                description=(
+                    "Whose tags `tag`, `exclude_tag` and the tag facet mean: people's (the default),"
+                    " model (enrichment's model tags, by lower-case name) or any (either)"
+                )
+            ),
+        ] = "people",
         has: Annotated[
             list[HasName] | None,
             QueryParameter(
@@ -158,7 +168,8 @@ class SearchController(Controller):
         """A page of matches, newest first or by relevance, with the total and the facets asked for."""
         given = Parameters(
             q=q, type=type or [], content_type=content_type, tag=tag or [], exclude_tag=exclude_tag or [],
-            has=has or [], collection=collection, camera_make=camera_make, camera_model=camera_model,
+            source=source, has=has or [], collection=collection, camera_make=camera_make,
+            camera_model=camera_model,
             taken_after=taken_after, taken_before=taken_before, created_after=created_after,
             created_before=created_before, duration_min=duration_min, duration_max=duration_max,
             width_min=width_min, height_min=height_min, filename=filename, sha256=sha256, status=status,

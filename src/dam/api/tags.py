@@ -18,6 +18,7 @@ from dam.api.access import policy
 from dam.api.errors import responses
 from dam.api.query import CLOSED
 from dam.domain.access import Principal, Scope, needs
+from dam.domain.tags import TagSource
 from dam.services.tags import Tags
 
 READ = {**policy(needs(Scope.READ)), CLOSED: True}
@@ -52,10 +53,20 @@ class TagController(Controller):
             QueryParameter(max_length=100, description="Only tags starting with this, in any case"),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000, description="How many at most")] = 100,
+        source: Annotated[
+            TagSource,
+            QueryParameter(
+                description=(
+                    "Whose tags: people's (the default), model (enrichment's model tags, rejected ones"
+                    " aside, by their lower-case name) or any (both, by lower-case name)"
+                )
+            ),
+        ] = "people",
     ) -> s.TagPage:
         """Each tag as the workspace first wrote it and how many of its assets (deleted ones aside)
-        carry it: most used first, then by name."""
-        found = await tags.listing(principal, prefix, limit)
+        carry it: most used first, then by name. With `source=model` or `any`, the models' tags too,
+        counted from every asset's search document (slower on a very large workspace)."""
+        found = await tags.listing(principal, prefix, limit, source)
         return s.TagPage(items=[s.TagOut(name=t.name, count=t.count) for t in found])
 
     @patch(

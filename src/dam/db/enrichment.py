@@ -8,11 +8,14 @@ quarters' indexes; the full Hamming distance is checked on those candidates only
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from dam.db.pool import Connection, Pool
+from dam.db.query import Key, Sort, Where
 from dam.domain import hashes as dhash
 from dam.domain.enrichment import Enrichment, Similar
 from dam.domain.steps import ENRICH_KINDS
@@ -88,13 +91,14 @@ async def of_asset(pool: Pool, asset_id: uuid.UUID) -> list[Enrichment]:
            ORDER BY s.position""",
         asset_id, list(ENRICH_KINDS),
     )  # fmt: skip
+    answered = await decisions(pool, asset_id) if records else {}
     return [
         Enrichment(
             kind=r["kind"],
             state=r["state"],
             model=r["model"],
             model_version=r["model_version"],
-            result=msgspec.json.decode(r["result"]) if r["result"] is not None else None,
+            result=_answered(msgspec.json.decode(r["result"]), answered) if r["result"] is not None else None,
             error=r["error"],
         )
         for r in records
@@ -130,3 +134,70 @@ async def similar(
         workspace_id, model, asset_id, hashes, *near, max_distance, limit,
     )  # fmt: skip
     return [Similar(asset_id=r["asset_id"], distance=r["distance"]) for r in records]
+
+
+async def model_tag(conn: Connection, asset_id: uuid.UUID, key: str) -> str | None:
+    """The name of the asset's model tag of that key (None: no model tagged it so)."""
+    name: str | None = await conn.fetchval(
+        "SELECT name FROM model_tags WHERE asset_id = $1 AND key = $2 ORDER BY confidence DESC LIMIT 1",
+        asset_id, key,
+    )  # fmt: skip
+    return name
+
+
+async def decide(
+    conn: Connection, asset_id: uuid.UUID, key: str, decision: str, user_id: uuid.UUID | None
+) -> None:
+    """Inside a transaction: a person's answer to a model tag, remembered (a later one replaces
+    it), and the asset's search document rebuilt (a rejected model tag is no longer searched)."""
+    await conn.execute(
+        """INSERT INTO tag_decisions (asset_id, key, decision, decided_by) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (asset_id, key) DO UPDATE SET
+               decision = EXCLUDED.decision, decided_by = EXCLUDED.decided_by, decided_at = now()""",
+        asset_id, key, decision, user_id,
+    )  # fmt: skip
+    await conn.execute("SELECT dam_refresh_search(ARRAY[$1::uuid])", asset_id)
+
+
+async def decisions(pool: Pool, asset_id: uuid.UUID) -> dict[str, str]:
+    """People's answers to the asset's model tags, by key."""
+    records = await pool.fetch("SELECT key, decision FROM tag_decisions WHERE asset_id = $1", asset_id)
+    return {r["key"]: r["decision"] for r in records}
+
+
+def _answered(result: dict[str, Any], answered: dict[str, str]) -> dict[str, Any]:
+    """A result whose model tags carry people's answers (``decision``: accepted, rejected or null)."""
+    tags = result.get("tags")
+    if not isinstance(tags, list):
+        return result
+    marked = [
+        {**t, "decision": answered.get(key_of(str(t.get("name", ""))))} for t in tags if isinstance(t, dict)
+    ]
+    return {**result, "tags": marked}
+
+
+class Hashed(msgspec.Struct, frozen=True, kw_only=True):
+    """An asset with a picture hash, in the order duplicates are reviewed (oldest first)."""
+
+    id: uuid.UUID
+    created_at: datetime
+
+
+OLDEST_HASHED = Sort(
+    "duplicates", (Key("a.created_at", datetime, "created_at", False), Key("a.id", uuid.UUID, "id", False))
+)
+
+
+async def hashed(
+    pool: Pool, workspace_id: uuid.UUID, model: str, after: Sequence[object] | None, limit: int
+) -> list[Hashed]:
+    """The workspace's assets (deleted ones aside) with a hash of ``model``, oldest first, after the
+    cursor's."""
+    where = Where().add("h.workspace_id = {}", workspace_id).add("h.model = {}", model).add("h.frame = 0")
+    where.add("a.status <> 'deleted'").after(OLDEST_HASHED, after)
+    records = await pool.fetch(
+        f"""SELECT a.id, a.created_at FROM asset_hashes AS h JOIN assets AS a ON a.id = h.asset_id
+            WHERE {where.sql} ORDER BY {OLDEST_HASHED.order_by} LIMIT {where.arg(limit)}""",
+        *where.args,
+    )
+    return [Hashed(id=r["id"], created_at=r["created_at"]) for r in records]

@@ -114,22 +114,37 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     # Looked up first, so the statement holds them as values the planner weighs by its statistics:
     tags: tuple[str, ...] = ()  # the workspace's names of the tags asked for, all of them
     excluded: tuple[str, ...] = ()  # the workspace's names of the tags excluded (those it has)
+    # With ``source=any``: for each key asked for, the workspace's name of it (None: it has none).
+    named: tuple[tuple[str, str | None], ...] = ()
     collections: tuple[uuid.UUID, ...] = ()  # the collection asked for and every one below it
     impossible: bool = False  # a tag or collection the workspace does not have: nothing matches
 
 
-async def lookups(
-    pool: Pool, workspace_id: uuid.UUID, request: SearchRequest
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[uuid.UUID, ...], bool]:
+class Looked(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``lookups`` found: the workspace's names of the tags asked for and excluded, the names
+    by key (of those asked for), the collections reached, whether one asked for is missing."""
+
+    tags: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    named: tuple[tuple[str, str | None], ...] = ()
+    collections: tuple[uuid.UUID, ...] = ()
+    impossible: bool = False
+
+
+async def lookups(pool: Pool, workspace_id: uuid.UUID, request: SearchRequest) -> Looked:
     """The names of the tags a search asks for and excludes, the collections it reaches, and
-    whether one of them is missing (one round trip, only when the search has such filters)."""
+    whether one of them is missing (one round trip, only when the search has such filters). A
+    model's tag needs no name: with ``source=model`` or ``any``, a tag the workspace's people never
+    used is no bar."""
     wanted = list(dict.fromkeys(key_of(t) for t in request.tags))
     unwanted = list(dict.fromkeys(key_of(t) for t in request.exclude_tags))
     if not wanted and not unwanted and request.collection is None:
-        return (), (), (), False
+        return Looked()
     record = await pool.fetchrow(
         """SELECT ARRAY(SELECT t.name FROM tags t WHERE t.workspace_id = $1 AND t.key = ANY($2::text[])
                         ORDER BY t.key) AS wanted,
+                  ARRAY(SELECT t.key FROM tags t WHERE t.workspace_id = $1 AND t.key = ANY($2::text[])
+                        ORDER BY t.key) AS wanted_keys,
                   ARRAY(SELECT t.name FROM tags t WHERE t.workspace_id = $1 AND t.key = ANY($3::text[])
                         ORDER BY t.key) AS unwanted,
                   ARRAY(WITH RECURSIVE below(id) AS (
@@ -140,8 +155,14 @@ async def lookups(
     )  # fmt: skip
     assert record is not None
     tags, below = tuple(record["wanted"]), tuple(record["below"])
-    missing = len(tags) < len(wanted) or (request.collection is not None and not below)
-    return tags, tuple(record["unwanted"]), below, missing
+    names = dict(zip(record["wanted_keys"], tags, strict=True))
+    missing = (request.source == "people" and len(tags) < len(wanted)) or (
+        request.collection is not None and not below
+    )
+    return Looked(
+        tags=tags, excluded=tuple(record["unwanted"]), named=tuple((k, names.get(k)) for k in wanted),
+        collections=below, impossible=missing,
+    )  # fmt: skip
 
 
 def tsquery(terms: Terms, where: Where, *, positive_only: bool = False) -> str:
@@ -210,16 +231,30 @@ def _membership(plan: Plan, where: Where) -> None:
     """Tags (all of, none of) and collections, as the plan looked them up."""
     if plan.impossible:
         where.add("FALSE")
-    if plan.tags:
-        where.add("d.tags @> {}::text[]", list(plan.tags))
-    if plan.excluded:
-        where.add("NOT (d.tags && {}::text[])", list(plan.excluded))
+    _tagged(plan, where)
     if plan.collections:
         where.add(
             "d.asset_id IN (SELECT ca.asset_id FROM collection_assets ca"
             " WHERE ca.collection_id = ANY({}::uuid[]))",
             list(plan.collections),
         )
+
+
+def _tagged(plan: Plan, where: Where) -> None:
+    """The tag filters, of people's tags, the models' or either (``source``)."""
+    source = plan.request.source
+    unwanted = list(dict.fromkeys(key_of(t) for t in plan.request.exclude_tags))
+    if source == "people" and plan.tags:
+        where.add("d.tags @> {}::text[]", list(plan.tags))
+    if source == "model" and plan.named:
+        where.add("d.model_tags @> {}::text[]", [key for key, _ in plan.named])
+    if source == "any":
+        for key, name in plan.named:  # each tag a person's or a model's
+            where.add("(d.model_tags @> ARRAY[{}]::text[] OR d.tags @> ARRAY[{}]::text[])", key, name)
+    if source != "people" and unwanted:
+        where.add("NOT (d.model_tags && {}::text[])", unwanted)
+    if source != "model" and plan.excluded:
+        where.add("NOT (d.tags && {}::text[])", list(plan.excluded))
 
 
 def _meta(plan: Plan, key: str, equals: str | None, low: str | None, high: str | None, where: Where) -> None:
@@ -453,8 +488,8 @@ async def count(pool: Pool, plan: Plan, *, count_cap: int, facet_cap: int) -> Co
         branches.append(f"({_facet(plan, name, where)} ORDER BY n DESC, value LIMIT {FACET_VALUES})")
     records = await pool.fetch_planned(
         f"""WITH m AS MATERIALIZED (
-                SELECT d.asset_id, d.kind, d.content_type, d.tags, d.camera_make, d.camera_model,
-                       d.taken_sort, d.metadata
+                SELECT d.asset_id, d.kind, d.content_type, d.tags, d.model_tags, d.camera_make,
+                       d.camera_model, d.taken_sort, d.metadata
                 FROM search_documents d WHERE {where.sql}
                 ORDER BY d.created_at DESC, d.asset_id DESC LIMIT {max(count_cap, facet_cap) + 1}
             ), kept AS MATERIALIZED (SELECT * FROM m LIMIT {facet_cap})
@@ -490,9 +525,15 @@ def _facet(plan: Plan, name: str, where: Where) -> str:
             f" FROM kept WHERE {column} IS NOT NULL GROUP BY {column}"
         )
     if name == "tag":
+        words = {
+            "people": "kept.tags",
+            "model": "kept.model_tags",
+            "any": "ARRAY(SELECT DISTINCT w FROM unnest(kept.model_tags || ARRAY(SELECT lower(x)"
+            " FROM unnest(kept.tags) AS x)) AS w)",
+        }[plan.request.source]
         return (
             f"SELECT {facet}::text AS facet, to_jsonb(t.name) AS value, NULL::text AS label, count(*) AS n"
-            " FROM kept, unnest(kept.tags) AS t(name) GROUP BY t.name"
+            f" FROM kept, unnest({words}) AS t(name) GROUP BY t.name"
         )
     if name == "collection":
         return (

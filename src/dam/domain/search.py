@@ -22,6 +22,7 @@ import msgspec
 
 from dam.domain.errors import DamError
 from dam.domain.status import AssetStatus
+from dam.domain.tags import TagSource
 
 SortName = Literal["relevance", "newest", "oldest", "taken", "name"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest", "taken", "name")
@@ -130,6 +131,7 @@ class SearchRequest(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     content_type: str | None = None
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
+    source: TagSource = "people"  # whose tags ``tags``, ``exclude_tags`` and the tag facet mean
     has: tuple[HasName, ...] = ()
     collection: uuid.UUID | None = None
     camera_make: str | None = None
@@ -275,6 +277,7 @@ class Parameters(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     content_type: str | None = None
     tag: list[str] = msgspec.field(default_factory=list)
     exclude_tag: list[str] = msgspec.field(default_factory=list)
+    source: TagSource = "people"
     has: list[HasName] = msgspec.field(default_factory=list)
     collection: uuid.UUID | None = None
     camera_make: str | None = None
@@ -302,7 +305,7 @@ def request_from(given: Parameters, meta: Mapping[str, str]) -> SearchRequest:
     return SearchRequest(
             q=given.q, types=tuple(words_of(given.type)), content_type=given.content_type,
             tags=tuple(words_of(given.tag)), exclude_tags=tuple(words_of(given.exclude_tag)),
-            has=tuple(dict.fromkeys(given.has)),
+            source=given.source, has=tuple(dict.fromkeys(given.has)),
             collection=given.collection, camera_make=given.camera_make, camera_model=given.camera_model,
             taken_after=given.taken_after, taken_before=given.taken_before,
             created_after=given.created_after, created_before=given.created_before,

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Literal
 
 from dam.domain.errors import InvalidInput
 from dam.domain.media import MediaInfo
 
 MAX_PER_ASSET = 100
 MAX_LENGTH = 100
+
+
+# Whose tags a listing, filter or facet means: people's (the default), the models' (enrichment's
+# model tags, rejected ones aside) or either.
+TagSource = Literal["people", "model", "any"]
 
 
 def key_of(name: str) -> str:

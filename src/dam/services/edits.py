@@ -9,14 +9,17 @@ import uuid
 import msgspec
 
 from dam.db import assets as db
+from dam.db import audit as audit_rows
+from dam.db import enrichment as enrichment_rows
 from dam.db import tags as tag_rows
 from dam.domain import audit
 from dam.domain import metadata as rules
 from dam.domain import schema as schema_rules
+from dam.domain import tags as tag_rules
 from dam.domain.access import Principal
 from dam.domain.assets import Asset
 from dam.domain.audit import Action
-from dam.domain.errors import Conflict
+from dam.domain.errors import Conflict, NotFound
 from dam.domain.metadata import Edit, Editable
 from dam.domain.status import AssetStatus
 from dam.resources import Resources
@@ -70,3 +73,37 @@ class Edits:
             assert updated is not None  # the row is locked
             work.touched(asset_id)
         return updated
+
+    async def decide(self, principal: Principal, asset_id: uuid.UUID, tag: str, *, accept: bool) -> Asset:
+        """A person's answer to a model tag of the asset (its creator, or an editor): accepted, it
+        becomes one of the asset's tags; rejected, it is hidden (no longer searched) and stays so
+        when the model runs again. NotFound when no model tagged the asset so."""
+        found = await scoped.editable(self.pool, asset_id, principal)
+        key = tag_rules.key_of(tag.strip())
+        async with unit(self.pool) as work:
+            await tag_rows.share_lock(work.conn, found.workspace_id)
+            asset = await db.lock_asset(work.conn, asset_id)
+            if asset is None:
+                raise scoped.not_found(asset_id)
+            if asset.status is AssetStatus.DELETED:
+                raise Conflict("asset is deleted; its suggestions cannot be answered")
+            name = await enrichment_rows.model_tag(work.conn, asset_id, key)
+            if name is None:
+                raise NotFound(f"no model suggested the tag {tag[:100]!r} for asset {asset_id}")
+            decision = "accepted" if accept else "rejected"
+            await enrichment_rows.decide(work.conn, asset_id, key, decision, principal.user_id)
+            entry = audit.by(
+                principal, Action.ASSET_UPDATE, detail={"suggestion": name, "decision": decision}
+            )
+            wanted = tag_rules.merged(asset.tags, [name]) if accept else asset.tags
+            if wanted != asset.tags:
+                tags = await retag(work.conn, asset.workspace_id, asset.tags, wanted)
+                asset = await db.edit(
+                    work.conn, asset_id, msgspec.structs.replace(editable(asset), tags=tags), entry
+                )
+                assert asset is not None  # the row is locked
+            else:
+                await audit_rows.record(work.conn, msgspec.structs.replace(entry, asset_id=asset_id))
+                await db.touch(work.conn, asset_id)
+            work.touched(asset_id)
+        return asset

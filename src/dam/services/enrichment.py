@@ -11,9 +11,10 @@ import msgspec
 from dam.db import assets as asset_rows
 from dam.db import collections as collection_rows
 from dam.db import enrichment as db
+from dam.db import query
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import AssetSummary, StoredRendition
-from dam.domain.enrichment import MAX_DISTANCE, SIMILAR_LIMIT, Enrichment
+from dam.domain.enrichment import DEFAULT_MAX_DISTANCE, MAX_DISTANCE, SIMILAR_LIMIT, Enrichment, Similar
 from dam.domain.errors import InvalidInput
 from dam.resources import Resources
 from dam.services import scoped
@@ -27,6 +28,22 @@ class Near(AssetSummary, frozen=True, kw_only=True):
     """A near-duplicate: the other asset as lists show it, and how many bits its picture differs by."""
 
     distance: int
+
+
+class Group(msgspec.Struct, frozen=True, kw_only=True):
+    """Near-duplicates: the oldest of them first (distance 0), then the others, closest first."""
+
+    assets: list[Near]
+
+
+class Groups(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of groups of near-duplicates, and the cursor of the next page."""
+
+    items: list[Group]
+    next_cursor: str | None
+
+
+SCANNED = 200  # assets looked at per page of groups, at most
 
 
 class Enrichments:
@@ -59,6 +76,48 @@ class Enrichments:
         assets = await collection_rows.assets(self.pool, [f.asset_id for f in found], asset.workspace_id)
         summaries = {s.id: s for s in await self.present.summaries(assets)}
         return [_near(summaries[f.asset_id], f.distance) for f in found if f.asset_id in summaries]
+
+    async def duplicates(self, principal: Principal, cursor: str | None, limit: int) -> Groups:
+        """Groups of near-duplicates in the workspace (within the default distance), each once: under
+        its oldest member, oldest groups first. A page looks at ``SCANNED`` assets at most, so it may
+        hold fewer than ``limit`` groups (or none) and still have a next one."""
+        require(principal, Scope.READ)
+        workspace = principal.workspace_id
+        assert workspace is not None
+        after = query.decode(cursor, db.OLDEST_HASHED) if cursor else None
+        scanned = await db.hashed(self.pool, workspace, HASH_MODEL, after, SCANNED + 1)
+        groups: list[Group] = []
+        last: db.Hashed | None = None
+        for anchor in scanned[:SCANNED]:
+            last = anchor
+            near = await db.similar(
+                self.pool, workspace, anchor.id, HASH_MODEL, DEFAULT_MAX_DISTANCE, SIMILAR_LIMIT
+            )
+            if near:
+                group = await self._group(workspace, anchor, near)
+                if group is not None:
+                    groups.append(group)
+            if len(groups) == limit:
+                break
+        more = last is not None and (len(scanned) > SCANNED or last != scanned[-1])
+        next_cursor = query.encode(db.OLDEST_HASHED, db.OLDEST_HASHED.values_of(last)) if more else None
+        return Groups(items=groups, next_cursor=next_cursor)
+
+    async def _group(self, workspace: uuid.UUID, anchor: db.Hashed, near: list[Similar]) -> Group | None:
+        """The group anchored at ``anchor``; None when an older asset is among its near-duplicates
+        (the group is that one's)."""
+        assets = await collection_rows.assets(self.pool, [anchor.id, *(n.asset_id for n in near)], workspace)
+        if any((a.created_at, a.id) < (anchor.created_at, anchor.id) for a in assets):
+            return None
+        summaries = {s.id: s for s in await self.present.summaries(assets)}
+        if anchor.id not in summaries:
+            return None
+        distances = {n.asset_id: n.distance for n in near}
+        members = [_near(summaries[anchor.id], 0)]
+        members += [
+            _near(summaries[n.asset_id], distances[n.asset_id]) for n in near if n.asset_id in summaries
+        ]
+        return Group(assets=members)
 
 
 def _near(summary: AssetSummary, distance: int) -> Near:

@@ -65,9 +65,10 @@ class Presenter:
         return [self.build(a, loaded, audience, expires) for a in assets]
 
     async def detail(self, asset: Asset, audience: Audience = MEMBER) -> AssetDetail:
-        """One asset's detail, with what enrichment found in it (for an audience shown its facts)."""
+        """One asset's detail, with what enrichment found in it for its workspace's members (a share
+        link's visitors are not shown it)."""
         found = (await self.details([asset], audience))[0]
-        if not audience.metadata:
+        if not audience.steps:
             return found
         return msgspec.structs.replace(found, enrichment=await enrichment_rows.of_asset(self.pool, asset.id))
 

@@ -135,11 +135,12 @@ async def plan_of(pool: Pool, workspace: uuid.UUID, request: SearchRequest) -> d
             raise InvalidSearch(
                 f"facet {facet!r} needs {facet[5:]!r} to be a facet field of the workspace's schema"
             )
-    tags, excluded, collections, impossible = await db.lookups(pool, workspace, request)
+    looked = await db.lookups(pool, workspace, request)
     return db.Plan(
         workspace_id=workspace, request=request,
-        fields={f.key: f for f in schema.fields if f.key in wanted}, tags=tags, excluded=excluded,
-        collections=collections, impossible=impossible,
+        fields={f.key: f for f in schema.fields if f.key in wanted}, tags=looked.tags,
+        excluded=looked.excluded, named=looked.named, collections=looked.collections,
+        impossible=looked.impossible,
     )  # fmt: skip
 
 

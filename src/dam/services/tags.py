@@ -15,6 +15,7 @@ from dam.domain import tags as rules
 from dam.domain.access import Principal, Scope, require
 from dam.domain.audit import Action
 from dam.domain.errors import NotFound
+from dam.domain.tags import TagSource
 from dam.resources import Resources
 from dam.services.unit import unit
 
@@ -45,12 +46,19 @@ class Tags:
     def __init__(self, resources: Resources) -> None:
         self.pool = resources.pool
 
-    async def listing(self, principal: Principal, prefix: str | None, limit: int) -> list[TagCount]:
-        """The workspace's tags, most used first, those starting with ``prefix`` (any case)."""
+    async def listing(
+        self, principal: Principal, prefix: str | None, limit: int, source: TagSource = "people"
+    ) -> list[TagCount]:
+        """The workspace's tags, most used first, those starting with ``prefix`` (any case): people's
+        (``source``), the models' or both."""
         require(principal, Scope.READ)
         assert principal.workspace_id is not None
         key = rules.key_of(prefix.strip()) if prefix else None
-        return await tag_rows.listing(self.pool, principal.workspace_id, key, limit)
+        if source == "people":
+            return await tag_rows.listing(self.pool, principal.workspace_id, key, limit)
+        return await tag_rows.enriched_listing(
+            self.pool, principal.workspace_id, key, limit, people=source == "any"
+        )
 
     async def rename(self, principal: Principal, name: str, new_name: str) -> TagCount:
         """Rename a tag on every asset that carries it (an editor); into a tag the workspace has

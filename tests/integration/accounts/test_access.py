@@ -286,6 +286,19 @@ async def _similar(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}/similar", headers=h)
 
 
+async def _duplicates(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/duplicates", headers=h)
+
+
+async def _accept(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    # No model ran: a member who may answer learns the asset has no such suggestion (404).
+    return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/suggestions/dog/accept", headers=h)
+
+
+async def _reject(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/suggestions/dog/reject", headers=h)
+
+
 async def _health(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/health", headers=h)
 
@@ -321,6 +334,15 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
     "GET /assets": (_list, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "GET /assets/{id}/similar": (_similar, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
+    "GET /duplicates": (_duplicates, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "POST /assets/{id}/suggestions/{tag}/accept": (
+        _accept,
+        (401, 403, 403, 404, 404, 401, 401, 401, 404, 403, 401),
+    ),
+    "POST /assets/{id}/suggestions/{tag}/reject": (
+        _reject,
+        (401, 403, 403, 404, 404, 401, 401, 401, 404, 403, 401),
+    ),
     "POST /assets/{id}/upload": (_renew, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
     "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),

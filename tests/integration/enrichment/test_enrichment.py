@@ -157,6 +157,12 @@ async def test_a_resaved_copy_is_a_near_duplicate_and_another_photo_is_not(
     assert hashed["state"] == "done"
     assert hashed["model"] == "dhash"
     assert len(hashed["result"]["hashes"][0]) == 16
+    # The review screen's groups: the original (the oldest) and its copy, once; the other photo in none.
+    groups = json_of(await api.get("/duplicates"))
+    assert groups["next_cursor"] is None
+    assert [[(a["id"], a["distance"]) for a in g["assets"]] for g in groups["items"]] == [
+        [(first, 0), (second, near[0]["distance"])]
+    ]
     # Another workspace's asset answers as an unknown one does.
     unknown = await api.get("/assets/00000000-0000-4000-8000-000000000000/similar")
     theirs = await api.get(f"/assets/{foreign}/similar")
@@ -241,3 +247,51 @@ async def test_a_photo_of_a_cat_is_tagged_by_the_models_and_found_by_its_words(
     assert edited.status_code == 200, edited.text
     ranked = [h["id"] for h in json_of(await api.get("/search", params={"q": "cat"}))["items"]]
     assert ranked[:2] == [person, cat], ranked
+
+
+async def test_model_tags_are_answered_and_filtered_by_whose_they_are(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+) -> None:
+    cat = await ingest(api, http, sample("chelsea.png"), "IMG_0412.jpg", "image/jpeg")
+    await enriched(api, run_jobs, settings, cat)
+
+    def ids(answer: httpx.Response) -> list[str]:
+        return [h["id"] for h in json_of(answer)["items"]]
+
+    # Model tags are listed, filtered and counted only when asked for by their source.
+    assert json_of(await api.get("/tags"))["items"] == []
+    listed = {
+        t["name"]: t["count"] for t in json_of(await api.get("/tags", params={"source": "model"}))["items"]
+    }
+    assert listed["cat"] == 1
+    assert listed["animal"] == 1
+    assert ids(await api.get("/search", params={"tag": "cat"})) == []
+    assert ids(await api.get("/search", params={"tag": "cat", "source": "model"})) == [cat]
+    assert ids(await api.get("/search", params={"tag": "Cat", "source": "any"})) == [cat]
+    assert ids(await api.get("/search", params={"exclude_tag": "cat", "source": "model"})) == []
+    facets = json_of(await api.get("/search", params={"facets": "tag", "source": "model"}))["facets"]["tag"]
+    assert {"value": "cat", "count": 1} in [{"value": f["value"], "count": f["count"]} for f in facets]
+
+    # Rejected: no longer searched nor listed, marked in the result, and still so after a rerun.
+    answer = await api.post(f"/assets/{cat}/suggestions/Animal/reject")
+    assert answer.status_code == 200, answer.text
+    marked = {t["name"]: t["decision"] for t in json_of(answer)["enrichment"]["scenes"]["result"]["tags"]}
+    assert marked["animal"] == "rejected"
+    assert marked["cat"] is None
+    assert ids(await api.get("/search", params={"q": "animal"})) == []
+    assert "animal" not in {
+        t["name"] for t in json_of(await api.get("/tags", params={"source": "model"}))["items"]
+    }
+    assert (await api.post(f"/assets/{cat}/reprocess", json={"steps": ["scenes"]})).status_code == 202
+    await enriched(api, run_jobs, settings, cat)
+    assert ids(await api.get("/search", params={"q": "animal"})) == []
+
+    # Accepted: one of the asset's own tags, as people's tags are found.
+    answer = await api.post(f"/assets/{cat}/suggestions/cat/accept")
+    assert answer.status_code == 200, answer.text
+    assert json_of(answer)["tags"] == ["cat"]
+    assert ids(await api.get("/search", params={"tag": "cat"})) == [cat]
+    assert json_of(await api.get("/tags"))["items"] == [{"name": "cat", "count": 1}]
+    # A tag no model suggested is not an answerable suggestion.
+    missing = await api.post(f"/assets/{cat}/suggestions/giraffe/accept")
+    assert missing.status_code == 404, missing.text

@@ -144,6 +144,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/assets/{asset_id}/suggestions/{tag}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a model's tag: it becomes one of the asset's tags */
+        post: operations["acceptSuggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{asset_id}/suggestions/{tag}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a model's tag: hidden, and kept hidden when the model runs again */
+        post: operations["rejectSuggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{asset_id}/upload": {
         parameters: {
             query?: never;
@@ -398,6 +432,23 @@ export interface paths {
         put?: never;
         /** Make a share link of a collection */
         post: operations["createCollectionShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Groups of near-duplicates in the workspace */
+        get: operations["listDuplicates"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1511,6 +1562,21 @@ export interface components {
             /** @enum {unknown} */
             method: "POST";
             url: string;
+        };
+        /**
+         * Group
+         * @description Near-duplicates: the oldest of them first (distance 0), then the others, closest first.
+         */
+        Group: {
+            assets: components["schemas"]["Near"][];
+        };
+        /**
+         * Groups
+         * @description A page of groups of near-duplicates, and the cursor of the next page.
+         */
+        Groups: {
+            items: components["schemas"]["Group"][];
+            next_cursor: string | null;
         };
         /**
          * Health
@@ -3664,6 +3730,186 @@ export interface operations {
             };
         };
     };
+    acceptSuggestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id (a UUID) */
+                asset_id: string;
+                /** @description The model tag, in any case (percent-encoded) */
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetOut"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such asset (an asset of another workspace is answered the same way), or no such tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The asset's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rejectSuggestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id (a UUID) */
+                asset_id: string;
+                /** @description The model tag, in any case (percent-encoded) */
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetOut"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such asset (an asset of another workspace is answered the same way), or no such tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The asset's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     renewUpload: {
         parameters: {
             query?: never;
@@ -5294,6 +5540,78 @@ export interface operations {
             };
         };
     };
+    listDuplicates: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description Groups per page, at most */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Groups"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -6863,6 +7181,8 @@ export interface operations {
                 tag?: string[];
                 /** @description Has not this tag (repeatable: none of them) */
                 exclude_tag?: string[];
+                /** @description Whose tags `tag`, `exclude_tag` and the tag facet mean: people's (the default), model (enrichment's model tags, by lower-case name) or any (either) */
+                source?: "people" | "model" | "any";
                 /** @description Found in the media by enrichment, repeatable (all of them): text (words read in the pictures or heard), credentials (content credentials), ai_generated */
                 has?: ("text" | "credentials" | "ai_generated")[];
                 /** @description In this collection or one below it */
@@ -7435,6 +7755,8 @@ export interface operations {
                 prefix?: string;
                 /** @description How many at most */
                 limit?: number;
+                /** @description Whose tags: people's (the default), model (enrichment's model tags, rejected ones aside, by their lower-case name) or any (both, by lower-case name) */
+                source?: "people" | "model" | "any";
             };
             header?: never;
             path?: never;
