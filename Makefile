@@ -14,10 +14,10 @@ TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions
 # The independent oracle of the media tests (test-only; the service needs none of them): Debian's
 # ffmpeg/ffprobe, exiftool, ImageMagick, libheif's and libjxl's encoders, sox, colord's ICC profiles and Ghostscript's CMYK profile.
 MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data libgs-common \
-  fonts-dejavu-core
+  fonts-dejavu-core wordnet-base
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc \
-  /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+  /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/wordnet/data.noun
 
 .PHONY: help install hooks tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
 
@@ -120,7 +120,7 @@ $(CHROMIUM):
 	  apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
 	@test -x $@ || { echo "chromium was installed but $@ is still missing" >&2; exit 1; }
 
-media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, ICC profiles: the media tests' oracle
+media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, ICC profiles, a font and WordNet: the media tests' oracle
 	@for f in $(MEDIA_TOOLS); do test -e $$f || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing the media tests' oracle tools: $(MEDIA_PACKAGES)"; \
