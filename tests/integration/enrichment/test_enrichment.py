@@ -5,9 +5,6 @@ read back through the API and found through search."""
 
 from __future__ import annotations
 
-import importlib.util
-import io
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,16 +12,15 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
-from PIL import Image, ImageDraw, ImageFont
 
 from dam.domain.steps import Queue
 from dam.media.enrich import ocr, weights
 from dam.settings import Settings
 from tests.support.accounts import Identities, client_of
+from tests.support.enrichment import magick, sample, sign
 from tests.support.flows import ingest, json_of
 
 pytestmark = pytest.mark.integration
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # Debian's fonts-dejavu-core (make media-tools)
 SIGN = ["MAIN STREET", "Bakery open daily", "Platform 9 for Lisbon"]
 
 
@@ -42,36 +38,6 @@ async def enriched(
     await run_jobs(settings=settings, queue=Queue.ENRICH)
     asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
     return asset
-
-
-def sign(lines: list[str]) -> bytes:
-    """A photo-sized JPEG of a sign: the lines in dark letters on a light, uneven board."""
-    picture = Image.linear_gradient("L").resize((1600, 1000)).point(lambda v: 170 + v // 4).convert("RGB")
-    draw = ImageDraw.Draw(picture)
-    font = ImageFont.truetype(FONT, 84)
-    for i, line in enumerate(lines):
-        draw.text((120, 160 + i * 220), line, fill=(20, 24, 40), font=font)
-    buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=88)
-    return buffer.getvalue()
-
-
-def sample(name: str) -> bytes:
-    """A photo of scikit-image's sample data (``skimage/data``), as a camera's JPEG."""
-    spec = importlib.util.find_spec("skimage")
-    assert spec is not None
-    assert spec.submodule_search_locations is not None
-    with Image.open(Path(next(iter(spec.submodule_search_locations))) / "data" / name) as photo:
-        buffer = io.BytesIO()
-        photo.convert("RGB").save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def magick(tmp_path: Path, name: str, *args: str) -> bytes:
-    """A file made by ImageMagick (an independent tool): ``args`` between ``convert`` and the output."""
-    out = tmp_path / name
-    subprocess.run(["/usr/bin/convert", *args, str(out)], check=True, capture_output=True, timeout=60)
-    return out.read_bytes()
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { Schemas } from '$lib/api/client';
+import { credentialsOf, hashed, modelTags, polygons, textOf } from './enrichment';
+
+type Found = Schemas['EnrichmentOut'];
+const done = (result: unknown): Found =>
+	({ state: 'done', model: 'm', model_version: '1', result, error: null }) as unknown as Found;
+const asset = (enrichment: Record<string, Found> | null) => ({ enrichment }) as unknown as Schemas['AssetOut'];
+
+describe('what enrichment found', () => {
+	it('reads the text lines and their boxes', () => {
+		const line = { text: 'MAIN STREET', confidence: 0.99, box: [[1, 2], [30, 2], [30, 9], [1, 9]] };
+		const text = textOf(asset({ ocr: done({ width: 1280, height: 800, lines: [line, { text: 7 }] }) }));
+		expect(text).toEqual({ width: 1280, height: 800, lines: [line] });
+		expect(polygons(text!)).toEqual(['1,2 30,2 30,9 1,9']);
+		expect(textOf(asset({ ocr: done({ width: 1, height: 1, lines: [] }) }))).toBeNull();
+		expect(textOf(asset(null))).toBeNull();
+	});
+
+	it('merges the models tags by name, most confident first, with their answers', () => {
+		const tags = modelTags(
+			asset({
+				objects: done({ tags: [{ name: 'cat', confidence: 0.91, decision: null }] }),
+				scenes: done({
+					tags: [
+						{ name: 'cat', confidence: 0.97, decision: 'accepted' },
+						{ name: 'animal', confidence: 0.97, decision: 'rejected' },
+						{ name: 42 }
+					]
+				})
+			})
+		);
+		expect(tags).toEqual([
+			{ name: 'animal', confidence: 0.97, decision: 'rejected', kinds: ['scenes'] },
+			{ name: 'cat', confidence: 0.97, decision: 'accepted', kinds: ['objects', 'scenes'] }
+		]);
+	});
+
+	it('reads content credentials, and nothing before the step ran', () => {
+		const running = { state: 'running', model: null, model_version: null, result: null, error: null } as unknown as Found;
+		expect(credentialsOf(asset({ credentials: running }))).toBeNull();
+		const found = credentialsOf(
+			asset({ credentials: done({ present: true, signer: 'Newsroom', actions: ['c2pa.created'], valid: false, problems: ['assertion.dataHash.mismatch'] }) })
+		);
+		expect(found).toEqual({
+			present: true,
+			signer: 'Newsroom',
+			signed_at: null,
+			actions: ['c2pa.created'],
+			ai_generated: false,
+			valid: false,
+			problems: ['assertion.dataHash.mismatch']
+		});
+		expect(hashed(asset({ similar: done({ hashes: ['00ff'] }) }))).toBe(true);
+		expect(hashed(asset({}))).toBe(false);
+	});
+});
