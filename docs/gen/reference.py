@@ -222,6 +222,7 @@ STEP_MEANINGS = {
     "objects": "enrichment: COCO objects in the preview with their boxes; their names become model tags",
     "scenes": "enrichment: ImageNet classes of the preview and the everyday words they are searched by",
     "similar": "enrichment: the preview's perceptual hash, by which near-duplicates are found",
+    "credentials": "enrichment: the original's C2PA content credentials: signer, actions, AI-made, valid",
 }
 
 

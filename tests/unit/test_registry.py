@@ -32,7 +32,7 @@ def test_every_step_has_a_runner_and_a_known_queue() -> None:
 
 def test_a_disabled_step_is_not_planned() -> None:
     enabled = enabled_steps(("waveform",))
-    assert plan(MediaInfo(kind="audio"), enabled) == ("probe", "ladder")
+    assert plan(MediaInfo(kind="audio"), enabled) == ("probe", "ladder", "credentials")
     assert plan(MediaInfo(kind="video"), enabled_steps(("storyboard", "ladder"), enrich=())) == (
         "probe",
         "poster",

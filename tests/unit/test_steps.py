@@ -20,13 +20,15 @@ P, R, D, F = StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAI
 @pytest.mark.parametrize(
     ("kind", "steps"),
     [
-        pytest.param("image", ("probe", "stills", "ocr", "objects", "scenes", "similar"), id="image"),
+        pytest.param(
+            "image", ("probe", "stills", "ocr", "objects", "scenes", "similar", "credentials"), id="image"
+        ),
         pytest.param(
             "video",
-            ("probe", "poster", "storyboard", "ladder", "ocr", "objects", "scenes", "similar"),
+            ("probe", "poster", "storyboard", "ladder", "ocr", "objects", "scenes", "similar", "credentials"),
             id="video",
         ),
-        pytest.param("audio", ("probe", "waveform", "ladder"), id="audio"),
+        pytest.param("audio", ("probe", "waveform", "ladder", "credentials"), id="audio"),
     ],
 )
 def test_plan_follows_the_probe(kind: str, steps: tuple[str, ...]) -> None:

@@ -131,7 +131,7 @@ def _edited(detail: AssetDetail) -> AssetDetail:
 
 
 def _enriched(detail: AssetDetail) -> AssetDetail:
-    """A ready photo of a tram stop as its OCR and hash steps left it."""
+    """A ready photo of a tram stop as its OCR, hash and credentials steps left it."""
     lines = [{"text": "TRAM 28", "confidence": 0.998, "box": [[112, 80], [396, 82], [396, 150], [112, 148]]}]
     found = [
         Enrichment(
@@ -142,6 +142,15 @@ def _enriched(detail: AssetDetail) -> AssetDetail:
         Enrichment(
             kind="similar", state="done", model="dhash", model_version="1",
             result={"hashes": ["3c7e7e3c1c0e0606"]},
+        ),
+        Enrichment(
+            kind="credentials", state="done", model="c2pa",
+            model_version="c2pa-python 0.38.1, c2pa-rs 0.91.3",
+            result={
+                "present": True, "signer": "Lisbon Photo Desk", "signed_at": "2026-03-01T22:40:12+00:00",
+                "actions": ["c2pa.created", "c2pa.color_adjustments"], "ai_generated": False, "valid": True,
+                "trusted": False, "problems": ["signingCredential.untrusted: signing certificate untrusted"],
+            },
         ),
     ]  # fmt: skip
     return msgspec.structs.replace(detail, enrichment=found)

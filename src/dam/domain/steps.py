@@ -43,6 +43,7 @@ class StepName(enum.StrEnum):
     OBJECTS = "objects"
     SCENES = "scenes"
     SIMILAR = "similar"
+    CREDENTIALS = "credentials"
 
 
 # The kinds of enrichment ``DAM_ENRICH`` may name, each a background step of the ``enrich`` queue
@@ -200,6 +201,16 @@ STEPS: dict[str, StepSpec] = {
             kinds=("image", "video"),
             background=True,
             after=_PICTURES,
+        ),
+        # Reads the original, not a picture: nothing to wait for but the probe. Checking the hard
+        # binding hashes the whole file (a long video takes a while).
+        StepSpec(
+            name=StepName.CREDENTIALS,
+            queue=Queue.ENRICH,
+            timeout=300,
+            needs=(StepName.PROBE,),
+            kinds=("image", "video", "audio"),
+            background=True,
         ),
     )
 }

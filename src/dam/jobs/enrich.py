@@ -1,5 +1,5 @@
-"""The ``enrich`` queue's steps around their models: read the asset's picture, run the model in
-the queue's inference thread, hand back what it found.
+"""The ``enrich`` queue's steps around their models: read the asset's picture (its original, for
+its content credentials), run the model in the queue's inference thread, hand back what it found.
 
 Each worker of the queue opens ``Models`` once (``dam.jobs.registry.TOOLS``): a model loads the first
 time a step needs it, its weight files checked first (a mismatch fails the step and never runs the
@@ -26,8 +26,8 @@ from dam.domain.assets import Asset
 from dam.domain.errors import MediaRejected
 from dam.domain.outputs import Found, Hashes, StepResult
 from dam.jobs.runner import StepContext
-from dam.jobs.steps import readable, reader
-from dam.media.enrich import dhash, objects, ocr, scenes
+from dam.jobs.steps import readable, reader, source
+from dam.media.enrich import credentials, dhash, objects, ocr, scenes
 from dam.resources import Resources
 from dam.services.enrichment import Enrichments
 
@@ -194,6 +194,34 @@ async def scenes_step(context: StepContext, asset: Asset) -> StepResult:
         outputs=[
             Found(
                 kind="scenes", model=scenes.MODEL, model_version=classifier.version, result=result, tags=tags
+            )
+        ]
+    )
+
+
+async def credentials_step(context: StepContext, asset: Asset) -> StepResult:
+    """The original's C2PA content credentials: who signed it, its actions, whether a generative
+    model made it, whether they still hold; ``has=credentials`` and ``has=ai_generated`` find it."""
+    models = _models(context)
+    resources = context.resources
+    url, size = await source(resources, asset)
+    verifier = await models.model("credentials", credentials.Verifier)
+    media_type = (asset.media.media_type if asset.media is not None else None) or asset.content_type
+
+    def work() -> credentials.Credentials:
+        # Front to back in large blocks: checking the hard binding hashes the whole file.
+        file = reader(resources, url, size, sequential=True, held=context.held)
+        return verifier.read(cast(IO[bytes], file), media_type)
+
+    found = await models.run(readable, work)
+    return StepResult(
+        outputs=[
+            Found(
+                kind="credentials",
+                model=credentials.MODEL,
+                model_version=verifier.version,
+                result=msgspec.to_builtins(found),
+                flags=found.flags,
             )
         ]
     )

@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 
 from dam.domain.steps import Queue, StepName
 from dam.jobs import steps
-from dam.jobs.enrich import objects_step, ocr_step, open_models, scenes_step, similar_step
+from dam.jobs.enrich import credentials_step, objects_step, ocr_step, open_models, scenes_step, similar_step
 from dam.jobs.runner import Runner
 from dam.jobs.storyboard import storyboard_step
 from dam.jobs.stream import ladder_step
@@ -31,6 +31,7 @@ RUNNERS: dict[str, Runner] = {
     StepName.OBJECTS: objects_step,
     StepName.SCENES: scenes_step,
     StepName.SIMILAR: similar_step,
+    StepName.CREDENTIALS: credentials_step,
 }
 
 Tools = Mapping[str, object]
