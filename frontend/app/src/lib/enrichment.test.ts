@@ -49,6 +49,7 @@ describe('what enrichment found', () => {
 			actions: ['c2pa.created'],
 			ai_generated: false,
 			valid: false,
+			trusted: false,
 			problems: ['assertion.dataHash.mismatch']
 		});
 		expect(hashed(asset({ similar: done({ hashes: ['00ff'] }) }))).toBe(true);

@@ -34,6 +34,8 @@ export interface Credentials {
 	actions: string[];
 	ai_generated: boolean;
 	valid: boolean;
+	/** Valid, and the signer's certificate chains to a trust anchor (none is configured today). */
+	trusted: boolean;
 	problems: string[];
 }
 
@@ -95,6 +97,7 @@ export function credentialsOf(asset: Asset): Credentials | null {
 		actions: strings(found.actions),
 		ai_generated: found.ai_generated === true,
 		valid: found.valid === true,
+		trusted: found.trusted === true,
 		problems: strings(found.problems)
 	};
 }
