@@ -7,8 +7,14 @@ import importlib.util
 import io
 import subprocess
 from pathlib import Path
+from typing import Any
 
+from litestar.testing import AsyncTestClient
 from PIL import Image, ImageDraw, ImageFont
+
+from dam.domain.steps import Queue
+from dam.settings import Settings
+from tests.support.flows import json_of
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"  # Debian's fonts-dejavu-core (make media-tools)
 
@@ -41,3 +47,13 @@ def magick(tmp_path: Path, name: str, *args: str) -> bytes:
     out = tmp_path / name
     subprocess.run(["/usr/bin/convert", *args, str(out)], check=True, capture_output=True, timeout=60)
     return out.read_bytes()
+
+
+async def enriched(
+    api: AsyncTestClient[Any], run_jobs: Any, settings: Settings, asset_id: str
+) -> dict[str, Any]:
+    """The asset once its media steps, then its enrichment steps, ran (burst workers in-process)."""
+    await run_jobs(settings=settings)
+    await run_jobs(settings=settings, queue=Queue.ENRICH)
+    asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
+    return asset

@@ -132,6 +132,23 @@ QUEUES: dict[str, QueueSpec] = {
     )
 }
 _PICTURES = (StepName.STILLS, StepName.POSTER)  # what makes the preview an enrichment reads
+
+
+def _enrichment(
+    name: str,
+    *,
+    timeout: int,
+    kinds: tuple[str, ...] = ("image", "video"),
+    after: tuple[str, ...] = _PICTURES,
+) -> StepSpec:
+    """An enrichment step: on the enrich queue, in the background, once the facts are known and
+    (``after``) the picture it reads is made."""
+    return StepSpec(
+        name=name, queue=Queue.ENRICH, timeout=timeout, needs=(StepName.PROBE,), kinds=kinds, background=True,
+        after=after,
+    )  # fmt: skip
+
+
 # In plan order: an asset's steps are the ones of its kind, in the order they are listed here.
 STEPS: dict[str, StepSpec] = {
     str(spec.name): spec
@@ -166,52 +183,13 @@ STEPS: dict[str, StepSpec] = {
             background=True,
         ),
         # Enrichment (``ENRICH_KINDS``): read the upright preview, run a model, keep what it found.
-        StepSpec(
-            name=StepName.OCR,
-            queue=Queue.ENRICH,
-            timeout=300,
-            needs=(StepName.PROBE,),
-            kinds=("image", "video"),
-            background=True,
-            after=_PICTURES,
-        ),
-        StepSpec(
-            name=StepName.OBJECTS,
-            queue=Queue.ENRICH,
-            timeout=120,
-            needs=(StepName.PROBE,),
-            kinds=("image", "video"),
-            background=True,
-            after=_PICTURES,
-        ),
-        StepSpec(
-            name=StepName.SCENES,
-            queue=Queue.ENRICH,
-            timeout=120,
-            needs=(StepName.PROBE,),
-            kinds=("image", "video"),
-            background=True,
-            after=_PICTURES,
-        ),
-        StepSpec(
-            name=StepName.SIMILAR,
-            queue=Queue.ENRICH,
-            timeout=120,
-            needs=(StepName.PROBE,),
-            kinds=("image", "video"),
-            background=True,
-            after=_PICTURES,
-        ),
+        _enrichment(StepName.OCR, timeout=300),
+        _enrichment(StepName.OBJECTS, timeout=120),
+        _enrichment(StepName.SCENES, timeout=120),
+        _enrichment(StepName.SIMILAR, timeout=120),
         # Reads the original, not a picture: nothing to wait for but the probe. Checking the hard
         # binding hashes the whole file (a long video takes a while).
-        StepSpec(
-            name=StepName.CREDENTIALS,
-            queue=Queue.ENRICH,
-            timeout=300,
-            needs=(StepName.PROBE,),
-            kinds=("image", "video", "audio"),
-            background=True,
-        ),
+        _enrichment(StepName.CREDENTIALS, timeout=300, kinds=("image", "video", "audio"), after=()),
     )
 }
 FIRST = StepName.PROBE

@@ -160,42 +160,50 @@ def _listed(tags: dict[str, float]) -> list[dict[str, Any]]:
     return [{"name": n, "confidence": c} for n, c in sorted(tags.items(), key=lambda t: (-t[1], t[0]))]
 
 
-async def objects_step(context: StepContext, asset: Asset) -> StepResult:
-    """COCO objects in the asset's picture, with their boxes; their names become model tags."""
+async def _tagging(
+    context: StepContext, asset: Asset, kind: str, load: Callable[[], T], run: Callable[[T, Image.Image], Any]
+) -> tuple[Image.Image, Any, T]:
+    """A tagging model (``kind``, loaded by ``load``) run on the asset's picture: the picture, what
+    ``run`` found, and the model."""
     models = _models(context)
     picture = await _picture(context, asset)
-    detector = await models.model("objects", objects.Detector)
-    found = await models.infer("objects", detector.detect, picture)
-    tags = _kept(objects.tags_of(found), context.resources.settings.enrich.min_confidence)
-    result = {
-        "width": picture.width,
-        "height": picture.height,
-        "objects": [msgspec.to_builtins(d) for d in found],
-        "tags": _listed(tags),
-    }
-    return StepResult(
-        outputs=[
-            Found(
-                kind="objects", model=objects.MODEL, model_version=detector.version, result=result, tags=tags
-            )
-        ]
+    model = await models.model(kind, load)
+    found = await models.infer(kind, run, model, picture)
+    return picture, found, model
+
+
+async def objects_step(context: StepContext, asset: Asset) -> StepResult:
+    """COCO objects in the asset's picture, with their boxes; their names become model tags."""
+    picture, found, detector = await _tagging(
+        context, asset, "objects", objects.Detector, lambda m, p: m.detect(p)
     )
+    tags = _kept(objects.tags_of(found), context.resources.settings.enrich.min_confidence)
+    result = {"width": picture.width, "height": picture.height, "objects": msgspec.to_builtins(found)}
+    return _tagged("objects", objects.MODEL, detector.version, result, tags)
 
 
 async def scenes_step(context: StepContext, asset: Asset) -> StepResult:
     """ImageNet classes of the asset's picture and the everyday words they are searched by."""
-    models = _models(context)
-    picture = await _picture(context, asset)
-    classifier = await models.model("scenes", scenes.Classifier)
-    labels = await models.infer("scenes", classifier.classify, picture)
+    _, labels, classifier = await _tagging(
+        context, asset, "scenes", scenes.Classifier, lambda m, p: m.classify(p)
+    )
     tags = _kept(scenes.tags_of(labels), context.resources.settings.enrich.min_confidence)
-    result = {"labels": [msgspec.to_builtins(label) for label in labels[: scenes.TOP]], "tags": _listed(tags)}
+    return _tagged(
+        "scenes",
+        scenes.MODEL,
+        classifier.version,
+        {"labels": msgspec.to_builtins(labels[: scenes.TOP])},
+        tags,
+    )
+
+
+def _tagged(
+    kind: str, model: str, version: str, result: dict[str, Any], tags: dict[str, float]
+) -> StepResult:
+    """A tagging step's outcome: its result with its model tags listed, and the tags to keep."""
+    listed = {**result, "tags": _listed(tags)}
     return StepResult(
-        outputs=[
-            Found(
-                kind="scenes", model=scenes.MODEL, model_version=classifier.version, result=result, tags=tags
-            )
-        ]
+        outputs=[Found(kind=kind, model=model, model_version=version, result=listed, tags=tags)]
     )
 
 

@@ -30,6 +30,7 @@ from dam.domain.validation import storage_key
 from dam.jobs.steps import SMALL_ORIGINAL
 from dam.media.enrich import credentials
 from dam.settings import Settings
+from tests.support.enrichment import enriched
 from tests.support.flows import ingest, json_of
 from tests.support.media import audio_file, noisy_mp4
 
@@ -46,16 +47,6 @@ CLAIM_SIGNING = ObjectIdentifier("1.3.6.1.4.1.62558.2.1")  # c2pa-kp-claimSignin
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     """This module's tests run the credentials step alone."""
     return make_settings(DAM_ENRICH="credentials")
-
-
-async def enriched(
-    api: AsyncTestClient[Any], run_jobs: Any, settings: Settings, asset_id: str
-) -> dict[str, Any]:
-    """The asset once its media steps, then its enrichment steps, ran."""
-    await run_jobs(settings=settings)
-    await run_jobs(settings=settings, queue=Queue.ENRICH)
-    asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
-    return asset
 
 
 class Chain(NamedTuple):

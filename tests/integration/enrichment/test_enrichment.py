@@ -17,7 +17,7 @@ from dam.domain.steps import Queue
 from dam.media.enrich import ocr, weights
 from dam.settings import Settings
 from tests.support.accounts import Identities, client_of
-from tests.support.enrichment import magick, sample, sign
+from tests.support.enrichment import enriched, magick, sample, sign
 from tests.support.flows import ingest, json_of
 
 pytestmark = pytest.mark.integration
@@ -28,16 +28,6 @@ SIGN = ["MAIN STREET", "Bakery open daily", "Platform 9 for Lisbon"]
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     """This module's tests run the models they test."""
     return make_settings(DAM_ENRICH="ocr,objects,scenes,similar")
-
-
-async def enriched(
-    api: AsyncTestClient[Any], run_jobs: Any, settings: Settings, asset_id: str
-) -> dict[str, Any]:
-    """The asset once its media steps, then its enrichment steps, ran."""
-    await run_jobs(settings=settings)
-    await run_jobs(settings=settings, queue=Queue.ENRICH)
-    asset: dict[str, Any] = json_of(await api.get(f"/assets/{asset_id}"))
-    return asset
 
 
 def edit_distance(a: str, b: str) -> int:
