@@ -5,9 +5,11 @@ keys for scripts), link accounts to single sign-on identities, and the developme
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from dam.domain.access import Role
 from dam.services.accounts import Accounts
+from dam.services.processing import Processing
 from dam.services.sso import link_identity as link
 from dam.settings import Settings
 from dam.startup import CLI, started
@@ -30,6 +32,16 @@ async def create_user(
         space = await accounts.ensure_workspace(workspace)
         user = await accounts.create_user(email, password, space, role, operator=operator)
     return str(user.id), drawn
+
+
+async def rerun_enrichment(
+    settings: Settings, kind: str, workspace: str | None, limit: int | None, progress: Callable[[int], None]
+) -> int:
+    """Queue enrichment ``kind`` again for every ready asset that planned it (``dam enrich``)."""
+    async with started(settings, CLI) as resources:
+        return await Processing(resources).rerun_everywhere(
+            kind, workspace=workspace, limit=limit, progress=progress
+        )
 
 
 async def create_key(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dam import logs, startup
-from dam.domain.steps import QUEUES, Queue
+from dam.domain.steps import ENRICH_KINDS, QUEUES, Queue
 from dam.settings import Settings, SettingsError, check_production, load_settings
 
 if TYPE_CHECKING:
@@ -279,6 +279,24 @@ def cmd_upload(args: argparse.Namespace) -> None:
     raise SystemExit(upload_main(args))
 
 
+def cmd_enrich(args: argparse.Namespace) -> None:
+    """Run a kind of enrichment again for every ready asset (after a model upgrade), a page at a
+    time, with progress; the enrich queue's workers do the work."""
+    from dam.admin import rerun_enrichment
+    from dam.domain.errors import DamError
+
+    settings = _settings()
+
+    def progress(done: int) -> None:
+        print(f"queued {done} asset(s) for {args.rerun}", flush=True)
+
+    try:
+        done = asyncio.run(rerun_enrichment(settings, args.rerun, args.workspace, args.limit, progress))
+    except DamError as exc:
+        raise SystemExit(f"dam enrich: {exc.detail}") from None
+    print(f"dam enrich: {done} asset(s) queued for {args.rerun}; the enrich queue's workers run them")
+
+
 def cmd_admin(args: argparse.Namespace) -> None:
     """Create users and API keys (the first admin of a deployment, keys for scripts), link accounts
     to single sign-on identities."""
@@ -343,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = {
         "run": cmd_run, "api": cmd_api, "worker": cmd_worker, "bridge": cmd_bridge,
         "migrate": cmd_migrate, "setup-store": cmd_setup_store, "dev-s3": cmd_dev_s3, "harness": cmd_harness,
-        "upload": cmd_upload, "admin": cmd_admin,
+        "upload": cmd_upload, "admin": cmd_admin, "enrich": cmd_enrich,
     }  # fmt: skip
     parsers = {}
     for name, func in commands.items():
@@ -362,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parsers["harness"].add_argument("file", nargs="?", default="harness.yaml")
     _admin_arguments(parsers["admin"])
+    parsers["enrich"].add_argument(
+        "--rerun", required=True, choices=list(ENRICH_KINDS), help="the kind to run again (e.g. ocr)"
+    )
+    parsers["enrich"].add_argument("--workspace", default=None, help="only this workspace's (its slug)")
+    parsers["enrich"].add_argument("--limit", type=int, default=None, help="at most this many assets")
     up = parsers["upload"]
     up.add_argument("paths", nargs="+", metavar="PATH")
     up.add_argument("--recursive", "-r", action="store_true", help="descend into sub-folders")

@@ -230,3 +230,18 @@ async def failures(pool: Pool, workspace_id: uuid.UUID | None = None, limit: int
         _F, limit, workspace_id,
     )  # fmt: skip
     return [msgspec.convert(dict(r.items()), StepFailure) for r in records]
+
+
+async def ready_with_step(
+    pool: Pool, step: str, after: uuid.UUID | None, limit: int, workspace: str | None = None
+) -> list[uuid.UUID]:
+    """Ready assets that planned ``step`` (of the workspace of that slug, when given), by id, after
+    ``after``."""
+    records = await pool.fetch(
+        """SELECT s.asset_id FROM asset_steps s JOIN assets a ON a.id = s.asset_id
+           WHERE s.step = $1 AND a.status = 'ready' AND ($2::uuid IS NULL OR s.asset_id > $2)
+             AND ($4::text IS NULL OR a.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $4))
+           ORDER BY s.asset_id LIMIT $3""",
+        step, after, limit, workspace,
+    )  # fmt: skip
+    return [r["asset_id"] for r in records]

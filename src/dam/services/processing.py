@@ -16,6 +16,7 @@ import msgspec
 from redis.exceptions import RedisError
 
 from dam.db import assets as db
+from dam.db import audit as audit_rows
 from dam.db import enrichment as found_rows
 from dam.db import outbox
 from dam.db import steps as step_rows
@@ -25,10 +26,11 @@ from dam.db.pool import Connection
 from dam.domain import tags as tag_rules
 from dam.domain.assets import Asset, StepRecord
 from dam.domain.audit import Entry
-from dam.domain.errors import Conflict, NotFound, QueueUnavailable, Unavailable
+from dam.domain.errors import Conflict, InvalidInput, NotFound, QueueUnavailable, Unavailable
 from dam.domain.outputs import Found, Hashes, MediaFacts, Output, Placeholder, Renditions, Tags
 from dam.domain.status import AssetStatus
 from dam.domain.steps import (
+    ENRICH_KINDS,
     QUEUES,
     STEPS,
     Released,
@@ -49,6 +51,7 @@ from dam.services.unit import unit
 from dam.settings import Settings, time_limit
 
 log = logging.getLogger(__name__)
+_PAGE = 200  # assets ``rerun_everywhere`` reads at a time
 _ACTIVE = {AssetStatus.UPLOADED, AssetStatus.PROCESSING}
 # A background step (the stream) also runs, and ends, once its asset is ready.
 _ACTIVE_BACKGROUND = {*_ACTIVE, AssetStatus.READY}
@@ -360,6 +363,14 @@ class Processing:
                 raise Conflict("nothing was uploaded for this asset; upload it again as a new asset")
             planned = tuple(await step_rows.states(conn, asset_id)) or plan(None)
             chosen = chosen_steps(requested, planned, self.enabled)
+            if requested and asset.status is AssetStatus.READY and all(n in ENRICH_KINDS for n in chosen):
+                # Enrichment runs again beside a ready asset: it stays ready (and listed) meanwhile.
+                await step_rows.rerun(conn, asset_id, chosen)
+                if entry is not None:
+                    await audit_rows.record(conn, msgspec.structs.replace(entry, asset_id=asset_id))
+                await db.touch(conn, asset_id)
+                work.touched(asset_id)
+                return asset
             if StepName.LADDER in chosen:
                 await stream_rows.reset(conn, asset_id)
             if not requested:
@@ -370,3 +381,36 @@ class Processing:
             assert moved is not None  # the row is locked and was ready or failed
             work.touched(asset_id)
         return moved
+
+    async def rerun_everywhere(
+        self,
+        kind: str,
+        *,
+        workspace: str | None = None,
+        limit: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Run enrichment ``kind`` again for every ready asset that planned it (a model upgrade), of
+        one workspace (its slug) or all, at most ``limit``, a page at a time; ``progress`` hears the
+        count so far. Returns how many were queued."""
+        if kind not in ENRICH_KINDS or kind not in STEPS:
+            raise InvalidInput(f"{kind!r} is not a kind of enrichment this version runs")
+        if kind not in self.enabled:
+            raise InvalidInput(f"{kind!r} is not in DAM_ENRICH here: its worker would not run it")
+        done, seen, after = 0, 0, None
+        while limit is None or seen < limit:
+            want = _PAGE if limit is None else min(_PAGE, limit - seen)
+            page = await step_rows.ready_with_step(self.pool, kind, after, want, workspace)
+            if not page:
+                break
+            for asset_id in page:
+                try:
+                    moved = await self.restart(asset_id, [kind])
+                except (Conflict, NotFound):
+                    continue  # changed since the page was read (deleted, reprocessing): left as it is
+                await self.hand_over(moved, rerun=f"re:{kind}:{int(moved.updated_at.timestamp() * 1000)}")
+                done += 1
+            seen, after = seen + len(page), page[-1]
+            if progress is not None:
+                progress(done)
+        return done

@@ -5,6 +5,8 @@ read back through the API and found through search."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,12 +15,14 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from dam.domain.accounts import Workspace
 from dam.domain.steps import Queue
 from dam.media.enrich import ocr, weights
 from dam.settings import Settings
 from tests.support.accounts import Identities, client_of
 from tests.support.enrichment import enriched, magick, sample, sign
 from tests.support.flows import ingest, json_of
+from tests.support.processes import dam_args, env_of
 
 pytestmark = pytest.mark.integration
 SIGN = ["MAIN STREET", "Bakery open daily", "Platform 9 for Lisbon"]
@@ -251,3 +255,35 @@ async def test_model_tags_are_answered_and_filtered_by_whose_they_are(
     # A tag no model suggested is not an answerable suggestion.
     missing = await api.post(f"/assets/{cat}/suggestions/giraffe/accept")
     assert missing.status_code == 404, missing.text
+
+
+async def test_dam_enrich_runs_a_kind_again_for_every_ready_asset_which_stays_ready(
+    api: AsyncTestClient[Any],
+    http: httpx.AsyncClient,
+    run_jobs: Any,
+    settings: Settings,
+    workspace: Workspace,
+    tmp_path: Path,
+) -> None:
+    first = await ingest(api, http, magick(tmp_path, "a.jpg", "logo:"), "a.jpg", "image/jpeg")
+    second = await ingest(api, http, magick(tmp_path, "b.jpg", "wizard:"), "b.jpg", "image/jpeg")
+    await enriched(api, run_jobs, settings, first)
+    ran = await _dam(settings, "enrich", "--rerun", "similar", "--workspace", workspace.slug)
+    assert ran.returncode == 0, ran.stderr
+    assert "queued 2 asset(s) for similar" in ran.stdout
+    for asset_id in (first, second):
+        asset = json_of(await api.get(f"/assets/{asset_id}"))
+        assert asset["status"] == "ready"  # listed and searchable all along
+        assert asset["enrichment"]["similar"]["state"] == "pending"
+    await run_jobs(settings=settings, queue=Queue.ENRICH)
+    assert json_of(await api.get(f"/assets/{second}"))["enrichment"]["similar"]["state"] == "done"
+    refused = await _dam(settings, "enrich", "--rerun", "speech")
+    assert refused.returncode != 0
+    assert "speech" in refused.stderr
+
+
+async def _dam(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """``dam ARGS`` in a process of its own, with these settings."""
+    return await asyncio.to_thread(
+        subprocess.run, dam_args(*args), env=env_of(settings), capture_output=True, text=True, timeout=120
+    )
