@@ -44,6 +44,7 @@ class StepName(enum.StrEnum):
     SCENES = "scenes"
     SIMILAR = "similar"
     CREDENTIALS = "credentials"
+    SPEECH = "speech"
 
 
 # The kinds of enrichment ``DAM_ENRICH`` may name, each a background step of the ``enrich`` queue
@@ -210,6 +211,16 @@ STEPS: dict[str, StepSpec] = {
             timeout=300,
             needs=(StepName.PROBE,),
             kinds=("image", "video", "audio"),
+            background=True,
+        ),
+        # Reads the original's audio (decoded once, front to back). Whisper on one core runs at about
+        # half real time: the queue's DAM_ENRICH_TIMEOUT bounds the step before this limit does.
+        StepSpec(
+            name=StepName.SPEECH,
+            queue=Queue.ENRICH,
+            timeout=3600,
+            needs=(StepName.PROBE,),
+            kinds=("audio", "video"),
             background=True,
         ),
     )
