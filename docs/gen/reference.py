@@ -223,6 +223,7 @@ STEP_MEANINGS = {
     "scenes": "enrichment: ImageNet classes of the preview and the everyday words they are searched by",
     "similar": "enrichment: the preview's perceptual hash, by which near-duplicates are found",
     "credentials": "enrichment: the original's C2PA content credentials: signer, actions, AI-made, valid",
+    "speech": "enrichment: what is said in the sound (Whisper base), timed, searchable, as WebVTT captions",
 }
 
 

@@ -220,6 +220,8 @@ class EnrichSettings(msgspec.Struct, frozen=True, kw_only=True):
     min_confidence: Annotated[float, Meta(ge=0, le=1)] = 0.5
     concurrency: Annotated[int, Meta(ge=1, le=16)] = 1
     timeout: Annotated[int, Meta(ge=10)] = 600
+    # Where the speech model is assembled from its two wheels ("": beside the virtualenv's packages).
+    model_cache: str = ""
 
     def __post_init__(self) -> None:
         try:
@@ -423,6 +425,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_ENRICH_MIN_CONFIDENCE": ("enrich", "min_confidence"),
     "DAM_ENRICH_CONCURRENCY": ("enrich", "concurrency"),
     "DAM_ENRICH_TIMEOUT": ("enrich", "timeout"),
+    "DAM_ENRICH_MODEL_CACHE": ("enrich", "model_cache"),
     "DAM_LOG_LEVEL": ("log", "level"),
     "DAM_LOG_FORMAT": ("log", "format"),
 }
@@ -666,6 +669,10 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_ENRICH_MIN_CONFIDENCE": "model tags below this confidence (0 to 1) are not kept as searchable",
     "DAM_ENRICH_CONCURRENCY": "jobs one `enrich` worker runs at once (each runs its models on one core)",
     "DAM_ENRICH_TIMEOUT": "seconds one `enrich` job may run",
+    "DAM_ENRICH_MODEL_CACHE": (
+        "the directory the speech model is assembled in from its two wheels (empty: `share/dam/models`"
+        " of the virtualenv, where `make install` assembles it)"
+    ),
     "DAM_STREAM_REDIRECT_TTL": (
         "lifetime of the presigned GET each 302 of the delivery path hands out, seconds"
     ),

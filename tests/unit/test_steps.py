@@ -25,10 +25,21 @@ P, R, D, F = StepState.PENDING, StepState.RUNNING, StepState.DONE, StepState.FAI
         ),
         pytest.param(
             "video",
-            ("probe", "poster", "storyboard", "ladder", "ocr", "objects", "scenes", "similar", "credentials"),
+            (
+                "probe",
+                "poster",
+                "storyboard",
+                "ladder",
+                "ocr",
+                "objects",
+                "scenes",
+                "similar",
+                "credentials",
+                "speech",
+            ),
             id="video",
         ),
-        pytest.param("audio", ("probe", "waveform", "ladder", "credentials"), id="audio"),
+        pytest.param("audio", ("probe", "waveform", "ladder", "credentials", "speech"), id="audio"),
     ],
 )
 def test_plan_follows_the_probe(kind: str, steps: tuple[str, ...]) -> None:

@@ -1,6 +1,7 @@
-"""Enrichment routes: an asset's near-duplicates (``GET /assets/{id}/similar``) and people's answers
-to the models' tags (``POST /assets/{id}/suggestions/{tag}/accept|reject``). What the models found
-for one asset is part of ``GET /assets/{id}`` (``enrichment``)."""
+"""Enrichment routes: an asset's near-duplicates (``GET /assets/{id}/similar``), its transcript as
+captions (``GET /assets/{id}/transcript.vtt``) and people's answers to the models' tags
+(``POST /assets/{id}/suggestions/{tag}/accept|reject``). What the models found for one asset is part
+of ``GET /assets/{id}`` (``enrichment``)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,26 @@ class EnrichmentController(Controller):
         summary as lists show it. Empty until the asset's `similar` step has run (`DAM_ENRICH`)."""
         found = await enrichments.similar(principal, parse_asset_id(asset_id), max_distance)
         return SimilarPage(items=found)
+
+    @get(
+        "/{asset_id:str}/transcript.vtt",
+        operation_id="getTranscript",
+        summary="What is said in an asset, as WebVTT captions",
+        media_type="text/vtt",
+        opt=policy(needs(Scope.READ)),
+        responses=responses(400, 401, 403, 404, 422, 503),
+    )
+    async def transcript(
+        self,
+        asset_id: AssetId,
+        principal: NamedDependency[Principal],
+        enrichments: NamedDependency[Enrichments],
+    ) -> Response[str]:
+        """The segments the `speech` step heard (`DAM_ENRICH` names it), one cue each, for a
+        player's `<track kind="captions">`. 404 while the asset has no transcript: the step has not
+        run, failed, or heard no speech."""
+        vtt = await enrichments.transcript(principal, parse_asset_id(asset_id))
+        return Response(vtt, media_type="text/vtt", headers={"Cache-Control": "private, no-cache"})
 
     @post(
         "/{asset_id:str}/suggestions/{tag:str}/accept",

@@ -44,6 +44,7 @@ class StepName(enum.StrEnum):
     SCENES = "scenes"
     SIMILAR = "similar"
     CREDENTIALS = "credentials"
+    SPEECH = "speech"
 
 
 # The kinds of enrichment ``DAM_ENRICH`` may name, each a background step of the ``enrich`` queue
@@ -190,6 +191,9 @@ STEPS: dict[str, StepSpec] = {
         # Reads the original, not a picture: nothing to wait for but the probe. Checking the hard
         # binding hashes the whole file (a long video takes a while).
         _enrichment(StepName.CREDENTIALS, timeout=300, kinds=("image", "video", "audio"), after=()),
+        # Reads the original's audio (decoded once, front to back). Whisper on one core runs at about
+        # half real time: the queue's DAM_ENRICH_TIMEOUT bounds the step before this limit does.
+        _enrichment(StepName.SPEECH, timeout=3600, kinds=("audio", "video"), after=()),
     )
 }
 FIRST = StepName.PROBE

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
 import msgspec
@@ -27,7 +29,7 @@ from dam.domain.errors import MediaRejected
 from dam.domain.outputs import Found, Hashes, StepResult
 from dam.jobs.runner import StepContext
 from dam.jobs.steps import readable, reader, source
-from dam.media.enrich import credentials, dhash, objects, ocr, scenes
+from dam.media.enrich import credentials, dhash, objects, ocr, scenes, speech
 from dam.resources import Resources
 from dam.services.enrichment import Enrichments
 
@@ -230,6 +232,38 @@ async def credentials_step(context: StepContext, asset: Asset) -> StepResult:
                 model_version=verifier.version,
                 result=msgspec.to_builtins(found),
                 flags=found.flags,
+            )
+        ]
+    )
+
+
+async def speech_step(context: StepContext, asset: Asset) -> StepResult:
+    """What is said in the original's audio, with its times: searchable, and the captions of the
+    player (``GET /assets/{id}/transcript.vtt``). A video without sound has no segments."""
+    models = _models(context)
+    resources = context.resources
+    url, size = await source(resources, asset)
+    cache = resources.settings.enrich.model_cache
+    load = functools.partial(speech.Transcriber, Path(cache) if cache else None)
+    transcriber = await models.model("speech", load)
+    seconds = asset.media.duration if asset.media is not None else None
+
+    def work() -> tuple[Any, bool]:
+        # Front to back in large blocks: the audio is decoded once, at most MAX_SECONDS of it.
+        file = reader(resources, url, size, sequential=True, held=context.held)
+        return speech.decode(cast(IO[bytes], file), seconds)
+
+    samples, truncated = await models.run(readable, work)
+    heard = await models.infer("speech", transcriber.transcribe, samples, truncated)
+    return StepResult(
+        outputs=[
+            Found(
+                kind="speech",
+                model=speech.MODEL,
+                model_version=transcriber.version,
+                result=msgspec.to_builtins(heard),
+                text=heard.text,
+                flags=["text"] if heard.segments else [],
             )
         ]
     )

@@ -14,7 +14,15 @@ from contextlib import AbstractAsyncContextManager
 
 from dam.domain.steps import Queue, StepName
 from dam.jobs import steps
-from dam.jobs.enrich import credentials_step, objects_step, ocr_step, open_models, scenes_step, similar_step
+from dam.jobs.enrich import (
+    credentials_step,
+    objects_step,
+    ocr_step,
+    open_models,
+    scenes_step,
+    similar_step,
+    speech_step,
+)
 from dam.jobs.runner import Runner
 from dam.jobs.storyboard import storyboard_step
 from dam.jobs.stream import ladder_step
@@ -32,6 +40,7 @@ RUNNERS: dict[str, Runner] = {
     StepName.SCENES: scenes_step,
     StepName.SIMILAR: similar_step,
     StepName.CREDENTIALS: credentials_step,
+    StepName.SPEECH: speech_step,
 }
 
 Tools = Mapping[str, object]

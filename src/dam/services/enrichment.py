@@ -16,12 +16,14 @@ from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import AssetSummary, StoredRendition
 from dam.domain.enrichment import DEFAULT_MAX_DISTANCE, MAX_DISTANCE, SIMILAR_LIMIT, Enrichment, Similar
 from dam.domain.errors import InvalidInput
+from dam.domain.transcript import Segment, to_webvtt
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.present import Presenter
 
 PICTURE = "preview"  # the upright, sRGB, EXIF-free rendition every picture model reads
 HASH_MODEL = "dhash"
+SPEECH = "speech"  # the enrichment kind whose segments make the transcript
 
 
 class Near(AssetSummary, frozen=True, kw_only=True):
@@ -56,6 +58,18 @@ class Enrichments:
     async def of_asset(self, asset_id: uuid.UUID) -> list[Enrichment]:
         """Each enrichment step of the asset, with what it found."""
         return await db.of_asset(self.pool, asset_id)
+
+    async def transcript(self, principal: Principal, asset_id: uuid.UUID) -> str:
+        """The asset's transcript as WebVTT; NotFound, as for an asset it cannot see, when it has
+        none (the speech step has not run, failed, or heard nothing)."""
+        require(principal, Scope.READ)
+        asset = await scoped.find(self.pool, asset_id, principal)
+        found = next((e for e in await db.of_asset(self.pool, asset.id) if e.kind == SPEECH), None)
+        result = found.result if found is not None and found.state == "done" else None
+        segments = msgspec.convert((result or {}).get("segments") or [], list[Segment])
+        if not segments:
+            raise scoped.not_found(asset_id)
+        return to_webvtt(segments)
 
     async def picture(self, asset_id: uuid.UUID) -> StoredRendition | None:
         """The rendition picture models read (None until the asset has one)."""

@@ -286,6 +286,11 @@ async def _similar(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}/similar", headers=h)
 
 
+async def _transcript(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    # No model ran: a member who may read learns the asset has no transcript (404, as an unknown one).
+    return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}/transcript.vtt", headers=h)
+
+
 async def _duplicates(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/duplicates", headers=h)
 
@@ -334,6 +339,7 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "GET /assets/{id}": (_read, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
     "GET /assets": (_list, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "GET /assets/{id}/similar": (_similar, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
+    "GET /assets/{id}/transcript.vtt": (_transcript, (401, 404, 404, 404, 404, 401, 401, 401, 404, 404, 401)),
     "GET /duplicates": (_duplicates, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "POST /assets/{id}/suggestions/{tag}/accept": (
         _accept,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schemas } from '$lib/api/client';
-import { credentialsOf, hashed, modelTags, polygons, textOf } from './enrichment';
+import { credentialsOf, hashed, modelTags, polygons, textOf, transcriptOf } from './enrichment';
 
 type Found = Schemas['EnrichmentOut'];
 const done = (result: unknown): Found =>
@@ -15,6 +15,14 @@ describe('what enrichment found', () => {
 		expect(polygons(text!)).toEqual(['1,2 30,2 30,9 1,9']);
 		expect(textOf(asset({ ocr: done({ width: 1, height: 1, lines: [] }) }))).toBeNull();
 		expect(textOf(asset(null))).toBeNull();
+	});
+
+	it('reads the transcript segments, nothing when speech heard none', () => {
+		const said = { start: 0, end: 4, text: 'The museum keeps every photograph.' };
+		const found = transcriptOf(asset({ speech: done({ language: 'en', segments: [said, { start: 1 }] }) }));
+		expect(found).toEqual({ language: 'en', segments: [said] });
+		expect(transcriptOf(asset({ speech: done({ language: null, segments: [] }) }))).toBeNull();
+		expect(transcriptOf(asset({ speech: { ...done(null), state: 'failed' } }))).toBeNull();
 	});
 
 	it('merges the models tags by name, most confident first, with their answers', () => {

@@ -59,6 +59,25 @@ export function textOf(asset: Asset): TextFound | null {
 	return { width: Number(found.width) || 1, height: Number(found.height) || 1, lines };
 }
 
+export interface Spoken {
+	start: number;
+	end: number;
+	text: string;
+}
+
+/** What is said in the asset's sound (the speech step's segments), or null when it has not run or
+ * heard nothing; `language` as Whisper detected it. */
+export function transcriptOf(asset: Asset): { language: string | null; segments: Spoken[] } | null {
+	const found = result(asset, 'speech');
+	if (!found || !Array.isArray(found.segments)) return null;
+	const segments = found.segments
+		.map(record)
+		.filter((s): s is Record<string, unknown> => s !== null && typeof s.text === 'string')
+		.map((s) => ({ start: Number(s.start) || 0, end: Number(s.end) || 0, text: s.text as string }));
+	if (!segments.length) return null;
+	return { language: typeof found.language === 'string' ? found.language : null, segments };
+}
+
 /** The SVG points of each text line's box, in the picture's pixels. */
 export function polygons(text: TextFound): string[] {
 	return text.lines.map((line) => line.box.map(([x, y]) => `${x},${y}`).join(' '));

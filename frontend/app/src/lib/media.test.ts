@@ -62,5 +62,24 @@ describe('what the stage shows', () => {
 		expect(stageOfAsset(asset)).toMatchObject({ name: 'clip.mp4', kind: 'video', manifest: null, poster: 'https://s3/poster.webp' });
 		const ready = { ...asset, stream: { ...asset.stream!, status: 'ready', hls_url: '/stream/x/master.m3u8' } } as Schemas['AssetOut'];
 		expect(stageOfAsset(ready).manifest).toBe('/stream/x/master.m3u8');
+		expect(stageOfAsset(asset).captions).toBeNull();
+	});
+
+	it('captions a video from its transcript once speech heard something', () => {
+		const segments = [{ start: 0, end: 2, text: 'Hello.' }];
+		const speech = (result: unknown) => ({ state: 'done', model: 'whisper-base', model_version: '1', result, error: null });
+		const asset = {
+			id: 'a1',
+			title: null,
+			filename: 'talk.mp4',
+			content_type: 'video/mp4',
+			status: 'ready',
+			media: { kind: 'video' },
+			renditions: [],
+			enrichment: { speech: speech({ language: 'fr', segments }) }
+		} as unknown as Schemas['AssetOut'];
+		expect(stageOfAsset(asset)).toMatchObject({ captions: '/assets/a1/transcript.vtt', captionsLanguage: 'fr' });
+		const silent = { ...asset, enrichment: { speech: speech({ language: null, segments: [] }) } } as unknown as Schemas['AssetOut'];
+		expect(stageOfAsset(silent).captions).toBeNull();
 	});
 });

@@ -1,6 +1,7 @@
 // What the viewer's stage shows of an asset, whoever asks: a member (GET /assets/{id}) or a share
 // link's visitor (GET /shares/{token}). The stage itself (MediaStage.svelte) knows neither shape.
 import type { Schemas } from '$lib/api/client';
+import { transcriptOf } from '$lib/enrichment';
 
 export interface StageMedia {
 	name: string;
@@ -17,6 +18,10 @@ export interface StageMedia {
 	manifest: string | null;
 	/** The original, inline: what plays before the ladder is ready (or where it cannot play). */
 	original: string | null;
+	/** The transcript as WebVTT captions (GET /assets/{id}/transcript.vtt), once speech found some. */
+	captions: string | null;
+	/** The captions' language (BCP 47, as Whisper detected it). */
+	captionsLanguage: string | null;
 }
 
 // Browsers draw these themselves: zooming in shows the original, others zoom the preview.
@@ -30,6 +35,7 @@ const find = (renditions: readonly Rendition[], ...kinds: string[]) =>
 export function stageOfAsset(asset: Schemas['AssetOut']): StageMedia {
 	const preview = find(asset.renditions, 'preview', 'thumbnail');
 	const stream = asset.stream;
+	const transcript = transcriptOf(asset);
 	return {
 		name: asset.title || asset.filename,
 		kind: asset.media?.kind ?? null,
@@ -39,7 +45,9 @@ export function stageOfAsset(asset: Schemas['AssetOut']): StageMedia {
 		poster: find(asset.renditions, 'poster', 'preview', 'thumbnail'),
 		waveform: find(asset.renditions, 'waveform'),
 		manifest: stream?.status === 'ready' ? (stream.hls_url ?? stream.dash_url) : null,
-		original: asset.media_url
+		original: asset.media_url,
+		captions: transcript ? `/assets/${asset.id}/transcript.vtt` : null,
+		captionsLanguage: transcript?.language ?? null
 	};
 }
 
@@ -58,6 +66,8 @@ export function stageOfShared(shared: Schemas['SharedAsset']): StageMedia {
 		poster: find(shared.renditions, 'poster', 'preview', 'thumbnail'),
 		waveform: find(shared.renditions, 'waveform'),
 		manifest: shared.hls_url ?? shared.dash_url ?? null,
-		original: shared.media_url
+		original: shared.media_url,
+		captions: null,
+		captionsLanguage: null
 	};
 }
