@@ -9,6 +9,7 @@ import msgspec
 
 from dam.db.pool import Connection, Pool
 from dam.domain.assets import Rendition, StepRecord
+from dam.domain.status import AssetStatus
 from dam.domain.steps import Released, StepState
 
 _COLUMNS = (
@@ -239,9 +240,9 @@ async def ready_with_step(
     ``after``."""
     records = await pool.fetch(
         """SELECT s.asset_id FROM asset_steps s JOIN assets a ON a.id = s.asset_id
-           WHERE s.step = $1 AND a.status = 'ready' AND ($2::uuid IS NULL OR s.asset_id > $2)
+           WHERE s.step = $1 AND a.status = $5 AND ($2::uuid IS NULL OR s.asset_id > $2)
              AND ($4::text IS NULL OR a.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $4))
            ORDER BY s.asset_id LIMIT $3""",
-        step, after, limit, workspace,
+        step, after, limit, workspace, AssetStatus.READY.value,
     )  # fmt: skip
     return [r["asset_id"] for r in records]
