@@ -20,7 +20,7 @@ MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif
   /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/wordnet/data.noun \
   /usr/bin/espeak-ng
 
-.PHONY: help install hooks whisper tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search harness migrate dev-s3 clean
+.PHONY: help install hooks whisper tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search bench-enrich harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
@@ -157,9 +157,10 @@ fmt: $(STAMP) ## format and autofix with ruff
 	$(BIN)/ruff format src workers tests bench migrations docs/gen
 	$(BIN)/ruff check --fix src workers tests bench migrations docs/gen
 
-bench: $(STAMP) $(APP_BUILD) $(CHROMIUM) media-tools ## presign, POST /assets, probe, image, end-to-end ingest and web app figures beside baselines of the same run
+bench: $(STAMP) $(APP_BUILD) $(CHROMIUM) media-tools ## presign, POST /assets, probe, image, end-to-end ingest, web app and enrichment figures beside baselines of the same run
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python -m bench.enrich_bench
 
 # The web app in Chromium against the API on the search bench's 100k data set (made once, reused).
 bench-web: $(STAMP) $(APP_BUILD) $(CHROMIUM) ## the web app's first thumbnails, search-as-you-type, scrolling and first-screen JS beside the API's time
@@ -170,6 +171,12 @@ bench-web: $(STAMP) $(APP_BUILD) $(CHROMIUM) ## the web app's first thumbnails, 
 SIZE ?= 100k 1m
 bench-search: $(STAMP) ## search's query classes at 100k and 1M synthetic assets (made once, reused), each beside its floor; SIZE=100k or 1m
 	$(BIN)/python -m bench.search.run $(foreach size,$(SIZE),--size $(size))
+
+# Enrichment: each kind's step path beside the bare model call, a worker's peak memory, the
+# near-duplicate lookup at 1M hashes (dam_bench_hashes_1m: ~0.6 GB, made once in ~30 s, reused) and
+# complete -> ready with an enrich worker busy. The sign's font comes from media-tools.
+bench-enrich: $(STAMP) media-tools ## enrichment: each kind's step path beside the bare model call, worker memory, near-duplicates at 1M hashes, media latency beside a busy enrich worker
+	$(BIN)/python -m bench.enrich_bench
 
 harness: $(STAMP) ## start the native stack, validate it with harness.yaml, stop it
 	$(BIN)/python -m dam_dev.harness

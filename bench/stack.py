@@ -172,6 +172,22 @@ def forget_queue(redis_url: str, queue: str, events_key: str, job_ids: list[str]
         client.close()
 
 
+def forget_queues(redis_url: str, queue_name: str, events_key: str, job_ids: list[str] | None = None) -> None:
+    """``forget_queue`` for every work queue of ``DAM_QUEUE_NAME`` ``queue_name``, with the jobs still
+    waiting in each (the bench never runs some: a queue without a worker) besides ``job_ids``."""
+    from dam import keys
+    from dam.domain.steps import QUEUES
+
+    for queue in QUEUES:
+        key = keys.queue_key(queue_name, queue)
+        client = redis.Redis.from_url(redis_url, socket_timeout=5)
+        try:
+            waiting = [m.decode() for m in cast(list[bytes], client.zrange(key, 0, -1))]
+        finally:
+            client.close()
+        forget_queue(redis_url, key, events_key, [*waiting, *(job_ids or [])])
+
+
 def drop_database(admin_url: str, url: str) -> None:
     """Drop the benchmark database named in ``url`` (connected through ``admin_url``)."""
     import asyncpg

@@ -162,7 +162,7 @@ async def fill(url: str, count: int) -> list[str]:
         await conn.copy_records_to_table(
             "collections", records=world.collection_rows, columns=COLLECTION_COLUMNS
         )
-        dropped = await _drop_indexes(conn, ("assets", "collection_assets", "renditions", "search_documents"))
+        dropped = await drop_indexes(conn, ("assets", "collection_assets", "renditions", "search_documents"))
         tag_counts = await _assets(conn, world, count)
         timer.lap("assets generated and copied")
         await _tags(conn, world, tag_counts)
@@ -199,7 +199,7 @@ async def _accounts(conn: asyncpg.Connection, world: World) -> None:
         )
 
 
-async def _drop_indexes(conn: asyncpg.Connection, tables: tuple[str, ...]) -> list[str]:
+async def drop_indexes(conn: asyncpg.Connection, tables: tuple[str, ...]) -> list[str]:
     """Drop the tables' indexes that back no constraint; their definitions, to make them again."""
     rows = await conn.fetch(
         """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
