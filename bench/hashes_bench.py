@@ -214,22 +214,8 @@ def _anchors(count: int) -> list[int]:
     return anchors
 
 
-class Planned:
-    """The pool, with every statement planned for its very values (``Pool.fetch_planned``, as search
-    runs its statements): ``similar()`` as it would run so, for comparison. A generic plan (which
-    PostgreSQL may settle on after five runs of a prepared statement) joins every candidate to
-    ``assets`` before checking its distance."""
-
-    def __init__(self, pool: Pool) -> None:
-        self.pool = pool
-
-    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        """All rows, the statement prepared afresh."""
-        return await self.pool.fetch_planned(query, *args)
-
-
 Answer = list[tuple[uuid.UUID, int]]
-QUERIES = ("similar", "planned", "brute")
+QUERIES = ("similar", "brute")
 
 
 def _queries(pool: Pool, anchor: uuid.UUID) -> dict[str, Callable[[], Awaitable[Answer]]]:
@@ -241,7 +227,7 @@ def _queries(pool: Pool, anchor: uuid.UUID) -> dict[str, Callable[[], Awaitable[
         rows = await pool.fetch(BRUTE_SQL, WORKSPACE, MODEL, anchor, DEFAULT_MAX_DISTANCE, SIMILAR_LIMIT)
         return [(r["asset_id"], r["distance"]) for r in rows]
 
-    return {"similar": lambda: ours(pool), "planned": lambda: ours(Planned(pool)), "brute": brute}
+    return {"similar": lambda: ours(pool), "brute": brute}
 
 
 def _turn(turn: int) -> list[str]:

@@ -105,6 +105,9 @@ async def _picture(context: StepContext, asset: Asset) -> Image.Image:
     rendition = await Enrichments(resources).picture(asset.id)
     if rendition is None or not rendition.bytes:
         raise MediaRejected("no preview to read: the asset's pictures were not made")
+    kept = context.decoded.get(rendition.storage_key)
+    if isinstance(kept, Image.Image):
+        return kept
     url = resources.storage.presign_get(rendition.storage_key, internal=True)
 
     def decode() -> Image.Image:
@@ -113,7 +116,9 @@ async def _picture(context: StepContext, asset: Asset) -> Image.Image:
             picture.load()
             return picture.convert("RGB")
 
-    return await asyncio.to_thread(readable, decode)
+    picture = await asyncio.to_thread(readable, decode)
+    context.decoded[rendition.storage_key] = picture
+    return picture
 
 
 async def ocr_step(context: StepContext, asset: Asset) -> StepResult:

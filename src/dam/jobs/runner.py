@@ -25,6 +25,9 @@ class StepContext:
     held: OrderedDict[int, bytes] = dataclasses.field(default_factory=OrderedDict)
     """The asset's original when it is small, read whole by the job's first step that reads it and
     kept for its next steps (``jobs.steps.reader``): at most ``SMALL_ORIGINAL`` bytes per job."""
+    decoded: dict[str, object] = dataclasses.field(default_factory=dict)
+    """Pictures a step decoded, by rendition key, for the job's next steps (the enrich queue's steps
+    all read the asset's preview: decoded once per job, not once per model)."""
 
 
 Runner = Callable[[StepContext, Asset], Awaitable[StepResult]]
