@@ -16,7 +16,7 @@ import pytest
 
 from dam.api.schemas import asset_out
 from dam.domain.assets import MEMBER, Asset, AssetDetail, Audience, RenditionLink, StepRecord, StoredRendition
-from dam.domain.enrichment import Enrichment
+from dam.domain.enrichment import Findings
 from dam.domain.media import MediaInfo
 from dam.domain.shares import SHOWN, Share, SharedAsset, SharedPreview, audience_of, shared_asset
 from dam.domain.status import AssetStatus
@@ -112,12 +112,12 @@ def presenter(monkeypatch: pytest.MonkeyPatch) -> tuple[Presenter, list[str]]:
         reads.append("renditions")
         return [r for i in ids for r in _renditions(by_id[i])]
 
-    async def of_asset(pool: object, asset_id: uuid.UUID) -> list[Enrichment]:
+    async def findings(pool: object, asset_id: uuid.UUID) -> dict[str, Findings]:
         reads.append("enrichment")
-        return []
+        return {}
 
     monkeypatch.setattr(present.step_rows, "list_steps", list_steps)
-    monkeypatch.setattr(present.enrichment_rows, "of_asset", of_asset)
+    monkeypatch.setattr(present.enrichment_rows, "findings", findings)
     monkeypatch.setattr(present.asset_rows, "list_renditions", list_renditions)
     resources = SimpleNamespace(pool=None, storage=_Storage())
     return Presenter(resources, streams=_Streams()), reads  # type: ignore[arg-type]

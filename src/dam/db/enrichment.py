@@ -17,9 +17,8 @@ import msgspec
 from dam.db.pool import Connection, Pool
 from dam.db.query import Key, Sort, Where
 from dam.domain import hashes as dhash
-from dam.domain.enrichment import Enrichment, Similar
+from dam.domain.enrichment import Findings, Similar
 from dam.domain.status import AssetStatus
-from dam.domain.steps import ENRICH_KINDS
 from dam.domain.tags import key_of
 
 
@@ -49,7 +48,7 @@ async def put(
                    updated_at = now()
            )
            UPDATE asset_steps SET model = $3, model_version = $4 WHERE asset_id = $1 AND step = $8""",
-        asset_id, kind, model, model_version, msgspec.json.encode(result).decode(), text, flags, step,
+        asset_id, kind, model, model_version, result, text, flags, step,
     )  # fmt: skip
     if tags is not None:
         await conn.execute("DELETE FROM model_tags WHERE asset_id = $1 AND kind = $2", asset_id, kind)
@@ -82,28 +81,24 @@ async def put_hashes(conn: Connection, asset_id: uuid.UUID, model: str, values: 
     )  # fmt: skip
 
 
-async def of_asset(pool: Pool, asset_id: uuid.UUID) -> list[Enrichment]:
-    """The asset's enrichment steps with what each found, in plan order."""
+async def findings(pool: Pool, asset_id: uuid.UUID) -> dict[str, Findings]:
+    """What each kind last found for the asset, people's answers to its model tags marked (one
+    round trip)."""
     records = await pool.fetch(
-        """SELECT s.step AS kind, s.state, s.error, coalesce(e.model, s.model) AS model,
-                  coalesce(e.model_version, s.model_version) AS model_version, e.result
-           FROM asset_steps AS s LEFT JOIN enrichments AS e ON e.asset_id = s.asset_id AND e.kind = s.step
-           WHERE s.asset_id = $1 AND s.step = ANY($2::text[])
-           ORDER BY s.position""",
-        asset_id, list(ENRICH_KINDS),
-    )  # fmt: skip
-    answered = await decisions(pool, asset_id) if records else {}
-    return [
-        Enrichment(
-            kind=r["kind"],
-            state=r["state"],
+        """SELECT e.kind, e.model, e.model_version, e.result,
+                  (SELECT coalesce(jsonb_object_agg(d.key, d.decision), '{}'::jsonb)
+                   FROM tag_decisions AS d WHERE d.asset_id = $1) AS answered
+           FROM enrichments AS e WHERE e.asset_id = $1""",
+        asset_id,
+    )
+    return {
+        r["kind"]: Findings(
             model=r["model"],
             model_version=r["model_version"],
-            result=_answered(msgspec.json.decode(r["result"]), answered) if r["result"] is not None else None,
-            error=r["error"],
+            result=_answered(r["result"], r["answered"]),
         )
         for r in records
-    ]
+    }
 
 
 async def similar(
@@ -163,12 +158,6 @@ async def decide(
         asset_id, key, decision, user_id,
     )  # fmt: skip
     await conn.execute("SELECT dam_refresh_search(ARRAY[$1::uuid])", asset_id)
-
-
-async def decisions(pool: Pool, asset_id: uuid.UUID) -> dict[str, str]:
-    """People's answers to the asset's model tags, by key."""
-    records = await pool.fetch("SELECT key, decision FROM tag_decisions WHERE asset_id = $1", asset_id)
-    return {r["key"]: r["decision"] for r in records}
 
 
 def _answered(result: dict[str, Any], answered: dict[str, str]) -> dict[str, Any]:

@@ -214,21 +214,25 @@ def _tagged(
     )
 
 
+async def _on_original(context: StepContext, asset: Asset, read: Callable[[IO[bytes]], T]) -> T:
+    """``read`` of the asset's original, front to back in large blocks through the ranged reader, in
+    an inference thread (an unreadable file fails the step)."""
+    resources = context.resources
+    url, size = await source(resources, asset)
+
+    def work() -> T:
+        return read(cast(IO[bytes], reader(resources, url, size, sequential=True, held=context.held)))
+
+    return await _models(context).run(readable, work)
+
+
 async def credentials_step(context: StepContext, asset: Asset) -> StepResult:
     """The original's C2PA content credentials: who signed it, its actions, whether a generative
     model made it, whether they still hold; ``has=credentials`` and ``has=ai_generated`` find it."""
-    models = _models(context)
-    resources = context.resources
-    url, size = await source(resources, asset)
-    verifier = await models.model("credentials", credentials.Verifier)
+    verifier = await _models(context).model("credentials", credentials.Verifier)
     media_type = (asset.media.media_type if asset.media is not None else None) or asset.content_type
-
-    def work() -> credentials.Credentials:
-        # Front to back in large blocks: checking the hard binding hashes the whole file.
-        file = reader(resources, url, size, sequential=True, held=context.held)
-        return verifier.read(cast(IO[bytes], file), media_type)
-
-    found = await models.run(readable, work)
+    # Checking the hard binding hashes the whole file.
+    found = await _on_original(context, asset, lambda file: verifier.read(file, media_type))
     return StepResult(
         outputs=[
             Found(
@@ -246,19 +250,12 @@ async def speech_step(context: StepContext, asset: Asset) -> StepResult:
     """What is said in the original's audio, with its times: searchable, and the captions of the
     player (``GET /assets/{id}/transcript.vtt``). A video without sound has no segments."""
     models = _models(context)
-    resources = context.resources
-    url, size = await source(resources, asset)
-    cache = resources.settings.enrich.model_cache
+    cache = context.resources.settings.enrich.model_cache
     load = functools.partial(speech.Transcriber, Path(cache) if cache else None)
     transcriber = await models.model("speech", load)
     seconds = asset.media.duration if asset.media is not None else None
-
-    def work() -> tuple[Any, bool]:
-        # Front to back in large blocks: the audio is decoded once, at most MAX_SECONDS of it.
-        file = reader(resources, url, size, sequential=True, held=context.held)
-        return speech.decode(cast(IO[bytes], file), seconds)
-
-    samples, truncated = await models.run(readable, work)
+    # The audio is decoded once, at most MAX_SECONDS of it.
+    samples, truncated = await _on_original(context, asset, lambda file: speech.decode(file, seconds))
     heard = await models.infer("speech", transcriber.transcribe, samples, truncated)
     return StepResult(
         outputs=[

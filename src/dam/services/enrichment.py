@@ -12,10 +12,12 @@ from dam.db import assets as asset_rows
 from dam.db import collections as collection_rows
 from dam.db import enrichment as db
 from dam.db import query
+from dam.db import steps as step_rows
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import AssetSummary, StoredRendition
-from dam.domain.enrichment import DEFAULT_MAX_DISTANCE, MAX_DISTANCE, SIMILAR_LIMIT, Enrichment, Similar
+from dam.domain.enrichment import DEFAULT_MAX_DISTANCE, MAX_DISTANCE, SIMILAR_LIMIT, Similar
 from dam.domain.errors import InvalidInput
+from dam.domain.steps import StepState
 from dam.domain.transcript import Segment, to_webvtt
 from dam.resources import Resources
 from dam.services import scoped
@@ -55,17 +57,15 @@ class Enrichments:
         self.pool = resources.pool
         self.present = Presenter(resources)
 
-    async def of_asset(self, asset_id: uuid.UUID) -> list[Enrichment]:
-        """Each enrichment step of the asset, with what it found."""
-        return await db.of_asset(self.pool, asset_id)
-
     async def transcript(self, principal: Principal, asset_id: uuid.UUID) -> str:
         """The asset's transcript as WebVTT; NotFound, as for an asset it cannot see, when it has
         none (the speech step has not run, failed, or heard nothing)."""
         require(principal, Scope.READ)
         asset = await scoped.find(self.pool, asset_id, principal)
-        found = next((e for e in await db.of_asset(self.pool, asset.id) if e.kind == SPEECH), None)
-        result = found.result if found is not None and found.state == "done" else None
+        steps = await step_rows.list_steps(self.pool, [asset.id])
+        heard = next((s for s in steps if s.name == SPEECH and s.state is StepState.DONE), None)
+        found = (await db.findings(self.pool, asset.id)).get(SPEECH) if heard is not None else None
+        result = found.result if found is not None else None
         segments = msgspec.convert((result or {}).get("segments") or [], list[Segment])
         if not segments:
             raise scoped.not_found(asset_id)

@@ -31,8 +31,9 @@ from dam.domain.assets import (
     StepRecord,
     StoredRendition,
 )
+from dam.domain.enrichment import enrichment_of
 from dam.domain.status import AssetStatus
-from dam.domain.steps import StepName
+from dam.domain.steps import ENRICH_KINDS, StepName
 from dam.domain.stream_access import Generations
 from dam.domain.streaming import StreamRecord
 from dam.resources import Resources
@@ -70,7 +71,10 @@ class Presenter:
         found = (await self.details([asset], audience))[0]
         if not audience.steps:
             return found
-        return msgspec.structs.replace(found, enrichment=await enrichment_rows.of_asset(self.pool, asset.id))
+        # From the steps just read; the findings' round trip only for an asset that has such steps.
+        steps = [s for s in found.steps if s.name in ENRICH_KINDS]
+        findings = await enrichment_rows.findings(self.pool, asset.id) if steps else {}
+        return msgspec.structs.replace(found, enrichment=enrichment_of(steps, findings))
 
     def new_detail(self, asset: Asset) -> AssetDetail:
         """The detail of an asset just created: nothing stored or processed yet (no query)."""
