@@ -33,13 +33,37 @@ def sign(lines: list[str]) -> bytes:
 
 def sample(name: str) -> bytes:
     """A photo of scikit-image's sample data (``skimage/data``), as a camera's JPEG."""
-    spec = importlib.util.find_spec("skimage")
-    assert spec is not None
-    assert spec.submodule_search_locations is not None
-    with Image.open(Path(next(iter(spec.submodule_search_locations))) / "data" / name) as photo:
+    with Image.open(sample_path(name)) as photo:
         buffer = io.BytesIO()
         photo.convert("RGB").save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
+
+
+def sample_path(name: str) -> Path:
+    """The file of one of scikit-image's sample photos."""
+    spec = importlib.util.find_spec("skimage")
+    assert spec is not None
+    assert spec.submodule_search_locations is not None
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
+
+
+def slideshow(tmp_path: Path, shown: list[tuple[str, float]]) -> bytes:
+    """An H.264 MP4 by Debian's ffmpeg (an independent tool) showing each sample photo for its
+    seconds in turn, at 480x320."""
+    out = tmp_path / "slideshow.mp4"
+    inputs: list[str] = []
+    scaled = []
+    for n, (name, seconds) in enumerate(shown):
+        inputs += ["-loop", "1", "-t", str(seconds), "-i", str(sample_path(name))]
+        scaled.append(f"[{n}]scale=480:320,setsar=1,fps=10,format=yuv420p[v{n}]")
+    joined = "".join(f"[v{n}]" for n in range(len(shown)))
+    graph = ";".join(scaled) + f";{joined}concat=n={len(shown)}:v=1[out]"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", *inputs, "-filter_complex", graph, "-map", "[out]",
+         "-c:v", "libx264", "-g", "10", "-movflags", "+faststart", str(out)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return out.read_bytes()
 
 
 def magick(tmp_path: Path, name: str, *args: str) -> bytes:

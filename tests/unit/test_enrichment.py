@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from dam.domain import hashes
 from dam.domain.errors import InvalidInput
 from dam.domain.steps import ENRICH_DEFAULT, enabled_steps, enrich_kinds
-from dam.media.enrich import dhash, objects, scenes, weights
+from dam.media.enrich import dhash, frames, objects, scenes, weights
 from dam.settings import SettingsError, load_settings
 from tests.support.config import ROOT
 
@@ -39,6 +39,22 @@ def test_a_resized_copy_is_near_and_another_picture_is_far() -> None:
     copy = original.resize((448, 336)).crop((6, 5, 442, 331))
     assert hashes.distance(dhash.dhash(original), dhash.dhash(copy)) <= 10
     assert hashes.distance(dhash.dhash(original), dhash.dhash(_picture(2))) > 16
+
+
+def test_a_flat_picture_has_no_hash_and_a_picture_with_detail_has_one() -> None:
+    # A black frame, a plain card, a faint vignette: their hashes would match each other's.
+    assert dhash.flat(Image.new("RGB", (640, 360)))
+    assert dhash.flat(Image.new("RGB", (300, 300), (200, 30, 60)))
+    assert dhash.flat(Image.radial_gradient("L").point(lambda v: 100 + v // 32).convert("RGB"))
+    assert not dhash.flat(_picture(1))
+    assert not dhash.flat(Image.linear_gradient("L").convert("RGB"))
+
+
+def test_a_frame_keeps_the_video_aspect_within_the_side_and_is_never_enlarged() -> None:
+    assert frames.size_of(1920, 1080) == (960, 540)
+    assert frames.size_of(1080, 1920) == (540, 960)
+    assert frames.size_of(640, 360) == (640, 360)
+    assert frames.size_of(641, 361) == (640, 360)
 
 
 @pytest.mark.parametrize("value", [0, 1, -1, 2**63 - 1, -(2**63), 0x0123456789ABCDEF])

@@ -29,7 +29,7 @@ from dam.domain.errors import MediaRejected
 from dam.domain.outputs import Found, Hashes, StepResult
 from dam.jobs.runner import StepContext
 from dam.jobs.steps import readable, reader, source
-from dam.media.enrich import credentials, dhash, objects, ocr, scenes, speech
+from dam.media.enrich import credentials, dhash, frames, objects, ocr, scenes, speech
 from dam.resources import Resources
 from dam.services.enrichment import Enrichments
 
@@ -121,17 +121,55 @@ async def _picture(context: StepContext, asset: Asset) -> Image.Image:
     return picture
 
 
+Seen = tuple[float | None, Image.Image]  # a picture the models read: its time in a video (None: the preview)
+_FRAMES = "frames"  # ``StepContext.decoded``'s key for a video's frames
+
+
+async def _pictures(context: StepContext, asset: Asset) -> list[Seen]:
+    """The asset's preview (a video's is its poster), then, for a video, a few frames spread over
+    its length (``dam.media.enrich.frames``), decoded from the original once per job."""
+    seen: list[Seen] = [(None, await _picture(context, asset))]
+    info = asset.media
+    if info is None or info.kind != "video":
+        return seen
+    kept = context.decoded.get(_FRAMES)
+    if not isinstance(kept, list):
+        resources = context.resources
+        url, size = await source(resources, asset)
+
+        def decode() -> list[frames.Frame]:
+            return frames.frames(cast(IO[bytes], reader(resources, url, size, held=context.held)), info)
+
+        kept = await _models(context).run(readable, decode)
+        context.decoded[_FRAMES] = kept
+    return seen + [(frame.time, frame.picture) for frame in cast(list[frames.Frame], kept)]
+
+
+def _by_frame(seen: list[Seen], found: list[Any], name: str) -> dict[str, Any]:
+    """What a model found in a video's frames beside its poster: ``{"frames": [{"time", name}]}``
+    (nothing for a picture)."""
+    if len(seen) < 2:
+        return {}
+    pairs = zip(seen[1:], found[1:], strict=True)
+    return {"frames": [{"time": t, name: msgspec.to_builtins(f)} for (t, _), f in pairs]}
+
+
 async def ocr_step(context: StepContext, asset: Asset) -> StepResult:
-    """Text in the asset's picture: its lines with their boxes, searchable by their words."""
+    """Text in the asset's picture (and a video's frames): its lines with their boxes, searchable by
+    their words."""
     models = _models(context)
-    picture = await _picture(context, asset)
+    seen = await _pictures(context, asset)
     engine = await models.model("ocr", ocr.Reader)
-    lines = await models.infer("ocr", engine.read, picture)
+    read = [await models.infer("ocr", engine.read, picture) for _, picture in seen]
+    preview = seen[0][1]
     result = {
-        "width": picture.width,
-        "height": picture.height,
-        "lines": [msgspec.to_builtins(line) for line in lines],
+        "width": preview.width,
+        "height": preview.height,
+        "lines": [msgspec.to_builtins(line) for line in read[0]],
+        **_by_frame(seen, read, "lines"),
     }
+    # Each line once, in the order it was first seen: a title held over many frames is one line.
+    text = list(dict.fromkeys(line.text for lines in read for line in lines))
     return StepResult(
         outputs=[
             Found(
@@ -139,28 +177,42 @@ async def ocr_step(context: StepContext, asset: Asset) -> StepResult:
                 model=ocr.MODEL,
                 model_version=engine.version,
                 result=result,
-                text="\n".join(line.text for line in lines),
-                flags=["text"] if lines else [],
+                text="\n".join(text),
+                flags=["text"] if text else [],
             )
         ]
     )
 
 
+def _hashed(seen: list[Seen]) -> list[tuple[float | None, int]]:
+    return [(t, dhash.dhash(picture)) for t, picture in seen if not dhash.flat(picture)]
+
+
 async def similar_step(context: StepContext, asset: Asset) -> StepResult:
-    """The perceptual hash of the asset's picture, by which its near-duplicates are found."""
+    """The perceptual hashes of the asset's picture (and a video's frames), by which its
+    near-duplicates are found; a flat picture (a black frame, a plain card) gets none."""
     models = _models(context)
-    picture = await _picture(context, asset)
-    value = await models.run(dhash.dhash, picture)
-    found = Found(
-        kind="similar", model=dhash.MODEL, model_version=dhash.VERSION,
-        result={"hashes": [hashes.hex_of(value)]},
-    )  # fmt: skip
-    return StepResult(outputs=[Hashes(model=dhash.MODEL, values=[value]), found])
+    seen = await _pictures(context, asset)
+    hashed = await models.run(_hashed, seen)
+    result: dict[str, Any] = {"hashes": [hashes.hex_of(value) for _, value in hashed]}
+    if len(seen) > 1:
+        result["times"] = [t for t, _ in hashed]
+    found = Found(kind="similar", model=dhash.MODEL, model_version=dhash.VERSION, result=result)
+    return StepResult(outputs=[Hashes(model=dhash.MODEL, values=[v for _, v in hashed]), found])
 
 
 def _kept(tags: dict[str, float], floor: float) -> dict[str, float]:
     """The model tags at or above ``DAM_ENRICH_MIN_CONFIDENCE``: the searchable ones."""
     return {name: round(value, 4) for name, value in tags.items() if value >= floor}
+
+
+def _strongest(each: list[dict[str, float]]) -> dict[str, float]:
+    """Tags of several pictures: each with its highest confidence in any of them."""
+    tags: dict[str, float] = {}
+    for found in each:
+        for name, value in found.items():
+            tags[name] = max(tags.get(name, 0.0), value)
+    return tags
 
 
 def _listed(tags: dict[str, float]) -> list[dict[str, Any]]:
@@ -169,39 +221,45 @@ def _listed(tags: dict[str, float]) -> list[dict[str, Any]]:
 
 async def _tagging(
     context: StepContext, asset: Asset, kind: str, load: Callable[[], T], run: Callable[[T, Image.Image], Any]
-) -> tuple[Image.Image, Any, T]:
-    """A tagging model (``kind``, loaded by ``load``) run on the asset's picture: the picture, what
-    ``run`` found, and the model."""
+) -> tuple[list[Seen], list[Any], T]:
+    """A tagging model (``kind``, loaded by ``load``) run on each of the asset's pictures: the
+    pictures, what ``run`` found in each, and the model."""
     models = _models(context)
-    picture = await _picture(context, asset)
+    seen = await _pictures(context, asset)
     model = await models.model(kind, load)
-    found = await models.infer(kind, run, model, picture)
-    return picture, found, model
+    found = [await models.infer(kind, run, model, picture) for _, picture in seen]
+    return seen, found, model
 
 
 async def objects_step(context: StepContext, asset: Asset) -> StepResult:
-    """COCO objects in the asset's picture, with their boxes; their names become model tags."""
-    picture, found, detector = await _tagging(
+    """COCO objects in the asset's picture (and a video's frames), with their boxes; their names
+    become model tags."""
+    seen, found, detector = await _tagging(
         context, asset, "objects", objects.Detector, lambda m, p: m.detect(p)
     )
-    tags = _kept(objects.tags_of(found), context.resources.settings.enrich.min_confidence)
-    result = {"width": picture.width, "height": picture.height, "objects": msgspec.to_builtins(found)}
-    return _tagged("objects", objects.MODEL, detector.version, result, tags)
+    tags = _strongest([objects.tags_of(f) for f in found])
+    preview = seen[0][1]
+    result = {
+        "width": preview.width,
+        "height": preview.height,
+        "objects": msgspec.to_builtins(found[0]),
+        **_by_frame(seen, found, "objects"),
+    }
+    kept = _kept(tags, context.resources.settings.enrich.min_confidence)
+    return _tagged("objects", objects.MODEL, detector.version, result, kept)
 
 
 async def scenes_step(context: StepContext, asset: Asset) -> StepResult:
-    """ImageNet classes of the asset's picture and the everyday words they are searched by."""
-    _, labels, classifier = await _tagging(
+    """ImageNet classes of the asset's picture (and a video's frames) and the everyday words they
+    are searched by."""
+    seen, labels, classifier = await _tagging(
         context, asset, "scenes", scenes.Classifier, lambda m, p: m.classify(p)
     )
-    tags = _kept(scenes.tags_of(labels), context.resources.settings.enrich.min_confidence)
-    return _tagged(
-        "scenes",
-        scenes.MODEL,
-        classifier.version,
-        {"labels": msgspec.to_builtins(labels[: scenes.TOP])},
-        tags,
-    )
+    tags = _strongest([scenes.tags_of(found) for found in labels])
+    top = [found[: scenes.TOP] for found in labels]
+    result = {"labels": msgspec.to_builtins(top[0]), **_by_frame(seen, top, "labels")}
+    kept = _kept(tags, context.resources.settings.enrich.min_confidence)
+    return _tagged("scenes", scenes.MODEL, classifier.version, result, kept)
 
 
 def _tagged(

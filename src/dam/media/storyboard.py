@@ -53,7 +53,7 @@ def _stamp(seconds: float) -> str:
     return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
 
 
-def _frames(container: Any, times: list[float]) -> Generator[Any, None, None]:
+def frames_at(container: Any, times: list[float]) -> Generator[Any, None, None]:
     """The first frame at or after each time (from the stream's start), seeking only to jump ahead."""
     stream = next(
         s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
@@ -93,7 +93,7 @@ def storyboard(container: Any, info: MediaInfo, *, folder: str = "") -> Generato
     sheet: Image.Image | None = None
     per_sheet = COLUMNS * ROWS
     index = -1
-    for index, frame in enumerate(_frames(container, times)):
+    for index, frame in enumerate(frames_at(container, times)):
         slot = index % per_sheet
         if slot == 0:
             if sheet is not None:
@@ -101,7 +101,7 @@ def storyboard(container: Any, info: MediaInfo, *, folder: str = "") -> Generato
             names.append(f"sprite_{len(names) + 1:03d}.jpg")
             rows = min(ROWS, -(-(count - index) // COLUMNS))
             sheet = Image.new("RGB", (width * COLUMNS, height * rows))
-        picture = _upright(frame, width, height)
+        picture = upright(frame, width, height)
         x, y = (slot % COLUMNS) * width, (slot // COLUMNS) * height
         assert sheet is not None
         sheet.paste(picture, (x, y))
@@ -116,7 +116,8 @@ def storyboard(container: Any, info: MediaInfo, *, folder: str = "") -> Generato
     return Board(vtt=vtt, sprites=names, interval=step, tile_width=width, tile_height=height)
 
 
-def _upright(frame: Any, width: int, height: int) -> Image.Image:
+def upright(frame: Any, width: int, height: int) -> Image.Image:
+    """The decoded frame as an RGB picture of ``width`` x ``height``, its display rotation applied."""
     rotation = int(frame.rotation or 0) % 360
     turned = rotation % 180 == 90
     image = frame.reformat(

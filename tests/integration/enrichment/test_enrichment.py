@@ -20,7 +20,7 @@ from dam.domain.steps import Queue
 from dam.media.enrich import ocr, weights
 from dam.settings import Settings
 from tests.support.accounts import Identities, client_of
-from tests.support.enrichment import enriched, magick, sample, sign
+from tests.support.enrichment import enriched, magick, sample, sign, slideshow
 from tests.support.flows import ingest, json_of
 from tests.support.processes import dam_args, env_of
 
@@ -207,6 +207,42 @@ async def test_a_photo_of_a_cat_is_tagged_by_the_models_and_found_by_its_words(
     assert edited.status_code == 200, edited.text
     ranked = [h["id"] for h in json_of(await api.get("/search", params={"q": "cat"}))["items"]]
     assert ranked[:2] == [person, cat], ranked
+
+
+async def test_a_video_is_read_beyond_its_poster_and_its_frames_find_their_photo(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, run_jobs: Any, settings: Settings, tmp_path: Path
+) -> None:
+    # A cup of coffee for 3 s (the poster's moment), then a cat for 7 s.
+    video = slideshow(tmp_path, [("coffee.png", 3), ("chelsea.png", 7)])
+    clip = await ingest(api, http, video, "clip.mp4", "video/mp4")
+    photo = await ingest(api, http, sample("chelsea.png"), "IMG_0412.jpg", "image/jpeg")
+    black = await ingest(
+        api, http, magick(tmp_path, "black.png", "-size", "640x480", "xc:black"), "b.png", "image/png"
+    )
+    dark = await ingest(
+        api, http, magick(tmp_path, "dark.png", "-size", "320x200", "xc:#080808"), "d.png", "image/png"
+    )
+    found = (await enriched(api, run_jobs, settings, clip))["enrichment"]
+    for kind in ("objects", "scenes", "similar", "ocr"):
+        assert found[kind]["state"] == "done", found[kind]
+    # The poster's objects carry the boxes drawn over the preview; the frames' come with their times.
+    assert "cup" in {o["label"] for o in found["objects"]["result"]["objects"]}, found["objects"]
+    frames = found["objects"]["result"]["frames"]
+    assert [f["time"] for f in frames] == [3.0, 5.0, 7.0, 9.0]
+    assert any(o["label"] == "cat" for f in frames[1:] for o in f["objects"]), frames
+    tags = {t["name"] for t in found["objects"]["result"]["tags"]}
+    assert {"cup", "cat"} <= tags, tags
+    assert {h["id"] for h in json_of(await api.get("/search", params={"q": "cat"}))["items"]} == {clip, photo}
+    # Five hashes: the poster and four frames; the photo of the cat is found by the frames'.
+    assert len(found["similar"]["result"]["hashes"]) == 5
+    assert found["similar"]["result"]["times"] == [None, 3.0, 5.0, 7.0, 9.0]
+    near = json_of(await api.get(f"/assets/{photo}/similar"))["items"]
+    assert [n["id"] for n in near] == [clip], near
+    assert [n["id"] for n in json_of(await api.get(f"/assets/{clip}/similar"))["items"]] == [photo]
+    # Flat pictures get no hash: two plain dark pictures are not each other's near-duplicates.
+    assert json_of(await api.get(f"/assets/{black}"))["enrichment"]["similar"]["result"]["hashes"] == []
+    assert json_of(await api.get(f"/assets/{black}/similar"))["items"] == []
+    assert json_of(await api.get(f"/assets/{dark}/similar"))["items"] == []
 
 
 async def test_model_tags_are_answered_and_filtered_by_whose_they_are(

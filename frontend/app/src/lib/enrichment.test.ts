@@ -11,10 +11,31 @@ describe('what enrichment found', () => {
 	it('reads the text lines and their boxes', () => {
 		const line = { text: 'MAIN STREET', confidence: 0.99, box: [[1, 2], [30, 2], [30, 9], [1, 9]] };
 		const text = textOf(asset({ ocr: done({ width: 1280, height: 800, lines: [line, { text: 7 }] }) }));
-		expect(text).toEqual({ width: 1280, height: 800, lines: [line] });
+		expect(text).toEqual({ width: 1280, height: 800, lines: [line], frames: [] });
 		expect(polygons(text!)).toEqual(['1,2 30,2 30,9 1,9']);
 		expect(textOf(asset({ ocr: done({ width: 1, height: 1, lines: [] }) }))).toBeNull();
 		expect(textOf(asset(null))).toBeNull();
+	});
+
+	it("reads a video's text in its frames, each line once, at the time it is first seen", () => {
+		const line = (text: string) => ({ text, confidence: 0.9, box: [[0, 0], [1, 0], [1, 1], [0, 1]] });
+		const found = done({
+			width: 960,
+			height: 540,
+			lines: [line('OPENING')],
+			frames: [
+				{ time: 3, lines: [line('OPENING'), line('Chapter one')] },
+				{ time: 5, lines: [line('Chapter one')] },
+				{ time: 7, lines: [line('THE END')] },
+				{ time: 'x', lines: [line('lost')] }
+			]
+		});
+		expect(textOf(asset({ ocr: found }))?.frames).toEqual([
+			{ time: 3, lines: ['Chapter one'] },
+			{ time: 7, lines: ['THE END'] }
+		]);
+		const onlyLater = done({ width: 1, height: 1, lines: [], frames: [{ time: 5, lines: [line('SALE')] }] });
+		expect(textOf(asset({ ocr: onlyLater }))).toEqual({ width: 1, height: 1, lines: [], frames: [{ time: 5, lines: ['SALE'] }] });
 	});
 
 	it('reads the transcript segments, nothing when speech heard none', () => {

@@ -17,6 +17,8 @@ export interface TextFound {
 	width: number;
 	height: number;
 	lines: TextLine[];
+	/** A video's text in its frames after the poster: the lines at each time (the poster's aside). */
+	frames: { time: number; lines: string[] }[];
 }
 
 export interface ModelTag {
@@ -51,12 +53,28 @@ function result(asset: Asset, kind: string): Record<string, unknown> | null {
 export function textOf(asset: Asset): TextFound | null {
 	const found = result(asset, 'ocr');
 	if (!found || !Array.isArray(found.lines)) return null;
-	const lines = found.lines
+	const lines = textLines(found.lines).filter((l) => Array.isArray(l.box));
+	const seen = new Set(lines.map((l) => l.text));
+	const frames = (Array.isArray(found.frames) ? found.frames : [])
 		.map(record)
-		.filter((l): l is Record<string, unknown> => l !== null && typeof l.text === 'string' && Array.isArray(l.box))
+		.filter((f): f is Record<string, unknown> => f !== null && typeof f.time === 'number')
+		.map((f) => {
+			const fresh = textLines(f.lines)
+				.map((l) => l.text)
+				.filter((t) => !seen.has(t));
+			fresh.forEach((t) => seen.add(t));
+			return { time: f.time as number, lines: fresh };
+		})
+		.filter((f) => f.lines.length);
+	if (!lines.length && !frames.length) return null;
+	return { width: Number(found.width) || 1, height: Number(found.height) || 1, lines, frames };
+}
+
+function textLines(value: unknown): TextLine[] {
+	return (Array.isArray(value) ? value : [])
+		.map(record)
+		.filter((l): l is Record<string, unknown> => l !== null && typeof l.text === 'string')
 		.map((l) => ({ text: l.text as string, confidence: Number(l.confidence) || 0, box: l.box as Point[] }));
-	if (!lines.length) return null;
-	return { width: Number(found.width) || 1, height: Number(found.height) || 1, lines };
 }
 
 export interface Spoken {

@@ -15,12 +15,25 @@ from dam.domain.hashes import signed
 MODEL = "dhash"
 VERSION = "1"
 _W, _H = 9, 8
+# A picture whose reduced grey pixels span fewer levels than this is flat (a black frame, a plain
+# card): its hash is noise on no structure, and would match every other flat picture.
+FLAT_SPAN = 12
+
+
+def _reduced(picture: Image.Image) -> list[int]:
+    return list(ImageOps.grayscale(picture).resize((_W, _H), Image.Resampling.LANCZOS).tobytes())
+
+
+def flat(picture: Image.Image) -> bool:
+    """Whether the picture has too little detail to hash (its near-duplicates would be every other
+    flat picture): such a picture gets no hash."""
+    pixels = _reduced(picture)
+    return max(pixels) - min(pixels) < FLAT_SPAN
 
 
 def dhash(picture: Image.Image) -> int:
     """The picture's dHash as a signed 64-bit integer."""
-    grey = ImageOps.grayscale(picture).resize((_W, _H), Image.Resampling.LANCZOS)
-    pixels = list(grey.tobytes())
+    pixels = _reduced(picture)
     value = 0
     for row in range(_H):
         for col in range(_W - 1):
