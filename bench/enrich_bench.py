@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.enrich_latency import BLOCKS, LatencyFigures, latency_figures  # noqa: E402
 from bench.enrich_memory import peak_rss  # noqa: E402
+from bench.enrich_speech import SpeechFigures, speech_figures  # noqa: E402
 from bench.enrich_steps import KINDS, ROUNDS, StepFigures, step_figures  # noqa: E402
 from bench.hashes_bench import ANCHORS, ASSETS, QUERIES, HashFigures, hash_figures  # noqa: E402
 from bench.ingest import percentile  # noqa: E402
@@ -48,10 +49,11 @@ def _print_steps(figures: StepFigures) -> None:
     size = f"median {width:.0f}x{height:.0f}, {kib:.0f} KiB"
     print(f"\n## Enrichment steps on {len(figures.sizes)} pictures: their 1280 px WebP previews ({size}),")
     print(f"   medians of {ROUNDS} passes, the cases alternating")
-    print("ours: run_queue on the enrich queue: read the preview from SeaweedFS, decode, the model in the")
+    print("ours: run_queue on the enrich queue: read the picture from SeaweedFS (ocr the preview, the")
+    print("  others the 320 px thumbnail), decode, the model in the")
     print("  Models tool's thread at nice 19, the finish transaction")
     print("  (its CPU: this process's, the PostgreSQL backends' and SeaweedFS's)")
-    print("bare: the model's own call on the same previews decoded once, in a thread at nice 19")
+    print("bare: the model's own call on the same pictures decoded once, in a thread at nice 19")
     print(f"{'kind':<9}{'case':<26}{'images/s':>9}{'CPU ms/image':>14}{'per core':>10}   CPU by process (ms)")
     for kind in KINDS:
         ours, bare = figures.cases[kind]["ours"], figures.cases[kind]["bare"]
@@ -93,6 +95,24 @@ def _print_hashes(figures: HashFigures) -> None:
         print(f"{names[query]:<58}{p50:8.1f}{p95:8.1f}{p99:8.1f}{target}")
     ratio = figures.p("similar", 0.95) / figures.p("brute", 0.95)
     print(f"similar() / brute force, p95: {ratio:.2f}x")
+
+
+def _print_speech(figures: SpeechFigures) -> None:
+    audio = figures.audio_seconds
+    print(
+        f"\n## Speech: {audio:.0f} s said by espeak-ng ({figures.words} words), AAC in an M4A, Whisper base"
+    )
+    print("step: decode the file to 16 kHz mono, then transcribe; bare: transcribe the samples decoded once")
+    print("(one thread at nice 19, CTranslate2 int8 on one core; medians of the passes)")
+    for label, wall, cpu in (
+        ("step", figures.step_wall, figures.step_cpu),
+        ("bare", figures.bare_wall, figures.bare_cpu),
+    ):
+        hours = audio / cpu
+        print(f"{label}: {wall:6.1f} s wall ({wall / audio:.2f}x real time), {cpu:6.1f} CPU s:"
+              f" {hours:.2f} hours of audio per core-hour")  # fmt: skip
+    print(f"ratio step/bare: CPU {figures.step_cpu / figures.bare_cpu:.2f}x")
+    print(f"heard (first 120 characters): {figures.heard[:120]!r}")
 
 
 def _print_busy(figures: LatencyFigures) -> None:
@@ -141,11 +161,8 @@ def main() -> None:
         _print_memory(peak_rss(steps.previews))
         _print_hashes(hash_figures())
         _load()
-        print("\n## Speech: hours of audio per core-hour")
-        print(
-            "not measured here yet: the speech step (off by default) ran at 0.53x real time on one core,"
-            " about 1.9 hours of audio per core-hour, measured alone (docs/guides/enrichment.md)"
-        )
+        _print_speech(speech_figures(tmp))
+        _load()
         sys.stdout.flush()
         _print_busy(latency_figures(store, tmp, ADMIN_URL, CACHE))
         _load()

@@ -68,11 +68,26 @@ def _ms(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() * 1000
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its children: ``dam worker --queue enrich`` is a governor and its worker
+    (``dam.governor``)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(c) for c in children)]
+
+
 def _vm_hwm(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+    """The largest peak resident memory among the process and its children (the worker's)."""
+    peaks = [0]
+    for each in _tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]))
+    return max(peaks)
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of the process and its children, the governor's polling included."""
+    return sum(cpu_seconds(each) for each in _tree(pid))
 
 
 async def _steps(db_url: str) -> tuple[int, int]:
@@ -93,12 +108,16 @@ async def _steps(db_url: str) -> tuple[int, int]:
 
 @contextlib.contextmanager
 def _paused(service: Service) -> Iterator[None]:
-    """The process stopped (SIGSTOP) until the block ends, then continued."""
-    os.kill(service.proc.pid, signal.SIGSTOP)
+    """The process and its children stopped (SIGSTOP; the governor first, so that it does not let its
+    worker go on) until the block ends, then continued."""
+    tree = _tree(service.proc.pid)
+    for pid in tree:
+        os.kill(pid, signal.SIGSTOP)
     try:
         yield
     finally:
-        os.kill(service.proc.pid, signal.SIGCONT)
+        for pid in reversed(tree):
+            os.kill(pid, signal.SIGCONT)
 
 
 def _blocks(
@@ -112,12 +131,12 @@ def _blocks(
     for block in range(BLOCKS):
         images = small[block * size : (block + 1) * size]
         working = block % 4 in (0, 3)
-        started, used = time.perf_counter(), cpu_seconds(enricher.proc.pid)
+        started, used = time.perf_counter(), _cpu(enricher.proc.pid)
         with contextlib.nullcontext() if working else _paused(enricher):
             waits = asyncio.run(latency(stack, images))
         enricher.check()
         if working:
-            cpu += cpu_seconds(enricher.proc.pid) - used
+            cpu += _cpu(enricher.proc.pid) - used
             seconds += time.perf_counter() - started
         into = busy if working else quiet
         for field in ("seconds", "complete_seconds", "job_ids"):

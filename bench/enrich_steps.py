@@ -52,6 +52,7 @@ from dam.startup import started, worker
 from dam_dev.devs3 import DevS3, free_ports
 
 KINDS = ("ocr", "objects", "scenes", "similar")
+SMALL = ("objects", "scenes", "similar")  # the kinds whose step reads the thumbnail, not the preview
 ROUNDS = 3  # passes of each case over every picture, the cases alternating
 STEP_DEADLINE = 120.0  # seconds one asset's run of a queue may take
 REDIS_URL = os.environ.get("DAM_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -192,11 +193,11 @@ async def _all_done(pool: Pool, ids: list[uuid.UUID], kinds: tuple[str, ...]) ->
         raise StackFailed(f"asset {row['asset_id']}: step {row['step']} is {row['state']}: {row['error']}")
 
 
-async def _previews(resources: Resources, ids: list[uuid.UUID]) -> list[bytes]:
-    """Each asset's preview as stored, read back once."""
+async def _previews(resources: Resources, ids: list[uuid.UUID], small: bool = False) -> list[bytes]:
+    """Each asset's preview (or ``small``: thumbnail) as stored, read back once."""
     enrichments, found = Enrichments(resources), []
     for asset_id in ids:
-        rendition = await enrichments.picture(asset_id)
+        rendition = await enrichments.picture(asset_id, small)
         if rendition is None:
             raise StackFailed(f"asset {asset_id} has no preview")
         url = resources.storage.presign_get(rendition.storage_key, internal=True)
@@ -231,19 +232,20 @@ async def _rerun(pool: Pool, ids: list[uuid.UUID], kind: str) -> None:
 
 
 async def _cases(
-    context: Queued, ids: list[uuid.UUID], stored: list[bytes], meter: Meter
+    context: Queued, ids: list[uuid.UUID], stored: list[bytes], small: list[bytes], meter: Meter
 ) -> tuple[dict[str, dict[str, Case]], Case]:
-    """Every kind's passes, our path and the bare call alternating; and decoding the previews
-    alone, once a round."""
+    """Every kind's passes, our path and the bare call (on the picture the step reads: the preview
+    or the thumbnail) alternating; and decoding the previews alone, once a round."""
     loop = asyncio.get_running_loop()
-    decoded = [_decode(data) for data in stored]
+    previews, thumbnails = [_decode(data) for data in stored], [_decode(data) for data in small]
+    read = {kind: thumbnails if kind in SMALL else previews for kind in KINDS}
     passes: dict[str, dict[str, list[Spent]]] = {kind: {"ours": [], "bare": []} for kind in KINDS}
     decoding: list[Spent] = []
     pool = context.resources.pool
     with ThreadPoolExecutor(max_workers=1, initializer=_nicest) as thread:
         bare = {kind: await loop.run_in_executor(thread, load) for kind, load in BARE.items()}
-        for call in bare.values():
-            await loop.run_in_executor(thread, call, decoded[0])  # first-use allocations
+        for kind, call in bare.items():
+            await loop.run_in_executor(thread, call, read[kind][0])  # first-use allocations
         for round_ in range(ROUNDS):
             each = functools.partial(_each, _decode, stored)
             decoding.append(await meter.measure(functools.partial(loop.run_in_executor, thread, each)))
@@ -255,7 +257,7 @@ async def _cases(
                         spent = await meter.measure(functools.partial(_ours, context, ids, kind))
                         await _all_done(pool, ids, (kind,))
                     else:
-                        each = functools.partial(_each, bare[kind], decoded)
+                        each = functools.partial(_each, bare[kind], read[kind])
                         spent = await meter.measure(functools.partial(loop.run_in_executor, thread, each))
                     passes[kind][case].append(spent)
     cases = {kind: {case: Case(len(ids), p) for case, p in by.items()} for kind, by in passes.items()}
@@ -277,7 +279,8 @@ async def _measure(
                 await _run(context, asset_id, f"ready: {', '.join(KINDS)}")
             await _all_done(resources.pool, ids, KINDS)
             stored = await _previews(resources, ids)
-            cases, decode = await _cases(context, ids, stored, Meter(resources.pool, store_pid))
+            small = await _previews(resources, ids, small=True)
+            cases, decode = await _cases(context, ids, stored, small, Meter(resources.pool, store_pid))
         finally:
             models.close()
     paths = []

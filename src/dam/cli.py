@@ -89,7 +89,13 @@ def cmd_worker(args: argparse.Namespace) -> None:
     """Run an arq worker for one queue's steps (the media worker also runs the reconciler)."""
     from workers.main import build_worker
 
-    build_worker(_settings(serving="worker"), args.queue).run()
+    from dam import governor
+
+    settings = _settings(serving="worker")
+    if args.queue == Queue.ENRICH and settings.enrich.yield_to_media and not governor.governed():
+        # The worker runs as a child, stopped while ingest has work (dam.governor).
+        raise SystemExit(governor.govern(governor.worker_argv(), settings))
+    build_worker(settings, args.queue).run()
 
 
 def cmd_bridge(args: argparse.Namespace) -> None:

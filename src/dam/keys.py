@@ -41,6 +41,7 @@ __all__ = [
     "retry_key_prefix",
     "share_open_key",
     "upload_rate_key",
+    "wake_channel",
     "wake_key",
 ]
 
@@ -55,6 +56,12 @@ def wake_key(queue_key: str) -> str:
     """The list an enqueue pushes to so that an idle worker of the queue (arq's key ``queue_key``)
     polls it at once."""
     return f"{queue_key}:wake"
+
+
+def wake_channel(queue_key: str) -> str:
+    """The Pub/Sub channel an enqueue publishes on too: for whoever must know at once that the queue
+    has work without taking a wake-up from its workers (the enrich worker's governor)."""
+    return f"{queue_key}:queued"
 
 
 def job_id(queue: str, asset_id: uuid.UUID, etag: str, rerun: str = "") -> str:

@@ -61,6 +61,7 @@ async def wake(queue: ArqRedis, queue_key: str) -> None:
             key = keys.wake_key(queue_key)
             pipe.lpush(key, b"1")
             pipe.ltrim(key, 0, WAKE_TOKENS - 1)
+            pipe.publish(keys.wake_channel(queue_key), b"1")
             await pipe.execute()
 
 

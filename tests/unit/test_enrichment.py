@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from dam import governor
 from dam.domain import hashes
 from dam.domain.errors import InvalidInput
 from dam.domain.steps import ENRICH_DEFAULT, enabled_steps, enrich_kinds
@@ -153,3 +154,46 @@ def test_the_shipped_imagenet_words_are_what_wordnet_makes() -> None:
     assert made.returncode == 0, (
         "src/dam/media/enrich/imagenet_words.json is stale: python -m dam_dev.imagenet_words"
     )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_gate_stops_the_worker_while_ingest_has_work_within_its_bounds() -> None:
+    clock, busy = _Clock(), [False]
+    gate = governor.Gate(lambda: busy[0], clock)
+    assert gate.step() is None  # idle media queue: leave the worker running
+    busy[0] = True
+    assert gate.step() is True  # a media job: stop it
+    clock.now += 0.5
+    assert gate.step() is None  # still stopped
+    busy[0] = False
+    assert gate.step() is False  # the queue empty: go on at once
+    busy[0] = True
+    assert gate.step() is True
+    clock.now += governor.MAX_PAUSE
+    assert gate.step() is False  # stopped long enough: let go, however busy
+    clock.now += governor.MIN_RUN / 2
+    assert gate.step() is None  # and left running for MIN_RUN
+    clock.now += governor.MIN_RUN / 2
+    assert gate.step() is True
+
+
+def test_the_gate_never_holds_the_worker_when_the_queue_cannot_be_read() -> None:
+    answers = iter([True])
+
+    def busy() -> bool:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise ConnectionError("Redis is away") from None
+
+    gate = governor.Gate(busy, _Clock())
+    assert gate.step() is True
+    assert gate.step() is False
+    assert gate.step() is None

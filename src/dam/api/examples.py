@@ -182,7 +182,10 @@ def examples() -> dict[str, Any]:
     )  # fmt: skip
     ready = _ready()
     overview = Overview(
-        queue="dam:queue", queued=[], in_progress=[], recent=[], counts={"media": {"queued": 0}},
+        queue="dam:queue",
+        queues={"media": {"queued": 0, "in_progress": 1}, "transcode": {"queued": 2, "in_progress": 1},
+                "enrich": {"queued": 37, "in_progress": 1}},
+        queued=[], in_progress=[], recent=[], counts={"process_asset": {"succeeded": 1180, "failed": 3}},
         bridge={"pending": 0, "processing": 0, "dead": 0}, dead_letters=[],
         assets={"ready": 1204, "processing": 2, "failed": 3}, failed_assets=[], steps=[], step_failures=[],
     )  # fmt: skip

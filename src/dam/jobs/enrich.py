@@ -99,10 +99,11 @@ def _models(context: StepContext) -> Models:
     return models
 
 
-async def _picture(context: StepContext, asset: Asset) -> Image.Image:
-    """The asset's preview, decoded (upright, sRGB, small: read whole)."""
+async def _picture(context: StepContext, asset: Asset, small: bool) -> Image.Image:
+    """The asset's preview, or (``small``) its thumbnail, decoded (upright, sRGB, small: read
+    whole), once per job."""
     resources = context.resources
-    rendition = await Enrichments(resources).picture(asset.id)
+    rendition = await Enrichments(resources).picture(asset.id, small)
     if rendition is None or not rendition.bytes:
         raise MediaRejected("no preview to read: the asset's pictures were not made")
     kept = context.decoded.get(rendition.storage_key)
@@ -125,10 +126,12 @@ Seen = tuple[float | None, Image.Image]  # a picture the models read: its time i
 _FRAMES = "frames"  # ``StepContext.decoded``'s key for a video's frames
 
 
-async def _pictures(context: StepContext, asset: Asset) -> list[Seen]:
-    """The asset's preview (a video's is its poster), then, for a video, a few frames spread over
-    its length (``dam.media.enrich.frames``), decoded from the original once per job."""
-    seen: list[Seen] = [(None, await _picture(context, asset))]
+async def _pictures(context: StepContext, asset: Asset, small: bool = True) -> list[Seen]:
+    """The asset's preview (a video's is its poster's), or (``small``) its thumbnail: models whose
+    input is 224-300 px read the 320 px picture, not the 1280 px one, and decoding it costs a
+    sixteenth; then, for a video, a few frames spread over its length (``dam.media.enrich.frames``),
+    decoded from the original once per job."""
+    seen: list[Seen] = [(None, await _picture(context, asset, small))]
     info = asset.media
     if info is None or info.kind != "video":
         return seen
@@ -158,7 +161,7 @@ async def ocr_step(context: StepContext, asset: Asset) -> StepResult:
     """Text in the asset's picture (and a video's frames): its lines with their boxes, searchable by
     their words."""
     models = _models(context)
-    seen = await _pictures(context, asset)
+    seen = await _pictures(context, asset, small=False)
     engine = await models.model("ocr", ocr.Reader)
     read = [await models.infer("ocr", engine.read, picture) for _, picture in seen]
     preview = seen[0][1]

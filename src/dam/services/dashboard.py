@@ -33,6 +33,7 @@ class JobOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     function: str
     args: list[str]
     enqueued_at: datetime
+    queue: str | None = None  # the work queue (media, transcode, enrich...)
     tries: int | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -55,6 +56,7 @@ class Overview(msgspec.Struct, kw_only=True):
     """``GET /api/jobs``."""
 
     queue: str
+    queues: dict[str, dict[str, int]]  # each work queue's jobs waiting and running
     queued: list[JobOut]
     in_progress: list[JobOut]
     recent: list[JobOut]
@@ -67,10 +69,10 @@ class Overview(msgspec.Struct, kw_only=True):
     step_failures: list[step_rows.StepFailure]
 
 
-def _job(info: JobDef, job_id: str) -> JobOut:
+def _job(info: JobDef, job_id: str, queue: str | None) -> JobOut:
     out = JobOut(
         job_id=job_id, function=info.function, args=[str(a) for a in info.args],
-        enqueued_at=info.enqueue_time, tries=info.job_try,
+        enqueued_at=info.enqueue_time, queue=queue, tries=info.job_try,
     )  # fmt: skip
     if isinstance(info, JobResult):
         out.started_at, out.finished_at, out.success = info.start_time, info.finish_time, info.success
@@ -79,7 +81,7 @@ def _job(info: JobDef, job_id: str) -> JobOut:
     return out
 
 
-async def _results(queue: ArqRedis, queue_names: set[str]) -> list[JobOut]:
+async def _results(queue: ArqRedis, queue_names: dict[str, str]) -> list[JobOut]:
     keys = []
     async for key in queue.scan_iter(match=result_key_prefix + "*", count=500):
         keys.append(key)
@@ -89,7 +91,7 @@ async def _results(queue: ArqRedis, queue_names: set[str]) -> list[JobOut]:
     infos = await asyncio.gather(*(Job(i, queue).result_info() for i in ids))
     done = [(i, r) for i, r in zip(ids, infos, strict=True) if r is not None and r.queue_name in queue_names]
     done.sort(key=lambda pair: pair[1].finish_time, reverse=True)
-    return [_job(r, i) for i, r in done]
+    return [_job(r, i, queue_names[r.queue_name]) for i, r in done]
 
 
 async def overview(resources: Resources, workspace_id: uuid.UUID | None = None) -> Overview:
@@ -110,17 +112,21 @@ async def _overview(resources: Resources) -> Overview:
     queue, pool, events_key = resources.queue, resources.pool, resources.settings.worker.events_key
     name = queue.default_queue_name
     # Every work queue's jobs (the queues of the registry).
-    names = [keys.queue_key(resources.settings.redis.queue_name, work) for work in QUEUES]
+    names = {keys.queue_key(resources.settings.redis.queue_name, work): work for work in QUEUES}
     queued: list[JobOut] = []
     in_progress: list[JobOut] = []
-    for queue_name in names:
+    queues: dict[str, dict[str, int]] = {}
+    for queue_name, work in names.items():
         queued_ids = [i.decode() for i in await queue.zrange(queue_name, 0, MAX_LISTED - 1)]
         running = await asyncio.gather(*(queue.exists(in_progress_key_prefix + i) for i in queued_ids))
         infos = await asyncio.gather(*(Job(i, queue, _queue_name=queue_name).info() for i in queued_ids))
         for job_id, info, busy in zip(queued_ids, infos, running, strict=True):
             if info is not None:
-                (in_progress if busy else queued).append(_job(info, job_id))
-    recent = await _results(queue, set(names))
+                (in_progress if busy else queued).append(_job(info, job_id, work))
+        # A job stays in its queue's set until it finishes: the running ones are among the first listed.
+        busy_count = sum(1 for busy in running if busy)
+        queues[work] = {"queued": await queue.zcard(queue_name) - busy_count, "in_progress": busy_count}
+    recent = await _results(queue, names)
     counts: dict[str, dict[str, int]] = {}
     for job in recent:
         slot = counts.setdefault(job.function, {"succeeded": 0, "failed": 0})
@@ -134,7 +140,8 @@ async def _overview(resources: Resources) -> Overview:
     letters = [d.decode("utf-8", "replace") for d in tail]
     failed = await db.list_assets(pool, status=AssetStatus.FAILED, content_type=None, limit=20, after=None)
     return Overview(
-        queue=name, queued=queued, in_progress=in_progress, recent=recent[:MAX_LISTED], counts=counts,
+        queue=name, queues=queues, queued=queued, in_progress=in_progress, recent=recent[:MAX_LISTED],
+        counts=counts,
         bridge={"backlog": backlog, "unacknowledged": unacked, "dead_letters": dead},
         dead_letters=letters, assets=await db.count_by_status(pool),
         failed_assets=[_failed(a) for a in failed],
@@ -154,6 +161,12 @@ async def _of_workspace(resources: Resources, everything: Overview, workspace_id
         return [job for job in listed if _asset_arg(job) in mine]
 
     recent = keep(everything.recent)
+    queued, in_progress = keep(everything.queued), keep(everything.in_progress)
+    queues = {work: {"queued": 0, "in_progress": 0} for work in everything.queues}
+    for listed, state in ((queued, "queued"), (in_progress, "in_progress")):
+        for job in listed:
+            if job.queue in queues:
+                queues[job.queue][state] += 1
     counts: dict[str, dict[str, int]] = {}
     for job in recent:
         slot = counts.setdefault(job.function, {"succeeded": 0, "failed": 0})
@@ -162,7 +175,7 @@ async def _of_workspace(resources: Resources, everything: Overview, workspace_id
         pool, status=AssetStatus.FAILED, content_type=None, limit=20, after=None, workspace_id=workspace_id
     )
     return Overview(
-        queue=everything.queue, queued=keep(everything.queued), in_progress=keep(everything.in_progress),
+        queue=everything.queue, queues=queues, queued=queued, in_progress=in_progress,
         recent=recent, counts=counts, bridge={}, dead_letters=[],
         assets=await db.count_by_status(pool, workspace_id), failed_assets=[_failed(a) for a in failed],
         steps=await step_rows.stats(pool, workspace_id),

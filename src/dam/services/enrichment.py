@@ -23,7 +23,8 @@ from dam.resources import Resources
 from dam.services import scoped
 from dam.services.present import Presenter
 
-PICTURE = "preview"  # the upright, sRGB, EXIF-free rendition every picture model reads
+PICTURE = "preview"  # the upright, sRGB, EXIF-free rendition OCR reads (text needs its pixels)
+SMALL_PICTURE = "thumbnail"  # the same picture at 320 px: what models of a 224-300 px input read
 HASH_MODEL = "dhash"
 SPEECH = "speech"  # the enrichment kind whose segments make the transcript
 
@@ -71,10 +72,13 @@ class Enrichments:
             raise scoped.not_found(asset_id)
         return to_webvtt(segments)
 
-    async def picture(self, asset_id: uuid.UUID) -> StoredRendition | None:
-        """The rendition picture models read (None until the asset has one)."""
-        found = await asset_rows.list_renditions(self.pool, [asset_id])
-        return next((r for r in found if r.kind == PICTURE), None)
+    async def picture(self, asset_id: uuid.UUID, small: bool = False) -> StoredRendition | None:
+        """The rendition a picture model reads: the preview, or (``small``) the thumbnail where
+        there is one; None until the asset has a preview."""
+        found = {r.kind: r for r in await asset_rows.list_renditions(self.pool, [asset_id])}
+        if PICTURE not in found:
+            return None
+        return found.get(SMALL_PICTURE, found[PICTURE]) if small else found[PICTURE]
 
     async def similar(self, principal: Principal, asset_id: uuid.UUID, max_distance: int) -> list[Near]:
         """The workspace's near-duplicates of an asset, closest first."""

@@ -172,6 +172,10 @@ async def jobs_rerun(page: Page, stack: str, admin_key: str) -> None:
         await wait_for_status(api, bad, "failed", within=60)  # type: ignore[arg-type]
     await open_screen(page, "Jobs")
     await page.get_by_role("heading", name="Failed assets").wait_for(timeout=30_000)
+    # Every work queue has its line, the enrich queue's among them.
+    queues = page.get_by_role("region", name="Queues")
+    for name in ("media", "transcode", "enrich"):
+        await queues.get_by_text(name, exact=True).wait_for(timeout=30_000)
     button = page.get_by_role("button", name="Re-run bad.png")
     await button.wait_for(timeout=30_000)
     async with page.expect_response(lambda r: r.url.endswith(f"/assets/{bad}/reprocess")) as rerun:

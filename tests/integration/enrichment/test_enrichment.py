@@ -225,7 +225,7 @@ async def test_a_video_is_read_beyond_its_poster_and_its_frames_find_their_photo
     found = (await enriched(api, run_jobs, settings, clip))["enrichment"]
     for kind in ("objects", "scenes", "similar", "ocr"):
         assert found[kind]["state"] == "done", found[kind]
-    # The poster's objects carry the boxes drawn over the preview; the frames' come with their times.
+    # The poster's objects carry their boxes; the frames' come with their times.
     assert "cup" in {o["label"] for o in found["objects"]["result"]["objects"]}, found["objects"]
     frames = found["objects"]["result"]["frames"]
     assert [f["time"] for f in frames] == [3.0, 5.0, 7.0, 9.0]

@@ -119,6 +119,11 @@ async def test_job_dashboard(
     before = json_of(await api.get("/api/jobs"))
     assert before["queue"] == settings.redis.queue_name
     assert {j["args"][0] for j in before["queued"]} == {good, bad}
+    assert {j["queue"] for j in before["queued"]} == {"media"}
+    # Every work queue is shown, the enrich queue's among them, with its jobs waiting and running.
+    assert set(before["queues"]) == {"media", "transcode", "enrich"}
+    assert before["queues"]["media"] == {"queued": 2, "in_progress": 0}
+    assert before["queues"]["enrich"] == {"queued": 0, "in_progress": 0}
     await run_jobs()
     data = json_of(await api.get("/api/jobs"))
     assert data["queued"] == []
@@ -136,6 +141,7 @@ async def test_job_dashboard(
     other_admin = bearer(await identities.key(others, "admin"))
     theirs = json_of(await api.get("/api/jobs", headers=other_admin))
     assert {j["args"][0] for j in theirs["recent"]} & {good, bad} == set()
+    assert theirs["queues"]["media"] == {"queued": 0, "in_progress": 0}
     assert bad not in {a["id"] for a in theirs["failed_assets"]}
     email, password = await identities.user(others, "viewer", operator=True)
     key_header = api.headers.pop("Authorization")  # a key would win over the session cookie

@@ -1669,6 +1669,8 @@ export interface components {
             function: string;
             job_id: string;
             /** @default null */
+            queue: string | null;
+            /** @default null */
             result: string | null;
             /** @default null */
             seconds: number | null;
@@ -1997,6 +1999,11 @@ export interface components {
             in_progress: components["schemas"]["JobOut"][];
             queue: string;
             queued: components["schemas"]["JobOut"][];
+            queues: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
             recent: components["schemas"]["JobOut"][];
             step_failures: components["schemas"]["StepFailure"][];
             steps: components["schemas"]["StepStats"][];
