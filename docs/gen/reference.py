@@ -209,6 +209,10 @@ STATUS_MEANINGS = {
     "processing": "a worker is running its steps",
     "ready": "every planned step (but background ones) is done",
     "failed": "a step failed for good (its `error` says which and why), or the upload never arrived",
+    "trashed": (
+        "deleted into the trash: hidden from listings, search, collections, share links and streams,"
+        " its bytes kept until `purge_at` (`DAM_TRASH_DAYS`); `POST /assets/{id}/restore` brings it back"
+    ),
     "deleted": "the original and renditions are deleted from storage; the row stays",
 }
 STEP_MEANINGS = {

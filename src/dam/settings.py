@@ -237,6 +237,13 @@ class EnrichSettings(msgspec.Struct, frozen=True, kw_only=True):
         return enrich_kinds(self.kinds)
 
 
+class LifecycleSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """An asset's life after ingest: the trash."""
+
+    # Days a deleted asset stays in the trash before it is purged (fractions allowed; 0: at once).
+    trash_days: Annotated[float, Meta(ge=0, le=3650)] = 30.0
+
+
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Single sign-on with an OpenID Connect provider (off while ``issuer`` is empty)."""
 
@@ -286,6 +293,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log: LogSettings = msgspec.field(default_factory=LogSettings)
     search: SearchSettings = msgspec.field(default_factory=SearchSettings)
     enrich: EnrichSettings = msgspec.field(default_factory=EnrichSettings)
+    lifecycle: LifecycleSettings = msgspec.field(default_factory=LifecycleSettings)
 
     def value(self, env: str) -> Any:
         """The value of one setting, by its environment variable (``DAM_JOB_TIMEOUT``...)."""
@@ -429,6 +437,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_ENRICH_TIMEOUT": ("enrich", "timeout"),
     "DAM_ENRICH_MODEL_CACHE": ("enrich", "model_cache"),
     "DAM_ENRICH_YIELD": ("enrich", "yield_to_media"),
+    "DAM_TRASH_DAYS": ("lifecycle", "trash_days"),
     "DAM_LOG_LEVEL": ("log", "level"),
     "DAM_LOG_FORMAT": ("log", "format"),
 }
@@ -448,6 +457,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "stream": StreamSettings,
     "log": LogSettings,
     "search": SearchSettings,
+    "lifecycle": LifecycleSettings,
     "enrich": EnrichSettings,
 }
 
@@ -672,6 +682,10 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_ENRICH_MIN_CONFIDENCE": "model tags below this confidence (0 to 1) are not kept as searchable",
     "DAM_ENRICH_CONCURRENCY": "jobs one `enrich` worker runs at once (each runs its models on one core)",
     "DAM_ENRICH_TIMEOUT": "seconds one `enrich` job may run (pauses while it gives way to ingest count)",
+    "DAM_TRASH_DAYS": (
+        "days a deleted asset stays in the trash, restorable, before its bytes are purged for good"
+        " (fractions allowed; 0: `DELETE /assets/{id}` deletes at once)"
+    ),
     "DAM_ENRICH_YIELD": (
         "`dam worker --queue enrich` stops its worker while the media queue has a job due or running"
         " (2 s at most in a row), so ingest keeps its speed on a shared machine; `false` where enrich"

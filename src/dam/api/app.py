@@ -43,6 +43,7 @@ from dam.api.shares import ShareController, share_page
 from dam.api.sso import SsoController
 from dam.api.stream import stream_file
 from dam.api.tags import TagController
+from dam.api.trash import empty_trash, list_trash
 from dam.api.upload_tokens import UploadTokenController
 from dam.api.webapp import app_routes
 from dam.domain.access import Principal
@@ -176,6 +177,8 @@ def create_app(settings: Settings) -> Litestar:
             SearchController,
             EnrichmentController,
             duplicates,
+            list_trash,
+            empty_trash,
             SchemaController,
             stream_file,
             audit_log,

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from dam.api import schemas as s
 from dam.api.access import policy, public_base
@@ -255,8 +255,40 @@ class AssetController(Controller):
         opt=EDIT,
     )
     async def remove(
-        self, asset_id: AssetId, principal: NamedDependency[Principal], services: NamedDependency[Services]
+        self,
+        asset_id: AssetId,
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+        permanent: Annotated[
+            bool,
+            QueryParameter(description="Delete for good at once, not to the trash (workspace admins)"),
+        ] = False,
     ) -> None:
-        """Delete the original and renditions from storage and mark the asset deleted
-        (idempotent: deleting a deleted asset is 204 again)."""
-        await services.assets.delete(principal, parse_asset_id(asset_id))
+        """Move the asset to the trash: it leaves listings, search, collections, share links and
+        streams, keeps its bytes, and `GET /assets/{id}` shows it `trashed` with `purge_at`, when it
+        is deleted for good (`DAM_TRASH_DAYS` later). `POST /assets/{id}/restore` brings it back.
+        With `permanent=true` (admins), or when `DAM_TRASH_DAYS` is 0, or for an upload whose bytes
+        never arrived, the original and renditions leave storage at once and the asset is `deleted`.
+        Idempotent: deleting a deleted (or trashing a trashed) asset is 204 again."""
+        await services.assets.delete(principal, parse_asset_id(asset_id), permanent=permanent)
+
+    @post(
+        "/{asset_id:str}/restore",
+        operation_id="restoreAsset",
+        responses=WITH_BODY,
+        status_code=HTTP_200_OK,
+        summary="Bring an asset back from the trash",
+        opt=EDIT,
+    )
+    async def restore(
+        self,
+        asset_id: AssetId,
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+    ) -> s.AssetOut:
+        """The asset as it was before it was deleted: its tags, metadata, collections and the share
+        links that have not expired come back with it (one deleted while it was being processed is
+        processed again). 409 for an asset that is not in the trash (a purged one is `deleted`)."""
+        detail = await services.assets.restore(principal, parse_asset_id(asset_id))
+        return s.asset_out(detail, public_base(request))

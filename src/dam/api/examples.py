@@ -121,6 +121,16 @@ def _ready() -> AssetDetail:
     )  # fmt: skip
 
 
+def _trashed(detail: AssetDetail) -> AssetDetail:
+    """An asset in the trash: deleted on 2026-12-08 by a user, purged 30 days later."""
+    asset = msgspec.structs.replace(
+        detail.asset, status=AssetStatus.TRASHED, trashed_at=datetime(2026, 12, 8, 9, 30, tzinfo=UTC),
+        trashed_by=UUID_USER, purge_at=datetime(2027, 1, 7, 9, 30, tzinfo=UTC),
+        trashed_from=AssetStatus.READY,
+    )  # fmt: skip
+    return msgspec.structs.replace(detail, asset=asset, stream=None)
+
+
 def _edited(detail: AssetDetail) -> AssetDetail:
     """An asset after ``PATCH {"tags": [...], "metadata": {"album": "Lisbon 2026"}}``."""
     asset = msgspec.structs.replace(
@@ -206,6 +216,9 @@ def examples() -> dict[str, Any]:
         "listAssets": msgspec.to_builtins(
             s.AssetPage(items=[s.asset_out(ready)], next_cursor="MjAyNi0xMi0wMlQw")
         ),
+        "restoreAsset": _plain(ready),
+        "listTrash": msgspec.to_builtins(s.AssetPage(items=[s.asset_out(_trashed(ready))], next_cursor=None)),
+        "emptyTrash": {"purged": 12},
         "getHealth": msgspec.to_builtins(s.Health()),
         "getReadiness": msgspec.to_builtins(
             s.Readiness(status="ok", checks={"postgres": "ok", "redis": "ok", "s3": "ok"}, failing=[])

@@ -23,7 +23,7 @@ from dam.domain.assets import Asset, NewAsset, Rendition, StoredRendition
 from dam.domain.audit import Entry
 from dam.domain.media import MediaInfo
 from dam.domain.metadata import Editable
-from dam.domain.status import AssetStatus, Move, move, sources_of
+from dam.domain.status import HIDDEN, AssetStatus, Move, move, sources_of
 from dam.domain.steps import FIRST
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,9 @@ FINISH = move(_S.READY, sources={_S.PROCESSING})
 FAIL_PROCESSING = move(_S.FAILED, sources={_S.PROCESSING})
 FAIL_UPLOAD = move(_S.FAILED, sources={_S.PENDING_UPLOAD})
 DELETE = move(_S.DELETED)
+TRASH = move(_S.TRASHED)
+RESTORE_TO = {target: move(target, sources={_S.TRASHED}) for target in (_S.READY, _S.FAILED, _S.UPLOADED)}
+PURGE = move(_S.DELETED, sources={_S.TRASHED})
 MOVES: dict[str, tuple[Move, ...]] = {
     "mark_uploaded": (MARK_UPLOADED,),
     "start_processing": (START_PROCESSING,),
@@ -50,6 +53,8 @@ MOVES: dict[str, tuple[Move, ...]] = {
     "fail_upload": (FAIL_UPLOAD,),
     "transition": tuple(move(s) for s in _S if sources_of(s)),
     "delete_many": (DELETE,),
+    "trash_many": (TRASH,),
+    "restore": tuple(RESTORE_TO.values()),
 }
 
 
@@ -365,6 +370,73 @@ async def delete_many(conn: Connection, asset_ids: Sequence[uuid.UUID], audit: E
     return _assets(records)
 
 
+async def trash_many(
+    conn: Connection, asset_ids: Sequence[uuid.UUID], by: uuid.UUID | None, days: float, audit: Entry
+) -> list[Asset]:
+    """Inside a transaction: move these assets to the trash for ``days``, each remembering the
+    status a restore brings it back to (each audited with ``audit``); the rows as they were moved
+    (those in no status that may go to the trash are left out). Their tags stay on them."""
+    sql, logged = audit_rows.statement(
+        f"""UPDATE assets SET trashed_from = status, status = $2, trashed_at = now(), trashed_by = $4,
+                purge_at = now() + make_interval(secs => $5 * 86400), updated_at = now()
+            WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
+            RETURNING {ASSET_COLUMNS}""",
+        5, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    records = await conn.fetch(
+        sql, list(asset_ids), TRASH.target.value, TRASH.source_values, by, days, *logged
+    )
+    return _assets(records)
+
+
+async def restore(conn: Connection, asset_id: uuid.UUID, target: AssetStatus, audit: Entry) -> Asset | None:
+    """Inside a transaction: ``trashed -> target``, the trash's marks cleared; None when it is not
+    in the trash."""
+    guard = RESTORE_TO[target]
+    sql, logged = audit_rows.statement(
+        f"""UPDATE assets SET status = $2, trashed_from = NULL, trashed_at = NULL, trashed_by = NULL,
+                purge_at = NULL, updated_at = now()
+            WHERE id = $1 AND status = ANY($3::text[])
+            RETURNING {ASSET_COLUMNS}""",
+        3, audit, asset_id="acted.id", workspace_id="acted.workspace_id",
+    )  # fmt: skip
+    return asset_of(await conn.fetchrow(sql, asset_id, guard.target.value, guard.source_values, *logged))
+
+
+TRASHED_FIRST = Sort("trash", (Key("trashed_at", datetime, "trashed_at"), Key("id", uuid.UUID, "id")))
+"""The trash's order: the last deleted first."""
+
+
+async def list_trash(
+    pool: Pool, workspace_id: uuid.UUID, limit: int, after: Sequence[object] | None
+) -> list[Asset]:
+    """The workspace's trash, the last deleted first, after the cursor's row."""
+    where = Where().add("workspace_id = {}", workspace_id).add("status = {}", _S.TRASHED.value)
+    where.after(TRASHED_FIRST, after)
+    records = await pool.fetch(
+        f"""SELECT {ASSET_COLUMNS} FROM assets WHERE {where.sql}
+            ORDER BY {TRASHED_FIRST.order_by} LIMIT {where.arg(limit)}""",
+        *where.args,
+    )
+    return _assets(records)
+
+
+async def due_for_purge(pool: Pool, limit: int, workspace_id: uuid.UUID | None = None) -> list[Asset]:
+    """Trashed assets whose time is up (all of a workspace's with ``workspace_id``: its trash
+    emptied), the longest due first."""
+    where = Where().add("status = {}", _S.TRASHED.value)
+    if workspace_id is None:
+        where.add("purge_at <= now()")
+    else:
+        where.add("workspace_id = {}", workspace_id)
+    records = await pool.fetch(
+        f"""SELECT {ASSET_COLUMNS} FROM assets WHERE {where.sql}
+            ORDER BY purge_at, id LIMIT {where.arg(limit)}""",
+        *where.args,
+    )
+    return _assets(records)
+
+
 async def set_tags(conn: Connection, asset_id: uuid.UUID, tags: list[str], *, bump: bool = True) -> None:
     """Inside a transaction: the asset's tags are ``tags`` (``bump``: as a change, its revision one
     more; a deleted asset's are cleared without one)."""
@@ -402,11 +474,11 @@ async def list_assets(
     sort: Sort = NEWEST,
 ) -> list[Asset]:
     """In ``sort``'s order, after the row whose keys were ``after`` (``query.decode`` of a cursor);
-    deleted assets only when asked for; only the workspace's when one is given (the dashboard of
+    trashed and deleted assets only when asked for; only the workspace's when one is given (the dashboard of
     an operator gives none)."""
     where = Where().maybe("workspace_id = {}", workspace_id)
     if status is None:
-        where.add("status <> {}", _S.DELETED.value)
+        where.add("status <> ALL({})", [s.value for s in HIDDEN])
     else:
         where.add("status = {}", status.value)
     if content_type is not None and content_type.endswith("/*"):

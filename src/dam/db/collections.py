@@ -19,20 +19,21 @@ from dam.db.query import Key, Sort, Where
 from dam.domain.access import Owner
 from dam.domain.assets import Asset
 from dam.domain.collections import Collection, Node
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN
 
 _COLUMNS = (
     "c.id, c.workspace_id, c.name, c.description, c.parent_id, c.query, c.created_by, c.created_by_key,"
     " c.created_at, c.updated_at"
 )
-_DELETED = AssetStatus.DELETED.value
-# The members of collection ``c`` that count: their asset is not deleted.
+_GONE = [s.value for s in sorted(HIDDEN)]  # trashed or deleted: left out of every collection
+_GONE_SQL = ", ".join(f"'{v}'" for v in _GONE)
+# The members of collection ``c`` that count: their asset is not trashed or deleted.
 _COUNT = f"""CASE WHEN c.query IS NULL THEN (
     SELECT count(*) FROM collection_assets m JOIN assets a ON a.id = m.asset_id
-    WHERE m.collection_id = c.id AND a.status <> '{_DELETED}') END AS asset_count"""
+    WHERE m.collection_id = c.id AND a.status NOT IN ({_GONE_SQL})) END AS asset_count"""
 _COVER = f"""CASE WHEN c.query IS NULL THEN (
     SELECT m.asset_id FROM collection_assets m JOIN assets a ON a.id = m.asset_id
-    WHERE m.collection_id = c.id AND a.status <> '{_DELETED}'
+    WHERE m.collection_id = c.id AND a.status NOT IN ({_GONE_SQL})
     ORDER BY m.position, m.asset_id LIMIT 1) END AS cover_asset_id"""
 # The collection $1 and every one below it.
 _DOWN = """WITH RECURSIVE down AS (
@@ -179,10 +180,11 @@ async def delete(conn: Connection, collection_id: uuid.UUID) -> None:
 
 
 async def visible(conn: Queries, asset_ids: Sequence[uuid.UUID], workspace_id: uuid.UUID) -> set[uuid.UUID]:
-    """Which of the given assets are the workspace's and not deleted."""
+    """Which of the given assets are the workspace's and not trashed or deleted."""
     records = await conn.fetch(
-        "SELECT id FROM assets WHERE id = ANY($1::uuid[]) AND workspace_id = $2 AND status <> $3",
-        list(asset_ids), workspace_id, _DELETED,
+        "SELECT id FROM assets"
+        " WHERE id = ANY($1::uuid[]) AND workspace_id = $2 AND status <> ALL($3::text[])",
+        list(asset_ids), workspace_id, _GONE,
     )  # fmt: skip
     return {r["id"] for r in records}
 
@@ -278,7 +280,7 @@ async def members(
     """A collection's members in order (deleted assets left out), after the member whose keys were
     ``after``."""
     where = Where().add("m.collection_id = {}", collection_id).add("a.workspace_id = {}", workspace_id)
-    where.add("a.status <> {}", _DELETED).after(IN_ORDER, after)
+    where.add("a.status <> ALL({})", _GONE).after(IN_ORDER, after)
     records = await conn.fetch(
         f"""SELECT m.position AS member_position, {_PREFIXED} FROM collection_assets m
             JOIN assets a ON a.id = m.asset_id

@@ -18,7 +18,7 @@ from dam.db.pool import Connection, Pool
 from dam.db.query import Key, Sort, Where
 from dam.domain import hashes as dhash
 from dam.domain.enrichment import Findings, Similar
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN
 from dam.domain.tags import key_of
 
 
@@ -129,10 +129,10 @@ async def similar(
                   FROM ({candidates}) AS c, unnest($4::bigint[]) AS m (hash)
                   WHERE c.asset_id <> $3 AND bit_count((c.hash # m.hash)::bit(64)) <= $9
                   GROUP BY c.asset_id) AS n
-            JOIN assets AS a ON a.id = n.asset_id AND a.status <> $11
+            JOIN assets AS a ON a.id = n.asset_id AND a.status <> ALL($11::text[])
             ORDER BY n.distance, n.asset_id
             LIMIT $10""",
-        workspace_id, model, asset_id, hashes, *near, max_distance, limit, AssetStatus.DELETED.value,
+        workspace_id, model, asset_id, hashes, *near, max_distance, limit, [s.value for s in HIDDEN],
     )  # fmt: skip
     return [Similar(asset_id=r["asset_id"], distance=r["distance"]) for r in records]
 
@@ -189,7 +189,7 @@ async def hashed(
     """The workspace's assets (deleted ones aside) with a hash of ``model``, oldest first, after the
     cursor's."""
     where = Where().add("h.workspace_id = {}", workspace_id).add("h.model = {}", model).add("h.frame = 0")
-    where.add("a.status <> {}", AssetStatus.DELETED.value).after(OLDEST_HASHED, after)
+    where.add("a.status <> ALL({})", [s.value for s in HIDDEN]).after(OLDEST_HASHED, after)
     records = await pool.fetch(
         f"""SELECT a.id, a.created_at FROM asset_hashes AS h JOIN assets AS a ON a.id = h.asset_id
             WHERE {where.sql} ORDER BY {OLDEST_HASHED.order_by} LIMIT {where.arg(limit)}""",

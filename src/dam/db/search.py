@@ -41,6 +41,7 @@ from dam.domain.search import (
     Word,
     escape_like,
 )
+from dam.domain.status import HIDDEN, AssetStatus
 from dam.domain.tags import key_of
 
 FACET_VALUES = 25  # values of each facet, most frequent first
@@ -196,6 +197,8 @@ def filters(plan: Plan, where: Where) -> None:
     where.add("d.workspace_id = {}", ws)
     if r.status != ANY_STATUS:
         where.add("d.status = {}", r.status)
+    else:  # any status of the searchable ones: trashed assets are found by none
+        where.add("d.status <> {}", AssetStatus.TRASHED.value)
     if r.types:
         where.add("d.kind = ANY({}::text[])", list(r.types))
     if r.content_type is not None and r.content_type.endswith("/*"):
@@ -565,31 +568,36 @@ async def suggest(pool: Pool, workspace_id: uuid.UUID, prefix: str) -> Suggestio
     skip = """
         WITH RECURSIVE s(k) AS (
             (SELECT d.{col} FROM search_documents d
-             WHERE d.workspace_id = $1 AND d.{col} LIKE dam_fold($2) AND d.status <> 'deleted'
+             WHERE d.workspace_id = $1 AND d.{col} LIKE dam_fold($2) AND d.status NOT IN ({gone})
              ORDER BY d.{col} LIMIT 1)
             UNION ALL
             SELECT (SELECT d.{col} FROM search_documents d
                     WHERE d.workspace_id = $1 AND d.{col} LIKE dam_fold($2) AND d.{col} > s.k
-                      AND d.status <> 'deleted'
+                      AND d.status NOT IN ({gone})
                     ORDER BY d.{col} LIMIT 1)
             FROM s WHERE s.k IS NOT NULL
         )
         SELECT k FROM s WHERE k IS NOT NULL LIMIT {n}"""
-    titles, files, models = (skip.format(col=c, n=n) for c in ("title_key", "filename_key", "model_key"))
+    gone = ", ".join(f"'{s.value}'" for s in sorted(HIDDEN))  # trashed and deleted assets suggest nothing
+    titles, files, models = (
+        skip.format(col=c, n=n, gone=gone) for c in ("title_key", "filename_key", "model_key")
+    )
     records = await pool.fetch_planned(
         f"""SELECT
             ARRAY(SELECT t.name FROM tags t
                   WHERE t.workspace_id = $1 AND dam_fold(t.name) COLLATE "C" LIKE dam_fold($2)
                   ORDER BY t.asset_count DESC, t.key LIMIT {n}) AS tags,
             ARRAY(SELECT (SELECT a.title FROM search_documents d JOIN assets a ON a.id = d.asset_id
-                          WHERE d.workspace_id = $1 AND d.title_key = x.k AND d.status <> 'deleted' LIMIT 1)
+                          WHERE d.workspace_id = $1 AND d.title_key = x.k AND d.status NOT IN ({gone})
+                          LIMIT 1)
                   FROM ({titles}) AS x) AS titles,
             ARRAY(SELECT (SELECT a.filename FROM search_documents d JOIN assets a ON a.id = d.asset_id
-                          WHERE d.workspace_id = $1 AND d.filename_key = x.k AND d.status <> 'deleted'
+                          WHERE d.workspace_id = $1 AND d.filename_key = x.k AND d.status NOT IN ({gone})
                           LIMIT 1)
                   FROM ({files}) AS x) AS filenames,
             ARRAY(SELECT (SELECT d.camera_model FROM search_documents d
-                          WHERE d.workspace_id = $1 AND d.model_key = x.k AND d.status <> 'deleted' LIMIT 1)
+                          WHERE d.workspace_id = $1 AND d.model_key = x.k AND d.status NOT IN ({gone})
+                          LIMIT 1)
                   FROM ({models}) AS x) AS camera_models,
             ARRAY(SELECT jsonb_build_object('id', c.id::text, 'name', c.name) FROM collections c
                   WHERE c.workspace_id = $1 AND dam_fold(c.name) COLLATE "C" LIKE dam_fold($2)

@@ -53,6 +53,11 @@ class AssetFields(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     uploaded_at: datetime | None
+    # In the trash (status ``trashed``): when, by whom (a user's id; null for a key or the system),
+    # and when it is purged for good.
+    trashed_at: datetime | None = None
+    trashed_by: uuid.UUID | None = None
+    purge_at: datetime | None = None
 
 
 PUBLIC_FIELDS = tuple(f.name for f in msgspec.structs.fields(AssetFields))
@@ -76,6 +81,7 @@ class Asset(AssetFields, frozen=True, kw_only=True):
     max_bytes: int | None = None  # a tighter limit than the deployment's (an upload token's)
     # The thumbnail's ThumbHash: shown beside its URL (summaries, details), never on its own.
     thumbhash: bytes | None = None
+    trashed_from: AssetStatus | None = None  # the status a restore brings it back to
 
     @property
     def owner(self) -> Owner:

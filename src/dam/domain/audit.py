@@ -27,6 +27,8 @@ class Action(enum.StrEnum):
     ASSET_CREATE = "asset.create"
     ASSET_COMPLETE = "asset.complete"
     ASSET_DELETE = "asset.delete"
+    ASSET_TRASH = "asset.trash"
+    ASSET_RESTORE = "asset.restore"
     ASSET_REPROCESS = "asset.reprocess"
     ASSET_UPDATE = "asset.update"
     TAG_RENAME = "tag.rename"

@@ -44,7 +44,7 @@ from dam.domain.errors import (
 )
 from dam.domain.metadata import Edit, Editable
 from dam.domain.schema import EMPTY, MetadataSchema
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN
 
 MAX_IDS = 1000
 """Assets one request may name."""
@@ -164,8 +164,8 @@ def _one(
         return Planned(id=asset_id, error=NotFound(f"asset {asset_id} not found"))
     try:
         require(principal, Scope.EDIT_OWN, asset.owner if bulk.owned else None)
-        if asset.status is AssetStatus.DELETED and not bulk.delete:
-            raise Conflict("asset is deleted; a deleted asset cannot be changed")
+        if asset.status in HIDDEN and not bulk.delete:
+            raise Conflict(f"asset is {asset.status.value}; it cannot be changed")
         if unusable is not None:
             return Planned(id=asset_id, error=unusable, asset=asset)
         after = edited(asset, bulk, adding, schema) if bulk.edits else None

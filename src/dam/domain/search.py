@@ -37,7 +37,10 @@ MAX_TAGS = 32  # ``tag`` and ``exclude_tag`` values, each
 MAX_LIMIT = 200
 ANY_STATUS = "any"
 # An asset is searchable once its bytes have arrived: every status but pending_upload.
-SEARCHED: tuple[str, ...] = tuple(s.value for s in AssetStatus if s is not AssetStatus.PENDING_UPLOAD)
+# A trashed one is found by no search: GET /trash lists it.
+SEARCHED: tuple[str, ...] = tuple(
+    s.value for s in AssetStatus if s not in (AssetStatus.PENDING_UPLOAD, AssetStatus.TRASHED)
+)
 # Parameters GET /search takes besides ``meta.<key>`` (and ``.min`` / ``.max``); only the
 # repeatable ones may be given more than once.
 REPEATABLE = frozenset({"type", "tag", "exclude_tag", "has"})
@@ -199,14 +202,20 @@ def meta_filters(params: Mapping[str, str]) -> tuple[MetaFilter, ...]:
     return tuple(MetaFilter(key, **parts) for key, parts in sorted(found.items()))
 
 
+_NOT_SEARCHED = {
+    AssetStatus.PENDING_UPLOAD.value: (
+        "pending uploads are not searched (their bytes have not arrived): list them with"
+        " GET /assets?status=pending_upload"
+    ),
+    AssetStatus.TRASHED.value: "trashed assets are not searched: GET /trash lists them",
+}
+
+
 def check(request: SearchRequest) -> SearchRequest:
     """Refuse what no workspace could answer: an unknown sort or facet, relevance without words,
     a bad status or type, too many tags."""
-    if request.status == AssetStatus.PENDING_UPLOAD.value:
-        raise InvalidSearch(
-            "pending uploads are not searched (their bytes have not arrived): list them with"
-            " GET /assets?status=pending_upload"
-        )
+    if request.status in _NOT_SEARCHED:
+        raise InvalidSearch(_NOT_SEARCHED[request.status])
     if request.status != ANY_STATUS and request.status not in SEARCHED:
         raise InvalidSearch(
             f"status {request.status[:40]!r} is not one of {', '.join([*SEARCHED, ANY_STATUS])}"

@@ -20,18 +20,25 @@ class AssetStatus(enum.StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+    TRASHED = "trashed"  # deleted by someone, its bytes kept until ``purge_at``: it can be restored
     DELETED = "deleted"
 
 
 _S = AssetStatus
 TRANSITIONS: dict[AssetStatus, frozenset[AssetStatus]] = {
     _S.PENDING_UPLOAD: frozenset({_S.UPLOADED, _S.FAILED, _S.DELETED}),
-    _S.UPLOADED: frozenset({_S.PROCESSING, _S.FAILED, _S.DELETED}),
-    _S.PROCESSING: frozenset({_S.READY, _S.FAILED, _S.UPLOADED, _S.DELETED}),
-    _S.READY: frozenset({_S.UPLOADED, _S.DELETED}),
-    _S.FAILED: frozenset({_S.UPLOADED, _S.DELETED}),
+    _S.UPLOADED: frozenset({_S.PROCESSING, _S.FAILED, _S.TRASHED, _S.DELETED}),
+    _S.PROCESSING: frozenset({_S.READY, _S.FAILED, _S.UPLOADED, _S.TRASHED, _S.DELETED}),
+    _S.READY: frozenset({_S.UPLOADED, _S.TRASHED, _S.DELETED}),
+    _S.FAILED: frozenset({_S.UPLOADED, _S.TRASHED, _S.DELETED}),
+    # Restored to where it was (ready, failed), or to processing again from the start (uploaded);
+    # purged (deleted) when its time in the trash is up.
+    _S.TRASHED: frozenset({_S.READY, _S.FAILED, _S.UPLOADED, _S.DELETED}),
     _S.DELETED: frozenset(),
 }
+# Statuses in which an asset is gone for everyone but GET /assets/{id} and the trash: left out of
+# listings, search, collections, share links and streams, as an unknown asset is.
+HIDDEN = frozenset({_S.TRASHED, _S.DELETED})
 # Statuses in which the stored original is the asset's (what reads and reprocessing may rely on).
 HAS_OBJECT = frozenset({_S.UPLOADED, _S.PROCESSING, _S.READY, _S.FAILED})
 

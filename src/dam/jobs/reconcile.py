@@ -28,6 +28,7 @@ from dam.domain.errors import DamError, Unavailable
 from dam.domain.status import AssetStatus
 from dam.domain.steps import queues_of, stale_after
 from dam.resources import Resources
+from dam.services.assets import Assets
 from dam.services.backlog import Backlog
 from dam.services.processing import Processing
 from dam.services.uploads import Uploads
@@ -37,10 +38,13 @@ log = logging.getLogger(__name__)
 SETTLE_SECONDS = 60.0
 
 
+PURGES_PER_PASS = 500  # trashed assets purged by one pass at most (the next pass goes on)
+
+
 async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     """One pass; returns what it did, by kind. A dependency that is down ends the pass early (the
     next minute's pass goes on); the outage itself is logged where it was met."""
-    counts = {"completed": 0, "requeued": 0, "restarted": 0, "expired": 0, "drained": 0}
+    counts = {"completed": 0, "requeued": 0, "restarted": 0, "expired": 0, "drained": 0, "purged": 0}
     try:
         await _pass(ctx["resources"], counts)
     except Unavailable as exc:
@@ -62,6 +66,8 @@ async def _pass(resources: Resources, counts: dict[str, int]) -> None:
     with contextlib.suppress(Unavailable):  # Redis still down: the drainer goes on trying
         counts["drained"] = await processing.drain_outbox()
     await _pending(resources, counts)
+    # Trashed assets whose DAM_TRASH_DAYS are up leave storage; their rows stay as tombstones.
+    counts["purged"] = await Assets(resources).purge_due(at_most=PURGES_PER_PASS)
     backlog = Backlog(resources)
     for asset in await backlog.in_status(AssetStatus.UPLOADED, older_than_seconds=SETTLE_SECONDS):
         if asset.etag and await _requeue(resources, processing, asset):

@@ -1,4 +1,5 @@
-"""Asset use cases: read one (with renditions, steps and URLs), list, delete, reprocess."""
+"""Asset use cases: read one (with renditions, steps and URLs), list, delete (to the trash, or for
+good), restore, reprocess."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dam.domain import audit, validation
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, AssetDetail, AssetPage, Audience
 from dam.domain.audit import Action
-from dam.domain.status import AssetStatus
+from dam.domain.errors import Conflict
+from dam.domain.status import HIDDEN, AssetStatus
 from dam.domain.stream_access import viewer_of
 from dam.resources import Resources
 from dam.services import scoped
@@ -20,11 +22,14 @@ from dam.services.processing import Processing
 from dam.services.tags import retag
 from dam.services.unit import unit
 
+PURGE_BATCH = 100  # trashed assets read at a time for the purge
+
 
 class Assets:
     """Reading and managing assets."""
 
     def __init__(self, resources: Resources) -> None:
+        self.trash_days = resources.settings.lifecycle.trash_days
         self.pool = resources.pool
         self.storage = resources.storage
         self.processing = Processing(resources)
@@ -67,10 +72,36 @@ class Assets:
         details = await self.present.details(items, Audience(viewer=viewer_of(principal)))
         return AssetPage(items=details, next_cursor=next_cursor)
 
-    async def delete(self, principal: Principal | None, asset_id: uuid.UUID) -> None:
-        """Remove the original and renditions from storage, then mark the asset deleted (its
-        creator, an editor, or the upload token it came with; None: the system)."""
+    async def delete(
+        self, principal: Principal | None, asset_id: uuid.UUID, *, permanent: bool = False
+    ) -> None:
+        """Move the asset to the trash for ``DAM_TRASH_DAYS`` (its creator, an editor, or the upload
+        token it came with; None: the system); with ``permanent`` (admins), ``DAM_TRASH_DAYS=0``, or
+        an upload whose bytes never arrived, delete it for good at once. Deleting a deleted asset,
+        or trashing a trashed one, does nothing."""
         asset = await scoped.uploadable(self.pool, asset_id, principal)
+        if permanent and principal is not None:
+            require(principal, Scope.MANAGE)
+        days = self.trash_days
+        if permanent or days <= 0 or asset.status is AssetStatus.PENDING_UPLOAD:
+            await self.purge(principal, asset)
+            return
+        if asset.status in HIDDEN:
+            return
+        entry = audit.by(principal, Action.ASSET_TRASH)
+        async with unit(self.pool) as work:
+            await tag_rows.share_lock(work.conn, asset.workspace_id)
+            by = principal.user_id if principal is not None else None
+            trashed = await db.trash_many(work.conn, [asset_id], by, days, entry)
+            if not trashed:
+                return
+            work.touched(asset_id)
+            if trashed[0].tags:  # the workspace's counts are of live assets; the asset keeps its tags
+                await retag(work.conn, asset.workspace_id, trashed[0].tags, [])
+
+    async def purge(self, principal: Principal | None, asset: Asset) -> None:
+        """Delete the asset for good: its original and renditions leave storage, its row stays as a
+        tombstone (``deleted``)."""
         if asset.status is AssetStatus.DELETED:
             return
         if asset.upload_id is not None:
@@ -80,13 +111,73 @@ class Assets:
         entry = audit.by(principal, Action.ASSET_DELETE)
         async with unit(self.pool) as work:
             await tag_rows.share_lock(work.conn, asset.workspace_id)
-            deleted = await db.transition(work.conn, asset_id, AssetStatus.DELETED, audit=entry)
+            deleted = await db.transition(work.conn, asset.id, AssetStatus.DELETED, audit=entry)
             if deleted is None:
                 return
+            work.touched(asset.id)
+            if deleted.tags:  # its tags go with it (a trashed asset's counted for none already)
+                if asset.status is not AssetStatus.TRASHED:
+                    await retag(work.conn, deleted.workspace_id, deleted.tags, [])
+                await db.set_tags(work.conn, asset.id, [], bump=False)
+
+    async def restore(self, principal: Principal, asset_id: uuid.UUID) -> AssetDetail:
+        """Bring a trashed asset back as it was: its tags, collections and share links (those not
+        expired) with it. One trashed while it was being processed is processed again."""
+        asset = await scoped.editable(self.pool, asset_id, principal)
+        if asset.status is not AssetStatus.TRASHED:
+            raise Conflict(f"asset {asset_id} is not in the trash (it is {asset.status.value})")
+        was = asset.trashed_from
+        target = was if was in (AssetStatus.READY, AssetStatus.FAILED) else AssetStatus.UPLOADED
+        entry = audit.by(principal, Action.ASSET_RESTORE)
+        async with unit(self.pool) as work:
+            await tag_rows.share_lock(work.conn, asset.workspace_id)
+            restored = await db.restore(work.conn, asset_id, target, entry)
+            if restored is None:  # restored or purged meanwhile
+                raise Conflict(f"asset {asset_id} is not in the trash")
             work.touched(asset_id)
-            if deleted.tags:  # its tags go with it: the workspace's counts are of live assets
-                await retag(work.conn, deleted.workspace_id, deleted.tags, [])
-                await db.set_tags(work.conn, asset_id, [], bump=False)
+            if restored.tags:
+                await retag(work.conn, restored.workspace_id, [], restored.tags)
+        if target is AssetStatus.UPLOADED:
+            await self.processing.hand_over(
+                restored, rerun=f"restore:{int(restored.updated_at.timestamp() * 1000)}"
+            )
+        return await self.detail(restored, viewer=viewer_of(principal))
+
+    async def trash(self, principal: Principal, limit: int, cursor: str | None) -> AssetPage:
+        """A page of the workspace's trash, the last deleted first."""
+        require(principal, Scope.READ)
+        assert principal.workspace_id is not None
+        after = query.decode(cursor, db.TRASHED_FIRST) if cursor else None
+        rows = await db.list_trash(self.pool, principal.workspace_id, limit + 1, after)
+        items, next_cursor = query.page(rows, limit, db.TRASHED_FIRST)
+        details = await self.present.details(items, Audience(viewer=viewer_of(principal)))
+        return AssetPage(items=details, next_cursor=next_cursor)
+
+    async def empty_trash(self, principal: Principal) -> int:
+        """Purge every asset of the workspace's trash now (admins); how many."""
+        require(principal, Scope.MANAGE)
+        assert principal.workspace_id is not None
+        return await self.purge_due(principal, principal.workspace_id)
+
+    async def purge_due(
+        self,
+        principal: Principal | None = None,
+        workspace_id: uuid.UUID | None = None,
+        at_most: int | None = None,
+    ) -> int:
+        """Purge trashed assets whose time is up (with ``workspace_id``: all of that workspace's), a
+        batch at a time, ``at_most`` of them (None: every one); how many."""
+        done, seen = 0, set[uuid.UUID]()
+        while batch := [
+            a for a in await db.due_for_purge(self.pool, PURGE_BATCH, workspace_id) if a.id not in seen
+        ]:
+            for asset in batch:  # one moved meanwhile (restored, purged by another) is not read again
+                if at_most is not None and done >= at_most:
+                    return done
+                seen.add(asset.id)
+                await self.purge(principal, asset)
+                done += 1
+        return done
 
     async def reprocess(
         self, principal: Principal, asset_id: uuid.UUID, steps: list[str] | None = None

@@ -38,7 +38,7 @@ from dam.domain.bulk import Bulk, Outcome, Planned
 from dam.domain.collections import GAP
 from dam.domain.errors import DamError, InvalidInput, NotFound
 from dam.domain.schema import EMPTY
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN
 from dam.resources import Resources
 from dam.services.collections import SMART, not_found
 from dam.services.edits import editable
@@ -55,6 +55,7 @@ class BulkChanges:
     def __init__(self, resources: Resources) -> None:
         self.pool = resources.pool
         self.storage = resources.storage
+        self.trash_days = resources.settings.lifecycle.trash_days
 
     async def change(self, principal: Principal, bulk: Bulk) -> list[Outcome]:
         """Each id's outcome, in the request's order (repeats once). ``InvalidInput`` for a request
@@ -98,6 +99,16 @@ class BulkChanges:
             await asset_rows.edit_many(work.conn, [_edited(p, names) for p in edits], entry)
             work.touched(*(p.id for p in edits))
         deleted: list[Asset] = []
+        # To the trash (their tags kept, counted for none), unless DAM_TRASH_DAYS is 0; uploads whose
+        # bytes never arrived have nothing to keep and go for good, as DELETE /assets/{id} does.
+        days = self.trash_days
+        trashable = [a for a in doomed if days > 0 and a.status in asset_rows.TRASH.sources]
+        if trashable:
+            entry = audit.by(principal, Action.ASSET_TRASH)
+            by = principal.user_id
+            trashed = await asset_rows.trash_many(work.conn, [a.id for a in trashable], by, days, entry)
+            work.touched(*(a.id for a in trashed))
+        doomed = [a for a in doomed if a not in trashable]
         if doomed:
             entry = audit.by(principal, Action.ASSET_DELETE)
             deleted = await asset_rows.delete_many(work.conn, [a.id for a in doomed], entry)
@@ -133,7 +144,7 @@ class BulkChanges:
 
 
 def _live(asset: Asset) -> bool:
-    return asset.status is not AssetStatus.DELETED
+    return asset.status not in HIDDEN
 
 
 def _edited(planned: Planned, names: dict[str, str]) -> asset_rows.Edited:

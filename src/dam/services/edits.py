@@ -21,7 +21,7 @@ from dam.domain.assets import Asset
 from dam.domain.audit import Action
 from dam.domain.errors import Conflict, NotFound
 from dam.domain.metadata import Edit, Editable
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN, AssetStatus
 from dam.resources import Resources
 from dam.services import scoped
 from dam.services.schema import schema_of
@@ -54,8 +54,10 @@ class Edits:
             asset = await db.lock_asset(work.conn, asset_id)
             if asset is None:
                 raise scoped.not_found(asset_id)
-            if asset.status is AssetStatus.DELETED:
-                raise Conflict("asset is deleted; a deleted asset cannot be edited")
+            if asset.status in HIDDEN:
+                raise Conflict(f"asset is {asset.status.value}; restore it from the trash to edit it"
+                               if asset.status is AssetStatus.TRASHED
+                               else "asset is deleted; a deleted asset cannot be edited")  # fmt: skip
             before = editable(asset)
             after = rules.apply(before, edit)  # an unusable edit is 422 whatever the revision
             if after.metadata != before.metadata:
@@ -85,8 +87,8 @@ class Edits:
             asset = await db.lock_asset(work.conn, asset_id)
             if asset is None:
                 raise scoped.not_found(asset_id)
-            if asset.status is AssetStatus.DELETED:
-                raise Conflict("asset is deleted; its suggestions cannot be answered")
+            if asset.status in HIDDEN:
+                raise Conflict(f"asset is {asset.status.value}; its suggestions cannot be answered")
             name = await enrichment_rows.model_tag(work.conn, asset_id, key)
             if name is None:
                 raise NotFound(f"no model suggested the tag {tag[:100]!r} for asset {asset_id}")

@@ -32,7 +32,7 @@ from dam.domain.assets import (
     StoredRendition,
 )
 from dam.domain.enrichment import enrichment_of
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN, AssetStatus
 from dam.domain.steps import ENRICH_KINDS, StepName
 from dam.domain.stream_access import Generations
 from dam.domain.streaming import StreamRecord
@@ -134,7 +134,7 @@ class Presenter:
                 generations=loaded.generations.get(asset.id, (0, 0)),
                 until=audience.until.timestamp() if audience.until else None,
             )
-            if live
+            if asset.status not in HIDDEN  # a trashed asset's stream answers as an unknown one's
             else None
         )  # fmt: skip
         return AssetDetail(

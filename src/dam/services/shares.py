@@ -36,7 +36,7 @@ from dam.domain.shares import (
     shared_member,
     visit_cookie,
 )
-from dam.domain.status import AssetStatus
+from dam.domain.status import HIDDEN
 from dam.keys import share_open_key
 from dam.resources import Resources
 from dam.services import collections, passwords, scoped
@@ -88,7 +88,7 @@ class Shares:
         """A share link of an asset (editors and up), within the workspace's cap."""
         require(principal, Scope.EDIT_ANY)
         asset = await scoped.find(self.pool, asset_id, principal)
-        if asset.status is AssetStatus.DELETED:
+        if asset.status in HIDDEN:
             raise scoped.not_found(asset_id)
         return await self._make(
             principal, asset.workspace_id, asset_id=asset.id, expires_in=expires_in, password=password,
@@ -220,7 +220,7 @@ class Shares:
         if share.collection_id is None:
             assert share.asset_id is not None
             asset = await asset_rows.get_asset(self.pool, share.asset_id, share.workspace_id)
-            if asset is None or asset.status is AssetStatus.DELETED:
+            if asset is None or asset.status in HIDDEN:
                 raise NotFound(_GONE)
             await self._record_open(share, address or "unknown")
             return shared_asset(await self.present.detail(asset, audience_of(share)), share, base)
@@ -247,7 +247,7 @@ class Shares:
         own link reaches its asset alone); 404 for any other asset, as for an unknown one."""
         share = await self._unlocked(secret, cookies)
         asset = await asset_rows.get_asset(self.pool, asset_id, share.workspace_id)
-        if asset is None or asset.status is AssetStatus.DELETED or not await self._reaches(share, asset):
+        if asset is None or asset.status in HIDDEN or not await self._reaches(share, asset):
             raise NotFound(f"asset {asset_id} is not one this share link shows")
         await self._record_open(share, address or "unknown")
         return shared_member(await self.present.detail(asset, audience_of(share)), share, base)

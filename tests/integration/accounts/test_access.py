@@ -122,6 +122,23 @@ async def _delete(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.delete(f"/assets/{(await an_asset(c, w.admin))['id']}", headers=h)
 
 
+async def _delete_for_good(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    asset_id = (await an_asset(c, w.admin))["id"]
+    return await c.delete(f"/assets/{asset_id}", params={"permanent": "true"}, headers=h)
+
+
+async def _restore(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/restore", headers=h)
+
+
+async def _trash(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/trash", headers=h)
+
+
+async def _empty_trash(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.delete("/trash", headers=h)
+
+
 async def _edit(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.patch(f"/assets/{(await an_asset(c, w.admin))['id']}", json={"title": "t"}, headers=h)
 
@@ -353,6 +370,14 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "POST /assets/{id}/complete": (_complete, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "POST /assets/{id}/reprocess": (_reprocess, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "DELETE /assets/{id}": (_delete, (401, 403, 403, 204, 204, 401, 401, 401, 404, 403, 401)),
+    "DELETE /assets/{id}?permanent=true": (
+        _delete_for_good,
+        (401, 403, 403, 403, 204, 401, 401, 401, 404, 403, 401),
+    ),
+    # Only a trashed asset can be restored: a pending one is 409 to whoever may restore it.
+    "POST /assets/{id}/restore": (_restore, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
+    "GET /trash": (_trash, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
+    "DELETE /trash": (_empty_trash, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
     "PATCH /assets/{id}": (_edit, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
     "POST /assets/bulk": (_bulk, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "GET /tags": (_tags, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),

@@ -71,7 +71,9 @@ async def test_each_action_leaves_one_row_and_refusals_none(
     user_id = next(m["user_id"] for m in members if m["email"] == email)
     assert (await api.patch(f"/members/{user_id}", json={"role": "editor"})).status_code == 200
     assert (await api.delete(f"/members/{user_id}")).status_code == 204
-    assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
+    assert (await api.delete(f"/assets/{asset_id}")).status_code == 204  # to the trash
+    assert (await api.post(f"/assets/{asset_id}/restore")).status_code == 200
+    assert (await api.delete(f"/assets/{asset_id}", params={"permanent": "true"})).status_code == 204
     async with AsyncTestClient(app=create_app(settings)) as browser:
         assert (
             await browser.post("/auth/login", json={"email": email, "password": "wrong"})
@@ -84,7 +86,7 @@ async def test_each_action_leaves_one_row_and_refusals_none(
     on_asset = [r["action"] for r in rows if r["asset_id"] == asset_id]
     assert sorted(on_asset) == sorted(
         ["asset.create", "asset.complete", "asset.reprocess", "share.create", "share.use", "share.revoke",
-         "asset.delete"]
+         "asset.trash", "asset.restore", "asset.delete"]
     )  # fmt: skip
     by_action: dict[str, dict[str, Any]] = {}
     for row in rows:  # newest first: each action's latest row

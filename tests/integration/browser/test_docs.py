@@ -35,7 +35,8 @@ OPERATIONS = {
     "addCollectionAssets", "removeCollectionAssets", "moveCollectionAssets", "listCollectionAssets",
     "createCollectionShare", "openSharedAsset",
     "updateAsset", "listTags", "renameTag", "deleteTag", "search", "suggestSearch", "bulkChangeAssets",
-    "similarAssets", "getTranscript", "listDuplicates", "acceptSuggestion", "rejectSuggestion",
+    "similarAssets", "getTranscript", "listDuplicates",
+    "restoreAsset", "listTrash", "emptyTrash", "acceptSuggestion", "rejectSuggestion",
     "getWorkspaceSchema", "replaceWorkspaceSchema",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
     *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),

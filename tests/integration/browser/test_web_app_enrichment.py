@@ -103,6 +103,6 @@ async def test_the_viewer_shows_text_tags_and_near_duplicates_and_the_review_kee
     await group.get_by_role("button", name="Keep this one, delete the others").click()
     await expect(group).to_have_count(0)
     async with httpx.AsyncClient(base_url=stack, headers=bearer(key), timeout=30) as api:
-        assert (await api.get(f"/assets/{logo}")).json()["status"] == "deleted"
+        assert (await api.get(f"/assets/{logo}")).json()["status"] == "trashed"
         assert (await api.get(f"/assets/{copy}")).json()["status"] == "ready"
     assert problems == []

@@ -330,20 +330,31 @@ async def test_delete_deletes_as_delete_does(
         theirs["id"]: 403,
     }
     assert statuses(await bulk(api, {"ids": ids, "delete": True})) == dict.fromkeys(ids, 200)
-    for asset_id in ids:
+    # The stored asset goes to the trash, its bytes kept; the uploads that never arrived go for good.
+    assert (await read(api, stored))["status"] == "trashed"
+    for asset_id in ids[1:]:
         assert (await read(api, asset_id))["status"] == "deleted"
     assert await tag_counts(api) == {}
     listed = await s3.list_objects_v2(Bucket=settings.s3.bucket)
-    assert [o["Key"] for o in listed.get("Contents", [])] == []
+    assert key in [o["Key"] for o in listed.get("Contents", [])]
     uploads = await s3.list_multipart_uploads(Bucket=settings.s3.bucket)
     assert uploads.get("Uploads", []) == []
-    log = await audited(api, "asset.delete")
-    assert sorted(e["asset_id"] for e in log) == sorted(ids)
-    # Again: nothing more happens (as DELETE /assets/{id} answers a deleted asset).
+    assert [e["asset_id"] for e in await audited(api, "asset.trash")] == [stored]
+    assert sorted(e["asset_id"] for e in await audited(api, "asset.delete")) == sorted(ids[1:])
+    # Again: nothing more happens (as DELETE /assets/{id} answers a trashed or deleted asset).
     assert statuses(await bulk(api, {"ids": ids, "delete": True})) == dict.fromkeys(ids, 200)
-    assert len(await audited(api, "asset.delete")) == len(ids)
-    # A deleted asset cannot be changed otherwise.
-    assert statuses(await bulk(api, {"ids": [stored], "add_tags": ["x"]})) == {stored: 409}
+    assert len(await audited(api, "asset.trash")) == 1
+    assert len(await audited(api, "asset.delete")) == len(ids) - 1
+    # A trashed or deleted asset cannot be changed otherwise.
+    assert statuses(await bulk(api, {"ids": [stored, ids[1]], "add_tags": ["x"]})) == {
+        stored: 409,
+        ids[1]: 409,
+    }
+    # Emptying the trash deletes its bytes as DELETE /assets/{id}?permanent=true does.
+    assert json_of(await api.delete("/trash")) == {"purged": 1}
+    listed = await s3.list_objects_v2(Bucket=settings.s3.bucket)
+    assert [o["Key"] for o in listed.get("Contents", [])] == []
+    assert await tag_counts(api) == {}
 
 
 async def test_concurrent_writers_keep_the_counts_right(api: Client) -> None:

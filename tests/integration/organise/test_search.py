@@ -342,7 +342,11 @@ async def test_documents_follow_edits_tag_renames_and_deletes(api: Client, lib: 
     assert renamed.status_code == 200, renamed.text
     assert names(lib, await found(api, tag="songs")) == ["theme"]
     assert names(lib, await found(api, q="songs")) == ["theme"]
-    assert (await api.delete(f"/assets/{lib['theme']}")).status_code == 204
+    assert (await api.delete(f"/assets/{lib['theme']}")).status_code == 204  # to the trash
+    assert await found(api, q="fado") == []
+    assert await found(api, q="fado", status="any") == []
+    permanent = await api.delete(f"/assets/{lib['theme']}", params={"permanent": "true"})
+    assert permanent.status_code == 204
     assert await found(api, q="fado") == []
     assert names(lib, await found(api, q="fado", status="deleted")) == ["theme"]
 

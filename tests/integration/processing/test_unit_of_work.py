@@ -89,6 +89,10 @@ async def test_every_change_of_an_asset_is_refreshed_in_its_own_transaction(
     assert collapsed(seen) == ["pending_upload", "uploaded", "processing", "ready"], seen
     assert len(seen) >= 5  # begin probe, finish probe, finish stills at least
     assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
+    assert (await written(resources, asset_id))[-1] == "trashed"
+    assert (await api.post(f"/assets/{asset_id}/restore")).status_code == 200
+    assert (await written(resources, asset_id))[-1] == "ready"
+    assert (await api.delete(f"/assets/{asset_id}", params={"permanent": "true"})).status_code == 204
     assert (await written(resources, asset_id))[-1] == "deleted"
     assert all(ids == frozenset({uuid.UUID(asset_id)}) for ids in probe.calls)
 
@@ -141,5 +145,5 @@ async def test_a_failing_refresh_rolls_back_mark_uploaded_finish_and_delete(
     assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
     # Only what committed: a refusal left no row of its own.
     assert await written(resources, asset_id) == [
-        "pending_upload", "uploaded", "processing", "failed", "deleted"
+        "pending_upload", "uploaded", "processing", "failed", "trashed"
     ]  # fmt: skip

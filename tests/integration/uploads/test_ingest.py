@@ -230,7 +230,7 @@ async def test_delete_removes_object_and_marks_deleted(
     await s3.put_object(
         Bucket=settings.s3.bucket, Key=f"renditions/{created['id']}/thumbnail.webp", Body=b"x"
     )
-    response = await api.delete(f"/assets/{created['id']}")
+    response = await api.delete(f"/assets/{created['id']}", params={"permanent": "true"})
     assert response.status_code == 204
     remaining = await s3.list_objects_v2(Bucket=settings.s3.bucket)
     assert remaining.get("KeyCount", 0) == 0

@@ -21,6 +21,8 @@ export const ACTIONS = [
 	'asset.create',
 	'asset.complete',
 	'asset.update',
+	'asset.trash',
+	'asset.restore',
 	'asset.delete',
 	'asset.reprocess',
 	'collection.create',

@@ -109,6 +109,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/assets/{asset_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring an asset back from the trash */
+        post: operations["restoreAsset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{asset_id}/shares": {
         parameters: {
             query?: never;
@@ -897,6 +914,24 @@ export interface paths {
         patch: operations["renameTag"];
         trace?: never;
     };
+    "/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's trash, the last deleted first */
+        get: operations["listTrash"];
+        put?: never;
+        post?: never;
+        /** Empty the trash: delete everything in it for good (admins) */
+        delete: operations["emptyTrash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/upload-tokens": {
         parameters: {
             query?: never;
@@ -1111,7 +1146,7 @@ export interface components {
          * @description Every action the log records.
          * @enum {string}
          */
-        Action: "asset.complete" | "asset.create" | "asset.delete" | "asset.reprocess" | "asset.update" | "auth.login" | "collection.assets.add" | "collection.assets.move" | "collection.assets.remove" | "collection.create" | "collection.delete" | "collection.update" | "identity.link" | "invitation.accept" | "invitation.create" | "invitation.revoke" | "key.create" | "key.revoke" | "member.add" | "member.remove" | "member.role" | "share.create" | "share.revoke" | "share.use" | "tag.delete" | "tag.rename" | "upload_token.create" | "upload_token.revoke" | "workspace.schema";
+        Action: "asset.complete" | "asset.create" | "asset.delete" | "asset.reprocess" | "asset.restore" | "asset.trash" | "asset.update" | "auth.login" | "collection.assets.add" | "collection.assets.move" | "collection.assets.remove" | "collection.create" | "collection.delete" | "collection.update" | "identity.link" | "invitation.accept" | "invitation.create" | "invitation.revoke" | "key.create" | "key.revoke" | "member.add" | "member.remove" | "member.role" | "share.create" | "share.revoke" | "share.use" | "tag.delete" | "tag.rename" | "upload_token.create" | "upload_token.revoke" | "workspace.schema";
         /**
          * AssetIdList
          * @description The assets a change of members names.
@@ -1142,6 +1177,8 @@ export interface components {
             /** @default null */
             media_url: string | null;
             metadata: Record<string, never>;
+            /** @default null */
+            purge_at: string | null;
             renditions: components["schemas"]["RenditionOut"][];
             revision: number;
             sha256: string | null;
@@ -1156,6 +1193,10 @@ export interface components {
             /** @default null */
             thumbhash: string | null;
             title: string | null;
+            /** @default null */
+            trashed_at: string | null;
+            /** @default null */
+            trashed_by: string | null;
             updated_at: string;
             uploaded_at: string | null;
         };
@@ -1172,7 +1213,7 @@ export interface components {
          * @description Lifecycle of an asset.
          * @enum {string}
          */
-        AssetStatus: "deleted" | "failed" | "pending_upload" | "processing" | "ready" | "uploaded";
+        AssetStatus: "deleted" | "failed" | "pending_upload" | "processing" | "ready" | "trashed" | "uploaded";
         /**
          * AssetSummary
          * @description An asset in a list of results (search, a collection): enough to show a tile and open it.
@@ -1454,6 +1495,8 @@ export interface components {
             /** @default null */
             media_url: string | null;
             metadata: Record<string, never>;
+            /** @default null */
+            purge_at: string | null;
             renditions: components["schemas"]["RenditionOut"][];
             revision: number;
             sha256: string | null;
@@ -1468,6 +1511,10 @@ export interface components {
             /** @default null */
             thumbhash: string | null;
             title: string | null;
+            /** @default null */
+            trashed_at: string | null;
+            /** @default null */
+            trashed_by: string | null;
             updated_at: string;
             upload: components["schemas"]["SingleUpload"] | components["schemas"]["MultipartUpload"];
             uploaded_at: string | null;
@@ -1487,6 +1534,13 @@ export interface components {
             keywords: string[] | null;
             /** @default null */
             rating: number | null;
+        };
+        /**
+         * Emptied
+         * @description What emptying the trash did.
+         */
+        Emptied: {
+            purged: number;
         };
         /**
          * EnrichmentOut
@@ -3072,7 +3126,10 @@ export interface operations {
     };
     deleteAsset: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Delete for good at once, not to the trash (workspace admins) */
+                permanent?: boolean;
+            };
             header?: never;
             path: {
                 /** @description The asset's id (a UUID) */
@@ -3400,6 +3457,112 @@ export interface operations {
         responses: {
             /** @description Request accepted, processing continues off-line */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetOut"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such asset (an asset of another workspace is answered the same way), or no such tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The asset's state does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than DAM_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request has a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id (a UUID) */
+                asset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8065,6 +8228,127 @@ export interface operations {
             };
             /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listTrash: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetPage"];
+                };
+            };
+            /** @description The request does not parse or has the wrong shape: not JSON, a wrong type, an unknown or repeated field, a repeated query parameter (``extra`` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A value is unusable (a refused file name or content type, a size over the limit), or the stored object breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, storage, Redis) did not answer, or too many password checks are queued (`busy`); retry after the seconds of the Retry-After header */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    emptyTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Emptied"];
+                };
+            };
+            /** @description No usable credential: sign in (the session cookie) or send `Authorization: Bearer <API key>`; a malformed, unknown, expired or revoked key is 401 too */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow this (or a browser write lacks its X-CSRF-Token) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
