@@ -2,7 +2,7 @@
 
 - ``assets.status`` gains ``trashed``. A trashed asset is left out of listings, search, collections,
   share links and streams (``dam.domain.status.HIDDEN``); ``GET /assets/{id}`` and ``GET /trash``
-  still show it. ``trashed_at``, ``trashed_by`` (a user; null for a key or the system) and
+  still show it. ``trashed_at``, ``trashed_by`` (the user, or whose key it was; null for the system) and
   ``purge_at`` say when, by whom and until when; ``trashed_from`` is the status a restore brings it
   back to.
 - Two partial indexes: the workspace's trash newest first (``GET /trash``), and the reconciler's

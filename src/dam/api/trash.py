@@ -42,8 +42,9 @@ async def list_trash(
         str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page")
     ] = None,
 ) -> s.AssetPage:
-    """Trashed assets (`status: "trashed"`), each with `trashed_at`, `trashed_by` (a user's id; null
-    for a key) and `purge_at`, when it is deleted for good. Keyset-paginated like `GET /assets`."""
+    """Trashed assets (`status: "trashed"`), each with `trashed_at`, `trashed_by` (the user who
+    deleted it, or whose key did; null for the system) and `purge_at`, when it is deleted for good.
+    Keyset-paginated like `GET /assets`."""
     page = await services.assets.trash(principal, limit, cursor)
     base = public_base(request)
     return s.AssetPage(items=[s.asset_out(d, base) for d in page.items], next_cursor=page.next_cursor)

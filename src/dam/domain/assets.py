@@ -53,7 +53,7 @@ class AssetFields(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     uploaded_at: datetime | None
-    # In the trash (status ``trashed``): when, by whom (a user's id; null for a key or the system),
+    # In the trash (status ``trashed``): when, by whom (the user, or whose key it was; null for the system),
     # and when it is purged for good.
     trashed_at: datetime | None = None
     trashed_by: uuid.UUID | None = None

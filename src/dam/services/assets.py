@@ -137,10 +137,10 @@ class Assets:
             work.touched(asset_id)
             if restored.tags:
                 await retag(work.conn, restored.workspace_id, [], restored.tags)
-        if target is AssetStatus.UPLOADED:
-            await self.processing.hand_over(
-                restored, rerun=f"restore:{int(restored.updated_at.timestamp() * 1000)}"
-            )
+        # Processing again from the start (uploaded), or the background steps left waiting (ready).
+        if target in (AssetStatus.UPLOADED, AssetStatus.READY) and restored.etag is not None:
+            episode = f"restore:{int(restored.updated_at.timestamp() * 1000)}"
+            await self.processing.hand_over(restored, rerun=episode)
         return await self.detail(restored, viewer=viewer_of(principal))
 
     async def trash(self, principal: Principal, limit: int, cursor: str | None) -> AssetPage:

@@ -184,3 +184,19 @@ async def test_with_no_trash_days_a_delete_is_for_good_at_once(
         await run_jobs(settings=settings)
         assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
         assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "deleted"
+
+
+async def test_an_asset_deleted_before_it_was_processed_is_processed_once_restored(
+    api: Client, http: httpx.AsyncClient, run_jobs: Any
+) -> None:
+    asset_id = await ingest(api, http, media.png_with_alpha(), "early.png", "image/png")
+    assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "uploaded"
+    assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
+    await run_jobs()  # its job finds it in the trash and does nothing
+    assert json_of(await api.get(f"/assets/{asset_id}"))["status"] == "trashed"
+    restored = json_of(await api.post(f"/assets/{asset_id}/restore"))
+    assert restored["status"] == "uploaded"
+    await run_jobs()
+    ready = json_of(await api.get(f"/assets/{asset_id}"))
+    assert ready["status"] == "ready"
+    assert {r["kind"] for r in ready["renditions"]} >= {"thumbnail", "preview"}
