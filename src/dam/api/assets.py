@@ -20,7 +20,7 @@ from dam.domain.metadata import Edit, etag
 from dam.domain.status import AssetStatus
 from dam.domain.stream_access import viewer_of
 from dam.domain.uploads import UploadInstructions
-from dam.domain.validation import parse_asset_id
+from dam.domain.validation import attachment, parse_asset_id
 from dam.services.assets import Assets
 from dam.services.edits import Edits
 from dam.services.uploads import Draft, PartDone, Uploads
@@ -271,6 +271,28 @@ class AssetController(Controller):
         never arrived, the original and renditions leave storage at once and the asset is `deleted`.
         Idempotent: deleting a deleted (or trashing a trashed) asset is 204 again."""
         await services.assets.delete(principal, parse_asset_id(asset_id), permanent=permanent)
+
+    @get(
+        "/{asset_id:str}/xmp",
+        operation_id="getAssetXmp",
+        responses=BY_ID,
+        summary="The asset's XMP sidecar",
+        media_type="application/rdf+xml",
+        opt=READ,
+    )
+    async def xmp(
+        self, asset_id: AssetId, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Response[bytes]:
+        """What Lightroom, Bridge, Capture One and exiftool read beside a file (`<name>.xmp`): the
+        title, description, keywords (its tags), creator and rights (the metadata fields of those
+        names, else what the file said), the capture facts (EXIF, TIFF) and the workspace's own
+        metadata fields under the namespace `urn:x-dam:metadata:1.0/` (prefix `dam`)."""
+        name, body = await services.assets.xmp(principal, parse_asset_id(asset_id))
+        return Response(
+            body,
+            media_type="application/rdf+xml",
+            headers={"Content-Disposition": attachment(name), "Cache-Control": "private, no-cache"},
+        )
 
     @post(
         "/{asset_id:str}/restore",

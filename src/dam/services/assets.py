@@ -4,11 +4,12 @@ good), restore, reprocess."""
 from __future__ import annotations
 
 import uuid
+from pathlib import PurePosixPath
 
 from dam.db import assets as db
 from dam.db import query
 from dam.db import tags as tag_rows
-from dam.domain import audit, validation
+from dam.domain import audit, validation, xmp
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset, AssetDetail, AssetPage, Audience
 from dam.domain.audit import Action
@@ -142,6 +143,13 @@ class Assets:
             episode = f"restore:{int(restored.updated_at.timestamp() * 1000)}"
             await self.processing.hand_over(restored, rerun=episode)
         return await self.detail(restored, viewer=viewer_of(principal))
+
+    async def xmp(self, principal: Principal, asset_id: uuid.UUID) -> tuple[str, bytes]:
+        """The asset's XMP sidecar and the name it is saved under (``IMG_0412.xmp`` beside
+        ``IMG_0412.CR2``)."""
+        asset = await scoped.find(self.pool, asset_id, principal)
+        stem = PurePosixPath(asset.filename).stem or asset.filename
+        return f"{stem}.xmp", xmp.sidecar(asset)
 
     async def trash(self, principal: Principal, limit: int, cursor: str | None) -> AssetPage:
         """A page of the workspace's trash, the last deleted first."""

@@ -131,6 +131,10 @@ async def _restore(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.post(f"/assets/{(await an_asset(c, w.admin))['id']}/restore", headers=h)
 
 
+async def _xmp(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}/xmp", headers=h)
+
+
 async def _trash(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/trash", headers=h)
 
@@ -376,6 +380,7 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     ),
     # Only a trashed asset can be restored: a pending one is 409 to whoever may restore it.
     "POST /assets/{id}/restore": (_restore, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
+    "GET /assets/{id}/xmp": (_xmp, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
     "GET /trash": (_trash, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "DELETE /trash": (_empty_trash, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
     "PATCH /assets/{id}": (_edit, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),
