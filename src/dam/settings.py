@@ -12,6 +12,7 @@ from msgspec import Meta
 from dam.domain.addresses import networks
 from dam.domain.errors import InvalidInput
 from dam.domain.steps import ENRICH_DEFAULT, QUEUES, enabled_steps, enrich_kinds
+from dam.domain.webhooks import parse_schedule
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -244,6 +245,23 @@ class LifecycleSettings(msgspec.Struct, frozen=True, kw_only=True):
     trash_days: Annotated[float, Meta(ge=0, le=3650)] = 30.0
 
 
+class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Webhook delivery: where endpoints may point and how failures are retried."""
+
+    allow_http: bool = False  # plain http:// endpoints (development and tests only)
+    allow_private: bool = False  # endpoints on loopback, private or link-local addresses (same)
+    # Seconds before each retry, the last repeated (5 s, 30 s, 2 min, 10 min, 30 min, 2 h, every 6 h).
+    retry_schedule: str = "5,30,120,600,1800,7200,21600"
+
+    def __post_init__(self) -> None:
+        parse_schedule(self.retry_schedule)
+
+    @property
+    def schedule(self) -> tuple[float, ...]:
+        """The waits, parsed."""
+        return parse_schedule(self.retry_schedule)
+
+
 class OidcSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Single sign-on with an OpenID Connect provider (off while ``issuer`` is empty)."""
 
@@ -294,6 +312,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     search: SearchSettings = msgspec.field(default_factory=SearchSettings)
     enrich: EnrichSettings = msgspec.field(default_factory=EnrichSettings)
     lifecycle: LifecycleSettings = msgspec.field(default_factory=LifecycleSettings)
+    webhooks: WebhookSettings = msgspec.field(default_factory=WebhookSettings)
 
     def value(self, env: str) -> Any:
         """The value of one setting, by its environment variable (``DAM_JOB_TIMEOUT``...)."""
@@ -438,6 +457,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DAM_ENRICH_MODEL_CACHE": ("enrich", "model_cache"),
     "DAM_ENRICH_YIELD": ("enrich", "yield_to_media"),
     "DAM_TRASH_DAYS": ("lifecycle", "trash_days"),
+    "DAM_WEBHOOK_ALLOW_HTTP": ("webhooks", "allow_http"),
+    "DAM_WEBHOOK_ALLOW_PRIVATE": ("webhooks", "allow_private"),
+    "DAM_WEBHOOK_RETRY_SCHEDULE": ("webhooks", "retry_schedule"),
     "DAM_LOG_LEVEL": ("log", "level"),
     "DAM_LOG_FORMAT": ("log", "format"),
 }
@@ -458,6 +480,7 @@ _SECTIONS: dict[str, type[msgspec.Struct]] = {
     "log": LogSettings,
     "search": SearchSettings,
     "lifecycle": LifecycleSettings,
+    "webhooks": WebhookSettings,
     "enrich": EnrichSettings,
 }
 
@@ -682,6 +705,15 @@ DESCRIPTIONS: dict[str, str] = {
     "DAM_ENRICH_MIN_CONFIDENCE": "model tags below this confidence (0 to 1) are not kept as searchable",
     "DAM_ENRICH_CONCURRENCY": "jobs one `enrich` worker runs at once (each runs its models on one core)",
     "DAM_ENRICH_TIMEOUT": "seconds one `enrich` job may run (pauses while it gives way to ingest count)",
+    "DAM_WEBHOOK_ALLOW_HTTP": "webhook endpoints may be plain `http://` URLs (development and tests only)",
+    "DAM_WEBHOOK_ALLOW_PRIVATE": (
+        "webhook endpoints may reach loopback, private, link-local and metadata addresses"
+        " (development and tests only: otherwise refused when made and at every delivery)"
+    ),
+    "DAM_WEBHOOK_RETRY_SCHEDULE": (
+        "seconds before each retry of a failed webhook delivery, comma-separated, the last repeated, each"
+        " moved by up to 10% (a delivery is retried for 3 days from its first attempt)"
+    ),
     "DAM_TRASH_DAYS": (
         "days a deleted asset stays in the trash, restorable, before its bytes are purged for good"
         " (fractions allowed; 0: `DELETE /assets/{id}` deletes at once)"

@@ -46,6 +46,7 @@ from dam.api.tags import TagController
 from dam.api.trash import empty_trash, list_trash
 from dam.api.upload_tokens import UploadTokenController
 from dam.api.webapp import app_routes
+from dam.api.webhooks import WebhookController
 from dam.domain.access import Principal
 from dam.services.accounts import Accounts
 from dam.services.assets import Assets
@@ -64,6 +65,7 @@ from dam.services.streams import Streams
 from dam.services.tags import Tags
 from dam.services.upload_tokens import UploadTokens
 from dam.services.uploads import Uploads
+from dam.services.webhooks import Webhooks
 from dam.settings import Settings
 from dam.startup import API, started
 
@@ -101,7 +103,7 @@ def before_request(settings: Settings) -> Callable[[Request[Any, Any, Any]], Awa
 # What the lifespan opens once and every request may ask for by name, from ``app.state``.
 PROVIDED = (
     "resources", "services", "companion", "accounts", "invitations", "shares", "sso", "streams",
-    "upload_tokens", "tags", "collections", "search", "bulk", "schemas", "enrichments",
+    "upload_tokens", "tags", "collections", "search", "bulk", "schemas", "enrichments", "webhooks",
 )  # fmt: skip
 # The asset and Companion routes all act as a principal. Their use cases are resolved after it
 # (``principal`` is a sub-dependency), so Litestar resolves the two one after the other instead of
@@ -153,6 +155,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.search = Search(resources)
             app.state.enrichments = Enrichments(resources)
             app.state.schemas = Schemas(resources)
+            app.state.webhooks = Webhooks(resources)
             log.info("API ready; storage %s bucket %s", settings.s3.endpoint_url, settings.s3.bucket)
             _freeze_start_up_objects()
             yield
@@ -160,6 +163,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             AssetController,
+            WebhookController,
             BulkController,
             CompanionController,
             # The same routes for pages on other sites: the upload token in the path is the credential.

@@ -51,6 +51,8 @@ THUMBHASH = base64.b64decode("G0kKTYqGh4dwd3eId3d4h3eAdweH")
 
 WORKSPACE = uuid.UUID("6f1d2c3b-4a59-4e8f-9b0a-1c2d3e4f5a6b")
 UUID_USER = uuid.UUID("0d7e9a1c-2b3f-4c5d-8e9f-a0b1c2d3e4f5")
+HOOK = uuid.UUID("2e6f8a1c-3d5b-4c7e-9f0a-1b2c3d4e5f60")
+DELIVERY = uuid.UUID("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d")
 UUID_KEY = uuid.UUID("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d")
 UUID_INVITATION = uuid.UUID("4c3b2a19-0f8e-4d7c-b6a5-94837261504f")
 
@@ -119,6 +121,39 @@ def _ready() -> AssetDetail:
         asset=asset, renditions=renditions, steps=_steps(StepState.DONE), download_url=_signed(KEY),
         thumbhash=THUMBHASH,
     )  # fmt: skip
+
+
+def _webhooks() -> dict[str, Any]:
+    """The webhook routes' answers: an endpoint, its secret once, a delivery retried once."""
+    from dam.api.webhooks import Queued, WebhookList, WebhookOut, WebhookSecret
+    from dam.domain.webhooks import Attempt, Delivery
+    from dam.services.webhooks import DeliveryPage
+
+    hook = WebhookOut(
+        id=HOOK, url="https://cms.example.com/hooks/dam", events=["asset.ready", "asset.updated"],
+        description="The CMS", enabled=True, disabled_reason=None, failing_since=None, created_at=AT,
+        updated_at=AT,
+    )  # fmt: skip
+    shown = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw8b6xLAsjT0M="
+    made = WebhookSecret(**msgspec.structs.asdict(hook), secret=shown)
+    delivery = Delivery(
+        id=DELIVERY, event_id=uuid.UUID("7d1c4e2a-9b3f-4a6d-8e5c-2f1a0b9c8d7e"), type="asset.ready",
+        state="delivered", next_at=None, delivered_at=AT + timedelta(seconds=6), error=None, created_at=AT,
+        attempts=[
+            Attempt(at=AT, duration_ms=10000, status=None, error="no answer within 10 s", body=None),
+            Attempt(at=AT + timedelta(seconds=6), duration_ms=84, status=204, error=None, body=""),
+        ],
+    )  # fmt: skip
+    return {
+        "createWebhook": msgspec.to_builtins(made),
+        "rotateWebhookSecret": msgspec.to_builtins(made),
+        "listWebhooks": msgspec.to_builtins(WebhookList(items=[hook])),
+        "getWebhook": msgspec.to_builtins(hook),
+        "updateWebhook": msgspec.to_builtins(hook),
+        "testWebhook": msgspec.to_builtins(Queued(delivery_id=DELIVERY)),
+        "redeliverWebhook": msgspec.to_builtins(Queued(delivery_id=DELIVERY)),
+        "listWebhookDeliveries": msgspec.to_builtins(DeliveryPage(items=[delivery], next_cursor=None)),
+    }
 
 
 def _trashed(detail: AssetDetail) -> AssetDetail:
@@ -219,6 +254,7 @@ def examples() -> dict[str, Any]:
         "restoreAsset": _plain(ready),
         "listTrash": msgspec.to_builtins(s.AssetPage(items=[s.asset_out(_trashed(ready))], next_cursor=None)),
         "emptyTrash": {"purged": 12},
+        **_webhooks(),
         "getHealth": msgspec.to_builtins(s.Health()),
         "getReadiness": msgspec.to_builtins(
             s.Readiness(status="ok", checks={"postgres": "ok", "redis": "ok", "s3": "ok"}, failing=[])

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 _S = AssetStatus
 # Every field of ``Asset`` is a column of ``assets`` (domain/assets.py declares them once).
 ASSET_COLUMNS = ", ".join(f.name for f in msgspec.structs.fields(Asset))
+_PREFIXED_COLUMNS = ", ".join(f"a.{f.name}" for f in msgspec.structs.fields(Asset))
 _RENDITION_COLUMNS = "asset_id, kind, storage_key, content_type, width, height, bytes, created_at"
 
 # The guarded moves each function makes; a unit test checks them against the transition table.
@@ -342,19 +343,19 @@ class Edited(msgspec.Struct, frozen=True, kw_only=True):
     detail: dict[str, object]
 
 
-async def edit_many(conn: Connection, edits: Sequence[Edited], audit: Entry) -> None:
+async def edit_many(conn: Connection, edits: Sequence[Edited], audit: Entry) -> list[Asset]:
     """Inside a transaction, the rows locked: ``edit`` for many assets in one statement, each
-    audited with ``audit`` and its own ``detail``."""
+    audited with ``audit`` and its own ``detail``; the rows as they now are."""
     sql, logged = audit_rows.statement(
-        """UPDATE assets a SET title = u.title, description = u.description, tags = u.tags,
-                              metadata = u.metadata, revision = a.revision + 1, updated_at = now()
-           FROM jsonb_to_recordset($1::jsonb)
-                AS u(id uuid, title text, description text, tags text[], metadata jsonb, detail jsonb)
-           WHERE a.id = u.id
-           RETURNING a.id, a.workspace_id, u.detail""",
+        f"""UPDATE assets a SET title = u.title, description = u.description, tags = u.tags,
+                               metadata = u.metadata, revision = a.revision + 1, updated_at = now()
+            FROM jsonb_to_recordset($1::jsonb)
+                 AS u(id uuid, title text, description text, tags text[], metadata jsonb, detail jsonb)
+            WHERE a.id = u.id
+            RETURNING {_PREFIXED_COLUMNS}, u.detail""",
         1, audit, asset_id="acted.id", workspace_id="acted.workspace_id", detail="acted.detail",
     )  # fmt: skip
-    await conn.execute(sql, list(edits), *logged)
+    return _assets(await conn.fetch(sql, list(edits), *logged))
 
 
 async def delete_many(conn: Connection, asset_ids: Sequence[uuid.UUID], audit: Entry) -> list[Asset]:

@@ -12,6 +12,7 @@ from dam.jobs.forms import sweep_forms
 from dam.jobs.outbox import drain_outbox
 from dam.jobs.registry import open_tools
 from dam.jobs.wake import wake_on_return
+from dam.jobs.webhooks import deliver_webhooks
 from dam.settings import Settings
 from dam.startup import started, worker
 
@@ -28,9 +29,11 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     ctx["tools"] = await stack.enter_async_context(open_tools(resources, queue))
     drainer = asyncio.create_task(drain_outbox(resources), name="outbox")
     stack.push_async_callback(_cancel, drainer)
-    if QUEUES[queue].housekeeping:  # the reconciler's worker sweeps form uploads
+    if QUEUES[queue].housekeeping:  # the reconciler's worker sweeps form uploads, sends webhooks
         sweeper = asyncio.create_task(sweep_forms(resources), name="form-sweep")
         stack.push_async_callback(_cancel, sweeper)
+        sender = asyncio.create_task(deliver_webhooks(resources), name="webhooks")
+        stack.push_async_callback(_cancel, sender)
     watch = asyncio.create_task(wake_on_return(resources), name="outages")
     stack.push_async_callback(_cancel, watch)
     ctx["stack"] = stack

@@ -22,6 +22,7 @@ from dam.services.present import Presenter
 from dam.services.processing import Processing
 from dam.services.tags import retag
 from dam.services.unit import unit
+from dam.services.webhooks import emit_asset
 
 PURGE_BATCH = 100  # trashed assets read at a time for the purge
 
@@ -99,6 +100,7 @@ class Assets:
             work.touched(asset_id)
             if trashed[0].tags:  # the workspace's counts are of live assets; the asset keeps its tags
                 await retag(work.conn, asset.workspace_id, trashed[0].tags, [])
+            await emit_asset(work.conn, "asset.trashed", trashed[0])
 
     async def purge(self, principal: Principal | None, asset: Asset) -> None:
         """Delete the asset for good: its original and renditions leave storage, its row stays as a
@@ -116,6 +118,7 @@ class Assets:
             if deleted is None:
                 return
             work.touched(asset.id)
+            await emit_asset(work.conn, "asset.purged", deleted)
             if deleted.tags:  # its tags go with it (a trashed asset's counted for none already)
                 if asset.status is not AssetStatus.TRASHED:
                     await retag(work.conn, deleted.workspace_id, deleted.tags, [])
@@ -138,6 +141,7 @@ class Assets:
             work.touched(asset_id)
             if restored.tags:
                 await retag(work.conn, restored.workspace_id, [], restored.tags)
+            await emit_asset(work.conn, "asset.restored", restored)
         # Processing again from the start (uploaded), or the background steps left waiting (ready).
         if target in (AssetStatus.UPLOADED, AssetStatus.READY) and restored.etag is not None:
             episode = f"restore:{int(restored.updated_at.timestamp() * 1000)}"

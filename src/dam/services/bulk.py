@@ -44,6 +44,7 @@ from dam.services.collections import SMART, not_found
 from dam.services.edits import editable
 from dam.services.schema import schema_of
 from dam.services.unit import Work, unit
+from dam.services.webhooks import emit_assets
 
 log = logging.getLogger(__name__)
 PURGES = 8  # deleted assets whose files leave storage at a time (below the S3 client's 10 connections)
@@ -96,8 +97,9 @@ class BulkChanges:
         names = await tag_rows.adjust(work.conn, workspace, rules.tag_deltas([*moves, *gone]))
         if edits:
             entry = audit.by(principal, Action.ASSET_UPDATE)
-            await asset_rows.edit_many(work.conn, [_edited(p, names) for p in edits], entry)
+            edited = await asset_rows.edit_many(work.conn, [_edited(p, names) for p in edits], entry)
             work.touched(*(p.id for p in edits))
+            await emit_assets(work.conn, "asset.updated", edited)
         deleted: list[Asset] = []
         # To the trash (their tags kept, counted for none), unless DAM_TRASH_DAYS is 0; uploads whose
         # bytes never arrived have nothing to keep and go for good, as DELETE /assets/{id} does.
@@ -108,11 +110,13 @@ class BulkChanges:
             by = principal.user_id
             trashed = await asset_rows.trash_many(work.conn, [a.id for a in trashable], by, days, entry)
             work.touched(*(a.id for a in trashed))
+            await emit_assets(work.conn, "asset.trashed", trashed)
         doomed = [a for a in doomed if a not in trashable]
         if doomed:
             entry = audit.by(principal, Action.ASSET_DELETE)
             deleted = await asset_rows.delete_many(work.conn, [a.id for a in doomed], entry)
             work.touched(*(a.id for a in deleted))
+            await emit_assets(work.conn, "asset.purged", deleted)
         ids = [p.id for p in changing]
         if bulk.add_to is not None and ids:
             added = await collection_rows.add(work.conn, bulk.add_to, ids, GAP)

@@ -27,6 +27,7 @@ from dam.services import scoped
 from dam.services.schema import schema_of
 from dam.services.tags import retag
 from dam.services.unit import unit
+from dam.services.webhooks import emit_asset
 
 
 def editable(asset: Asset) -> Editable:
@@ -74,6 +75,7 @@ class Edits:
             updated = await db.edit(work.conn, asset_id, after, entry)
             assert updated is not None  # the row is locked
             work.touched(asset_id)
+            await emit_asset(work.conn, "asset.updated", updated)
         return updated
 
     async def decide(self, principal: Principal, asset_id: uuid.UUID, tag: str, *, accept: bool) -> Asset:

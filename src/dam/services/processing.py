@@ -48,6 +48,7 @@ from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
 from dam.services.tags import retag
 from dam.services.unit import unit
+from dam.services.webhooks import emit_asset
 from dam.settings import Settings, time_limit
 
 log = logging.getLogger(__name__)
@@ -317,10 +318,8 @@ class Processing:
             if asset.status is not AssetStatus.PROCESSING:  # a background step of a ready asset
                 await db.touch(conn, asset_id)
                 return StepEnd(status=asset.status, states=states)
-            if result is AssetStatus.READY:
-                await db.mark_ready(conn, asset_id)
-            elif result is AssetStatus.FAILED:
-                await db.mark_failed(conn, asset_id, f"{name}: {error}" if error else f"{name} failed")
+            if result in (AssetStatus.READY, AssetStatus.FAILED):
+                await _settle(conn, asset_id, result, f"{name}: {error}" if error else f"{name} failed")
             elif chain is not None and error is None:
                 return await self._begin_next(conn, asset_id, states, chain)
             else:
@@ -414,3 +413,13 @@ class Processing:
             if progress is not None:
                 progress(done)
         return done
+
+
+async def _settle(conn: Connection, asset_id: uuid.UUID, result: AssetStatus, error: str) -> None:
+    """Inside the step's finish: the asset ready (or failed with ``error``), its event emitted."""
+    if result is AssetStatus.READY:
+        settled = await db.mark_ready(conn, asset_id)
+    else:
+        settled = await db.mark_failed(conn, asset_id, error)
+    if settled is not None:
+        await emit_asset(conn, f"asset.{settled.status.value}", settled)

@@ -135,6 +135,53 @@ async def _xmp(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get(f"/assets/{(await an_asset(c, w.admin))['id']}/xmp", headers=h)
 
 
+HOOK = {"url": "https://example.org/hooks", "events": ["asset.ready"]}
+
+
+async def a_hook(c: Client, w: World) -> str:
+    made = await c.post("/webhooks", json=HOOK, headers=w.admin)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+async def _make_hook(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post("/webhooks", json=HOOK, headers=h)
+
+
+async def _hooks(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get("/webhooks", headers=h)
+
+
+async def _hook(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/webhooks/{await a_hook(c, w)}", headers=h)
+
+
+async def _change_hook(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.patch(f"/webhooks/{await a_hook(c, w)}", json={"description": "x"}, headers=h)
+
+
+async def _delete_hook(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.delete(f"/webhooks/{await a_hook(c, w)}", headers=h)
+
+
+async def _rotate_hook(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/webhooks/{await a_hook(c, w)}/rotate-secret", headers=h)
+
+
+async def _test_hook(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.post(f"/webhooks/{await a_hook(c, w)}/test", headers=h)
+
+
+async def _hook_deliveries(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    return await c.get(f"/webhooks/{await a_hook(c, w)}/deliveries", headers=h)
+
+
+async def _redeliver(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
+    hook = await a_hook(c, w)
+    delivery = (await c.post(f"/webhooks/{hook}/test", headers=w.admin)).json()["delivery_id"]
+    return await c.post(f"/webhooks/{hook}/deliveries/{delivery}/redeliver", headers=h)
+
+
 async def _trash(c: Client, w: World, h: dict[str, str]) -> httpx.Response:
     return await c.get("/trash", headers=h)
 
@@ -381,6 +428,24 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     # Only a trashed asset can be restored: a pending one is 409 to whoever may restore it.
     "POST /assets/{id}/restore": (_restore, (401, 403, 403, 409, 409, 401, 401, 401, 404, 403, 401)),
     "GET /assets/{id}/xmp": (_xmp, (401, 200, 200, 200, 200, 401, 401, 401, 404, 404, 401)),
+    "POST /webhooks": (_make_hook, (401, 403, 403, 403, 201, 401, 401, 401, 201, 403, 401)),
+    "GET /webhooks": (_hooks, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
+    "GET /webhooks/{id}": (_hook, (401, 403, 403, 403, 200, 401, 401, 401, 404, 403, 401)),
+    "PATCH /webhooks/{id}": (_change_hook, (401, 403, 403, 403, 200, 401, 401, 401, 404, 403, 401)),
+    "DELETE /webhooks/{id}": (_delete_hook, (401, 403, 403, 403, 204, 401, 401, 401, 404, 403, 401)),
+    "POST /webhooks/{id}/rotate-secret": (
+        _rotate_hook,
+        (401, 403, 403, 403, 200, 401, 401, 401, 404, 403, 401),
+    ),
+    "POST /webhooks/{id}/test": (_test_hook, (401, 403, 403, 403, 202, 401, 401, 401, 404, 403, 401)),
+    "GET /webhooks/{id}/deliveries": (
+        _hook_deliveries,
+        (401, 403, 403, 403, 200, 401, 401, 401, 404, 403, 401),
+    ),
+    "POST /webhooks/{id}/deliveries/{delivery}/redeliver": (
+        _redeliver,
+        (401, 403, 403, 403, 202, 401, 401, 401, 404, 403, 401),
+    ),
     "GET /trash": (_trash, (401, 200, 200, 200, 200, 401, 401, 401, 200, 200, 401)),
     "DELETE /trash": (_empty_trash, (401, 403, 403, 403, 200, 401, 401, 401, 200, 403, 401)),
     "PATCH /assets/{id}": (_edit, (401, 403, 403, 200, 200, 401, 401, 401, 404, 403, 401)),

@@ -37,10 +37,12 @@ def _concrete(
     share: str = "dam_sh_x",
     invite: str = "x",
     collection: str | None = None,
+    webhook: str | None = None,
 ) -> str:
     """A real URL for a route's path template."""
     return (
         path.replace("{asset_id:str}", asset_id)
+        .replace("{webhook_id:str}", webhook or asset_id)
         .replace("{collection_id:str}", collection or asset_id)
         .replace("{share:str}", share)
         .replace("/s/{token:str}", f"/s/{share}")
@@ -63,12 +65,14 @@ async def test_head_answers_wherever_get_does(api: AsyncTestClient[Any]) -> None
     invited = await api.post("/invitations", json={"email": "head@example.test", "role": "viewer"})
     invite = json_of(invited)["link"].rsplit("/", 1)[1]
     collection = json_of(await api.post("/collections", json={"name": "HEAD"}))["id"]
+    hook = {"url": "https://example.org/hooks", "events": ["asset.ready"]}
+    webhook = json_of(await api.post("/webhooks", json=hook))["id"]
     gets = [
         route.path for route in _http_routes(api) if "GET" in route.methods and route.path not in UNSAFE_GETS
     ]
     assert "/assets/{asset_id:str}" in gets
     for path in gets:
-        url = _concrete(path, asset, token, share, invite, collection)
+        url = _concrete(path, asset, token, share, invite, collection, webhook)
         got, head = await api.get(url), await api.head(url)
         # An upload's key; single sign-on is off here; a stream needs a token of a finished stream; a
         # new asset has no transcript yet (404, HEAD alike).

@@ -36,7 +36,9 @@ OPERATIONS = {
     "createCollectionShare", "openSharedAsset",
     "updateAsset", "listTags", "renameTag", "deleteTag", "search", "suggestSearch", "bulkChangeAssets",
     "similarAssets", "getTranscript", "listDuplicates",
-    "restoreAsset", "listTrash", "emptyTrash", "getAssetXmp", "acceptSuggestion", "rejectSuggestion",
+    "restoreAsset", "listTrash", "emptyTrash", "getAssetXmp",
+    "createWebhook", "listWebhooks", "getWebhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret",
+    "testWebhook", "listWebhookDeliveries", "redeliverWebhook", "acceptSuggestion", "rejectSuggestion",
     "getWorkspaceSchema", "replaceWorkspaceSchema",
     # The Companion routes twice: under /s3 and under /uploads/{token}/s3.
     *COMPANION, *("token" + name[0].upper() + name[1:] for name in COMPANION),
