@@ -25,6 +25,7 @@ from dam_client.api.assets import (
     list_assets,
     renew_upload,
     reprocess_asset,
+    restore_asset,
 )
 from dam_client.api.health import get_health, get_readiness
 from dam_client.models import (
@@ -126,8 +127,16 @@ def main() -> None:
     seen["reprocess_status"] = int(again.status_code)
     wait_for(client, photo, "ready")
     errors(client, seen)
+    was = get_asset.sync(big, client=client)
+    seen["before_delete"] = was.status.value if isinstance(was, AssetOut) else repr(was)
     removed = delete_asset.sync_detailed(big, client=client)
     seen["delete_status"] = int(removed.status_code)
+    trashed = get_asset.sync(big, client=client)
+    seen["trashed_status"] = trashed.status.value if isinstance(trashed, AssetOut) else repr(trashed)
+    back = restore_asset.sync(big, client=client)
+    seen["restored_status"] = back.status.value if isinstance(back, AssetOut) else repr(back)
+    purged = delete_asset.sync_detailed(big, client=client, permanent=True)
+    seen["purge_status"] = int(purged.status_code)
     gone = get_asset.sync(big, client=client)
     seen["deleted_status"] = gone.status.value if isinstance(gone, AssetOut) else repr(gone)
     seen["ids"] = {"photo": str(photo), "big": str(big)}

@@ -69,4 +69,9 @@ def test_a_generated_client_runs_the_ingest_sequence(
     assert seen["reprocess_status"] == 202
     assert seen["errors"] == {"unknown": "not_found", "refused": [422, "invalid_input"]}
     assert seen["delete_status"] == 204
+    assert seen["trashed_status"] == "trashed"
+    # Back as it was: ready or failed as before, processed again from the start when it was not done.
+    was = seen["before_delete"]
+    assert seen["restored_status"] == (was if was in ("ready", "failed") else "uploaded"), seen
+    assert seen["purge_status"] == 204
     assert seen["deleted_status"] == "deleted"
