@@ -4,7 +4,7 @@
 // also open to operators, who see every workspace).
 import type { Me } from '$lib/api/client';
 
-export type Screen = 'members' | 'keys' | 'settings' | 'audit' | 'jobs';
+export type Screen = 'members' | 'keys' | 'settings' | 'webhooks' | 'audit' | 'jobs';
 
 export interface ScreenInfo {
 	screen: Screen;
@@ -17,6 +17,7 @@ export const SCREENS: readonly ScreenInfo[] = [
 	{ screen: 'members', label: 'Members', about: 'People, their roles and invitations.', operators: false },
 	{ screen: 'keys', label: 'Keys', about: 'API keys and upload tokens.', operators: false },
 	{ screen: 'settings', label: 'Settings', about: 'Share links and the metadata schema.', operators: false },
+	{ screen: 'webhooks', label: 'Webhooks', about: 'Endpoints other systems learn of changes at.', operators: false },
 	{ screen: 'audit', label: 'Audit log', about: 'Who did what, when.', operators: true },
 	{ screen: 'jobs', label: 'Jobs', about: 'Queues, running and failed steps.', operators: true }
 ];

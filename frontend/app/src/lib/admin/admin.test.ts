@@ -17,7 +17,7 @@ function me(role: Me['workspaces'][number]['role'] | null, operator = false): Me
 
 describe('screensFor', () => {
 	it('gives an admin every screen', () => {
-		expect(screensFor(me('admin')).map((s) => s.screen)).toEqual(['members', 'keys', 'settings', 'audit', 'jobs']);
+		expect(screensFor(me('admin')).map((s) => s.screen)).toEqual(['members', 'keys', 'settings', 'webhooks', 'audit', 'jobs']);
 	});
 	it.each(['viewer', 'contributor', 'editor'] as const)('gives a %s none', (role) => {
 		expect(screensFor(me(role))).toEqual([]);

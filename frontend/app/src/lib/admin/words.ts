@@ -92,3 +92,21 @@ export function fieldNamed(message: string): { index: number; part: 'key' | 'lab
 	if (!found) return null;
 	return { index: Number(found[1]), part: (found[2] as 'key' | 'label' | undefined) ?? 'options' };
 }
+
+/** The event types a webhook endpoint may take (POST /webhooks). */
+export const WEBHOOK_EVENTS = [
+	'asset.created',
+	'asset.uploaded',
+	'asset.ready',
+	'asset.failed',
+	'asset.updated',
+	'asset.version_ready',
+	'asset.trashed',
+	'asset.restored',
+	'asset.purged',
+	'stream.ready',
+	'share.created',
+	'share.revoked',
+	'collection.changed',
+	'enrichment.done'
+] as const;
