@@ -8,7 +8,7 @@ import asyncpg
 import msgspec
 
 from dam.db import audit as audit_rows
-from dam.db.pool import Connection, Pool
+from dam.db.pool import Connection, Pool, Queries
 from dam.domain.audit import Action, Entry
 from dam.domain.shares import Share
 
@@ -34,7 +34,7 @@ def _share(record: asyncpg.Record) -> Share:
 
 
 async def insert_share(
-    pool: Pool,
+    pool: Queries,
     *,
     workspace_id: uuid.UUID,
     asset_id: uuid.UUID | None,

@@ -153,9 +153,9 @@ def forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | N
     if address in METADATA:
         return "the cloud metadata address"
     for what, flag in (
-        ("a loopback address", address.is_loopback), ("a private address", address.is_private),
-        ("a link-local address", address.is_link_local), ("a multicast address", address.is_multicast),
-        ("an unspecified address", address.is_unspecified), ("a reserved address", address.is_reserved),
+        ("a loopback address", address.is_loopback), ("a link-local address", address.is_link_local),
+        ("a multicast address", address.is_multicast), ("an unspecified address", address.is_unspecified),
+        ("a reserved address", address.is_reserved), ("a private address", address.is_private),
     ):  # fmt: skip
         if flag:
             return what

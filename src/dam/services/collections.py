@@ -45,6 +45,7 @@ from dam.resources import Resources
 from dam.services import search as searching
 from dam.services.present import Presenter
 from dam.services.unit import unit
+from dam.services.webhooks import emit
 from dam.settings import SearchSettings
 
 SMART = "a smart collection has no members of its own: its members are what its query finds"
@@ -327,6 +328,9 @@ async def _log(
         detail["assets"] = [str(a) for a in assets]
         detail["count"] = len(assets)
     await audit_rows.record(conn, audit.by(principal, action, target_id=collection_id, detail=detail))
+    if principal.workspace_id is not None:  # the event of the change, in its transaction
+        change = {"id": str(collection_id), "change": action.value.removeprefix("collection."), **detail}
+        await emit(conn, principal.workspace_id, "collection.changed", {"collection": change})
 
 
 async def smart_contains(pool: Pool, collection: Collection, asset: Asset) -> bool:

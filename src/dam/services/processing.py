@@ -44,11 +44,12 @@ from dam.domain.steps import (
     queues_of,
     runnable,
 )
+from dam.domain.webhooks import event_asset
 from dam.queue import REDIS, enqueue_steps, mark_given_back, take_given_back
 from dam.resources import Resources
 from dam.services.tags import retag
 from dam.services.unit import unit
-from dam.services.webhooks import emit_asset
+from dam.services.webhooks import emit, emit_asset
 from dam.settings import Settings, time_limit
 
 log = logging.getLogger(__name__)
@@ -313,6 +314,8 @@ class Processing:
             work.touched(asset_id)  # the step's outcome, its outputs, maybe the asset's status
             for out in outputs:
                 await _PERSIST[type(out)](conn, asset_id, out, self.enabled)
+            if state is StepState.DONE:
+                await _announce(conn, asset, name)
             states = await step_rows.states(conn, asset_id)
             result = outcome(states)
             if asset.status is not AssetStatus.PROCESSING:  # a background step of a ready asset
@@ -423,3 +426,12 @@ async def _settle(conn: Connection, asset_id: uuid.UUID, result: AssetStatus, er
         settled = await db.mark_failed(conn, asset_id, error)
     if settled is not None:
         await emit_asset(conn, f"asset.{settled.status.value}", settled)
+
+
+async def _announce(conn: Connection, asset: Asset, step: str) -> None:
+    """Inside a step's finish: the events of a step done (its stream ready, an enrichment kind's
+    findings stored)."""
+    if step == StepName.LADDER:
+        await emit_asset(conn, "stream.ready", asset)
+    elif step in ENRICH_KINDS:
+        await emit(conn, asset.workspace_id, "enrichment.done", {"asset": event_asset(asset), "kind": step})

@@ -43,6 +43,7 @@ from dam.services import collections, passwords, scoped
 from dam.services.auth import Auth, well_formed
 from dam.services.present import Presenter
 from dam.services.unit import unit
+from dam.services.webhooks import emit
 
 SHARE_PASSWORD_MIN_LENGTH = 8
 _GONE = "this share link does not exist, has expired or has been revoked"
@@ -143,13 +144,15 @@ class Shares:
         }  # fmt: skip
         if collection_id is not None:
             detail["collection_id"] = str(collection_id)
-        share = await db.insert_share(
-            self.pool, workspace_id=workspace_id, asset_id=asset_id, digest=passwords.digest(secret),
-            password_hash=hashed, download=download, show_metadata=show_metadata,
-            created_by=principal.user_id, expires_in=expires_in, collection_id=collection_id,
-            created_by_key=principal.key_id if principal.kind == "key" else None,
-            audit=audit.by(principal, Action.SHARE_CREATE, detail=detail),
-        )  # fmt: skip
+        async with unit(self.pool) as work:
+            share = await db.insert_share(
+                work.conn, workspace_id=workspace_id, asset_id=asset_id, digest=passwords.digest(secret),
+                password_hash=hashed, download=download, show_metadata=show_metadata,
+                created_by=principal.user_id, expires_in=expires_in, collection_id=collection_id,
+                created_by_key=principal.key_id if principal.kind == "key" else None,
+                audit=audit.by(principal, Action.SHARE_CREATE, detail=detail),
+            )  # fmt: skip
+            await emit(work.conn, workspace_id, "share.created", {"share": _event_share(share)})
         return NewShare(share=share, secret=secret)
 
     async def of_asset(self, principal: Principal, asset_id: uuid.UUID) -> list[Share]:
@@ -166,6 +169,8 @@ class Shares:
             share = await db.revoke_share(
                 work.conn, share_id, principal.workspace_id, audit.by(principal, Action.SHARE_REVOKE)
             )
+            if share is not None:
+                await emit(work.conn, principal.workspace_id, "share.revoked", {"share": _event_share(share)})
         if share is None:
             raise NotFound(f"share link {share_id} not found")
         return share
@@ -305,3 +310,12 @@ class Shares:
         visitor = share_open_key(self.settings.redis.queue_name, share.id.hex, bucket(address))
         if await limits.first(visitor, VISIT_SECONDS):
             await db.used(self.pool, share.id, Entry(action=Action.SHARE_USE, actor="share", address=address))
+
+
+def _event_share(share: Share) -> dict[str, object]:
+    """A share link as events carry it: never its secret, nor a URL with it."""
+    return {
+        "id": str(share.id), "asset_id": str(share.asset_id) if share.asset_id else None,
+        "collection_id": str(share.collection_id) if share.collection_id else None,
+        "expires_at": share.expires_at, "revoked_at": share.revoked_at, "download": share.download,
+    }  # fmt: skip

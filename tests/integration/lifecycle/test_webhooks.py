@@ -261,3 +261,31 @@ async def test_endpoints_are_the_admins_and_the_workspaces_own(
     assert rotated["secret"] != hook["secret"]
     assert (await api.delete(f"/webhooks/{hook['id']}")).status_code == 204
     assert (await api.get(f"/webhooks/{hook['id']}")).status_code == 404
+
+
+async def test_share_links_and_collections_send_their_events_without_secrets(
+    api: AsyncTestClient[Any], http: httpx.AsyncClient, sending: None
+) -> None:
+    events = ["share.created", "share.revoked", "collection.changed"]
+    with receiving() as receiver:
+        hook = json_of(await api.post("/webhooks", json={"url": receiver.url, "events": events}))
+        asset_id = await ingest(api, http, media.png_with_alpha(), "shared.png", "image/png")
+        box = json_of(await api.post("/collections", json={"name": "Press"}))["id"]
+        assert (
+            await api.post(f"/collections/{box}/assets", json={"asset_ids": [asset_id]})
+        ).status_code == 200
+        made = json_of(
+            await api.post(f"/assets/{asset_id}/shares", json={"expires_in": 600, "download": True})
+        )
+        link = made["url"].rsplit("/", 1)[1]
+        assert (await api.delete(f"/shares/{made['id']}")).status_code == 204
+        await until("four events", lambda: len(receiver.got) >= 4)
+        got = verified(hook["secret"], receiver)
+        assert [(e["type"], e["data"].get("collection", {}).get("change")) for e in got] == [
+            ("collection.changed", "create"), ("collection.changed", "assets.add"),
+            ("share.created", None), ("share.revoked", None),
+        ]  # fmt: skip
+        assert got[1]["data"]["collection"]["assets"] == [asset_id]
+        assert got[2]["data"]["share"]["id"] == made["id"]
+        assert got[3]["data"]["share"]["revoked_at"] is not None
+        assert all(link.encode() not in body for body in receiver.bodies())
