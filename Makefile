@@ -20,7 +20,7 @@ MEDIA_TOOLS := /usr/bin/ffprobe /usr/bin/exiftool /usr/bin/convert /usr/bin/heif
   /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/wordnet/data.noun \
   /usr/bin/espeak-ng
 
-.PHONY: help install hooks whisper tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search bench-enrich harness migrate dev-s3 clean
+.PHONY: help install hooks whisper tools uppy app app-test api-types run test test-fast test-unit chromium media-tools lint fmt docs bench bench-web bench-search bench-enrich bench-webhooks harness migrate dev-s3 clean
 
 # The project and, beside it, the development tools (dev/pyproject.toml: src/dam_dev/, not in the wheel).
 $(STAMP): pyproject.toml dev/pyproject.toml
@@ -161,6 +161,7 @@ bench: $(STAMP) $(APP_BUILD) $(CHROMIUM) media-tools ## presign, POST /assets, p
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python -m bench.enrich_bench
+	$(BIN)/python -m bench.webhooks_bench
 
 # The web app in Chromium against the API on the search bench's 100k data set (made once, reused).
 bench-web: $(STAMP) $(APP_BUILD) $(CHROMIUM) ## the web app's first thumbnails, search-as-you-type, scrolling and first-screen JS beside the API's time
@@ -177,6 +178,9 @@ bench-search: $(STAMP) ## search's query classes at 100k and 1M synthetic assets
 # complete -> ready with an enrich worker busy. The sign's font comes from media-tools.
 bench-enrich: $(STAMP) media-tools ## enrichment: each kind's step path beside the bare model call, worker memory, near-duplicates at 1M hashes, media latency beside a busy enrich worker
 	$(BIN)/python -m bench.enrich_bench
+
+bench-webhooks: $(STAMP) ## webhook deliveries per second beside a bare loop of signed POSTs, and commit -> delivered on an idle stack
+	$(BIN)/python -m bench.webhooks_bench
 
 harness: $(STAMP) ## start the native stack, validate it with harness.yaml, stop it
 	$(BIN)/python -m dam_dev.harness

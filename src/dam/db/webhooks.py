@@ -3,11 +3,15 @@ deliveries: claimed one per endpoint at a time (its oldest waiting first), each 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import msgspec
 
 from dam.db.pool import Connection, Pool, Queries
@@ -127,6 +131,8 @@ async def emit(conn: Connection, workspace_id: uuid.UUID, event_type: str, body:
            SELECT count(*) FROM made""",
         uuid.uuid4(), workspace_id, event_type, body,
     )  # fmt: skip
+    if count:  # delivered at commit (never for a change that rolls back): the senders look at once
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
     return count
 
 
@@ -145,6 +151,50 @@ async def emit_to(
         event_id,
     )
     return delivery
+
+
+CHANNEL = "dam_webhooks"  # notified when deliveries are written; the senders wake on it
+
+
+class Waker:
+    """Wakes the delivery loop when deliveries are written (LISTEN on its own connection); while it
+    cannot listen, the loop's own polling finds them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.event = asyncio.Event()
+        self._connection: asyncpg.Connection | None = None
+        self._next_try = 0.0
+
+    def _notified(self, *_: object) -> None:
+        self.event.set()
+
+    async def wait(self, seconds: float) -> None:
+        """Until a delivery is written, or ``seconds`` pass."""
+        await self._listen()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.event.wait()
+        self.event.clear()
+
+    async def _listen(self) -> None:
+        if self._connection is not None and not self._connection.is_closed():
+            return
+        if time.monotonic() < self._next_try:
+            return
+        self._next_try = time.monotonic() + 5.0
+        try:
+            connection = await asyncpg.connect(self.url, timeout=5)
+            await connection.add_listener(CHANNEL, self._notified)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return
+        self._connection = connection
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(OSError, asyncpg.InterfaceError):
+                await connection.close()
 
 
 async def claim(pool: Pool, lease: float, limit: int) -> list[Claimed]:
@@ -174,7 +224,7 @@ async def claim(pool: Pool, lease: float, limit: int) -> list[Claimed]:
 
 
 async def attempted(
-    conn: Connection,
+    conn: Queries,
     claimed: Claimed,
     attempt: Attempt,
     *,
@@ -182,30 +232,26 @@ async def attempted(
     next_at: datetime | None,
     disable: str | None = None,
 ) -> None:
-    """Record a try and what follows: ``delivered``, ``failed`` for good, or ``pending`` again at
-    ``next_at``; the endpoint's run of failures kept (or, with ``disable``, the endpoint turned off
-    with that reason)."""
+    """Record a try and what follows, in one statement: ``delivered``, ``failed`` for good, or
+    ``pending`` again at ``next_at``; the endpoint's run of failures kept (or, with ``disable``, the
+    endpoint turned off with that reason)."""
     await conn.execute(
-        """INSERT INTO webhook_attempts (delivery_id, at, duration_ms, status, error, body)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        claimed.id, attempt.at, attempt.duration_ms, attempt.status, attempt.error, attempt.body,
+        """WITH tried AS (
+               INSERT INTO webhook_attempts (delivery_id, at, duration_ms, status, error, body)
+               VALUES ($1, $2, $3, $4, $5, $6)
+           ), moved AS (
+               UPDATE webhook_deliveries SET state = $7, attempts = attempts + 1, leased_until = NULL,
+                   next_at = coalesce($8, next_at), error = CASE WHEN $7 = 'delivered' THEN NULL ELSE $5 END,
+                   delivered_at = CASE WHEN $7 = 'delivered' THEN now() END
+               WHERE id = $1
+           )
+           UPDATE webhooks SET
+               failing_since = CASE WHEN $7 = 'delivered' THEN NULL ELSE coalesce(failing_since, $2) END,
+               enabled = enabled AND $9::text IS NULL, disabled_reason = coalesce($9, disabled_reason)
+           WHERE id = $10""",
+        claimed.id, attempt.at, attempt.duration_ms, attempt.status, attempt.error, attempt.body, state,
+        next_at, disable, claimed.webhook_id,
     )  # fmt: skip
-    await conn.execute(
-        """UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, leased_until = NULL,
-               next_at = coalesce($3, next_at), error = $4,
-               delivered_at = CASE WHEN $2 = 'delivered' THEN now() END
-           WHERE id = $1""",
-        claimed.id, state, next_at, attempt.error if state != "delivered" else None,
-    )  # fmt: skip
-    if state == "delivered":
-        await conn.execute("UPDATE webhooks SET failing_since = NULL WHERE id = $1", claimed.webhook_id)
-    else:
-        await conn.execute(
-            """UPDATE webhooks SET failing_since = coalesce(failing_since, $2),
-                   enabled = enabled AND $3::text IS NULL, disabled_reason = coalesce($3, disabled_reason)
-               WHERE id = $1""",
-            claimed.webhook_id, attempt.at, disable,
-        )  # fmt: skip
 
 
 NEWEST = Sort("deliveries", (Key("d.seq", int, "seq"),))

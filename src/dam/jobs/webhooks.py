@@ -11,7 +11,7 @@ from dam.resources import Resources
 from dam.services.webhooks import Deliverer
 
 log = logging.getLogger(__name__)
-IDLE = 0.25  # seconds between looks while nothing is due
+IDLE = 0.25  # seconds between looks while nothing is due (a commit of deliveries wakes it at once)
 BACKOFF = 5.0  # seconds after the database could not be read
 
 
@@ -29,6 +29,6 @@ async def deliver_webhooks(resources: Resources) -> None:
                 await asyncio.sleep(BACKOFF)
                 continue
             if not sent:
-                await asyncio.sleep(IDLE)
+                await deliverer.idle(IDLE)
     finally:
         await deliverer.close()

@@ -182,9 +182,15 @@ class Deliverer:
         self.settings = resources.settings.webhooks
         # Redirects are not followed; the whole delivery has TIMEOUT seconds (asyncio.timeout).
         self.client = httpx.AsyncClient(follow_redirects=False, timeout=hooks.TIMEOUT, trust_env=False)
+        self.waker = db.Waker(resources.settings.db.url)
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.waker.close()
+
+    async def idle(self, seconds: float) -> None:
+        """Wait until deliveries are written (told at their commit), or ``seconds`` pass."""
+        await self.waker.wait(seconds)
 
     async def once(self) -> int:
         """Send what is due now; how many were tried."""
@@ -259,7 +265,7 @@ class Deliverer:
         state, next_at, disable = self._after(claimed, attempt, wait_asked)
         if state != "delivered" and attempt.error is None and status is not None:
             attempt = msgspec.structs.replace(attempt, error=f"answered {status}")
-        async with unit(self.pool) as work:
+        async with unit(self.pool, one_statement=True) as work:
             await db.attempted(work.conn, claimed, attempt, state=state, next_at=next_at, disable=disable)
 
     def _after(
