@@ -77,3 +77,17 @@ def test_the_schedule_backs_off_with_jitter_and_honours_retry_after() -> None:
     assert hooks.retryable(503)
     assert not hooks.retryable(404)
     assert not hooks.retryable(301)
+
+
+@pytest.mark.parametrize("address", ["100.64.1.1", "100.100.100.200", "2002:7f00:1::1", "fec0::1"])
+def test_addresses_that_are_not_public_are_refused_too(address: str) -> None:
+    assert hooks.forbidden(ipaddress.ip_address(address)) is not None
+
+
+def test_a_host_dns_cannot_carry_is_refused_when_made_and_an_international_one_is_kept() -> None:
+    with pytest.raises(InvalidInput, match="DNS"):
+        hooks.check_url("https://a..b/hook", allow_http=False, allow_private=False)
+    with pytest.raises(InvalidInput, match="DNS"):
+        hooks.check_url(f"https://{'a' * 70}.com/hook", allow_http=False, allow_private=False)
+    assert hooks.check_url("https://bücher.de/hook", allow_http=False, allow_private=False)
+    assert hooks.ascii_host("bücher.de") == "xn--bcher-kva.de"

@@ -20,6 +20,7 @@ import msgspec
 
 from dam.db.pool import Connection, Pool
 from dam.db.query import Where
+from dam.domain.status import HIDDEN
 
 _LOCK_SPACE = 31  # the first key of the workspace's advisory tag lock (the second: its id's hash)
 
@@ -114,7 +115,7 @@ async def enriched_listing(
     most used first, each counted once per asset (deleted ones aside, rejected model tags too): read
     from the search documents, every asset's."""
     where = Where().add("d.workspace_id = {}", workspace_id)
-    where.add("d.status <> 'deleted'")
+    where.add("d.status <> ALL({})", [s.value for s in HIDDEN])
     if prefix:
         escaped = prefix.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.add("k LIKE {} ESCAPE '\\'", escaped + "%")
@@ -155,9 +156,10 @@ async def recount(conn: Connection, workspace_id: uuid.UUID, key: str, name: str
     """Count again the assets that carry the tag ``name`` (of ``key``), after a merge; their number."""
     value: int = await conn.fetchval(
         """UPDATE tags SET asset_count = (SELECT count(*) FROM assets
-                                          WHERE workspace_id = $1 AND tags @> ARRAY[$2]::text[])
+                                          WHERE workspace_id = $1 AND tags @> ARRAY[$2]::text[]
+                                            AND status <> ALL($4::text[]))
            WHERE workspace_id = $1 AND key = $3 RETURNING asset_count""",
-        workspace_id, name, key,
+        workspace_id, name, key, [s.value for s in HIDDEN],
     )  # fmt: skip
     return value
 

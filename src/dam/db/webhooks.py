@@ -202,12 +202,18 @@ async def claim(pool: Pool, lease: float, limit: int) -> list[Claimed]:
     its events in order), leased for ``lease`` seconds so that no other worker sends them meanwhile."""
     records = await pool.fetch(
         """WITH head AS (
-               SELECT DISTINCT ON (d.webhook_id) d.id, d.next_at
-               FROM webhook_deliveries AS d
+               SELECT DISTINCT ON (d.webhook_id) d.id, d.webhook_id, d.next_at, d.leased_until
+               FROM webhook_deliveries AS d JOIN webhooks AS w ON w.id = d.webhook_id AND w.enabled
                WHERE d.state = 'pending'
                ORDER BY d.webhook_id, d.seq
            ), due AS (
-               SELECT head.id FROM head WHERE head.next_at <= now() LIMIT $2
+               SELECT head.id FROM head
+               WHERE head.next_at <= now() AND (head.leased_until IS NULL OR head.leased_until < now())
+                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS x
+                                 WHERE x.webhook_id = head.webhook_id AND x.state = 'pending'
+                                   AND x.leased_until >= now())
+               ORDER BY head.next_at
+               LIMIT $2
            )
            UPDATE webhook_deliveries AS d SET leased_until = now() + make_interval(secs => $1),
                first_at = coalesce(d.first_at, now())
@@ -285,8 +291,10 @@ async def redeliver(conn: Queries, webhook_id: uuid.UUID, delivery_id: uuid.UUID
     """Send the delivery again now (a new run of attempts, its webhook-id kept)."""
     done = await conn.fetchval(
         """UPDATE webhook_deliveries SET state = 'pending', next_at = now(), leased_until = NULL,
-               first_at = NULL, error = NULL
-           WHERE id = $1 AND webhook_id = $2 RETURNING id""",
+               first_at = NULL, error = NULL, attempts = 0
+           WHERE id = $1 AND webhook_id = $2
+             AND NOT (state = 'pending' AND leased_until IS NOT NULL AND leased_until >= now())
+           RETURNING id""",
         delivery_id, webhook_id,
     )  # fmt: skip
     return done is not None

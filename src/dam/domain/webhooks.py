@@ -44,7 +44,7 @@ DEFAULT_SCHEDULE = (5.0, 30.0, 120.0, 600.0, 1800.0, 7200.0, 21600.0)  # then ev
 JITTER = 0.1  # each wait moves by up to this fraction, either way
 MAX_URL = 2048
 # The metadata service of the clouds (also link-local, 169.254.0.0/16; named for the message).
-METADATA = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
+METADATA = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200"))
 
 
 class Endpoint(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,18 +148,33 @@ def check_events(events: list[str]) -> list[str]:
 
 def forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why an endpoint may not reach this address (None: it may)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:
+            return "a site-local address"
+        # An IPv4 address inside an IPv6 one (mapped, 6to4, Teredo) is checked as itself.
+        inner = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if inner is not None:
+            return forbidden(inner)
     if address in METADATA:
         return "the cloud metadata address"
     for what, flag in (
         ("a loopback address", address.is_loopback), ("a link-local address", address.is_link_local),
         ("a multicast address", address.is_multicast), ("an unspecified address", address.is_unspecified),
         ("a reserved address", address.is_reserved), ("a private address", address.is_private),
+        ("not a public address", not address.is_global),
     ):  # fmt: skip
         if flag:
             return what
     return None
+
+
+def ascii_host(host: str) -> str:
+    """A host name as DNS and the Host header carry it (IDNA: ``bücher.de`` -> ``xn--bcher-kva.de``);
+    InvalidInput when it cannot be."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidInput(f"url: {host[:80]!r} is not a host name DNS can carry") from None
 
 
 def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str:
@@ -183,6 +198,7 @@ def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str:
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
+        ascii_host(host)
         return url
     why = forbidden(literal)
     if why and not allow_private:

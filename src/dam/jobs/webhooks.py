@@ -20,15 +20,13 @@ async def deliver_webhooks(resources: Resources) -> None:
     deliverer = Deliverer(resources)
     try:
         while True:
-            try:
-                sent = await deliverer.once()
+            try:  # the loop outlives an outage (and the listener's): the next look retries
+                if not await deliverer.once():
+                    await deliverer.idle(IDLE)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("webhooks: deliveries not read (%s); trying again in %g s", exc, BACKOFF)
                 await asyncio.sleep(BACKOFF)
-                continue
-            if not sent:
-                await deliverer.idle(IDLE)
     finally:
         await deliverer.close()

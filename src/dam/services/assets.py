@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 
+import msgspec
+
 from dam.db import assets as db
 from dam.db import query
 from dam.db import tags as tag_rows
@@ -102,27 +104,33 @@ class Assets:
                 await retag(work.conn, asset.workspace_id, trashed[0].tags, [])
             await emit_asset(work.conn, "asset.trashed", trashed[0])
 
-    async def purge(self, principal: Principal | None, asset: Asset) -> None:
-        """Delete the asset for good: its original and renditions leave storage, its row stays as a
-        tombstone (``deleted``)."""
+    async def purge(self, principal: Principal | None, asset: Asset, *, from_trash: bool = False) -> None:
+        """Delete the asset for good: its row becomes a tombstone (``deleted``) in a transaction
+        that holds it locked (``from_trash``: only if it is still in the trash: one restored
+        meanwhile stays), then its original and renditions leave storage."""
         if asset.status is AssetStatus.DELETED:
             return
-        if asset.upload_id is not None:
-            await self.storage.abort_multipart(asset.storage_key, asset.upload_id)
-        await self.storage.delete(asset.storage_key)
-        await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
         entry = audit.by(principal, Action.ASSET_DELETE)
         async with unit(self.pool) as work:
             await tag_rows.share_lock(work.conn, asset.workspace_id)
+            locked = await db.lock_asset(work.conn, asset.id)
+            if locked is None or locked.status is AssetStatus.DELETED:
+                return
+            if from_trash and locked.status is not AssetStatus.TRASHED:
+                return
             deleted = await db.transition(work.conn, asset.id, AssetStatus.DELETED, audit=entry)
             if deleted is None:
                 return
             work.touched(asset.id)
             await emit_asset(work.conn, "asset.purged", deleted)
-            if deleted.tags:  # its tags go with it (a trashed asset's counted for none already)
-                if asset.status is not AssetStatus.TRASHED:
-                    await retag(work.conn, deleted.workspace_id, deleted.tags, [])
+            if locked.tags:  # its tags go with it (a trashed asset's counted for none already)
+                if locked.status is not AssetStatus.TRASHED:
+                    await retag(work.conn, deleted.workspace_id, locked.tags, [])
                 await db.set_tags(work.conn, asset.id, [], bump=False)
+        if locked.upload_id is not None:
+            await self.storage.abort_multipart(locked.storage_key, locked.upload_id)
+        await self.storage.delete(locked.storage_key)
+        await self.storage.delete_prefix(validation.rendition_prefix(asset.id))
 
     async def restore(self, principal: Principal, asset_id: uuid.UUID) -> AssetDetail:
         """Bring a trashed asset back as it was: its tags, collections and share links (those not
@@ -139,8 +147,11 @@ class Assets:
             if restored is None:  # restored or purged meanwhile
                 raise Conflict(f"asset {asset_id} is not in the trash")
             work.touched(asset_id)
-            if restored.tags:
-                await retag(work.conn, restored.workspace_id, [], restored.tags)
+            if restored.tags:  # counted again, named as the workspace writes them now
+                names = await retag(work.conn, restored.workspace_id, [], restored.tags)
+                if names != restored.tags:
+                    await db.set_tags(work.conn, asset_id, names, bump=False)
+                    restored = msgspec.structs.replace(restored, tags=names)
             await emit_asset(work.conn, "asset.restored", restored)
         # Processing again from the start (uploaded), or the background steps left waiting (ready).
         if target in (AssetStatus.UPLOADED, AssetStatus.READY) and restored.etag is not None:
@@ -187,7 +198,7 @@ class Assets:
                 if at_most is not None and done >= at_most:
                     return done
                 seen.add(asset.id)
-                await self.purge(principal, asset)
+                await self.purge(principal, asset, from_trash=True)
                 done += 1
         return done
 

@@ -22,7 +22,7 @@ from dam.db.pool import Connection
 from dam.domain import webhooks as hooks
 from dam.domain.access import Principal, Scope, require
 from dam.domain.assets import Asset
-from dam.domain.errors import NotFound
+from dam.domain.errors import Conflict, NotFound
 from dam.resources import Resources
 from dam.services.unit import unit
 
@@ -162,6 +162,8 @@ class Webhooks:
     async def redeliver(self, principal: Principal, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
         endpoint = await self.get(principal, webhook_id)
         if not await db.redeliver(self.pool, endpoint.id, delivery_id):
+            if delivery_id in {d.id for _, d in await db.deliveries(self.pool, endpoint.id, None, 1000)}:
+                raise Conflict(f"delivery {delivery_id} is being sent now: ask again once it has an answer")
             raise NotFound(f"delivery {delivery_id} not found")
 
 
@@ -208,8 +210,10 @@ class Deliverer:
             addresses = [ipaddress.ip_address(host)]
         except ValueError:
             try:
-                found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except OSError as exc:
+                found = await asyncio.get_running_loop().getaddrinfo(
+                    hooks.ascii_host(host), port, type=socket.SOCK_STREAM
+                )
+            except (OSError, UnicodeError) as exc:
                 raise Refused(f"{host} does not resolve: {exc}") from None
             addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
         if not self.settings.allow_private:
@@ -221,8 +225,9 @@ class Deliverer:
         literal = f"[{address}]" if address.version == 6 else str(address)
         netloc = f"{literal}:{parts.port}" if parts.port else literal
         target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        host_header = parts.netloc.rsplit("@", 1)[-1]
-        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        ascii_host = f"[{host}]" if ":" in host else hooks.ascii_host(host)
+        host_header = f"{ascii_host}:{parts.port}" if parts.port else ascii_host
+        extensions = {"sni_hostname": hooks.ascii_host(host)} if parts.scheme == "https" else {}
         return target, {"host": host_header}, extensions
 
     async def _deliver(self, claimed: hooks.Claimed) -> None:
@@ -260,6 +265,8 @@ class Deliverer:
             error = f"no answer within {hooks.TIMEOUT:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
+        except Exception as exc:
+            error = f"could not be sent: {type(exc).__name__}: {exc}"[:300]
         took = int((time.monotonic() - started) * 1000)
         attempt = hooks.Attempt(at=at, duration_ms=took, status=status, error=error, body=kept)
         state, next_at, disable = self._after(claimed, attempt, wait_asked)

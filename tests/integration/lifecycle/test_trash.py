@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -200,3 +201,31 @@ async def test_an_asset_deleted_before_it_was_processed_is_processed_once_restor
     ready = json_of(await api.get(f"/assets/{asset_id}"))
     assert ready["status"] == "ready"
     assert {r["kind"] for r in ready["renditions"]} >= {"thumbnail", "preview"}
+
+
+async def test_a_purge_that_races_a_restore_leaves_the_restored_asset_whole(
+    api: Client, http: httpx.AsyncClient, run_jobs: Any, settings: Settings
+) -> None:
+    from dam.services.assets import Assets
+
+    asset_id = await ingest(api, http, media.png_with_alpha(), "saved.png", "image/png")
+    await run_jobs()
+    assert (await api.patch(f"/assets/{asset_id}", json={"tags": ["Keep"]})).status_code == 200
+    assert (await api.delete(f"/assets/{asset_id}")).status_code == 204
+    async with open_resources(settings) as resources:
+        service = Assets(resources)
+        (stale,) = await service_due(resources, asset_id)  # the purge read it while it was trashed
+        assert (await api.post(f"/assets/{asset_id}/restore")).status_code == 200
+        await service.purge(None, stale, from_trash=True)  # ...and comes to it after the restore
+    detail = json_of(await api.get(f"/assets/{asset_id}"))
+    assert detail["status"] == "ready"
+    assert (await http.get(detail["download_url"])).status_code == 200
+    assert {t["name"]: t["count"] for t in json_of(await api.get("/tags"))["items"]} == {"Keep": 1}
+
+
+async def service_due(resources: Any, asset_id: str) -> list[Any]:
+    from dam.db import assets as asset_rows
+
+    rows = await asset_rows.list_trash(resources.pool, (await resources.pool.fetchval(
+        "SELECT workspace_id FROM assets WHERE id = $1", uuid.UUID(asset_id))), 10, None)  # fmt: skip
+    return [r for r in rows if str(r.id) == asset_id]

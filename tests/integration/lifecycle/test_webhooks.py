@@ -289,3 +289,26 @@ async def test_share_links_and_collections_send_their_events_without_secrets(
         assert got[2]["data"]["share"]["id"] == made["id"]
         assert got[3]["data"]["share"]["revoked_at"] is not None
         assert all(link.encode() not in body for body in receiver.bodies())
+
+
+async def test_disabled_endpoints_with_waiting_deliveries_never_hold_up_an_enabled_one(
+    api: AsyncTestClient[Any], resources: Resources
+) -> None:
+    from dam.services.webhooks import Deliverer
+
+    with receiving() as receiver:
+        made = [
+            json_of(
+                await api.post("/webhooks", json={"url": f"{receiver.url}/{n}", "events": ["asset.created"]})
+            )
+            for n in range(41)
+        ]
+        await api.post("/assets", json={"filename": "a.jpg", "content_type": "image/jpeg"})
+        for hook in made[1:]:  # waiting deliveries left behind by 40 endpoints turned off
+            assert (await api.patch(f"/webhooks/{hook['id']}", json={"enabled": False})).status_code == 200
+        deliverer = Deliverer(resources)
+        try:
+            assert await deliverer.once() == 1
+        finally:
+            await deliverer.close()
+        assert [r.path for r in receiver.got] == ["/hooks/0"]
