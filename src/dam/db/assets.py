@@ -44,7 +44,6 @@ FAIL_UPLOAD = move(_S.FAILED, sources={_S.PENDING_UPLOAD})
 DELETE = move(_S.DELETED)
 TRASH = move(_S.TRASHED)
 RESTORE_TO = {target: move(target, sources={_S.TRASHED}) for target in (_S.READY, _S.FAILED, _S.UPLOADED)}
-PURGE = move(_S.DELETED, sources={_S.TRASHED})
 MOVES: dict[str, tuple[Move, ...]] = {
     "mark_uploaded": (MARK_UPLOADED,),
     "start_processing": (START_PROCESSING,),

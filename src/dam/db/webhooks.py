@@ -287,6 +287,15 @@ async def deliveries(
     return found
 
 
+async def has_delivery(conn: Queries, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> bool:
+    """Whether the endpoint has this delivery."""
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2)",
+        delivery_id, webhook_id,
+    )  # fmt: skip
+    return found
+
+
 async def redeliver(conn: Queries, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> bool:
     """Send the delivery again now (a new run of attempts, its webhook-id kept)."""
     done = await conn.fetchval(

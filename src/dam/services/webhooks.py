@@ -162,7 +162,7 @@ class Webhooks:
     async def redeliver(self, principal: Principal, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
         endpoint = await self.get(principal, webhook_id)
         if not await db.redeliver(self.pool, endpoint.id, delivery_id):
-            if delivery_id in {d.id for _, d in await db.deliveries(self.pool, endpoint.id, None, 1000)}:
+            if await db.has_delivery(self.pool, endpoint.id, delivery_id):
                 raise Conflict(f"delivery {delivery_id} is being sent now: ask again once it has an answer")
             raise NotFound(f"delivery {delivery_id} not found")
 
